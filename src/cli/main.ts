@@ -1,0 +1,50 @@
+/**
+ * `tflow`: Kestra-style YAML flows on Temporal. One file per command under ./commands.
+ */
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { Command } from 'commander';
+import { FlowValidationError } from '../flow/diagnostics';
+import { configureDemoCommand } from './commands/demo';
+import { configureDevCommand } from './commands/dev';
+import { configureRunCommand } from './commands/run';
+import { configureTemporalCommand } from './commands/temporal';
+import { configureValidateCommand } from './commands/validate';
+import { configureWorkerCommand } from './commands/worker';
+import { printDiagnostics, toStderr, UsageError } from './output';
+
+const program = new Command()
+  .name('tflow')
+  .description('Kestra-style declarative YAML flows, run on Temporal')
+  .version(require('../../../package.json').version)
+  .showHelpAfterError();
+
+configureValidateCommand(program);
+configureRunCommand(program);
+configureWorkerCommand(program);
+configureDevCommand(program);
+configureDemoCommand(program);
+configureTemporalCommand(program);
+
+// The SDK's own logs stay quiet unless asked for (TFLOW_LOG_LEVEL=INFO shows each task's log lines).
+Runtime.install({ logger: new DefaultLogger((process.env.TFLOW_LOG_LEVEL ?? 'WARN') as 'WARN') });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof FlowValidationError) {
+    printDiagnostics(error.diagnostics);
+    process.exitCode = 1;
+  } else if (error instanceof UsageError) {
+    toStderr(`tflow: ${error.message}`);
+    process.exitCode = 2;
+  } else if (isConnectionError(error)) {
+    toStderr(`tflow: cannot reach Temporal at ${process.env.TEMPORAL_ADDRESS ?? 'localhost:7233'}. Start it with \`npx tflow dev\` (or \`npx tflow temporal start\`), or set TEMPORAL_ADDRESS.`);
+    process.exitCode = 1;
+  } else {
+    toStderr(`tflow: ${error instanceof Error ? (process.env.TFLOW_DEBUG ? error.stack : error.message) : String(error)}`);
+    process.exitCode = 1;
+  }
+});
+
+function isConnectionError(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.name} ${error.message}` : '';
+  return /TransportError|Failed to connect|ECONNREFUSED|UNAVAILABLE|connection refused/i.test(text);
+}

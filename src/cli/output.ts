@@ -1,0 +1,63 @@
+/**
+ * How the CLI prints: diagnostics, progress lines and the final execution.
+ * With `--json`, stdout carries only JSON and everything else goes to stderr.
+ */
+import { type Diagnostic, formatDiagnostic } from '../flow/diagnostics';
+import type { Execution, LogEntry, TaskRun } from '../interpreter/execution';
+
+export type Print = (line: string) => void;
+
+export const toStdout: Print = (line) => process.stdout.write(`${line}\n`);
+export const toStderr: Print = (line) => process.stderr.write(`${line}\n`);
+
+export function printDiagnostics(diagnostics: readonly Diagnostic[], print: Print = toStderr): void {
+  for (const d of diagnostics) print(formatDiagnostic(d));
+}
+
+const LEVEL_WIDTH = 5;
+
+export function formatLog(entry: LogEntry): string {
+  const time = entry.timestamp.slice(11, 23);
+  return `${time} ${entry.level.padEnd(LEVEL_WIDTH)} ${entry.taskId ?? '-'}  ${entry.message}`;
+}
+
+export function formatTaskRun(taskRun: TaskRun): string {
+  const value = taskRun.value !== undefined ? ` [${taskRun.value}]` : '';
+  const attempts = taskRun.attempts > 1 ? ` after ${taskRun.attempts} attempts` : '';
+  const error = taskRun.error ? `: ${taskRun.error}` : '';
+  return `  ${taskRun.taskId}${value} ${taskRun.state}${attempts}${error}`;
+}
+
+/** The human summary of a finished execution: state, task runs and their outputs, flow outputs. */
+export function printExecutionSummary(execution: Execution, print: Print): void {
+  const seconds = execution.endDate ? ` in ${((Date.parse(execution.endDate) - Date.parse(execution.startDate)) / 1000).toFixed(1)} s` : '';
+  print(`Execution ${execution.id}: ${execution.state}${seconds}`);
+  if (execution.error && execution.state === 'FAILED') print(`  error: ${execution.error}`);
+  print('Task runs:');
+  for (const taskRun of execution.taskRuns) {
+    print(formatTaskRun(taskRun));
+    for (const [key, value] of Object.entries(taskRun.outputs ?? {})) print(`      ${key} = ${JSON.stringify(value)}`);
+  }
+  if (Object.keys(execution.outputs).length > 0) {
+    print('Outputs:');
+    for (const [key, value] of Object.entries(execution.outputs)) print(`  ${key} = ${JSON.stringify(value)}`);
+  }
+}
+
+/** `key=value` pairs from repeatable options. */
+export function parsePairs(pairs: readonly string[], option: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const pair of pairs) {
+    const index = pair.indexOf('=');
+    if (index <= 0) throw new UsageError(`${option} expects key=value, got '${pair}'`);
+    result[pair.slice(0, index)] = pair.slice(index + 1);
+  }
+  return result;
+}
+
+/** A mistake in how a command was called: printed without a stack trace, exit code 2. */
+export class UsageError extends Error {}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

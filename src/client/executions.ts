@@ -1,0 +1,149 @@
+/**
+ * Starting and following executions from outside the worker (CLI, API, tests).
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  ApplicationFailure,
+  Client,
+  Connection,
+  WorkflowFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { TflowConfig } from '../config';
+import { type Diagnostic, FlowValidationError } from '../flow/diagnostics';
+import type { FlowSpec } from '../flow/spec';
+import type { Execution, LogEntry, TaskRun } from '../interpreter/execution';
+import type { ExecutionRequest } from '../interpreter/flow-run';
+import { resolveInputs } from '../interpreter/inputs';
+import { FlowIdKey, FlowNamespaceKey, FlowRevisionKey, FlowStateKey, labelsAttribute, LabelsKey } from '../temporal/search-attributes';
+import { executionQuery, FLOW_FAILED, logsQuery } from '../workflows/definitions';
+
+export async function connectClient(config: TflowConfig): Promise<Client> {
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  return new Client({ connection, namespace: config.temporalNamespace });
+}
+
+/** A readable, unique execution id; it is also the workflow ID. */
+export function newExecutionId(flow: FlowSpec): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
+  const suffix = [...randomBytes(10)].map((b) => alphabet[b % alphabet.length]).join('');
+  return `${flow.namespace}.${flow.id}-${suffix}`;
+}
+
+export interface StartOptions {
+  /** Raw input values (strings from the CLI, anything from the API). */
+  inputs?: Record<string, unknown>;
+  labels?: Record<string, string>;
+  executionId?: string;
+}
+
+/**
+ * Validates the inputs and starts an execution. Invalid inputs throw a FlowValidationError that
+ * points at each input's definition, and nothing is started.
+ */
+export async function startExecution(
+  client: Client,
+  config: TflowConfig,
+  flow: FlowSpec,
+  options: StartOptions = {},
+): Promise<WorkflowHandle> {
+  if (flow.disabled) throw new FlowValidationError([diagnosticAt(flow, undefined, 'Requested Flow is disabled.')]);
+  const executionId = options.executionId ?? newExecutionId(flow);
+  const resolved = resolveInputs(flow.inputs, options.inputs ?? {}, {
+    flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision },
+    execution: { id: executionId },
+  });
+  if (resolved.problems.length > 0) {
+    throw new FlowValidationError(resolved.problems.map((p) => diagnosticAt(flow, p.inputId, p.message)));
+  }
+  const labels = { ...flow.labels, ...(options.labels ?? {}) };
+  const request: ExecutionRequest = { executionId, flow, inputs: resolved.inputs, labels: options.labels ?? {} };
+  // The worker's dynamic workflow runs every flow; the type name is what the Web UI lists.
+  return client.workflow.start(`${flow.namespace}.${flow.id}`, {
+    workflowId: executionId,
+    taskQueue: config.taskQueue,
+    args: [request],
+    typedSearchAttributes: [
+      { key: FlowNamespaceKey, value: flow.namespace },
+      { key: FlowIdKey, value: flow.id },
+      { key: FlowRevisionKey, value: flow.revision },
+      { key: FlowStateKey, value: 'RUNNING' },
+      { key: LabelsKey, value: labelsAttribute(labels) },
+    ],
+    staticSummary: `${flow.namespace}.${flow.id} (revision ${flow.revision})`.slice(0, 190),
+    staticDetails: staticDetails(flow, resolved.inputs, labels),
+  });
+}
+
+function diagnosticAt(flow: FlowSpec, inputId: string | undefined, message: string): Diagnostic {
+  const input = flow.inputs.find((i) => i.id === inputId);
+  const position = input?.position ?? { line: 1, col: 1 };
+  return { file: flow.source ?? `${flow.namespace}.${flow.id}`, ...position, path: inputId ? `inputs.${inputId}` : '', message };
+}
+
+function staticDetails(flow: FlowSpec, inputs: Record<string, unknown>, labels: Record<string, string>): string {
+  const lines = [`**Flow** \`${flow.namespace}.${flow.id}\`, revision ${flow.revision}`];
+  if (flow.description) lines.push('', flow.description.slice(0, 2000));
+  if (Object.keys(inputs).length > 0) {
+    lines.push('', '**Inputs**', '', ...Object.entries(inputs).map(([k, v]) => `- \`${k}\`: ${JSON.stringify(v)}`));
+  }
+  if (Object.keys(labels).length > 0) lines.push('', '**Labels** ' + labelsAttribute(labels).map((l) => `\`${l}\``).join(' '));
+  return lines.join('\n').slice(0, 20_000);
+}
+
+/** The execution as it is now, from the running workflow (needs a worker). */
+export async function queryExecution(handle: WorkflowHandle): Promise<Execution> {
+  return handle.query(executionQuery);
+}
+
+/** The final execution: the workflow's result, or the execution carried by its failure. */
+export async function executionResult(handle: WorkflowHandle): Promise<Execution> {
+  try {
+    return (await handle.result()) as Execution;
+  } catch (error) {
+    const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === FLOW_FAILED && cause.details?.[0]) {
+      return cause.details[0] as Execution;
+    }
+    throw error;
+  }
+}
+
+export interface ProgressEvents {
+  onLog?(entry: LogEntry): void;
+  onTaskRun?(taskRun: TaskRun): void;
+}
+
+/**
+ * Waits for the execution to end, reporting new log lines and task-run state changes as they happen.
+ * Returns the final execution.
+ */
+export async function followExecution(handle: WorkflowHandle, events: ProgressEvents = {}, pollMs = 250): Promise<Execution> {
+  let nextLog = 0;
+  const seenStates = new Map<string, string>();
+  let done = false;
+  const report = async () => {
+    try {
+      const { logs, next } = await handle.query(logsQuery, nextLog);
+      nextLog = next;
+      const execution = await handle.query(executionQuery);
+      for (const taskRun of execution.taskRuns) {
+        if (seenStates.get(taskRun.id) !== taskRun.state) {
+          seenStates.set(taskRun.id, taskRun.state);
+          events.onTaskRun?.(taskRun);
+        }
+      }
+      for (const entry of logs) events.onLog?.(entry);
+    } catch {
+      // No worker has picked the execution up yet, or it just closed: try again on the next tick.
+    }
+  };
+  const result = executionResult(handle).finally(() => (done = true));
+  while (!done) {
+    await report();
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
+  }
+  const execution = await result;
+  await report();
+  return execution;
+}
