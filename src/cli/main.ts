@@ -28,6 +28,12 @@ configureTemporalCommand(program);
 // The SDK's own logs stay quiet unless asked for (TFLOW_LOG_LEVEL=INFO shows each task's log lines).
 Runtime.install({ logger: new DefaultLogger((process.env.TFLOW_LOG_LEVEL ?? 'WARN') as 'WARN') });
 
+// `tflow … | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof FlowValidationError) {
     printDiagnostics(error.diagnostics);

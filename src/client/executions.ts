@@ -12,11 +12,11 @@ import {
 import type { TflowConfig } from '../config';
 import { type Diagnostic, FlowValidationError } from '../flow/diagnostics';
 import type { FlowSpec } from '../flow/spec';
-import type { Execution, LogEntry, TaskRun } from '../interpreter/execution';
+import { type Execution, isTerminated, type LogEntry, type TaskRun } from '../interpreter/execution';
 import type { ExecutionRequest } from '../interpreter/flow-run';
 import { resolveInputs } from '../interpreter/inputs';
 import { FlowIdKey, FlowNamespaceKey, FlowRevisionKey, FlowStateKey, labelsAttribute, LabelsKey } from '../temporal/search-attributes';
-import { executionQuery, FLOW_FAILED, logsQuery } from '../workflows/definitions';
+import { executionQuery, FLOW_FAILED, progressQuery } from '../workflows/definitions';
 
 export async function connectClient(config: TflowConfig): Promise<Client> {
   const connection = await Connection.connect({ address: config.temporalAddress });
@@ -118,22 +118,29 @@ export interface ProgressEvents {
  * Waits for the execution to end, reporting new log lines and task-run state changes as they happen.
  * Returns the final execution.
  */
-export async function followExecution(handle: WorkflowHandle, events: ProgressEvents = {}, pollMs = 250): Promise<Execution> {
+export async function followExecution(handle: WorkflowHandle, progress: ProgressEvents = {}, pollMs = 250): Promise<Execution> {
   let nextLog = 0;
   const seenStates = new Map<string, string>();
   let done = false;
   const report = async () => {
     try {
-      const { logs, next } = await handle.query(logsQuery, nextLog);
+      const { execution, logs, next } = await handle.query(progressQuery, nextLog);
       nextLog = next;
-      const execution = await handle.query(executionQuery);
+      // Each task run's lines between its start and its end, in task-run order.
+      const logsByTaskRun = new Map<string | undefined, LogEntry[]>();
+      for (const entry of logs) logsByTaskRun.set(entry.taskRunId, [...(logsByTaskRun.get(entry.taskRunId) ?? []), entry]);
+      const emitLogs = (taskRunId: string | undefined) => {
+        for (const entry of logsByTaskRun.get(taskRunId) ?? []) progress.onLog?.(entry);
+        logsByTaskRun.delete(taskRunId);
+      };
       for (const taskRun of execution.taskRuns) {
-        if (seenStates.get(taskRun.id) !== taskRun.state) {
-          seenStates.set(taskRun.id, taskRun.state);
-          events.onTaskRun?.(taskRun);
-        }
+        const changed = seenStates.get(taskRun.id) !== taskRun.state;
+        seenStates.set(taskRun.id, taskRun.state);
+        if (changed && !isTerminated(taskRun.state)) progress.onTaskRun?.(taskRun);
+        emitLogs(taskRun.id);
+        if (changed && isTerminated(taskRun.state)) progress.onTaskRun?.(taskRun);
       }
-      for (const entry of logs) events.onLog?.(entry);
+      for (const taskRunId of [...logsByTaskRun.keys()]) emitLogs(taskRunId);
     } catch {
       // No worker has picked the execution up yet, or it just closed: try again on the next tick.
     }

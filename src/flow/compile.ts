@@ -58,12 +58,16 @@ class FlowCompiler {
     private readonly source: string,
     private readonly file: string,
   ) {
-    this.doc = parseDocument(source, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
+    this.doc = parseDocument(source, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: true });
   }
 
   compile(): CompileResult {
+    const seenLines = new Set<number>();
     for (const error of this.doc.errors) {
-      const [start] = error.linePos ?? [{ line: 1, col: 1 }];
+      const [start] = error.linePos ?? [this.lines.linePos(error.pos[0])];
+      // One mistake often derails the parser for the rest of its line: report the first.
+      if (seenLines.has(start.line)) continue;
+      seenLines.add(start.line);
       const message = error.code === 'DUPLICATE_KEY' ? `Duplicate field '${this.keyAt(error.pos[0])}'` : firstLine(error.message);
       this.diagnostics.push({ file: this.file, line: start.line, col: start.col, path: '', message, hint: yamlHint(error.code) });
     }
@@ -301,7 +305,7 @@ class FlowCompiler {
       }
       // Values that are expressions are checked when the task runs, once rendered.
       if (isTemplateAt(value, issue.path as YamlPath)) continue;
-      const missing = issue.code === 'invalid_type' && valueAt(value, issue.path as YamlPath) === undefined;
+      const missing = valueAt(value, issue.path as YamlPath) === undefined;
       const name = formatPath(issue.path as YamlPath) || 'flow';
       this.report(path, missing ? `\`${name}\` is required` : `\`${name}\`: ${issue.message}`);
     }

@@ -1,11 +1,13 @@
 /**
  * The task registry: the one list of task types tflow knows. Adding a type = its module + one line here.
  */
+import { failTask } from '../activities/fail';
 import { logTask } from '../activities/log';
 import { returnTask } from '../activities/return';
 import type { RunnableTaskDefinition, TaskDefinition } from './task-definition';
 
 export const TASK_TYPES: readonly TaskDefinition[] = [
+  failTask,
   logTask,
   returnTask,
 ];

@@ -10,6 +10,9 @@ export const executionQuery = defineQuery<Execution>('tflow.execution');
 /** Log lines from an index on; pass back `next` to follow. */
 export const logsQuery = defineQuery<{ logs: LogEntry[]; next: number }, [number]>('tflow.logs');
 
+/** Both at once, consistent with each other: what a follower polls. */
+export const progressQuery = defineQuery<{ execution: Execution; logs: LogEntry[]; next: number }, [number]>('tflow.progress');
+
 /** `ApplicationFailure.type` of a workflow that ends because its flow FAILED; details[0] is the Execution. */
 export const FLOW_FAILED = 'FlowFailed';
 

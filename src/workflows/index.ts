@@ -28,7 +28,7 @@ import {
 } from '../interpreter/flow-run';
 import { FlowStateKey } from '../temporal/search-attributes';
 import { activityOptionsFor } from './activity-options';
-import { executionQuery, FLOW_FAILED, logsQuery, TASK_FAILED } from './definitions';
+import { executionQuery, FLOW_FAILED, logsQuery, progressQuery, TASK_FAILED } from './definitions';
 
 type TaskActivity = (invocation: TaskInvocation) => Promise<TaskResult>;
 
@@ -52,6 +52,7 @@ export default async function tflowExecution(request: ExecutionRequest): Promise
   const run = new FlowRun(request, temporalPort);
   setHandler(executionQuery, () => run.execution);
   setHandler(logsQuery, (from: number) => run.logsSince(from));
+  setHandler(progressQuery, (from: number) => ({ execution: run.execution, ...run.logsSince(from) }));
 
   const execution = await run.run();
   upsertSearchAttributes([{ key: FlowStateKey, value: execution.state }]);

@@ -1,0 +1,49 @@
+/**
+ * Integration-test plumbing: the real Temporal dev server (started once, reused), a real worker on
+ * a task queue of the test file's own, and a helper that runs a flow to its end.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { connectClient, executionResult, startExecution, type StartOptions } from '../../src/client/executions';
+import { loadConfig, type TflowConfig } from '../../src/config';
+import type { FlowSpec } from '../../src/flow/spec';
+import type { Execution } from '../../src/interpreter/execution';
+import { startDevServer } from '../../src/temporal/dev-server';
+import { startWorker, type TflowWorker } from '../../src/worker/worker';
+
+let runtimeInstalled = false;
+
+export interface TemporalFixture {
+  config: TflowConfig;
+  client: Client;
+  worker: TflowWorker;
+  close(): Promise<void>;
+}
+
+/** Starts (or reuses) the dev server and a worker on a fresh task queue. */
+export async function startTemporalFixture(): Promise<TemporalFixture> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const config = { ...loadConfig(), taskQueue: `test-${randomBytes(4).toString('hex')}` };
+  await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (line) => console.error(line) });
+  const worker = await startWorker(config);
+  const client = await connectClient(config);
+  return {
+    config,
+    client,
+    worker,
+    async close() {
+      await worker.shutdown();
+      await client.connection.close();
+    },
+  };
+}
+
+/** Starts an execution of `flow` and waits for its final state. */
+export async function runToEnd(fixture: TemporalFixture, flow: FlowSpec, options: StartOptions = {}): Promise<Execution> {
+  const handle = await startExecution(fixture.client, fixture.config, flow, options);
+  return executionResult(handle);
+}

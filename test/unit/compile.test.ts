@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { compileFlow, compileFlowFile } from '../../src/flow/compile';
+import { formatDiagnostic } from '../../src/flow/diagnostics';
+import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
+
+const yamlIn = (dir: string) => readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, f));
+
+describe('compiler: valid flows', () => {
+  for (const file of [...yamlIn(join(FIXTURES, 'valid')), ...yamlIn(join(PROJECT_ROOT, 'flows'))]) {
+    it(`accepts ${file.slice(PROJECT_ROOT.length + 1)}`, () => {
+      const { spec, diagnostics } = compileFlowFile(file);
+      assert.deepEqual(diagnostics.map(formatDiagnostic), []);
+      assert.ok(spec && spec.tasks.length > 0);
+    });
+  }
+});
+
+describe('compiler: invalid flows report every problem at its line and column', () => {
+  for (const file of yamlIn(join(FIXTURES, 'invalid'))) {
+    it(`refuses ${file.slice(FIXTURES.length + 1)}`, () => {
+      // Each fixture states its expected diagnostics in `# expect: line:col message` header lines.
+      const expected = [...readFileSync(file, 'utf8').matchAll(/^# expect: (\d+):(\d+) (.+)$/gm)].map((m) => ({
+        line: Number(m[1]),
+        col: Number(m[2]),
+        text: m[3],
+      }));
+      assert.ok(expected.length > 0, 'fixture states no expectation');
+      const { spec, diagnostics } = compileFlowFile(file);
+      assert.equal(spec, undefined);
+      const shown = diagnostics.map((d) => `${d.line}:${d.col} ${d.message}${d.hint ? ` (${d.hint})` : ''}`);
+      for (const e of expected) {
+        assert.ok(shown.some((s) => s.startsWith(`${e.line}:${e.col} `) && s.includes(e.text)), `missing ${e.line}:${e.col} ${e.text}\nin:\n${shown.join('\n')}`);
+      }
+      assert.equal(diagnostics.length, expected.length, `unexpected extra diagnostics:\n${shown.join('\n')}`);
+      for (const d of diagnostics) assert.equal(d.file, file);
+    });
+  }
+});
+
+describe('compiler: what the FlowSpec holds', () => {
+  const source = `
+id: spec_shape
+namespace: company.team
+labels:
+  env: prod
+pluginDefaults:
+  - type: io.kestra.plugin.core.log
+    values:
+      level: ERROR
+tasks:
+  - id: a
+    type: io.kestra.core.tasks.log.Log
+    message: one
+  - id: b
+    type: io.kestra.plugin.core.log.Log
+    message: two
+    level: DEBUG
+  - id: c
+    type: io.kestra.plugin.core.debug.Return
+    format: x
+    retry:
+      type: constant
+      interval: PT1S
+      maxAttempt: 4
+`;
+  const { spec, diagnostics } = compileFlow(source, 'inline.yaml');
+
+  it('compiles without diagnostics', () => assert.deepEqual(diagnostics, []));
+
+  it('resolves type aliases to the canonical type', () => {
+    assert.equal(spec?.tasks[0].type, 'io.kestra.plugin.core.log.Log');
+    assert.equal(spec?.tasks[0].kind, 'runnable');
+  });
+
+  it('applies pluginDefaults by type prefix, the task’s own values winning', () => {
+    assert.equal(spec?.tasks[0].properties.level, 'ERROR');
+    assert.equal(spec?.tasks[1].properties.level, 'DEBUG');
+    assert.equal(spec?.tasks[2].properties.level, undefined);
+  });
+
+  it('keeps common properties out of the task properties and normalises retry', () => {
+    assert.deepEqual(Object.keys(spec?.tasks[2].properties ?? {}), ['format']);
+    assert.equal(spec?.tasks[2].retry?.maxAttempts, 4);
+  });
+
+  it('keeps labels and positions', () => {
+    assert.deepEqual(spec?.labels, { env: 'prod' });
+    assert.deepEqual(spec?.tasks[1].position, { line: 14, col: 5 });
+  });
+
+  it('reports every problem, not only the first', () => {
+    const { diagnostics: many } = compileFlow(
+      'id: x\nnamespace: y\ntasks:\n  - id: a\n    type: nope.A\n  - id: b\n    type: nope.B\n',
+      'many.yaml',
+    );
+    assert.deepEqual(
+      many.map((d) => `${d.line}:${d.col} ${d.message}`),
+      ['5:11 Invalid type: nope.A', '7:11 Invalid type: nope.B'],
+    );
+  });
+
+  it('refuses a document that is not a mapping', () => {
+    const { diagnostics: notMap } = compileFlow('- just\n- a list\n', 'list.yaml');
+    assert.match(notMap[0].message, /must be a YAML mapping/);
+  });
+});
