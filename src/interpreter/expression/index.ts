@@ -1,85 +1,177 @@
 /**
  * Kestra's Pebble expressions: the public API of the expression engine.
  *
- * Runs inside the workflow sandbox and in activities alike, so it must stay pure and deterministic.
- * (Walking-skeleton version: dotted paths and `[ ]` access only; the expression issue grows it.)
+ * Runs inside the workflow sandbox and in activities alike, so everything here is pure JS and
+ * deterministic (`now()` reads `new Date()`, which is the workflow clock in the sandbox).
+ *
+ * Layout: `scanner` (template segments) → `lexer` (tokens) → `parser` (AST) → `evaluator`;
+ * `filters`, `functions`, `tests` are the registries; `values` holds the Java-like value model.
  */
+import { Expr, Node, Template } from './ast';
+import { ExpressionError, position } from './errors';
+import { Context, Evaluation, renderString, Renderer } from './evaluator';
+import { FILTERS } from './filters';
+import { FUNCTIONS, IO_FUNCTIONS } from './functions';
+import { parseTemplate } from './parser';
+import { RenderOptions } from './registry';
+import { TESTS } from './tests';
+import { stringify as stringifyValue, toPlain } from './values';
 
-export class ExpressionError extends Error {
-  override name = 'ExpressionError';
-  constructor(
-    message: string,
-    readonly template: string,
-    readonly line?: number,
-    readonly column?: number,
-  ) {
-    super(message);
+export { ExpressionError, UndefinedError } from './errors';
+export type { Context } from './evaluator';
+export type { CallContext, FilterDef, FunctionDef, RenderOptions, TestDef } from './registry';
+export { CallError } from './registry';
+export { FILTERS } from './filters';
+export { FUNCTIONS, IO_FUNCTIONS } from './functions';
+export { TESTS } from './tests';
+export { JavaDouble, double, stringify, toJson } from './values';
+export { parseExpression, parseTemplate } from './parser';
+export type { Expr, Node, Template } from './ast';
+
+const CACHE_LIMIT = 1000;
+const cache = new Map<string, Template>();
+
+/** Parses with a small cache: flows render the same property templates over and over. */
+export function parse(template: string): Template {
+  let parsed = cache.get(template);
+  if (!parsed) {
+    parsed = parseTemplate(template);
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    cache.set(template, parsed);
   }
+  return parsed;
 }
 
-export type Context = Record<string, unknown>;
+const renderer: Renderer = {
+  renderOnce: (template, context, options) => new Evaluation(parse(template), context, options, renderer).run(),
+};
 
-const TAG = /\{\{([\s\S]*?)\}\}/g;
-const PATH = /^\s*([A-Za-z_][\w]*)((?:\.[A-Za-z_][\w]*|\[\s*(?:'[^']*'|"[^"]*"|\d+)\s*\])*)\s*$/;
-
-function evaluate(expression: string, context: Context, template: string): unknown {
-  const match = PATH.exec(expression);
-  if (!match) throw new ExpressionError(`Unsupported expression \`${expression.trim()}\``, template);
-  const segments = [match[1], ...[...match[2].matchAll(/\.([A-Za-z_]\w*)|\[\s*(?:'([^']*)'|"([^"]*)"|(\d+))\s*\]/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? m[4])];
-  let value: unknown = context;
-  for (const segment of segments) {
-    if (value === null || typeof value !== 'object' || !(segment in (value as object))) {
-      throw new ExpressionError(`Unable to find \`${segment}\` used in the expression \`${template}\` at line 1`, template);
-    }
-    value = (value as Record<string, unknown>)[segment];
-  }
-  return value;
+/**
+ * Renders a template to a string, one pass, as Kestra does (recursive rendering is off since 0.14).
+ * Strings without `{` are returned untouched; `{% raw %}…{% endraw %}` is printed as written.
+ */
+export function render(template: string, context: Context, options: RenderOptions = {}): string {
+  return renderString(template, context, options, renderer, false);
 }
 
-/** Serialises a rendered value the way Kestra prints it inside a string. */
-export function stringify(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+/** Renders until the text stops changing (at most 100 passes), like the `render()` function. */
+export function renderRecursive(template: string, context: Context, options: RenderOptions = {}): string {
+  return renderString(template, context, options, renderer, true);
 }
 
-/** Renders a template to a string (Kestra's `render`). Strings without `{` are returned as they are. */
-export function render(template: string, context: Context): string {
+/** A template that is exactly one `{{ … }}` (surrounding whitespace allowed) keeps the value's native type. */
+export function renderTyped(template: string, context: Context, options: RenderOptions = {}): unknown {
   if (!template.includes('{')) return template;
-  return template.replace(TAG, (_, expression: string) => stringify(evaluate(expression, context, template)));
+  const parsed = parse(template);
+  const prints = parsed.nodes.filter((n) => !(n.kind === 'text' && n.text.trim() === ''));
+  if (prints.length === 1 && prints[0].kind === 'print') {
+    const evaluation = new Evaluation(parsed, context, options, renderer);
+    return toPlain(evaluation.evaluate(prints[0].expr) ?? null);
+  }
+  return render(template, context, options);
 }
 
-/** Renders a template; a template that is exactly one `{{ … }}` keeps the value's native type. */
-export function renderTyped(template: string, context: Context): unknown {
-  const whole = /^\s*\{\{([\s\S]*?)\}\}\s*$/.exec(template);
-  if (whole && !whole[1].includes('}}')) return evaluate(whole[1], context, template);
-  return render(template, context);
+/** Evaluates a bare expression (no `{{ }}`) to its native value, e.g. for `tflow expr`. */
+export function evaluateExpression(expression: string, context: Context, options: RenderOptions = {}): unknown {
+  return renderTyped(`{{ ${expression} }}`, context, options);
 }
 
 /** Renders task properties leaf by leaf: string leaves (and map keys) are rendered, other scalars are kept. */
-export function renderProperties(value: unknown, context: Context): unknown {
-  if (typeof value === 'string') return render(value, context);
-  if (Array.isArray(value)) return value.map((item) => renderProperties(item, context));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [render(key, context), renderProperties(item, context)]),
-    );
+export function renderProperties(value: unknown, context: Context, options: RenderOptions = {}): unknown {
+  if (typeof value === 'string') return render(value, context, options);
+  if (Array.isArray(value)) return value.map((item) => renderProperties(item, context, options));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const renderedKey = render(key, context, options);
+      // Kestra's `putIfAbsent`: the first key that renders to a name wins.
+      if (!(renderedKey in out)) out[renderedKey] = renderProperties(item, context, options);
+    }
+    return out;
   }
   return value;
 }
 
-/** Parse problems of a template, without evaluating it (for the compiler). */
-export function checkTemplate(template: string): ExpressionError[] {
-  const problems: ExpressionError[] = [];
-  for (const match of template.matchAll(TAG)) {
-    if (!PATH.test(match[1])) problems.push(new ExpressionError(`Unsupported expression \`${match[1].trim()}\``, template));
+/**
+ * Parse problems of a template, without evaluating it (for the compiler): syntax errors, and
+ * filters, functions or tests that do not exist. Each error carries line and column.
+ */
+export function checkTemplate(template: string, options: RenderOptions = {}): ExpressionError[] {
+  if (!template.includes('{')) return [];
+  let parsed: Template;
+  try {
+    parsed = parseTemplate(template);
+  } catch (e) {
+    if (e instanceof ExpressionError) return [e];
+    throw e;
   }
+  const problems: ExpressionError[] = [];
+  const report = (message: string, offset: number) => {
+    const { line, column } = position(template, offset);
+    problems.push(new ExpressionError(`${message} in the expression \`${template}\` at line ${line}, column ${column}`, template, line, column));
+  };
+  const visitExpr = (e: Expr): void => {
+    switch (e.kind) {
+      case 'filter':
+        if (!FILTERS[e.name] && !options.filters?.[e.name]) report(`Filter [${e.name}] does not exist`, e.offset);
+        visitExpr(e.input);
+        e.args.positional.forEach(visitExpr);
+        e.args.named.forEach((a) => visitExpr(a.value));
+        break;
+      case 'test':
+        if (!TESTS[e.name]) report(`Test [${e.name}] does not exist`, e.offset);
+        visitExpr(e.input);
+        e.args.positional.forEach(visitExpr);
+        break;
+      case 'call':
+        if (!FUNCTIONS[e.name] && !IO_FUNCTIONS.includes(e.name) && !options.functions?.[e.name]) report(`Function or Macro [${e.name}] does not exist`, e.offset);
+        e.args.positional.forEach(visitExpr);
+        e.args.named.forEach((a) => visitExpr(a.value));
+        break;
+      case 'attribute':
+        visitExpr(e.object);
+        visitExpr(e.key);
+        break;
+      case 'list':
+        e.items.forEach(visitExpr);
+        break;
+      case 'map':
+        e.entries.forEach(([k, v]) => (visitExpr(k), visitExpr(v)));
+        break;
+      case 'unary':
+        visitExpr(e.operand);
+        break;
+      case 'binary':
+        visitExpr(e.left);
+        visitExpr(e.right);
+        break;
+      case 'ternary':
+        visitExpr(e.condition);
+        visitExpr(e.then);
+        visitExpr(e.otherwise);
+        break;
+    }
+  };
+  const visit = (nodes: Node[]): void => {
+    for (const n of nodes) {
+      if (n.kind === 'print') visitExpr(n.expr);
+      else if (n.kind === 'set') visitExpr(n.value);
+      else if (n.kind === 'if') {
+        n.branches.forEach((b) => (visitExpr(b.condition), visit(b.body)));
+        if (n.otherwise) visit(n.otherwise);
+      } else if (n.kind === 'for') {
+        visitExpr(n.iterable);
+        visit(n.body);
+        if (n.otherwise) visit(n.otherwise);
+      }
+    }
+  };
+  visit(parsed.nodes);
   return problems;
 }
 
 /** Kestra's truthiness of a rendered condition: anything but "false", "0", "-0" and "". */
 export function isTruthy(value: unknown): boolean {
-  const text = stringify(value).trim();
+  const text = stringifyValue(value).trim();
   return !['false', '0', '-0', ''].includes(text);
 }

@@ -1,0 +1,419 @@
+/**
+ * The filter registry: Pebble's core filters with Kestra's overrides and additions
+ * (`io.kestra.core.runners.pebble.Extension`). One entry per filter; argument names follow the
+ * Java classes so that named arguments (`date(format='yyyy', timeZone='UTC')`) work.
+ */
+import { base64Decode, base64Encode, md5, sha1, sha256, sha512, urlDecode, urlEncode, utf8Decode, utf8Encode } from './codec';
+import { chronoUnit, formatDate, toZoned, zoneOf } from './dates';
+import { decimalFormat } from './decimal-format';
+import { Args, CallError, FilterDef } from './registry';
+import { isEmpty } from './tests';
+import { double, isDouble, isList, isMap, isNumber, javaEquals, javaToString, num, toJson, typeName } from './values';
+
+const str = (input: unknown): string => javaToString(input);
+
+/** Filters of Java strings return null for a null input. */
+function stringFilter(args: string[], fn: (input: string, args: Args) => unknown): FilterDef {
+  return { args, apply: (input, a) => (input === null || input === undefined ? null : fn(str(input), a)) };
+}
+
+function requireArg(args: Args, name: string, filter: string): unknown {
+  if (args[name] === undefined || args[name] === null) throw new CallError(`The '${filter}' filter expects an argument '${name}'.`);
+  return args[name];
+}
+
+function intArg(value: unknown, name: string): number {
+  if (!isNumber(value)) throw new CallError(`Argument ${name} must be a number. Actual type: ${typeName(value)}`);
+  return Math.trunc(num(value));
+}
+
+/** Java's `String.trim`: strips characters up to U+0020 only. */
+function javaTrim(s: string): string {
+  return s.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+}
+
+/** Java's `String.split(regex, limit)`: trailing empty strings dropped when limit is 0. */
+function javaSplit(s: string, delimiter: string, limit: number): string[] {
+  const re = new RegExp(delimiter, 'gu');
+  const parts: string[] = [];
+  let last = 0;
+  for (const m of s.matchAll(re)) {
+    if (limit > 0 && parts.length === limit - 1) break;
+    if (m[0].length === 0 && m.index === 0) continue;
+    if (m[0].length === 0 && m.index === s.length) break;
+    parts.push(s.slice(last, m.index));
+    last = m.index! + m[0].length;
+  }
+  parts.push(s.slice(last));
+  if (s.length === 0) return [''];
+  if (limit === 0) while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+/** Java's natural ordering for `sort`: numbers, strings, booleans; mixed types fail like `ClassCastException`. */
+function naturalCompare(a: unknown, b: unknown): number {
+  if (isNumber(a) && isNumber(b)) return num(a) - num(b);
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  throw new CallError(`Can not compare ${typeName(a)} with ${typeName(b)}`);
+}
+
+function replaceAll(input: unknown, pairs: Record<string, unknown>, regexp: boolean): unknown {
+  if (isMap(input)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) out[k] = isMap(v) || isList(v) ? replaceAll(v, pairs, regexp) : replaceString(str(v), pairs, regexp);
+    return out;
+  }
+  if (isList(input)) return input.map((v) => (isMap(v) || isList(v) ? replaceAll(v, pairs, regexp) : replaceString(str(v), pairs, regexp)));
+  return replaceString(str(input), pairs, regexp);
+}
+
+function replaceString(s: string, pairs: Record<string, unknown>, regexp: boolean): string {
+  let data = s;
+  for (const [from, to] of Object.entries(pairs)) {
+    data = regexp ? data.replace(new RegExp(from, 'g'), str(to).replace(/\\\$/g, '$$$$')) : data.split(from).join(str(to));
+  }
+  return data;
+}
+
+function timestampOf(input: unknown, args: Args) {
+  return toZoned(input, zoneOf(args.timeZone), args.existingFormat);
+}
+
+function numberFromString(val: string, type: string): unknown {
+  const t = val.trim();
+  const integer = /^[+-]?\d+$/.test(t);
+  const hex = /^[+-]?(0x|0X|#)[0-9a-fA-F]+$/.test(t);
+  switch (type) {
+    case 'INT':
+    case 'LONG':
+    case 'BIGINTEGER':
+      if (hex) return parseInt(t.replace('#', '0x'), 16);
+      if (!integer) throw new CallError(`For input string: "${val}"`);
+      return Number(t.replace(/[lL]$/, ''));
+    case 'FLOAT':
+    case 'DOUBLE':
+    case 'BIGDECIMAL': {
+      const n = Number(t.replace(/[fFdD]$/, ''));
+      if (Number.isNaN(n) || t === '') throw new CallError(`${val} is not a valid number.`);
+      return double(n);
+    }
+  }
+  // NumberUtils.createNumber: integers stay integral, anything with a point or exponent is a double.
+  if (hex) return parseInt(t.replace('#', '0x'), 16);
+  if (/^[+-]?\d+[lL]?$/.test(t)) return Number(t.replace(/[lL]$/, ''));
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?$/.test(t)) return double(Number(t.replace(/[fFdD]$/, '')));
+  throw new CallError(`${val} is not a valid number.`);
+}
+
+function indent(kind: 'indent' | 'nindent'): FilterDef {
+  return {
+    args: ['amount', 'prefix'],
+    apply(input, args) {
+      if (input === null || input === undefined) return null;
+      const s = str(input);
+      if (s === '') return s;
+      if (args.amount === undefined || !isNumber(args.amount)) throw new CallError(`The '${kind}' filter expects an integer as argument 'amount'.`);
+      const amount = num(args.amount);
+      if (amount < 0) throw new CallError(`The '${kind}' filter expects a positive integer >=0 as argument 'amount'.`);
+      const prefix = args.prefix === undefined ? ' ' : str(args.prefix);
+      const newLine = s.includes('\r\n') ? '\r\n' : s.includes('\n\r') ? '\n\r' : s.includes('\n') ? '\n' : s.includes('\r') ? '\r' : '\n';
+      const source = kind === 'nindent' ? newLine + s : s;
+      return source.split(newLine).join(newLine + prefix.repeat(amount));
+    },
+  };
+}
+
+const json: FilterDef = {
+  args: ['includeNulls'],
+  apply: (input, args) => (input === null || input === undefined ? 'null' : toJson(input, args.includeNulls === true)),
+};
+
+const numberFormat: FilterDef = {
+  args: ['format'],
+  apply(input, args) {
+    if (input === null || input === undefined) return null;
+    const n = isNumber(input) ? num(input) : Number(str(input));
+    if (Number.isNaN(n)) throw new CallError(`Cannot format given Object as a Number: ${str(input)}`);
+    return decimalFormat(n, str(requireArg(args, 'format', 'numberFormat')));
+  },
+};
+
+export const FILTERS: Record<string, FilterDef> = {
+  // Strings
+  upper: stringFilter([], (s) => s.toUpperCase()),
+  lower: stringFilter([], (s) => s.toLowerCase()),
+  trim: stringFilter([], javaTrim),
+  capitalize: stringFilter([], (s) => (s === '' ? s : s[0].toUpperCase() + s.slice(1))),
+  title: stringFilter([], (s) => s.replace(/(^|\s)(\S)/g, (_, ws: string, c: string) => ws + c.toUpperCase())),
+  abbreviate: stringFilter(['length'], (s, a) => {
+    const max = intArg(requireArg(a, 'length', 'abbreviate'), 'length');
+    if (s.length <= max) return s;
+    return max <= 3 ? s.slice(0, max) : `${s.slice(0, max - 3)}...`;
+  }),
+  split: stringFilter(['delimiter', 'limit'], (s, a) => {
+    if (a.delimiter === undefined || a.delimiter === null) throw new CallError('missing delimiter parameter in split filter');
+    return javaSplit(s, str(a.delimiter), a.limit === undefined || a.limit === null ? 0 : intArg(a.limit, 'limit'));
+  }),
+  replace: {
+    args: ['replace_pairs', 'regexp'],
+    apply(input, args) {
+      if (input === null || input === undefined) return null;
+      const pairs = args.replace_pairs;
+      if (pairs === undefined || pairs === null) throw new CallError("The argument 'replace_pairs' is required.");
+      if (!isMap(pairs)) throw new CallError("The argument 'replace_pairs' must be a map, e.g. replace({'a': 'b'})");
+      return replaceAll(input, pairs, args.regexp === true);
+    },
+  },
+  slugify: stringFilter([], (s) => {
+    let slug = s.replace(/\s/g, '-').normalize('NFD').replace(/[^\w-]/g, '').replace(/_/g, '-');
+    while (slug.includes('--')) slug = slug.split('--').join('-');
+    return slug.replace(/^-/, '').replace(/-$/, '').toLowerCase();
+  }),
+  substringBefore: stringFilter(['separator'], (s, a) => {
+    const sep = str(requireArg(a, 'separator', 'substringBefore'));
+    if (s === '') return s;
+    if (sep === '') return '';
+    const i = s.indexOf(sep);
+    return i < 0 ? s : s.slice(0, i);
+  }),
+  substringAfter: stringFilter(['separator'], (s, a) => {
+    const sep = str(requireArg(a, 'separator', 'substringAfter'));
+    if (s === '') return s;
+    const i = s.indexOf(sep);
+    return i < 0 ? '' : s.slice(i + sep.length);
+  }),
+  substringBeforeLast: stringFilter(['separator'], (s, a) => {
+    const sep = str(requireArg(a, 'separator', 'substringBeforeLast'));
+    if (s === '' || sep === '') return s;
+    const i = s.lastIndexOf(sep);
+    return i < 0 ? s : s.slice(0, i);
+  }),
+  substringAfterLast: stringFilter(['separator'], (s, a) => {
+    const sep = str(requireArg(a, 'separator', 'substringAfterLast'));
+    if (s === '') return s;
+    if (sep === '') return '';
+    const i = s.lastIndexOf(sep);
+    return i < 0 || i === s.length - sep.length ? '' : s.slice(i + sep.length);
+  }),
+  startsWith: { args: ['value'], apply: (input, a) => str(input).startsWith(str(a.value)) },
+  endsWith: { args: ['value'], apply: (input, a) => str(input).endsWith(str(a.value)) },
+  urlencode: stringFilter([], urlEncode),
+  urldecode: stringFilter([], urlDecode),
+  base64encode: stringFilter([], (s) => base64Encode(utf8Encode(s))),
+  base64decode: stringFilter([], (s) => utf8Decode(base64Decode(s))),
+  md5: stringFilter([], md5),
+  sha1: stringFilter([], sha1),
+  sha256: stringFilter([], sha256),
+  sha512: stringFilter([], sha512),
+  indent: indent('indent'),
+  nindent: indent('nindent'),
+  nl2br: stringFilter([], (s) => s.replace(/\r\n|\n|\r/g, '<br />')),
+
+  // Collections
+  length: {
+    args: [],
+    apply(input) {
+      if (input === null || input === undefined) return 0;
+      if (typeof input === 'string' || isList(input)) return input.length;
+      if (isMap(input)) return Object.keys(input).length;
+      return 0;
+    },
+  },
+  first: {
+    args: [],
+    apply(input) {
+      if (input === null || input === undefined) return null;
+      if (typeof input === 'string') return input.length > 0 ? input[0] : null;
+      if (isList(input)) return input.length > 0 ? input[0] : null;
+      if (isMap(input)) {
+        const values = Object.values(input);
+        return values.length > 0 ? values[0] : null;
+      }
+      return input;
+    },
+  },
+  last: {
+    args: [],
+    apply(input) {
+      if (input === null || input === undefined) return null;
+      if (typeof input === 'string') return input.length > 0 ? input[input.length - 1] : null;
+      if (isList(input)) return input.length > 0 ? input[input.length - 1] : null;
+      if (isMap(input)) {
+        const values = Object.values(input);
+        return values.length > 0 ? values[values.length - 1] : null;
+      }
+      return input;
+    },
+  },
+  join: {
+    args: ['separator'],
+    apply(input, a) {
+      if (input === null || input === undefined) return null;
+      const items = isList(input) ? input : isMap(input) ? Object.values(input) : [input];
+      return items.map(str).join(a.separator === undefined || a.separator === null ? '' : str(a.separator));
+    },
+  },
+  slice: {
+    args: ['fromIndex', 'toIndex'],
+    apply(input, a) {
+      if (input === null || input === undefined) return null;
+      const from = a.fromIndex === undefined || a.fromIndex === null ? 0 : intArg(a.fromIndex, 'fromIndex');
+      if (from < 0) throw new CallError('fromIndex must be greater than 0');
+      if (typeof input !== 'string' && !isList(input)) {
+        throw new CallError(`Slice filter can only be applied to String, List and array inputs. Actual type was: ${typeName(input)}`);
+      }
+      const length = input.length;
+      let to = length;
+      if (a.toIndex !== undefined && a.toIndex !== null) {
+        to = intArg(a.toIndex, 'toIndex');
+        if (to > length) throw new CallError(`toIndex must be smaller than input size: ${length}`);
+        if (from >= to) throw new CallError('toIndex must be greater than fromIndex');
+      }
+      return input.slice(from, to);
+    },
+  },
+  sort: { args: [], apply: (input) => (isList(input) ? [...input].sort(naturalCompare) : input) },
+  rsort: { args: [], apply: (input) => (isList(input) ? [...input].sort((x, y) => naturalCompare(y, x)) : input) },
+  reverse: {
+    args: [],
+    apply(input) {
+      if (isList(input)) return [...input].reverse();
+      if (typeof input === 'string') return [...input].reverse().join('');
+      return input;
+    },
+  },
+  merge: {
+    args: ['items'],
+    apply(input, a) {
+      const items = a.items ?? null;
+      if (input === null || input === undefined) {
+        if (items === null) throw new CallError('The two arguments to be merged are null');
+        return items;
+      }
+      if (items === null) return input;
+      if (isMap(input)) {
+        if (isMap(items)) return { ...input, ...items };
+        if (isList(items)) return { ...input, ...Object.fromEntries(items.map((o) => [str(o), o])) };
+        throw new CallError(`Currently, only Maps and Lists can be merged with a Map. Arg2: ${typeName(items)}`);
+      }
+      if (isList(input)) {
+        if (isList(items)) return [...input, ...items];
+        if (isMap(items)) return [...input, ...Object.entries(items).map(([k, v]) => ({ [k]: v }))];
+        throw new CallError(`Currently, only Maps and Lists can be merged with a List. Arg2: ${typeName(items)}`);
+      }
+      throw new CallError('The object being filtered is not a Map/List/Array');
+    },
+  },
+  keys: {
+    args: [],
+    apply(input) {
+      if (input === null || input === undefined) return null;
+      if (isMap(input)) return Object.keys(input);
+      if (isList(input)) return input.map((_, i) => i);
+      throw new CallError(`'keys' filter can only be applied to List, Map, Array. Actual type was: ${typeName(input)}`);
+    },
+  },
+  values: {
+    args: [],
+    apply(input) {
+      if (input === null || input === undefined) return null;
+      if (isMap(input)) return Object.values(input);
+      if (isList(input)) return [...input];
+      throw new CallError(`'values' filter can only be applied to List, Map, Array. Actual type was: ${typeName(input)}`);
+    },
+  },
+  chunk: {
+    args: ['size'],
+    apply(input, a) {
+      if (input === null || input === undefined) return null;
+      if (a.size === undefined || a.size === null) throw new CallError("'chunk' filter expects an argument 'size'.");
+      if (!isList(input)) throw new CallError(`'chunk' filter can only be applied to List. Actual type was: ${typeName(input)}`);
+      if (!isNumber(a.size)) throw new CallError(`'chunk' filter argument 'size' must be a number. Actual type was: ${typeName(a.size)}`);
+      const size = Math.trunc(num(a.size));
+      if (size <= 0) throw new CallError('size must be greater than 0');
+      const out: unknown[][] = [];
+      for (let i = 0; i < input.length; i += size) out.push(input.slice(i, i + size));
+      return out;
+    },
+  },
+  flatten: {
+    args: [],
+    apply(input) {
+      if (input === null || input === undefined) return null;
+      if (!isList(input)) throw new CallError("The 'flatten' filter can only be applied to lists.");
+      return input.flatMap((o) => (isList(o) ? o : [o]));
+    },
+  },
+  distinct: {
+    args: [],
+    apply(input) {
+      if (input === null || input === undefined) return null;
+      if (!isList(input)) throw new CallError(`'distinct' filter can only be applied to List. Actual type was: ${typeName(input)}`);
+      return input.filter((x, i) => input.findIndex((y) => javaEquals(x, y) && isDouble(x) === isDouble(y)) === i);
+    },
+  },
+
+  // Numbers
+  abs: {
+    args: [],
+    apply(input) {
+      if (input === null || input === undefined) return null;
+      if (!isNumber(input)) throw new CallError(`abs filter can only be applied to numbers. Actual type was: ${typeName(input)}`);
+      return isDouble(input) ? double(Math.abs(num(input))) : Math.abs(num(input));
+    },
+  },
+  number: {
+    args: ['type'],
+    apply(input, a) {
+      if (input === null || input === undefined) return null;
+      if (typeof input !== 'string') throw new CallError(`'number' filter can only be applied to String. Actual type was: ${typeName(input)}`);
+      return numberFromString(input, a.type === undefined || a.type === null ? '' : str(a.type));
+    },
+  },
+  numberFormat,
+  numberformat: numberFormat,
+
+  // Dates
+  date: { args: ['format', 'timeZone', 'existingFormat', 'locale'], apply: (input, a) => (input === null || input === undefined ? null : formatDate(input, a)) },
+  dateAdd: {
+    args: ['amount', 'unit', 'format', 'timeZone', 'existingFormat', 'locale'],
+    apply(input, a) {
+      if (input === null || input === undefined) return null;
+      const amount = a.amount;
+      if (!isNumber(amount)) throw new CallError("The 'dateAdd' filter expects an integer argument 'amount'.");
+      if (a.unit === undefined || a.unit === null) throw new CallError("The 'dateAdd' filter expects an argument 'unit'.");
+      const zone = zoneOf(a.timeZone);
+      const date = toZoned(input, zone, a.existingFormat).plus(Math.trunc(num(amount)), chronoUnit(a.unit));
+      return formatDate(date, { ...a, existingFormat: undefined });
+    },
+  },
+  timestamp: { args: ['timeZone', 'existingFormat'], apply: (input, a) => (input === null || input === undefined ? null : timestampOf(input, a).toEpochSecond()) },
+  timestampMilli: {
+    args: ['timeZone', 'existingFormat'],
+    apply: (input, a) => (input === null || input === undefined ? null : timestampOf(input, a).toInstant().toEpochMilli()),
+  },
+  timestampMicro: {
+    args: ['timeZone', 'existingFormat'],
+    apply(input, a) {
+      if (input === null || input === undefined) return null;
+      const d = timestampOf(input, a);
+      return (BigInt(d.toEpochSecond()) * 1000000n + BigInt(Math.floor(d.nano() / 1000))).toString();
+    },
+  },
+  timestampNano: {
+    args: ['timeZone', 'existingFormat'],
+    apply(input, a) {
+      if (input === null || input === undefined) return null;
+      const d = timestampOf(input, a);
+      return (BigInt(d.toEpochSecond()) * 1000000000n + BigInt(d.nano())).toString();
+    },
+  },
+
+  // Serialisation
+  toJson: json,
+  json,
+  jsonEncode: json,
+
+  default: { args: ['default'], apply: (input, a) => (isEmpty(input) ? (a.default ?? null) : input) },
+};
