@@ -1,0 +1,17 @@
+/**
+ * Baselines for the orchestration benchmarks: the same work written by hand against the Temporal
+ * SDK, with no interpreter, so tflow's own cost shows as a ratio.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+
+const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } });
+
+/** `count` activities one after another. */
+export async function sequentialActivities(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await noop();
+}
+
+/** `count` activities at once. */
+export async function parallelActivities(count: number): Promise<void> {
+  await Promise.all(Array.from({ length: count }, () => noop()));
+}

@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: every benchmark, printed as one Markdown table and written to bench/results.md.
+ * Each figure comes with a baseline measured in the same run.
+ */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { benchExpressions } from './expressions';
+import { benchOrchestration } from './orchestration';
+import { type BenchRow, renderTable, writeResults } from './results';
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const only = process.argv.slice(2);
+  const wanted = (name: string) => only.length === 0 || only.includes(name);
+  const rows: BenchRow[] = [];
+  if (wanted('expressions')) rows.push(benchExpressions());
+  if (wanted('orchestration')) rows.push(...(await benchOrchestration()));
+  const table = renderTable(rows);
+  console.log(table);
+  console.error(`written to ${writeResults(table)}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
