@@ -6,6 +6,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchExpressions } from './expressions';
 import { benchOrchestration } from './orchestration';
 import { type BenchRow, renderTable, writeResults } from './results';
+import { benchValidation } from './validation';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const wanted = (name: string) => only.length === 0 || only.includes(name);
   const rows: BenchRow[] = [];
   if (wanted('expressions')) rows.push(benchExpressions());
+  if (wanted('validation')) rows.push(benchValidation());
   if (wanted('orchestration')) rows.push(...(await benchOrchestration()));
   const table = renderTable(rows);
   console.log(table);

@@ -16,6 +16,18 @@ export interface TflowConfig {
   stateDir: string;
   /** Web UI of the local dev server. */
   webUiUrl: string;
+  /**
+   * TFLOW_HOST_ALIASES=`pgdatabase=127.0.0.1,host.docker.internal=127.0.0.1:5433`: host names in
+   * task connection settings (JDBC URLs) that this worker resolves to another `host[:port]`, so a
+   * flow written for docker-compose runs unmodified on a plain machine.
+   */
+  hostAliases: Record<string, string>;
+  /**
+   * TFLOW_JDBC_URL_ALIASES=`{"jdbc:postgresql://pgdatabase:5432/ny_taxi": "jdbc:postgresql://127.0.0.1:5432/ny_taxi_test"}`:
+   * whole JDBC URLs replaced by another (a JSON object), for tests and deployments that keep
+   * the course's database on another name.
+   */
+  jdbcUrlAliases: Record<string, string>;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
@@ -30,5 +42,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
     basicAuth: env.TFLOW_BASIC_AUTH || undefined,
     stateDir,
     webUiUrl: env.TFLOW_WEB_UI_URL ?? 'http://localhost:8233',
+    hostAliases: parseAliasList(env.TFLOW_HOST_ALIASES),
+    jdbcUrlAliases: parseJsonAliases('TFLOW_JDBC_URL_ALIASES', env.TFLOW_JDBC_URL_ALIASES),
   };
+}
+
+function parseAliasList(text: string | undefined): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  for (const entry of (text ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [name, target] = entry.split('=').map((part) => part?.trim());
+    if (!name || !target) throw new Error(`TFLOW_HOST_ALIASES: expected name=host[:port], got "${entry}"`);
+    aliases[name.toLowerCase()] = target;
+  }
+  return aliases;
+}
+
+function parseJsonAliases(variable: string, text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${variable}: expected a JSON object of strings`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new Error(`${variable}: expected a JSON object of strings`);
+  }
+  return parsed as Record<string, string>;
 }

@@ -1,41 +1,76 @@
 /**
  * Turns each runnable task type into a Temporal activity: validates the rendered properties, gives
- * the task a context (logs, cancellation), heartbeats while it runs, and reports failures in a
- * shape the workflow understands (TaskFailed with the attempt and the task's logs).
+ * the task a context (logs, cancellation, internal storage, a working directory), heartbeats while
+ * it runs, and reports failures in a shape the workflow understands (TaskFailed with the attempt
+ * and the task's logs).
  */
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
+import { loadConfig, type TflowConfig } from '../config';
 import type { LogLevel } from '../flow/spec';
-import type { TaskInvocation, TaskLogLine, TaskResult } from '../interpreter/flow-run';
+import type { TaskInvocation, TaskResult } from '../interpreter/flow-run';
+import { storageFromConfig, taskRunFileUri, type InternalStorage } from '../storage';
 import { runnableTaskTypes } from '../tasks/registry';
 import type { RunnableTaskDefinition, TaskContext } from '../tasks/task-definition';
 import { TASK_FAILED } from '../workflows/definitions';
 import { LOG_LEVELS } from '../flow/spec';
+import { TaskLogBuffer } from './task-logs';
 
 const HEARTBEAT_EVERY_MS = 10_000;
+/** Outputs travel in the workflow history; Temporal refuses payloads over 2 MB. */
+const MAX_OUTPUTS_BYTES = 1_500_000;
 
 export type TaskActivities = Record<string, (invocation: TaskInvocation) => Promise<TaskResult>>;
 
-/** One activity per runnable task type, keyed by the Kestra type name. */
-export function createTaskActivities(definitions: readonly RunnableTaskDefinition[] = runnableTaskTypes()): TaskActivities {
-  return Object.fromEntries(definitions.map((definition) => [definition.type, (invocation: TaskInvocation) => runTask(definition, invocation)]));
+/** What every task run of this worker shares: the configuration and the internal storage. */
+export interface TaskServices {
+  config: TflowConfig;
+  storage: InternalStorage;
 }
 
-async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvocation): Promise<TaskResult> {
+let defaultServices: TaskServices | undefined;
+function servicesFromEnvironment(): TaskServices {
+  if (!defaultServices) {
+    const config = loadConfig();
+    defaultServices = { config, storage: storageFromConfig(config) };
+  }
+  return defaultServices;
+}
+
+/** One activity per runnable task type, keyed by the Kestra type name. */
+export function createTaskActivities(
+  definitions: readonly RunnableTaskDefinition[] = runnableTaskTypes(),
+  services?: TaskServices,
+): TaskActivities {
+  return Object.fromEntries(
+    definitions.map((definition) => [definition.type, (invocation: TaskInvocation) => runTask(definition, invocation, services ?? servicesFromEnvironment())]),
+  );
+}
+
+async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvocation, services: TaskServices): Promise<TaskResult> {
   const activity = Context.current();
   const attempt = activityInfo().attempt;
-  const logs: TaskLogLine[] = [];
+  const logs = new TaskLogBuffer();
   const minimum = LOG_LEVELS.indexOf(invocation.logLevel ?? 'TRACE');
   const log = (level: LogLevel, message: string) => {
     if (LOG_LEVELS.indexOf(level) < minimum) return;
-    logs.push({ timestamp: new Date().toISOString(), level, message });
+    logs.add(level, message);
     activity.log[levelMethod(level)](message, { taskId: invocation.taskId, executionId: invocation.executionId });
   };
+  const fail = (message: string, nonRetryable = false) =>
+    ApplicationFailure.create({ type: TASK_FAILED, message, nonRetryable, details: [{ attempt, logs: logs.lines() }] });
 
   const parsed = definition.properties.safeParse(invocation.properties);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'properties'}: ${i.message}`).join('; ');
-    throw ApplicationFailure.create({ type: TASK_FAILED, message: `Invalid properties for task ${invocation.taskId}: ${problems}`, nonRetryable: true, details: [{ attempt, logs }] });
+    throw fail(`Invalid properties for task ${invocation.taskId}: ${problems}`, true);
   }
+
+  let workingDirectory: Promise<string> | undefined;
+  let lastProgress: unknown;
   const context: TaskContext = {
     executionId: invocation.executionId,
     namespace: invocation.namespace,
@@ -45,19 +80,45 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
     attempt,
     log,
     signal: activity.cancellationSignal,
+    storage: services.storage,
+    config: services.config,
+    putFile: (fileName: string, content: Readable) => services.storage.put(taskRunFileUri(invocation, fileName), content),
+    workingDirectory: () => (workingDirectory ??= createWorkingDirectory(invocation, attempt)),
+    heartbeat: (progress?: unknown) => {
+      lastProgress = progress;
+      activity.heartbeat(progress);
+    },
   };
-  const heartbeat = setInterval(() => activity.heartbeat(), HEARTBEAT_EVERY_MS);
+  const heartbeat = setInterval(() => activity.heartbeat(lastProgress), HEARTBEAT_EVERY_MS);
   try {
     const outputs = await definition.run(parsed.data, context);
-    return { outputs, logs, attempts: attempt };
+    const size = Buffer.byteLength(JSON.stringify(outputs));
+    if (size > MAX_OUTPUTS_BYTES) {
+      throw new Error(
+        `The outputs of task ${invocation.taskId} are ${size} bytes, too large to keep in the workflow history (limit ${MAX_OUTPUTS_BYTES}): ` +
+          'store large results as files (for JDBC queries, `fetchType: STORE`; for scripts, `outputFiles`)',
+      );
+    }
+    return { outputs, logs: logs.lines(), attempts: attempt };
   } catch (error) {
     if (activity.cancellationSignal.aborted) throw error;
     const message = error instanceof Error ? error.message : String(error);
     activity.log.error(message, { taskId: invocation.taskId, executionId: invocation.executionId });
-    throw ApplicationFailure.create({ type: TASK_FAILED, message, details: [{ attempt, logs }] });
+    throw fail(message);
   } finally {
     clearInterval(heartbeat);
+    if (workingDirectory) await workingDirectory.then((dir) => rm(dir, { recursive: true, force: true })).catch(() => undefined);
   }
+}
+
+async function createWorkingDirectory(invocation: TaskInvocation, attempt: number): Promise<string> {
+  const parent = join(tmpdir(), 'tflow-work');
+  await mkdir(parent, { recursive: true });
+  return mkdtemp(join(parent, `${safe(invocation.taskId)}-${attempt}-`));
+}
+
+function safe(text: string): string {
+  return text.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60);
 }
 
 function levelMethod(level: LogLevel): 'trace' | 'debug' | 'info' | 'warn' | 'error' {

@@ -4,9 +4,16 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { Command } from 'commander';
 import { FlowValidationError } from '../flow/diagnostics';
+import { configureBackfillCommand } from './commands/backfill';
 import { configureDemoCommand } from './commands/demo';
+import { configureDeployCommand } from './commands/deploy';
 import { configureDevCommand } from './commands/dev';
+import { configureExprCommand } from './commands/expr';
+import { configureFlowsCommand } from './commands/flows';
+import { configureKillCommand } from './commands/kill';
+import { configureResumeCommand } from './commands/resume';
 import { configureRunCommand } from './commands/run';
+import { configureSchemaCommand } from './commands/schema';
 import { configureTemporalCommand } from './commands/temporal';
 import { configureValidateCommand } from './commands/validate';
 import { configureWorkerCommand } from './commands/worker';
@@ -19,7 +26,14 @@ const program = new Command()
   .showHelpAfterError();
 
 configureValidateCommand(program);
+configureSchemaCommand(program);
+configureExprCommand(program);
 configureRunCommand(program);
+configureDeployCommand(program);
+configureFlowsCommand(program);
+configureBackfillCommand(program);
+configureKillCommand(program);
+configureResumeCommand(program);
 configureWorkerCommand(program);
 configureDevCommand(program);
 configureDemoCommand(program);

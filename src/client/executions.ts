@@ -4,10 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   ApplicationFailure,
+  CancelledFailure,
   Client,
   Connection,
   WorkflowFailedError,
   type WorkflowHandle,
+  WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import type { TflowConfig } from '../config';
 import { type Diagnostic, FlowValidationError } from '../flow/diagnostics';
@@ -16,7 +18,7 @@ import { type Execution, isTerminated, type LogEntry, type TaskRun } from '../in
 import type { ExecutionRequest } from '../interpreter/flow-run';
 import { resolveInputs } from '../interpreter/inputs';
 import { FlowIdKey, FlowNamespaceKey, FlowRevisionKey, FlowStateKey, labelsAttribute, LabelsKey } from '../temporal/search-attributes';
-import { executionQuery, FLOW_FAILED, progressQuery } from '../workflows/definitions';
+import { executionQuery, FLOW_FAILED, progressQuery, RESUME_REFUSED, resumeUpdate } from '../workflows/definitions';
 
 export async function connectClient(config: TflowConfig): Promise<Client> {
   const connection = await Connection.connect({ address: config.temporalAddress });
@@ -105,8 +107,60 @@ export async function executionResult(handle: WorkflowHandle): Promise<Execution
     if (cause instanceof ApplicationFailure && cause.type === FLOW_FAILED && cause.details?.[0]) {
       return cause.details[0] as Execution;
     }
+    // A killed execution ends its workflow as Canceled, which carries no details: ask the workflow.
+    if (cause instanceof CancelledFailure) return killedExecution(handle);
     throw error;
   }
+}
+
+async function killedExecution(handle: WorkflowHandle): Promise<Execution> {
+  try {
+    return await handle.query(executionQuery);
+  } catch {
+    // Killed before a worker ever ran it (or no worker answers queries now): what the server knows.
+    const description = await handle.describe();
+    const flowId = description.typedSearchAttributes.get(FlowIdKey) ?? '';
+    return {
+      id: handle.workflowId,
+      namespace: description.typedSearchAttributes.get(FlowNamespaceKey) ?? '',
+      flowId,
+      revision: description.typedSearchAttributes.get(FlowRevisionKey) ?? 0,
+      state: 'KILLED',
+      inputs: {},
+      outputs: {},
+      labels: {},
+      taskRuns: [],
+      startDate: description.startTime.toISOString(),
+      endDate: description.closeTime?.toISOString(),
+    };
+  }
+}
+
+/**
+ * Kills an execution: Temporal cancels the workflow, its running tasks are cancelled and end KILLED,
+ * and so does the execution. Returns once the request is accepted.
+ */
+export async function killExecution(handle: WorkflowHandle): Promise<void> {
+  await handle.cancel();
+}
+
+/**
+ * Resumes a PAUSED execution with `onResume` inputs (raw values; the Pause's input definitions type
+ * and validate them). Throws ResumeRefusedError with the workflow's reason when it is refused.
+ * Returns the ids of the resumed Pause tasks.
+ */
+export async function resumeExecution(handle: WorkflowHandle, inputs: Record<string, unknown> = {}): Promise<string[]> {
+  try {
+    return await handle.executeUpdate(resumeUpdate, { args: [{ inputs }] });
+  } catch (error) {
+    const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === RESUME_REFUSED) throw new ResumeRefusedError(cause.message);
+    throw error;
+  }
+}
+
+export class ResumeRefusedError extends Error {
+  override name = 'ResumeRefusedError';
 }
 
 export interface ProgressEvents {

@@ -13,6 +13,13 @@ export interface Diagnostic {
   hint?: string;
 }
 
+/** A problem found by a task or trigger type's own `validate` hook, at a path relative to it. */
+export interface PropertyProblem {
+  path: (string | number)[];
+  message: string;
+  hint?: string;
+}
+
 /** One line: `file:line:col: message [path] (hint)`. */
 export function formatDiagnostic(d: Diagnostic): string {
   const path = d.path ? ` [${d.path}]` : '';

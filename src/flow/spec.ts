@@ -28,6 +28,16 @@ export interface FlowSpec {
   disabled: boolean;
   /** Flow-level retry, the default for runnable tasks without their own. */
   retry?: RetrySpec;
+  // The fields below are always set by today's compiler, but optional: FlowSpecs in histories
+  // recorded before they existed lack them, and replay must still read those.
+  /** Tasks run after the final state is known; their failures do not change it. */
+  afterExecution?: TaskSpec[];
+  /** Triggers, normalised (aliases resolved, labels as a map); Schedule triggers become Temporal Schedules. */
+  triggers?: TriggerSpec[];
+  concurrency?: ConcurrencySpec;
+  sla?: SlaSpec[];
+  /** Conditions on the inputs, checked before an execution is created. */
+  checks?: CheckSpec[];
   /** Properties the compiler accepted but this interpreter version does not act on yet. */
   ignored?: string[];
 }
@@ -48,7 +58,10 @@ export type InputType =
   | 'TIME'
   | 'DURATION'
   | 'URI'
-  | 'EMAIL';
+  | 'EMAIL'
+  | 'YAML'
+  | 'SECRET'
+  | 'FILE';
 
 export interface InputSpec {
   id: string;
@@ -65,6 +78,15 @@ export interface InputSpec {
   min?: number | string;
   max?: number | string;
   itemType?: InputType;
+  /** SELECT / MULTISELECT: an expression rendering the list of values (replaces `values`). */
+  expression?: string;
+  /** DATETIME / DATE / TIME: ISO bounds. */
+  after?: string;
+  before?: string;
+  /** FILE: extension of the stored file. */
+  extension?: string;
+  /** The input is resolved only when these inputs are enabled and `condition` renders `true`. */
+  dependsOn?: { inputs: string[]; condition?: string };
   /** `line:col` of the input's definition, for error messages. */
   position?: SourcePosition;
 }
@@ -81,8 +103,11 @@ export interface SourcePosition {
   col: number;
 }
 
-/** How the interpreter runs a task: as a Temporal activity, or inside the workflow. */
-export type TaskKind = 'runnable' | 'flowable';
+/**
+ * How the interpreter runs a task: `runnable` as a Temporal activity; `flowable` inside the workflow,
+ * running its children; `inline` inside the workflow, without children (Labels, OutputValues).
+ */
+export type TaskKind = 'runnable' | 'flowable' | 'inline';
 
 export interface TaskSpec {
   id: string;
@@ -118,6 +143,69 @@ export interface RetrySpec {
   maxDuration?: string;
   delayFactor?: number;
   warningOnRetry?: boolean;
+}
+
+interface TriggerSpecBase {
+  id: string;
+  description?: string;
+  disabled: boolean;
+  /** Added to the executions the trigger creates. */
+  labels: Record<string, string>;
+  /** Condition plugins, as written. */
+  conditions: Record<string, unknown>[];
+  stopAfter?: string[];
+  /** Inputs of the executions the trigger creates, unrendered. */
+  inputs: Record<string, unknown>;
+  position?: SourcePosition;
+}
+
+export interface ScheduleTriggerSpec extends TriggerSpecBase {
+  type: 'io.kestra.plugin.core.trigger.Schedule';
+  /** As written: 5 fields, 6 (seconds first) when `withSeconds`, or `@daily`-style. */
+  cron: string;
+  withSeconds: boolean;
+  /** IANA zone; undefined means the server's (UTC). */
+  timezone?: string;
+  recoverMissedSchedules?: 'ALL' | 'LAST' | 'NONE';
+  lateMaximumDelay?: string;
+}
+
+export interface FlowTriggerSpec extends TriggerSpecBase {
+  type: 'io.kestra.plugin.core.trigger.Flow';
+  states?: string[];
+  preconditions?: Record<string, unknown>;
+}
+
+export interface WebhookTriggerSpec extends TriggerSpecBase {
+  type: 'io.kestra.plugin.core.trigger.Webhook';
+  key: string;
+  wait?: boolean;
+  returnOutputs?: boolean;
+}
+
+export type TriggerSpec = ScheduleTriggerSpec | FlowTriggerSpec | WebhookTriggerSpec;
+
+export interface ConcurrencySpec {
+  limit: number;
+  behavior: 'QUEUE' | 'CANCEL' | 'FAIL';
+}
+
+export interface SlaSpec {
+  id: string;
+  type: 'MAX_DURATION' | 'EXECUTION_ASSERTION';
+  behavior: 'FAIL' | 'CANCEL' | 'NONE';
+  labels: Record<string, string>;
+  /** MAX_DURATION: ISO-8601 duration. */
+  duration?: string;
+  /** EXECUTION_ASSERTION: expression, falsy means violated. */
+  assert?: string;
+}
+
+export interface CheckSpec {
+  condition: string;
+  message: string;
+  style: 'ERROR' | 'SUCCESS' | 'WARNING' | 'INFO';
+  behavior: 'BLOCK_EXECUTION' | 'FAIL_EXECUTION' | 'CREATE_EXECUTION';
 }
 
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';

@@ -1,12 +1,19 @@
 /**
  * The interpreter: runs one execution of a FlowSpec with Kestra's semantics.
  *
- * Pure and deterministic: every side effect (running a task's activity, ids, time) goes through the
- * `InterpreterPort`, which the workflow binds to Temporal and unit tests bind to fakes.
+ * Pure and deterministic: every side effect (running a task's activity, timers, waiting for a
+ * resume, ids, time, search attributes) goes through the `InterpreterPort`, which the workflow binds
+ * to Temporal and unit tests bind to fakes. Flowable and inline task types live in their own modules
+ * (./flowables, ./inline-tasks); this class gives them a context and applies the rules common to
+ * every task: runIf, disabled, errors, allowFailure/allowWarning, task runs and outputs.
  */
-import type { FlowSpec, LogLevel, RetrySpec, TaskSpec } from '../flow/spec';
-import { type Execution, type LogEntry, resolveState, type State, type TaskRun } from './execution';
-import { type Context, ExpressionError, isTruthy, renderProperties, renderTyped } from './expression';
+import type { FlowSpec, InputSpec, LogLevel, RetrySpec, TaskSpec } from '../flow/spec';
+import { type Execution, isTerminated, type LogEntry, resolveState, type State, type TaskRun } from './execution';
+import { type Context, ExpressionError, isTruthy, render, renderProperties, renderTyped } from './expression';
+import { FLOWABLE_TASKS } from './flowables';
+import { INLINE_TASKS } from './inline-tasks';
+import { parseInput, resolveInputs } from './inputs';
+import type { FlowableContext, FlowableOutcome, InlineTaskContext, LoopIteration, PauseOutcome, WorkflowTaskContext } from './workflow-task';
 
 /** What the workflow asks the outside world to do for a runnable task. */
 export interface TaskInvocation {
@@ -24,7 +31,7 @@ export interface TaskInvocation {
 export interface TaskInvocationOptions {
   /** Shown in the Web UI as the activity's summary. */
   summary: string;
-  /** Deterministic and readable: the task id (plus the loop value inside ForEach). */
+  /** Deterministic and readable: the task id (plus the loop values inside ForEach). */
   activityId: string;
   retry?: RetrySpec;
   timeout?: string;
@@ -56,12 +63,25 @@ export class TaskFailure extends Error {
 
 export interface InterpreterPort {
   runTask(invocation: TaskInvocation, options: TaskInvocationOptions): Promise<TaskResult>;
+  /** A durable timer; `summary` names it in the Web UI. */
+  sleep(ms: number, summary: string): Promise<void>;
+  /**
+   * Resolves true once `predicate` holds (it is re-checked whenever the execution's state may have
+   * changed, e.g. after a resume request), or false when `timeoutMs` elapses first.
+   */
+  waitUntil(predicate: () => boolean, timeoutMs: number | undefined, summary: string): Promise<boolean>;
+  /** True for what an await throws when the execution is being killed (Temporal cancellation). */
+  isCancellation(error: unknown): boolean;
   /** A fresh, deterministic id. */
   newId(): string;
   /** Workflow time. */
   now(): Date;
   /** Called after every change a user could see (task run started or ended, logs). */
   onChange?(run: FlowRun): void;
+  /** The execution's labels changed (the Labels task): the workflow mirrors them in a search attribute. */
+  labelsChanged?(labels: Record<string, string>): void;
+  /** The execution went PAUSED, or back to RUNNING after a resume. */
+  pausedChanged?(state: 'PAUSED' | 'RUNNING'): void;
 }
 
 export interface ExecutionRequest {
@@ -73,14 +93,48 @@ export interface ExecutionRequest {
   trigger?: Record<string, unknown>;
 }
 
+/** A resume request that cannot be applied: the execution is not paused, or an `onResume` input is invalid. */
+export class ResumeRefused extends Error {
+  override name = 'ResumeRefused';
+}
+
+/** Where a task runs: under which flowable task runs, and in which ForEach iterations. */
+interface Scope {
+  /** Enclosing flowable task runs, nearest first (Kestra's `parents`). */
+  parents: TaskRun[];
+  /** Enclosing ForEach iterations, outermost first: task runs carry the innermost value, outputs nest under all. */
+  loops: LoopIteration[];
+}
+
+const ROOT_SCOPE: Scope = { parents: [], loops: [] };
+
+interface WaitingPause {
+  onResume: InputSpec[];
+  /** Set by a resume request: the validated onResume inputs. */
+  resumedWith?: Record<string, unknown>;
+}
+
+/** Longer loop values are not spelled out in activity ids (Temporal limits ids to 1,000 characters). */
+const MAX_VALUE_IN_ACTIVITY_ID = 100;
+
 /** The most log lines kept in workflow state (older ones are dropped, their count kept). */
 const MAX_KEPT_LOGS = 1000;
+
+const FLOWABLES = new Map(FLOWABLE_TASKS.map((d) => [d.type, d]));
+const INLINE = new Map(INLINE_TASKS.map((d) => [d.type, d]));
 
 export class FlowRun {
   readonly execution: Execution;
   readonly logs: LogEntry[] = [];
   droppedLogs = 0;
+  /** Task outputs as expressions see them: `outputs.<taskId>`, nested by loop values inside ForEach. */
   private readonly outputs: Record<string, Record<string, unknown>> = {};
+  /** `tasks.<taskId>.state` for expressions (the latest task run of each task). */
+  private readonly taskStates: Record<string, { state: State }> = {};
+  /** Pause task runs waiting for a resume, by task run id. */
+  private readonly waitingPauses = new Map<string, WaitingPause>();
+  /** True once the execution was killed (cancelled from outside), as opposed to ending KILLED by itself. */
+  killed = false;
 
   constructor(
     private readonly request: ExecutionRequest,
@@ -107,49 +161,131 @@ export class FlowRun {
     this.execution.state = 'RUNNING';
     this.changed();
 
-    const mainState = await this.runSequence(flow.tasks);
-    if (mainState === 'FAILED' && flow.errors.length > 0) await this.runSequence(flow.errors);
-    if (flow.finally.length > 0) await this.runSequence(flow.finally);
+    try {
+      const mainState = await this.runTasks(flow.tasks, ROOT_SCOPE);
+      if (mainState === 'FAILED' && flow.errors.length > 0) await this.runTasks(flow.errors, ROOT_SCOPE);
+      if (flow.finally.length > 0) await this.runTasks(flow.finally, ROOT_SCOPE);
+    } catch (error) {
+      if (!this.port.isCancellation(error)) throw error;
+      return this.kill();
+    }
 
+    // Kestra's final-state rule looks at the top-level `tasks` (and `finally`) only, not `errors`.
     const topLevelIds = new Set([...flow.tasks, ...flow.finally].map((t) => t.id));
-    let state = resolveState(this.execution.taskRuns.filter((r) => topLevelIds.has(r.taskId)).map((r) => r.state));
-    if (state !== 'FAILED' && flow.outputs.length > 0) state = this.renderFlowOutputs() ? state : 'FAILED';
+    let state = resolveState(this.execution.taskRuns.filter((r) => r.parentTaskRunId === undefined && topLevelIds.has(r.taskId)).map((r) => r.state));
+    if (state !== 'FAILED' && state !== 'KILLED' && flow.outputs.length > 0) state = this.renderFlowOutputs() ? state : 'FAILED';
+    if (flow.afterExecution?.length) {
+      // Kestra 1.x: run once the final state is known (`execution.state` shows it); they cannot change it.
+      this.execution.state = state;
+      try {
+        await this.runTasks(flow.afterExecution, ROOT_SCOPE);
+      } catch (error) {
+        if (!this.port.isCancellation(error)) throw error;
+        return this.kill();
+      }
+    }
     this.finish(state);
     return this.execution;
   }
 
-  /** Runs tasks one after another; stops at the first FAILED one. Returns the resolved state. */
-  private async runSequence(tasks: readonly TaskSpec[], parent?: TaskRun): Promise<State> {
+  // ---------------------------------------------------------------------------------------------
+  // Pause and resume (the workflow's `tflow.resume` update calls these)
+
+  /** Throws ResumeRefused, with the reason, when `resume(inputs)` would be refused. Changes nothing. */
+  validateResume(inputs: Record<string, unknown>): void {
+    this.resolveResume(inputs);
+  }
+
+  /** Resumes every waiting Pause with the given `onResume` inputs; returns the resumed task ids. */
+  resume(inputs: Record<string, unknown>): string[] {
+    const resolved = this.resolveResume(inputs);
+    for (const [taskRunId, values] of resolved) this.waitingPauses.get(taskRunId)!.resumedWith = values;
+    return this.execution.taskRuns.filter((r) => resolved.has(r.id)).map((r) => r.taskId);
+  }
+
+  private resolveResume(inputs: Record<string, unknown>): Map<string, Record<string, unknown>> {
+    if (this.waitingPauses.size === 0) throw new ResumeRefused(`Execution ${this.execution.id} is not paused (state ${this.execution.state})`);
+    const resolved = new Map<string, Record<string, unknown>>();
+    for (const [taskRunId, waiting] of this.waitingPauses) {
+      const { inputs: values, problems } = resolveInputs(waiting.onResume, inputs, this.baseContext());
+      if (problems.length > 0) throw new ResumeRefused(problems.map((p) => p.message).join('\n'));
+      resolved.set(taskRunId, values);
+    }
+    return resolved;
+  }
+
+  private async pause(task: TaskSpec, taskRun: TaskRun, options: { timeoutMs?: number; onResume: InputSpec[] }): Promise<PauseOutcome> {
+    const waiting: WaitingPause = { onResume: options.onResume };
+    this.waitingPauses.set(taskRun.id, waiting);
+    taskRun.state = 'PAUSED';
+    this.log('INFO', `Paused: resume with \`tflow resume ${this.execution.id}\``, task, taskRun);
+    this.updatePausedState();
+    let resumed: boolean;
+    try {
+      resumed = await this.port.waitUntil(() => waiting.resumedWith !== undefined, options.timeoutMs, task.id);
+    } finally {
+      this.waitingPauses.delete(taskRun.id);
+    }
+    taskRun.state = 'RUNNING';
+    this.updatePausedState();
+    return resumed ? { resumed: true, inputs: waiting.resumedWith ?? {} } : { resumed: false };
+  }
+
+  /** The execution is PAUSED while any Pause waits. */
+  private updatePausedState(): void {
+    const state = this.waitingPauses.size > 0 ? 'PAUSED' : 'RUNNING';
+    if (this.execution.state !== state) {
+      this.execution.state = state;
+      this.port.pausedChanged?.(state);
+    }
+    this.changed();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Running tasks
+
+  /** Runs tasks one after another; stops at the first FAILED (or KILLED) one. Returns the resolved state. */
+  private async runTasks(tasks: readonly TaskSpec[], scope: Scope): Promise<State> {
     const states: State[] = [];
     for (const task of tasks) {
       if (task.disabled) continue;
-      const state = await this.runTask(task, parent);
+      const state = await this.runTask(task, scope);
       states.push(state);
       if (state === 'FAILED' || state === 'KILLED') break;
     }
     return resolveState(states);
   }
 
-  private async runTask(task: TaskSpec, parent?: TaskRun): Promise<State> {
-    const taskRun = this.startTaskRun(task, parent);
-    const context = this.contextFor(task, taskRun);
+  private async runTask(task: TaskSpec, scope: Scope): Promise<State> {
+    const taskRun = this.startTaskRun(task, scope);
     if (task.runIf !== undefined) {
       try {
-        if (!isTruthy(renderTyped(task.runIf, context))) return this.endTaskRun(taskRun, 'SKIPPED');
+        if (!isTruthy(renderTyped(task.runIf, this.contextFor(task, taskRun, scope)))) return this.endTaskRun(taskRun, 'SKIPPED');
       } catch (error) {
         return this.failTaskRun(task, taskRun, `Unable to evaluate the runIf condition for task ${task.id}: ${messageOf(error)}`);
       }
     }
-    if (task.kind === 'flowable') {
-      return this.failTaskRun(task, taskRun, `The flowable task type ${task.type} is not supported by this version of tflow`);
+    switch (task.kind) {
+      case 'flowable':
+        return this.runFlowable(task, taskRun, scope);
+      case 'inline':
+        return this.runInline(task, taskRun, scope);
+      default:
+        return this.runActivity(task, taskRun, scope);
     }
+  }
 
+  private async runActivity(task: TaskSpec, taskRun: TaskRun, scope: Scope): Promise<State> {
     let properties: Record<string, unknown>;
     try {
-      properties = renderProperties(task.properties, context) as Record<string, unknown>;
+      properties = renderProperties(task.properties, this.contextFor(task, taskRun, scope)) as Record<string, unknown>;
     } catch (error) {
       return this.failTaskRun(task, taskRun, messageOf(error));
     }
+    // Top-level ids stay the bare task id, as recorded in existing histories; loop values make ids
+    // unique among concurrent iterations (a long value is replaced by its position, to keep ids short).
+    const loopSuffix = scope.loops.map((l) => (l.value.length <= MAX_VALUE_IN_ACTIVITY_ID ? `[${l.value}]` : `[#${l.iteration}]`)).join('');
+    const retry = task.retry ?? this.request.flow.retry;
     try {
       const result = await this.port.runTask(
         {
@@ -162,13 +298,12 @@ export class FlowRun {
           properties,
           logLevel: task.logLevel,
         },
-        { summary: task.id, activityId: task.id, retry: task.retry ?? this.request.flow.retry, timeout: task.timeout },
+        { summary: loopSuffix ? `${task.id} ${loopSuffix}` : task.id, activityId: task.id + loopSuffix, retry, timeout: task.timeout },
       );
       taskRun.attempts = result.attempts;
-      taskRun.outputs = result.outputs;
-      this.outputs[task.id] = result.outputs;
+      this.setOutputs(task, taskRun, scope, result.outputs);
       this.appendLogs(task, taskRun, result.logs);
-      const retried = result.attempts > 1 && (task.retry ?? this.request.flow.retry)?.warningOnRetry;
+      const retried = result.attempts > 1 && retry?.warningOnRetry;
       return this.endTaskRun(taskRun, retried ? 'WARNING' : 'SUCCESS', task);
     } catch (error) {
       if (!(error instanceof TaskFailure)) throw error;
@@ -178,17 +313,88 @@ export class FlowRun {
     }
   }
 
-  private startTaskRun(task: TaskSpec, parent?: TaskRun): TaskRun {
+  private async runFlowable(task: TaskSpec, taskRun: TaskRun, scope: Scope): Promise<State> {
+    const definition = FLOWABLES.get(task.type);
+    if (!definition) return this.failTaskRun(task, taskRun, `The flowable task type ${task.type} is not supported by this version of tflow`);
+    taskRun.attempts = 1;
+    const childScope: Scope = { parents: [taskRun, ...scope.parents], loops: scope.loops };
+    let errorsRan = false;
+    const runErrorHandlers = async () => {
+      if (errorsRan || !task.errors?.length) return;
+      errorsRan = true;
+      await this.runTasks(task.errors, childScope);
+    };
+    const context: FlowableContext = {
+      ...this.workflowTaskContext(task, taskRun, scope),
+      children: (list) => task.children?.[list] ?? [],
+      runTasks: (tasks, loop) => this.runTasks(tasks, loop ? { ...childScope, loops: [...scope.loops, loop] } : childScope),
+      runConcurrently,
+      runErrorHandlers,
+      sleep: (ms) => this.port.sleep(ms, task.id),
+      pause: (options) => this.pause(task, taskRun, options),
+    };
+
+    let outcome: FlowableOutcome;
+    try {
+      outcome = await definition.execute(context);
+    } catch (error) {
+      if (this.port.isCancellation(error)) throw error;
+      taskRun.error = messageOf(error);
+      this.log('ERROR', taskRun.error, task, taskRun);
+      outcome = { state: 'FAILED' };
+    }
+    if (outcome.outputs) this.setOutputs(task, taskRun, scope, outcome.outputs);
+    if (outcome.state === 'FAILED') await runErrorHandlers();
+    return this.endTaskRun(taskRun, outcome.state, task);
+  }
+
+  private runInline(task: TaskSpec, taskRun: TaskRun, scope: Scope): State {
+    const definition = INLINE.get(task.type);
+    if (!definition) return this.failTaskRun(task, taskRun, `The task type ${task.type} is not supported by this version of tflow`);
+    taskRun.attempts = 1;
+    const context: InlineTaskContext = {
+      ...this.workflowTaskContext(task, taskRun, scope),
+      mergeLabels: (labels) => {
+        Object.assign(this.execution.labels, labels);
+        this.port.labelsChanged?.({ ...this.execution.labels });
+      },
+    };
+    try {
+      this.setOutputs(task, taskRun, scope, definition.execute(context));
+    } catch (error) {
+      return this.failTaskRun(task, taskRun, messageOf(error));
+    }
+    return this.endTaskRun(taskRun, 'SUCCESS', task);
+  }
+
+  /** What flowable and inline tasks share: their task run, rendering against their variables, logging. */
+  private workflowTaskContext(task: TaskSpec, taskRun: TaskRun, scope: Scope): WorkflowTaskContext {
+    // Rendered against the variables as they are now: outputs of tasks that ended meanwhile included.
+    return {
+      task,
+      taskRun,
+      renderTyped: (template) => renderTyped(template, this.contextFor(task, taskRun, scope)),
+      render: (template) => render(template, this.contextFor(task, taskRun, scope)),
+      renderProperties: (value) => renderProperties(value, this.contextFor(task, taskRun, scope)),
+      log: (level, message) => this.log(level, message, task, taskRun),
+    };
+  }
+
+  private startTaskRun(task: TaskSpec, scope: Scope): TaskRun {
+    const loop = scope.loops[scope.loops.length - 1];
+    const parent = scope.parents[0];
     const taskRun: TaskRun = {
       id: this.port.newId(),
       taskId: task.id,
       ...(parent ? { parentTaskRunId: parent.id } : {}),
+      ...(loop ? { value: loop.value } : {}),
       state: 'RUNNING',
       attempts: 0,
       outputs: {},
       startDate: this.port.now().toISOString(),
     };
     this.execution.taskRuns.push(taskRun);
+    this.taskStates[task.id] = { state: 'RUNNING' };
     this.changed();
     return taskRun;
   }
@@ -206,18 +412,39 @@ export class FlowRun {
     if (final === 'WARNING' && task?.allowWarning) final = 'SUCCESS';
     taskRun.state = final;
     taskRun.endDate = this.port.now().toISOString();
+    this.taskStates[taskRun.taskId] = { state: final };
     this.changed();
     return final;
   }
 
-  /** Flow `outputs`: rendered at the end; a failure to render fails the execution. */
+  /** Records a task run's outputs; inside ForEach they are keyed by the loop values: `outputs.<id>.<v1>.<v2>`. */
+  private setOutputs(task: TaskSpec, taskRun: TaskRun, scope: Scope, outputs: Record<string, unknown>): void {
+    taskRun.outputs = outputs;
+    if (scope.loops.length === 0) {
+      this.outputs[task.id] = outputs;
+      return;
+    }
+    let node: Record<string, unknown> = (this.outputs[task.id] ??= {});
+    for (const loop of scope.loops.slice(0, -1)) node = (node[loop.value] ??= {}) as Record<string, unknown>;
+    node[scope.loops[scope.loops.length - 1].value] = outputs;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The end of an execution
+
+  /**
+   * Flow `outputs`, typed as Kestra does: each value rendered, then parsed by its declared type
+   * (the rules of inputs). A failure fails the execution.
+   */
   private renderFlowOutputs(): boolean {
     const context = this.baseContext();
+    const outputs: Record<string, unknown> = {};
     try {
       for (const output of this.request.flow.outputs) {
-        this.execution.outputs[output.id] =
-          typeof output.value === 'string' ? renderTyped(output.value, context) : renderProperties(output.value, context);
+        const rendered = typeof output.value === 'string' ? render(output.value, context) : renderProperties(output.value, context);
+        outputs[output.id] = parseInput({ id: output.id, type: output.type, required: true }, rendered);
       }
+      this.execution.outputs = outputs;
       return true;
     } catch (error) {
       this.execution.outputs = {};
@@ -227,26 +454,44 @@ export class FlowRun {
     }
   }
 
+  /** Kill: every task run still going ends KILLED, and so does the execution. */
+  private kill(): Execution {
+    this.killed = true;
+    const now = this.port.now().toISOString();
+    for (const taskRun of this.execution.taskRuns) {
+      if (isTerminated(taskRun.state)) continue;
+      taskRun.state = 'KILLED';
+      taskRun.endDate = now;
+    }
+    this.log('WARN', 'The execution was killed');
+    this.finish('KILLED');
+    return this.execution;
+  }
+
   private finish(state: State): void {
     this.execution.state = state;
     this.execution.endDate = this.port.now().toISOString();
     if (state === 'FAILED' && !this.execution.error) {
-      const failed = this.execution.taskRuns.find((r) => r.state === 'FAILED');
+      // The root cause: a flowable fails because a child did, and only the child carries the error.
+      const failed = this.execution.taskRuns.find((r) => r.state === 'FAILED' && r.error) ?? this.execution.taskRuns.find((r) => r.state === 'FAILED');
       this.execution.error = failed ? `Task ${failed.taskId} failed: ${failed.error ?? 'unknown error'}` : 'The execution failed';
     }
     this.changed();
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Expression variables, logs
 
   /** The variables an expression sees (Kestra's RunVariables). */
   private baseContext(): Context {
     const { flow } = this.request;
     const context: Context = {
       flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision },
-      execution: { id: this.execution.id, startDate: this.execution.startDate, originalId: this.execution.id },
+      execution: { id: this.execution.id, startDate: this.execution.startDate, originalId: this.execution.id, state: this.execution.state },
       outputs: this.outputs,
       vars: flow.variables,
       labels: this.execution.labels,
-      tasks: Object.fromEntries(this.execution.taskRuns.map((r) => [r.taskId, { state: r.state }])),
+      tasks: this.taskStates,
     };
     // A flow without inputs has no `inputs` root, as in Kestra.
     if (flow.inputs.length > 0) context.inputs = this.execution.inputs;
@@ -254,12 +499,25 @@ export class FlowRun {
     return context;
   }
 
-  private contextFor(task: TaskSpec, taskRun: TaskRun): Context {
-    return {
+  private contextFor(task: TaskSpec, taskRun: TaskRun, scope: Scope): Context {
+    const loop = scope.loops[scope.loops.length - 1];
+    const context: Context = {
       ...this.baseContext(),
       task: { id: task.id, type: task.type },
-      taskrun: { id: taskRun.id, startDate: taskRun.startDate, attemptsCount: Math.max(0, taskRun.attempts - 1) },
+      taskrun: {
+        id: taskRun.id,
+        startDate: taskRun.startDate,
+        attemptsCount: Math.max(0, taskRun.attempts - 1),
+        ...(loop ? { value: loop.value, iteration: loop.iteration } : {}),
+      },
     };
+    if (scope.parents.length > 0) {
+      // Kestra's `parents`: the enclosing flowable task runs, nearest first; `parent` is the nearest.
+      const parents = scope.parents.map((p) => ({ taskrun: { id: p.id, ...(p.value !== undefined ? { value: p.value } : {}) }, outputs: p.outputs }));
+      context.parents = parents;
+      context.parent = parents[0];
+    }
+    return context;
   }
 
   private appendLogs(task: TaskSpec, taskRun: TaskRun, lines: readonly TaskLogLine[]): void {
@@ -287,6 +545,36 @@ export class FlowRun {
   private changed(): void {
     this.port.onChange?.(this);
   }
+}
+
+/**
+ * Runs jobs at most `limit` at a time (0 = all at once), starting them in order; after a FAILED or
+ * KILLED one, starts no more. Waits for every started job (so none is left running unobserved),
+ * then rethrows the first error, if any (a kill). Deterministic: the order only depends on when
+ * jobs end, which the workflow history fixes.
+ */
+async function runConcurrently(jobs: readonly (() => Promise<State>)[], limit: number): Promise<State[]> {
+  const states: State[] = [];
+  let next = 0;
+  let stopped = false;
+  let thrown: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!stopped && next < jobs.length) {
+      const job = jobs[next++];
+      try {
+        const state = await job();
+        states.push(state);
+        if (state === 'FAILED' || state === 'KILLED') stopped = true;
+      } catch (error) {
+        thrown ??= { error };
+        stopped = true;
+      }
+    }
+  };
+  const width = limit > 0 ? Math.min(limit, jobs.length) : jobs.length;
+  await Promise.all(Array.from({ length: width }, worker));
+  if (thrown) throw thrown.error;
+  return states;
 }
 
 function messageOf(error: unknown): string {

@@ -1,7 +1,7 @@
 /**
  * The messages an execution workflow answers, shared by the workflow and its clients.
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Execution, LogEntry } from '../interpreter/execution';
 
 /** The execution as it is now: state, task runs, outputs. */
@@ -12,6 +12,16 @@ export const logsQuery = defineQuery<{ logs: LogEntry[]; next: number }, [number
 
 /** Both at once, consistent with each other: what a follower polls. */
 export const progressQuery = defineQuery<{ execution: Execution; logs: LogEntry[]; next: number }, [number]>('tflow.progress');
+
+/**
+ * Resumes a PAUSED execution with `onResume` inputs (raw values, typed by the Pause's input
+ * definitions). Refused, with the reason, when the execution is not paused or an input is invalid.
+ * Returns the ids of the resumed Pause tasks.
+ */
+export const resumeUpdate = defineUpdate<string[], [{ inputs: Record<string, unknown> }]>('tflow.resume');
+
+/** `ApplicationFailure.type` of a refused resume request. */
+export const RESUME_REFUSED = 'ResumeRefused';
 
 /** `ApplicationFailure.type` of a workflow that ends because its flow FAILED; details[0] is the Execution. */
 export const FLOW_FAILED = 'FlowFailed';

@@ -6,11 +6,15 @@
  */
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancelledFailure,
+  condition,
+  isCancellation,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   TimeoutFailure,
   upsertSearchAttributes,
   uuid4,
@@ -20,15 +24,18 @@ import {
   type ExecutionRequest,
   FlowRun,
   type InterpreterPort,
+  ResumeRefused,
   type TaskInvocation,
   type TaskInvocationOptions,
   type TaskLogLine,
   type TaskResult,
   TaskFailure,
 } from '../interpreter/flow-run';
-import { FlowStateKey } from '../temporal/search-attributes';
+import { FlowStateKey, labelsAttribute, LabelsKey } from '../temporal/search-attributes';
+import type { ScheduledExecutionRequest } from '../schedules/scheduled-request';
 import { activityOptionsFor } from './activity-options';
-import { executionQuery, FLOW_FAILED, logsQuery, progressQuery, TASK_FAILED } from './definitions';
+import { executionRequestFor } from './trigger';
+import { executionQuery, FLOW_FAILED, logsQuery, progressQuery, RESUME_REFUSED, resumeUpdate, TASK_FAILED } from './definitions';
 
 type TaskActivity = (invocation: TaskInvocation) => Promise<TaskResult>;
 
@@ -43,20 +50,37 @@ const temporalPort: InterpreterPort = {
       throw toTaskFailure(error, options);
     }
   },
+  sleep: (ms, summary) => sleep(ms, { summary }),
+  waitUntil: async (predicate, timeoutMs, summary) => {
+    if (timeoutMs === undefined) return condition(predicate).then(() => true);
+    return condition(predicate, timeoutMs, { summary });
+  },
+  isCancellation,
   newId: () => uuid4(),
   now: () => new Date(),
   onChange: (run) => setCurrentDetails(progressMarkdown(run.execution)),
+  labelsChanged: (labels) => upsertSearchAttributes([{ key: LabelsKey, value: labelsAttribute(labels) }]),
+  pausedChanged: (state) => upsertSearchAttributes([{ key: FlowStateKey, value: state }]),
 };
 
-export default async function tflowExecution(request: ExecutionRequest): Promise<Execution> {
-  const run = new FlowRun(request, temporalPort);
+export default async function tflowExecution(input: ExecutionRequest | ScheduledExecutionRequest): Promise<Execution> {
+  const run = new FlowRun(executionRequestFor(input), temporalPort);
   setHandler(executionQuery, () => run.execution);
   setHandler(logsQuery, (from: number) => run.logsSince(from));
   setHandler(progressQuery, (from: number) => ({ execution: run.execution, ...run.logsSince(from) }));
+  setHandler(resumeUpdate, (request) => refusalAsFailure(() => run.resume(request?.inputs ?? {})), {
+    validator: (request) => refusalAsFailure(() => run.validateResume(request?.inputs ?? {})),
+    description: 'Resume a paused execution, with the Pause tasks\' onResume inputs',
+  });
 
   const execution = await run.run();
   upsertSearchAttributes([{ key: FlowStateKey, value: execution.state }]);
-  if (execution.state === 'FAILED') {
+  await condition(allHandlersFinished);
+  if (execution.state === 'KILLED' && run.killed) {
+    // Ends the workflow as Canceled. Temporal keeps no details here: clients query the execution.
+    throw new CancelledFailure('The execution was killed');
+  }
+  if (execution.state === 'FAILED' || execution.state === 'KILLED') {
     throw ApplicationFailure.create({
       type: FLOW_FAILED,
       message: execution.error ?? 'The execution failed',
@@ -65,6 +89,16 @@ export default async function tflowExecution(request: ExecutionRequest): Promise
     });
   }
   return execution;
+}
+
+/** A refused resume reaches the caller as an ApplicationFailure with the reason (other errors would stall the workflow task). */
+function refusalAsFailure<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (error instanceof ResumeRefused) throw ApplicationFailure.create({ type: RESUME_REFUSED, message: error.message, nonRetryable: true });
+    throw error;
+  }
 }
 
 function toTaskFailure(error: unknown, options: TaskInvocationOptions): unknown {

@@ -11,39 +11,86 @@ export function flow(yaml: string): FlowSpec {
   return spec;
 }
 
-type Behaviour = (invocation: TaskInvocation) => Record<string, unknown> | Error;
+/** What a fake activity throws to simulate a kill (Temporal's cancellation of the workflow). */
+export class FakeCancellation extends Error {
+  override name = 'FakeCancellation';
+}
+
+type Behaviour = (invocation: TaskInvocation) => Record<string, unknown> | Error | Promise<Record<string, unknown> | Error>;
+
+export interface FakeRunOptions {
+  /** Called (once per wait) when the execution starts waiting for a resume: resume it here with `run.resume(...)`. */
+  onPause?(run: FlowRun): void;
+}
+
+export interface FakeRunResult {
+  execution: Execution;
+  calls: { invocation: TaskInvocation; options: TaskInvocationOptions }[];
+  run: FlowRun;
+  /** Durable timers asked for. */
+  sleeps: { ms: number; summary: string }[];
+  /** Waits for a resume, with their timeouts. */
+  waits: { timeoutMs?: number; summary: string }[];
+  /** Each `labelsChanged` / `pausedChanged` the port saw, in order. */
+  portEvents: string[];
+}
 
 /**
  * Runs a flow through the interpreter with runnable tasks simulated in memory: Return gives its
- * format, Log logs, Fail fails; `behaviours` overrides by task id.
+ * format, Log logs, Fail fails; `behaviours` overrides by task id (an async behaviour lets tests
+ * control how concurrent tasks interleave). Timers advance a fake clock at once; a wait for a
+ * resume gives `onPause` a chance to resume, then times out (or fails the test when it has no timeout).
  */
 export async function runWithFakePort(
   spec: FlowSpec,
   inputs: Record<string, unknown> = {},
   behaviours: Record<string, Behaviour> = {},
-): Promise<{ execution: Execution; calls: { invocation: TaskInvocation; options: TaskInvocationOptions }[]; run: FlowRun }> {
-  const calls: { invocation: TaskInvocation; options: TaskInvocationOptions }[] = [];
+  options: FakeRunOptions = {},
+): Promise<FakeRunResult> {
+  const calls: FakeRunResult['calls'] = [];
+  const sleeps: FakeRunResult['sleeps'] = [];
+  const waits: FakeRunResult['waits'] = [];
+  const portEvents: string[] = [];
   let ids = 0;
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const port: InterpreterPort = {
-    async runTask(invocation, options): Promise<TaskResult> {
-      calls.push({ invocation, options });
+    async runTask(invocation, taskOptions): Promise<TaskResult> {
+      calls.push({ invocation, options: taskOptions });
       const behaviour = behaviours[invocation.taskId];
-      const outcome = behaviour ? behaviour(invocation) : defaultBehaviour(invocation);
+      const outcome = behaviour ? await behaviour(invocation) : defaultBehaviour(invocation);
+      if (outcome instanceof FakeCancellation) throw outcome;
       if (outcome instanceof Error) throw new TaskFailure(outcome.message, 1);
       const logs = invocation.type.endsWith('.Log')
         ? [{ timestamp: new Date(clock).toISOString(), level: 'INFO' as const, message: String(invocation.properties.message) }]
         : [];
       return { outputs: outcome, logs, attempts: 1 };
     },
+    async sleep(ms, summary) {
+      sleeps.push({ ms, summary });
+      clock += ms;
+    },
+    async waitUntil(predicate, timeoutMs, summary) {
+      waits.push({ timeoutMs, summary });
+      if (options.onPause) setImmediate(() => options.onPause?.(run));
+      for (let tick = 0; tick < 50; tick++) {
+        if (predicate()) return true;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (timeoutMs === undefined) throw new Error(`nobody resumed the execution waiting at ${summary}`);
+      clock += timeoutMs;
+      return false;
+    },
+    isCancellation: (error) => error instanceof FakeCancellation,
     newId: () => `tr${++ids}`,
     now: () => new Date((clock += 10)),
+    labelsChanged: (labels) => portEvents.push(`labels ${JSON.stringify(labels)}`),
+    pausedChanged: (state) => portEvents.push(state),
   };
   const resolved = resolveInputs(spec.inputs, inputs);
   if (resolved.problems.length > 0) throw new Error(resolved.problems.map((p) => p.message).join('\n'));
   const run = new FlowRun({ executionId: 'exec-1', flow: spec, inputs: resolved.inputs, labels: {} }, port);
   const execution = await run.run();
-  return { execution, calls, run };
+  return { execution, calls, run, sleeps, waits, portEvents };
 }
 
 function defaultBehaviour(invocation: TaskInvocation): Record<string, unknown> | Error {

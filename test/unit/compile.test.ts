@@ -107,3 +107,79 @@ tasks:
     assert.match(notMap[0].message, /must be a YAML mapping/);
   });
 });
+
+describe('compiler: flow-level properties in the FlowSpec', () => {
+  const source = `
+id: flow_level
+namespace: company.team
+concurrency:
+  limit: 1
+pluginDefaults:
+  - type: io.kestra.plugin.core
+    values:
+      level: WARN
+      notAProperty: ignored
+  - type: io.kestra.plugin.core.trigger.Schedule
+    values:
+      timezone: Europe/Paris
+sla:
+  - id: slow
+    type: MAX_DURATION
+    duration: PT1H
+checks:
+  - condition: "{{ true }}"
+    message: ok
+tasks:
+  - id: a
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+afterExecution:
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: bye
+triggers:
+  - id: monthly
+    type: io.kestra.core.models.triggers.types.Schedule
+    cron: "0 9 1 * *"
+    labels:
+      - key: origin
+        value: schedule
+    inputs:
+      taxi: green
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: secret-key
+`;
+  const { spec, diagnostics } = compileFlow(source, 'flow-level.yaml');
+
+  it('compiles without diagnostics', () => assert.deepEqual(diagnostics.map(formatDiagnostic), []));
+
+  it('normalises triggers: canonical type, labels as a map, pluginDefaults applied', () => {
+    const [schedule, webhook] = spec?.triggers ?? [];
+    assert.equal(schedule.type, 'io.kestra.plugin.core.trigger.Schedule');
+    assert.ok(schedule.type === 'io.kestra.plugin.core.trigger.Schedule');
+    assert.deepEqual(
+      { cron: schedule.cron, withSeconds: schedule.withSeconds, timezone: schedule.timezone, labels: schedule.labels, inputs: schedule.inputs, disabled: schedule.disabled },
+      { cron: '0 9 1 * *', withSeconds: false, timezone: 'Europe/Paris', labels: { origin: 'schedule' }, inputs: { taxi: 'green' }, disabled: false },
+    );
+    assert.ok(webhook.type === 'io.kestra.plugin.core.trigger.Webhook' && webhook.key === 'secret-key');
+  });
+
+  it('applies a prefix pluginDefault only with the properties the plugin has', () => {
+    assert.deepEqual(spec?.tasks[0].properties, { level: 'WARN', message: 'hi' });
+  });
+
+  it('fills Kestra’s defaults for concurrency, SLA and checks', () => {
+    assert.deepEqual(spec?.concurrency, { limit: 1, behavior: 'QUEUE' });
+    assert.equal(spec?.sla?.[0].behavior, 'FAIL');
+    assert.deepEqual(spec?.checks?.[0], { condition: '{{ true }}', message: 'ok', style: 'INFO', behavior: 'BLOCK_EXECUTION' });
+    assert.equal(spec?.afterExecution?.[0].id, 'after');
+  });
+
+  it('lets forced pluginDefaults win over the task’s own values', () => {
+    const forced = compileFlow(
+      'id: f\nnamespace: n\npluginDefaults:\n  - type: io.kestra.plugin.core.log.Log\n    forced: true\n    values:\n      level: ERROR\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n    level: DEBUG\n',
+    );
+    assert.equal(forced.spec?.tasks[0].properties.level, 'ERROR');
+  });
+});

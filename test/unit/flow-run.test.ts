@@ -127,3 +127,29 @@ finally:
     assert.deepEqual(states(execution), ['boom:FAILED', 'cleanup:SUCCESS']);
   });
 });
+
+describe('interpreter: afterExecution', () => {
+  it('runs after the final state is known, sees it, and cannot change it', async () => {
+    const spec = flow(`
+id: after_exec
+namespace: t
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+afterExecution:
+  - id: notify
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ execution.state }}"
+  - id: only_on_success
+    type: io.kestra.plugin.core.debug.Return
+    runIf: "{{ execution.state == 'SUCCESS' }}"
+  - id: failing_too
+    type: io.kestra.plugin.core.execution.Fail
+`);
+    const { execution } = await runWithFakePort(spec);
+    assert.equal(execution.state, 'FAILED');
+    assert.deepEqual(states(execution), ['boom:FAILED', 'notify:SUCCESS', 'only_on_success:SKIPPED', 'failing_too:FAILED']);
+    assert.deepEqual(execution.taskRuns[1].outputs, { value: 'FAILED' });
+    assert.equal(execution.error, 'Task boom failed: Task failure');
+  });
+});

@@ -6,8 +6,10 @@ import { compileFlowFile } from '../../flow/compile';
 import { FlowValidationError } from '../../flow/diagnostics';
 import type { FlowSpec } from '../../flow/spec';
 import type { Execution } from '../../interpreter/execution';
+import { loadDeployedFlow } from '../../registry/deploy';
+import { FlowRegistry } from '../../registry/flow-registry';
 import { temporal } from '@temporalio/proto';
-import { collect, formatLog, formatTaskRun, parsePairs, type Print, printExecutionSummary, toStderr, toStdout, UsageError } from '../output';
+import { collect, formatLog, formatTaskRun, parsePairs, type Print, printExecutionSummary, toStderr, toStdout } from '../output';
 
 interface RunOptions {
   input: string[];
@@ -20,14 +22,14 @@ export function configureRunCommand(program: Command): void {
   program
     .command('run')
     .description('start an execution of a flow and print its id; --wait follows it to the end')
-    .argument('<flow>', 'a flow file (namespace.flowId needs the flow registry)')
+    .argument('<flow>', 'a flow file, or namespace.flowId of a deployed flow')
     .option('-i, --input <key=value>', 'an input value (repeatable)', collect, [])
     .option('--label <key=value>', 'a label for this execution (repeatable)', collect, [])
     .option('--wait', 'follow the execution and exit 0 on SUCCESS or WARNING, 1 otherwise')
     .option('--json', 'print the execution as JSON on stdout (progress goes to stderr)')
     .action(async (flowRef: string, options: RunOptions) => {
       const config = loadConfig();
-      const flow = loadFlow(flowRef);
+      const flow = await loadFlow(flowRef, config);
       const client = await connectClient(config);
       const print: Print = options.json ? toStderr : toStdout;
       const started = await startFlow(client, config, flow, options);
@@ -41,13 +43,19 @@ export function configureRunCommand(program: Command): void {
     });
 }
 
-function loadFlow(flowRef: string): FlowSpec {
-  if (!/\.ya?ml$/i.test(flowRef)) {
-    throw new UsageError(`'${flowRef}' is not a flow file: running a deployed flow by namespace.flowId needs the flow registry, which this version does not have yet`);
+/** A flow file, or a deployed flow (`namespace.flowId`, latest revision) from the registry. */
+async function loadFlow(flowRef: string, config: TflowConfig): Promise<FlowSpec> {
+  if (/\.ya?ml$/i.test(flowRef)) {
+    const { spec, diagnostics } = compileFlowFile(flowRef);
+    if (!spec) throw new FlowValidationError(diagnostics);
+    return spec;
   }
-  const { spec, diagnostics } = compileFlowFile(flowRef);
-  if (!spec) throw new FlowValidationError(diagnostics);
-  return spec;
+  const registry = FlowRegistry.connect(config.databaseUrl);
+  try {
+    return await loadDeployedFlow(registry, flowRef);
+  } finally {
+    await registry.close();
+  }
 }
 
 /** Starts an execution; returns what is known of it at once. */

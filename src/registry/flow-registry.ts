@@ -1,0 +1,276 @@
+/**
+ * The flow registry: every revision of every deployed flow, in tflow's own Postgres schema
+ * (`TFLOW_DATABASE_URL`, schema `tflow`, created on first use).
+ *
+ * Rules (Kestra's): a new revision only when the source text changes; the source is kept verbatim
+ * (comments and formatting included); a flow's namespace and id never change; deleting is soft
+ * (revisions stay; deploying the flow again continues its revision numbers).
+ */
+import { Pool, type PoolClient } from 'pg';
+
+export interface FlowRevision {
+  namespace: string;
+  flowId: string;
+  revision: number;
+  /** The YAML exactly as deployed. */
+  source: string;
+  createdAt: Date;
+}
+
+export interface FlowEntry {
+  namespace: string;
+  flowId: string;
+  /** The latest revision. */
+  revision: number;
+  deleted: boolean;
+  /** Temporal Schedules tflow created for this flow's Schedule triggers. */
+  scheduleIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type SaveStatus = 'created' | 'updated' | 'unchanged';
+
+export interface SaveResult {
+  status: SaveStatus;
+  revision: number;
+}
+
+export class FlowNotFoundError extends Error {
+  override name = 'FlowNotFoundError';
+  constructor(
+    readonly namespace: string,
+    readonly flowId: string,
+    revision?: number,
+  ) {
+    super(revision === undefined ? `Flow ${namespace}.${flowId} not found` : `Flow ${namespace}.${flowId} revision ${revision} not found`);
+  }
+}
+
+/** Schema changes, applied in order, each once (`tflow.schema_migrations`). Append; never edit. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE tflow.flows (
+     namespace    text        NOT NULL,
+     flow_id      text        NOT NULL,
+     revision     integer     NOT NULL,
+     deleted      boolean     NOT NULL DEFAULT false,
+     schedule_ids text[]      NOT NULL DEFAULT '{}',
+     created_at   timestamptz NOT NULL DEFAULT now(),
+     updated_at   timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (namespace, flow_id)
+   );
+   CREATE TABLE tflow.flow_revisions (
+     namespace  text        NOT NULL,
+     flow_id    text        NOT NULL,
+     revision   integer     NOT NULL,
+     source     text        NOT NULL,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (namespace, flow_id, revision),
+     FOREIGN KEY (namespace, flow_id) REFERENCES tflow.flows (namespace, flow_id)
+   );`,
+];
+
+/** Any number of processes may start at once: migrations run under this advisory lock. */
+const MIGRATION_LOCK = 7_452_001;
+
+export class FlowRegistry {
+  private ready?: Promise<void>;
+
+  constructor(private readonly pool: Pool) {}
+
+  static connect(databaseUrl: string): FlowRegistry {
+    return new FlowRegistry(new Pool({ connectionString: databaseUrl, max: 4 }));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /**
+   * Registers a flow's source. `namespace` and `flowId` are those the compiler read from it.
+   * A new revision only when the text differs from the latest one (or the flow was deleted).
+   */
+  async save(namespace: string, flowId: string, source: string): Promise<SaveResult> {
+    return this.transaction(async (db) => {
+      // Revision 0 marks a row no revision was written for yet; ON CONFLICT makes two first deploys safe.
+      await db.query('INSERT INTO tflow.flows (namespace, flow_id, revision) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING', [namespace, flowId]);
+      const current = await db.query<{ revision: number; deleted: boolean }>(
+        'SELECT revision, deleted FROM tflow.flows WHERE namespace = $1 AND flow_id = $2 FOR UPDATE',
+        [namespace, flowId],
+      );
+      const row = current.rows[0];
+      if (row.revision > 0 && !row.deleted) {
+        const latest = await db.query<{ source: string }>(
+          'SELECT source FROM tflow.flow_revisions WHERE namespace = $1 AND flow_id = $2 AND revision = $3',
+          [namespace, flowId, row.revision],
+        );
+        if (latest.rows[0]?.source === source) return { status: 'unchanged', revision: row.revision };
+      }
+      const revision = row.revision + 1;
+      await db.query('UPDATE tflow.flows SET revision = $3, deleted = false, updated_at = now() WHERE namespace = $1 AND flow_id = $2', [
+        namespace,
+        flowId,
+        revision,
+      ]);
+      await this.insertRevision(db, namespace, flowId, revision, source);
+      return { status: row.revision === 0 || row.deleted ? 'created' : 'updated', revision };
+    });
+  }
+
+  /**
+   * Updates the flow at `namespace.flowId` (the API's PUT): refused when the new source names
+   * another namespace or id, since a flow's identity never changes.
+   */
+  async update(namespace: string, flowId: string, parsed: { namespace: string; id: string }, source: string): Promise<SaveResult> {
+    if (parsed.namespace !== namespace) throw new Error(`Illegal namespace update: the flow is ${namespace}.${flowId}, the source says namespace ${parsed.namespace}`);
+    if (parsed.id !== flowId) throw new Error(`Illegal flow id update: the flow is ${namespace}.${flowId}, the source says id ${parsed.id}`);
+    if (!(await this.find(namespace, flowId))) throw new FlowNotFoundError(namespace, flowId);
+    return this.save(namespace, flowId, source);
+  }
+
+  /** The flow's latest revision (or the given one); throws FlowNotFoundError, also for deleted flows. */
+  async get(namespace: string, flowId: string, revision?: number): Promise<FlowRevision> {
+    await this.ensureSchema();
+    const entry = await this.find(namespace, flowId);
+    if (!entry) throw new FlowNotFoundError(namespace, flowId);
+    const result = await this.pool.query<{ source: string; created_at: Date; revision: number }>(
+      'SELECT revision, source, created_at FROM tflow.flow_revisions WHERE namespace = $1 AND flow_id = $2 AND revision = $3',
+      [namespace, flowId, revision ?? entry.revision],
+    );
+    const row = result.rows[0];
+    if (!row) throw new FlowNotFoundError(namespace, flowId, revision);
+    return { namespace, flowId, revision: row.revision, source: row.source, createdAt: row.created_at };
+  }
+
+  /** The flow's entry, or undefined when it was never deployed or is deleted (unless asked for). */
+  async find(namespace: string, flowId: string, options: { includeDeleted?: boolean } = {}): Promise<FlowEntry | undefined> {
+    await this.ensureSchema();
+    const result = await this.pool.query('SELECT * FROM tflow.flows WHERE namespace = $1 AND flow_id = $2', [namespace, flowId]);
+    const entry = result.rows[0] ? toEntry(result.rows[0]) : undefined;
+    return entry && entry.revision > 0 && (!entry.deleted || options.includeDeleted) ? entry : undefined;
+  }
+
+  /**
+   * The flow a `namespace.flowId` reference names. Namespaces and flow ids may both contain dots, so
+   * every split is tried; `namespace/flowId` is never ambiguous.
+   */
+  async resolve(reference: string): Promise<FlowEntry> {
+    const splits = reference.includes('/')
+      ? [[reference.slice(0, reference.indexOf('/')), reference.slice(reference.indexOf('/') + 1)]]
+      : [...reference.matchAll(/\./g)].map((m) => [reference.slice(0, m.index), reference.slice(m.index + 1)]);
+    const found: FlowEntry[] = [];
+    for (const [namespace, flowId] of splits) {
+      const entry = await this.find(namespace, flowId);
+      if (entry) found.push(entry);
+    }
+    if (found.length === 1) return found[0];
+    if (found.length > 1) {
+      throw new Error(`'${reference}' names several flows (${found.map((f) => `${f.namespace}/${f.flowId}`).join(', ')}): write it as namespace/flowId`);
+    }
+    const [namespace, flowId] = splits[splits.length - 1] ?? ['', reference];
+    throw new FlowNotFoundError(namespace, flowId);
+  }
+
+  /** Live flows (optionally of one namespace), sorted by namespace then id. */
+  async list(options: { namespace?: string; includeDeleted?: boolean } = {}): Promise<FlowEntry[]> {
+    await this.ensureSchema();
+    const result = await this.pool.query(
+      `SELECT * FROM tflow.flows
+        WHERE revision > 0 AND ($1::text IS NULL OR namespace = $1) AND ($2 OR NOT deleted)
+        ORDER BY namespace, flow_id`,
+      [options.namespace ?? null, options.includeDeleted ?? false],
+    );
+    return result.rows.map(toEntry);
+  }
+
+  /** Every revision of a flow, oldest first. */
+  async revisions(namespace: string, flowId: string): Promise<FlowRevision[]> {
+    await this.ensureSchema();
+    const result = await this.pool.query<{ revision: number; source: string; created_at: Date }>(
+      'SELECT revision, source, created_at FROM tflow.flow_revisions WHERE namespace = $1 AND flow_id = $2 ORDER BY revision',
+      [namespace, flowId],
+    );
+    return result.rows.map((r) => ({ namespace, flowId, revision: r.revision, source: r.source, createdAt: r.created_at }));
+  }
+
+  /** Records which Temporal Schedules belong to the flow, so a later deploy or delete finds them without listing. */
+  async setScheduleIds(namespace: string, flowId: string, scheduleIds: readonly string[]): Promise<void> {
+    await this.ensureSchema();
+    await this.pool.query('UPDATE tflow.flows SET schedule_ids = $3 WHERE namespace = $1 AND flow_id = $2', [namespace, flowId, [...scheduleIds]]);
+  }
+
+  /** Soft delete: the flow disappears from lists and runs; its revisions stay. */
+  async delete(namespace: string, flowId: string): Promise<void> {
+    await this.ensureSchema();
+    const result = await this.pool.query(
+      'UPDATE tflow.flows SET deleted = true, schedule_ids = $3, updated_at = now() WHERE namespace = $1 AND flow_id = $2 AND NOT deleted',
+      [namespace, flowId, []],
+    );
+    if (result.rowCount === 0) throw new FlowNotFoundError(namespace, flowId);
+  }
+
+  /** Creates the `tflow` schema and applies pending migrations, once per registry object. */
+  ensureSchema(): Promise<void> {
+    this.ready ??= this.migrate().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  private async migrate(): Promise<void> {
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      await db.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await db.query('CREATE SCHEMA IF NOT EXISTS tflow');
+      await db.query('CREATE TABLE IF NOT EXISTS tflow.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      const applied = await db.query<{ version: number }>('SELECT version FROM tflow.schema_migrations');
+      const done = new Set(applied.rows.map((r) => r.version));
+      for (const [index, sql] of MIGRATIONS.entries()) {
+        const version = index + 1;
+        if (done.has(version)) continue;
+        await db.query(sql);
+        await db.query('INSERT INTO tflow.schema_migrations (version) VALUES ($1)', [version]);
+      }
+      await db.query('COMMIT');
+    } catch (error) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      db.release();
+    }
+  }
+
+  private async transaction<T>(work: (db: PoolClient) => Promise<T>): Promise<T> {
+    await this.ensureSchema();
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      const result = await work(db);
+      await db.query('COMMIT');
+      return result;
+    } catch (error) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      db.release();
+    }
+  }
+
+  private async insertRevision(db: PoolClient, namespace: string, flowId: string, revision: number, source: string): Promise<void> {
+    await db.query('INSERT INTO tflow.flow_revisions (namespace, flow_id, revision, source) VALUES ($1, $2, $3, $4)', [namespace, flowId, revision, source]);
+  }
+}
+
+function toEntry(row: Record<string, unknown>): FlowEntry {
+  return {
+    namespace: row.namespace as string,
+    flowId: row.flow_id as string,
+    revision: row.revision as number,
+    deleted: row.deleted as boolean,
+    scheduleIds: row.schedule_ids as string[],
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Internal storage in a local directory (TFLOW_STORAGE, by default `.tflow/storage`): the URI
+ * `kestra:///a/b/c.csv` is the file `<root>/a/b/c.csv`. Writes go to a temporary name first and are
+ * renamed into place, so a reader never sees half a file, even after a crash.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StorageFileNotFound, type InternalStorage, type StoredFile } from './internal-storage';
+import { STORAGE_SCHEME, storageKey } from './storage-uri';
+
+const PARTIAL_SUFFIX = '.tflow-partial';
+
+export class LocalDirectoryStorage implements InternalStorage {
+  constructor(readonly root: string) {}
+
+  async put(uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> {
+    const path = this.pathOf(uri);
+    await mkdir(dirname(path), { recursive: true });
+    const partial = `${path}.${randomBytes(4).toString('hex')}${PARTIAL_SUFFIX}`;
+    try {
+      const source = content instanceof Readable ? content : Readable.from(content);
+      await pipeline(source, createWriteStream(partial));
+      await rename(partial, path);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+    return { uri, size: (await stat(path)).size };
+  }
+
+  async get(uri: string): Promise<Readable> {
+    const path = this.pathOf(uri);
+    const size = await this.stat(uri);
+    if (size === undefined) throw new StorageFileNotFound(uri);
+    return createReadStream(path);
+  }
+
+  async stat(uri: string): Promise<number | undefined> {
+    try {
+      const info = await stat(this.pathOf(uri));
+      return info.isFile() ? info.size : undefined;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async list(prefixUri: string): Promise<StoredFile[]> {
+    const folder = this.pathOf(prefixUri);
+    const files: StoredFile[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if (isMissing(error)) return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (entry.isFile() && !entry.name.endsWith(PARTIAL_SUFFIX)) {
+          files.push({ uri: this.uriOf(path), size: (await stat(path)).size });
+        }
+      }
+    };
+    await walk(folder);
+    return files.sort((a, b) => a.uri.localeCompare(b.uri));
+  }
+
+  async deleteByPrefix(prefixUri: string): Promise<string[]> {
+    if (!prefixUri.endsWith('/')) throw new Error(`A folder URI must end with "/": ${prefixUri}`);
+    const files = await this.list(prefixUri);
+    await rm(this.pathOf(prefixUri), { recursive: true, force: true });
+    return files.map((f) => f.uri);
+  }
+
+  /** The local path of a URI; storageKey() has already refused `..` and other escapes. */
+  pathOf(uri: string): string {
+    return join(this.root, ...storageKey(uri).split('/'));
+  }
+
+  private uriOf(path: string): string {
+    return `${STORAGE_SCHEME}/${relative(this.root, path).split(sep).join('/')}`;
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

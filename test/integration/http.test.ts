@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Execution } from '../../src/interpreter/execution';
+import { executionPrefix, LocalDirectoryStorage } from '../../src/storage';
+import { flow } from '../helpers/fake-port';
+import { runToEnd, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+
+describe('HTTP tasks (Download, Request) and PurgeCurrentExecutionFiles', { timeout: 180_000 }, () => {
+  let fixture: TemporalFixture;
+  let storageRoot: string;
+  let storage: LocalDirectoryStorage;
+  let server: Server;
+  let base: string;
+  const bigBody = 'x'.repeat(3 * 1024 * 1024);
+
+  before(async () => {
+    storageRoot = await mkdtemp(join(tmpdir(), 'tflow-http-storage-'));
+    process.env.TFLOW_STORAGE = storageRoot;
+    storage = new LocalDirectoryStorage(storageRoot);
+    server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://local');
+      if (url.pathname === '/products') {
+        response.writeHead(200, { 'content-type': 'application/json', 'x-total': '2' });
+        response.end(JSON.stringify({ products: [{ brand: 'a', price: 1 }, { brand: 'b', price: 2 }] }));
+      } else if (url.pathname === '/redirect') {
+        response.writeHead(302, { location: '/files/report.csv' });
+        response.end();
+      } else if (url.pathname === '/files/report.csv') {
+        response.writeHead(200, { 'content-type': 'text/csv' });
+        response.end('a,b\n1,2\n');
+      } else if (url.pathname === '/big') {
+        response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="big.bin"' });
+        response.end(bigBody);
+      } else if (url.pathname === '/echo') {
+        let body = '';
+        request.on('data', (chunk) => (body += chunk));
+        request.on('end', () => {
+          response.writeHead(201, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ method: request.method, body, auth: request.headers.authorization ?? null }));
+        });
+      } else if (url.pathname === '/empty') {
+        response.writeHead(200);
+        response.end();
+      } else {
+        response.writeHead(404);
+        response.end('Not Found');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    fixture = await startTemporalFixture();
+  });
+  after(async () => {
+    await fixture?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await rm(storageRoot, { recursive: true, force: true });
+  });
+
+  const outputsOf = (execution: Execution, taskId: string) => execution.taskRuns.find((r) => r.taskId === taskId)?.outputs ?? {};
+
+  it('downloads into storage (following redirects, streaming a 3 MB body), then purges every file of the execution', async () => {
+    const execution = await runToEnd(
+      fixture,
+      flow(`
+id: downloads
+namespace: tests.http
+tasks:
+  - id: csv
+    type: io.kestra.plugin.core.http.Download
+    uri: ${base}/redirect
+  - id: big
+    type: io.kestra.plugin.core.http.Download
+    uri: ${base}/big
+  - id: check
+    type: io.kestra.plugin.scripts.shell.Commands
+    inputFiles:
+      report.csv: "{{ outputs.csv.uri }}"
+    commands:
+      - test "$(cat report.csv)" = "$(printf 'a,b\\n1,2')"
+  - id: purge
+    type: io.kestra.plugin.core.storage.PurgeCurrentExecutionFiles
+`),
+    );
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    const csv = outputsOf(execution, 'csv') as { uri: string; code: number; length: number; headers: Record<string, string[]> };
+    assert.match(csv.uri, new RegExp(`^kestra:///tests/http/downloads/executions/${execution.id}/tasks/csv/[^/]+/report\\.csv$`));
+    assert.equal(csv.code, 200);
+    assert.equal(csv.length, 8);
+    assert.deepEqual(csv.headers['content-type'], ['text/csv']);
+    const big = outputsOf(execution, 'big') as { uri: string; length: number };
+    assert.match(big.uri, /\/big\.bin$/);
+    assert.equal(big.length, bigBody.length);
+    assert.deepEqual([...(outputsOf(execution, 'purge').uris as string[])].sort(), [big.uri, csv.uri].sort());
+    assert.deepEqual(await storage.list(executionPrefix({ namespace: 'tests.http', flowId: 'downloads', executionId: execution.id })), []);
+  });
+
+  it('fails a Download on an error status or an empty body, naming the URL', async () => {
+    const execution = await runToEnd(
+      fixture,
+      flow(`
+id: failed_download
+namespace: tests.http
+tasks:
+  - id: missing
+    type: io.kestra.plugin.core.http.Download
+    uri: ${base}/nope.csv
+    allowFailure: true
+  - id: empty
+    type: io.kestra.plugin.core.http.Download
+    uri: ${base}/empty
+`),
+    );
+    assert.equal(execution.state, 'FAILED');
+    const errors = Object.fromEntries(execution.taskRuns.map((r) => [r.taskId, r.error]));
+    assert.equal(errors.missing, `Failed http request with response code '404' (GET ${base}/nope.csv)`);
+    assert.equal(errors.empty, `No response from server: ${base}/empty returned an empty body (set failOnEmptyResponse: false to accept it)`);
+  });
+
+  it('makes requests: JSON bodies parsed, methods, bodies and basic auth sent', async () => {
+    const execution = await runToEnd(
+      fixture,
+      flow(`
+id: requests
+namespace: tests.http
+tasks:
+  - id: get
+    type: io.kestra.plugin.core.http.Request
+    uri: ${base}/products
+  - id: post
+    type: io.kestra.plugin.core.http.Request
+    uri: ${base}/echo
+    method: POST
+    contentType: application/json
+    body: '{"n": {{ outputs.get.body.products | length }}}'
+    options:
+      basicAuthUser: admin
+      basicAuthPassword: secret
+  - id: use
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.get.body.products[1].brand }} {{ outputs.post.code }}"
+`),
+    );
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    const get = outputsOf(execution, 'get') as { code: number; body: unknown; headers: Record<string, string[]> };
+    assert.equal(get.code, 200);
+    assert.deepEqual(get.headers['x-total'], ['2']);
+    assert.deepEqual(outputsOf(execution, 'post').body, { method: 'POST', body: '{"n": 2}', auth: `Basic ${Buffer.from('admin:secret').toString('base64')}` });
+    assert.equal(outputsOf(execution, 'use').value, 'b 201');
+  });
+
+  it('refuses a Request response too large for the history, pointing at Download', async () => {
+    const execution = await runToEnd(
+      fixture,
+      flow(`
+id: big_request
+namespace: tests.http
+tasks:
+  - id: big
+    type: io.kestra.plugin.core.http.Request
+    uri: ${base}/big
+`),
+    );
+    assert.equal(execution.state, 'FAILED');
+    assert.equal(
+      execution.taskRuns[0].error,
+      `The response of ${base}/big is larger than 1000000 bytes: use io.kestra.plugin.core.http.Download to store it as a file`,
+    );
+  });
+});
+
