@@ -15,3 +15,15 @@ export async function sequentialActivities(count: number): Promise<void> {
 export async function parallelActivities(count: number): Promise<void> {
   await Promise.all(Array.from({ length: count }, () => noop()));
 }
+
+/** `count` activities, at most `limit` at a time (the ForEach fan-out baseline). */
+export async function limitedActivities(count: number, limit: number): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      next++;
+      await noop();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+}

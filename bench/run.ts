@@ -3,8 +3,12 @@
  * Each figure comes with a baseline measured in the same run.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { benchCopyIn } from './copy-in';
 import { benchExpressions } from './expressions';
+import { benchFanOut } from './fan-out';
+import { benchMemory } from './memory';
 import { benchOrchestration } from './orchestration';
+import { benchPipeline } from './pipeline';
 import { type BenchRow, renderTable, writeResults } from './results';
 import { benchValidation } from './validation';
 
@@ -16,6 +20,10 @@ async function main(): Promise<void> {
   if (wanted('expressions')) rows.push(benchExpressions());
   if (wanted('validation')) rows.push(benchValidation());
   if (wanted('orchestration')) rows.push(...(await benchOrchestration()));
+  if (wanted('fan-out')) rows.push(...(await benchFanOut()));
+  if (wanted('copy-in')) rows.push(...(await benchCopyIn()));
+  if (wanted('pipeline')) rows.push(...(await benchPipeline()));
+  if (wanted('memory')) rows.push(...(await benchMemory()));
   const table = renderTable(rows);
   console.log(table);
   console.error(`written to ${writeResults(table)}`);

@@ -19,7 +19,11 @@ import { TASK_FAILED } from '../workflows/definitions';
 import { LOG_LEVELS } from '../flow/spec';
 import { TaskLogBuffer } from './task-logs';
 
-const HEARTBEAT_EVERY_MS = 10_000;
+/**
+ * Liveness heartbeats while a task runs: a dead worker is noticed after HEARTBEAT_TIMEOUT
+ * (activity-options.ts), and a kill reaches the task with the next heartbeat's answer.
+ */
+const HEARTBEAT_EVERY_MS = 2_000;
 /** Outputs travel in the workflow history; Temporal refuses payloads over 2 MB. */
 const MAX_OUTPUTS_BYTES = 1_500_000;
 

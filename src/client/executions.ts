@@ -72,7 +72,7 @@ export async function startExecution(
       { key: FlowStateKey, value: 'RUNNING' },
       { key: LabelsKey, value: labelsAttribute(labels) },
     ],
-    staticSummary: `${flow.namespace}.${flow.id} (revision ${flow.revision})`.slice(0, 190),
+    staticSummary: staticSummary(flow, resolved.inputs),
     staticDetails: staticDetails(flow, resolved.inputs, labels),
   });
 }
@@ -83,13 +83,39 @@ function diagnosticAt(flow: FlowSpec, inputId: string | undefined, message: stri
   return { file: flow.source ?? `${flow.namespace}.${flow.id}`, ...position, path: inputId ? `inputs.${inputId}` : '', message };
 }
 
+/**
+ * The Web UI's one-line summary (at most 200 bytes): the flow, its revision and the inputs, e.g.
+ * `zoomcamp.02_postgres_taxi rev 1: taxi=green, year=2019, month=01`.
+ */
+export function staticSummary(flow: FlowSpec, inputs: Record<string, unknown>): string {
+  const shown = Object.entries(inputs).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return truncateUtf8(`${flow.namespace}.${flow.id} rev ${flow.revision}${shown.length > 0 ? `: ${shown.join(', ')}` : ''}`, 200);
+}
+
+/** Markdown inline code (straight quotes survive the UI's typographer), whatever backticks `text` holds. */
+function codeSpan(text: string): string {
+  const fence = '`'.repeat(Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length)) + 1);
+  return `${fence} ${text} ${fence}`;
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  const chars = [...text];
+  while (Buffer.byteLength(chars.join('')) > maxBytes - 3) chars.pop();
+  return `${chars.join('')}…`;
+}
+
+/**
+ * The Web UI's details (markdown): flow and revision, inputs and labels first (the UI shows the
+ * details in a box of limited height), then the flow's description.
+ */
 function staticDetails(flow: FlowSpec, inputs: Record<string, unknown>, labels: Record<string, string>): string {
   const lines = [`**Flow** \`${flow.namespace}.${flow.id}\`, revision ${flow.revision}`];
-  if (flow.description) lines.push('', flow.description.slice(0, 2000));
-  if (Object.keys(inputs).length > 0) {
-    lines.push('', '**Inputs**', '', ...Object.entries(inputs).map(([k, v]) => `- \`${k}\`: ${JSON.stringify(v)}`));
-  }
+  const shown = Object.entries(inputs).map(([k, v]) => `\`${k}\`: ${codeSpan(JSON.stringify(v) ?? 'null')}`);
+  if (shown.length > 0 && shown.length <= 6 && shown.join(', ').length <= 300) lines.push('', `**Inputs** ${shown.join(', ')}`);
+  else if (shown.length > 0) lines.push('', '**Inputs**', '', ...shown.map((s) => `- ${s}`));
   if (Object.keys(labels).length > 0) lines.push('', '**Labels** ' + labelsAttribute(labels).map((l) => `\`${l}\``).join(' '));
+  if (flow.description) lines.push('', flow.description.slice(0, 2000));
   return lines.join('\n').slice(0, 20_000);
 }
 

@@ -178,28 +178,44 @@ export interface TemporalCalendar {
 }
 
 /**
- * The Temporal calendars that fire exactly when the Kestra cron does: one calendar, or two when
- * day-of-month and day-of-week are both restricted (Kestra ORs them, a Temporal calendar ANDs).
+ * A Temporal calendar: a time matches when every field matches (values as sorted lists).
+ * Kestra ORs a restricted day-of-month with a restricted day-of-week, so such a cron is two of these.
  */
-export function temporalCalendars(cron: KestraCron, comment: string): TemporalCalendar[] {
-  const base = {
-    second: toRanges(cron.seconds),
-    minute: toRanges(cron.minutes),
-    hour: toRanges(cron.hours),
-    month: toRanges(cron.months).map((r) => ({ start: TEMPORAL_MONTHS[r.start - 1], end: TEMPORAL_MONTHS[r.end - 1], step: r.step })),
-    comment,
-  };
-  const allDaysOfMonth = [{ start: 1, end: 31, step: 1 }];
-  const allDaysOfWeek: CalendarRange<TemporalDayOfWeek>[] = [{ start: 'SUNDAY', end: 'SATURDAY', step: 1 }];
-  const daysOfMonth = toRanges(cron.daysOfMonth);
-  const daysOfWeek = toRanges(cron.daysOfWeek).map((r) => ({ start: TEMPORAL_DAYS[r.start], end: TEMPORAL_DAYS[r.end], step: r.step }));
+interface AndCalendar {
+  seconds: readonly number[];
+  minutes: readonly number[];
+  hours: readonly number[];
+  daysOfMonth: readonly number[];
+  months: readonly number[];
+  daysOfWeek: readonly number[];
+}
+
+const ALL_DAYS_OF_MONTH = Array.from({ length: 31 }, (_, i) => i + 1);
+const ALL_DAYS_OF_WEEK = [0, 1, 2, 3, 4, 5, 6];
+
+/** The calendars whose union is the cron: one, or two when days of month and of week are both restricted. */
+function andCalendars(cron: KestraCron): AndCalendar[] {
+  const base = { seconds: cron.seconds, minutes: cron.minutes, hours: cron.hours, months: cron.months };
   if (cron.anyDayOfMonth || cron.anyDayOfWeek) {
-    return [{ ...base, dayOfMonth: cron.anyDayOfMonth ? allDaysOfMonth : daysOfMonth, dayOfWeek: cron.anyDayOfWeek ? allDaysOfWeek : daysOfWeek }];
+    return [{ ...base, daysOfMonth: cron.anyDayOfMonth ? ALL_DAYS_OF_MONTH : cron.daysOfMonth, daysOfWeek: cron.anyDayOfWeek ? ALL_DAYS_OF_WEEK : cron.daysOfWeek }];
   }
   return [
-    { ...base, dayOfMonth: daysOfMonth, dayOfWeek: allDaysOfWeek },
-    { ...base, dayOfMonth: allDaysOfMonth, dayOfWeek: daysOfWeek },
+    { ...base, daysOfMonth: cron.daysOfMonth, daysOfWeek: ALL_DAYS_OF_WEEK },
+    { ...base, daysOfMonth: ALL_DAYS_OF_MONTH, daysOfWeek: cron.daysOfWeek },
   ];
+}
+
+/** The Temporal calendars that fire exactly when the Kestra cron does. */
+export function temporalCalendars(cron: KestraCron, comment: string): TemporalCalendar[] {
+  return andCalendars(cron).map((calendar) => ({
+    second: toRanges(calendar.seconds),
+    minute: toRanges(calendar.minutes),
+    hour: toRanges(calendar.hours),
+    dayOfMonth: toRanges(calendar.daysOfMonth),
+    month: toRanges(calendar.months).map((r) => ({ start: TEMPORAL_MONTHS[r.start - 1], end: TEMPORAL_MONTHS[r.end - 1], step: r.step })),
+    dayOfWeek: toRanges(calendar.daysOfWeek).map((r) => ({ start: TEMPORAL_DAYS[r.start], end: TEMPORAL_DAYS[r.end], step: r.step })),
+    comment,
+  }));
 }
 
 /** Sorted values as few ranges as a person would write: runs and arithmetic progressions. */
@@ -228,12 +244,124 @@ function toRanges(values: readonly number[]): CalendarRange<number>[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Occurrences: trigger.next / trigger.previous
+// Occurrences: the Schedule's fire times, and trigger.next / trigger.previous
 
-/** Searching further than this finds nothing (e.g. `0 0 31 2 *`); Kestra searches ±10 years too. */
+/** Kestra looks no further than this for trigger.next / trigger.previous (e.g. `0 0 31 2 *` never fires). */
 const SEARCH_YEARS = 10;
-/** Wider than any DST shift, so a fall-back hour's second pass is not missed. */
-const DST_MARGIN_SECONDS = 3 * 3600;
+/** How far back trigger.previous looks, widening until it finds an occurrence. */
+const PREVIOUS_WINDOWS_SECONDS = [60, 3600, 86_400, 32 * 86_400, 367 * 86_400, 4 * 367 * 86_400, SEARCH_YEARS * 367 * 86_400];
+
+/**
+ * The first time strictly after `after` when the Temporal Schedule built from this cron fires, in
+ * `timeZone`. Temporal's own algorithm (`compiledCalendar.next` in the server's scheduler), so DST
+ * changes behave as on the server: a wall-clock time that does not exist is skipped; one that
+ * exists twice fires once east of Greenwich and twice west of it (Go's time.Date picks the offset).
+ */
+export function nextOccurrence(cron: KestraCron, after: Date, timeZone = 'UTC'): Date | undefined {
+  const zone = ZoneId.of(timeZone);
+  const afterSeconds = Math.floor(after.getTime() / 1000);
+  const next = nextSeconds(andCalendars(cron), afterSeconds, zone, localTimeOf(afterSeconds, zone).year + SEARCH_YEARS);
+  return next === undefined ? undefined : new Date(next * 1000);
+}
+
+/** The last time strictly before `before` when the Schedule fires (Kestra's `trigger.previous`). */
+export function previousOccurrence(cron: KestraCron, before: Date, timeZone = 'UTC'): Date | undefined {
+  const zone = ZoneId.of(timeZone);
+  const calendars = andCalendars(cron);
+  const beforeSeconds = Math.ceil(before.getTime() / 1000);
+  for (const window of PREVIOUS_WINDOWS_SECONDS) {
+    let candidate = nextSeconds(calendars, beforeSeconds - window - 1, zone, localTimeOf(beforeSeconds, zone).year + 1);
+    if (candidate === undefined || candidate >= beforeSeconds) continue;
+    for (;;) {
+      const following = nextSeconds(calendars, candidate, zone, localTimeOf(beforeSeconds, zone).year + 1);
+      if (following === undefined || following >= beforeSeconds) return new Date(candidate * 1000);
+      candidate = following;
+    }
+  }
+  return undefined;
+}
+
+function nextSeconds(calendars: readonly AndCalendar[], after: number, zone: ZoneId, maxYear: number): number | undefined {
+  let best: number | undefined;
+  for (const calendar of calendars) {
+    const next = calendarNext(calendar, after, zone, maxYear);
+    if (next !== undefined && (best === undefined || next < best)) best = next;
+  }
+  return best;
+}
+
+/** A port of the Temporal server's `compiledCalendar.next` (service/worker/scheduler/calendar.go), in epoch seconds. */
+function calendarNext(calendar: AndCalendar, after: number, zone: ZoneId, maxYear: number): number | undefined {
+  const has = (values: readonly number[], value: number) => values.includes(value);
+  let { year: y, month: mo, day: d, hour: h, minute: m, second: s } = localTimeOf(after, zone);
+  // In the second pass of a repeated (fall-back) hour, times are an hour later than the wall clock says.
+  let dstOffset = localTimeOf(after - 3600, zone).hour === h ? 3600 : 0;
+  s++;
+  outer: for (;;) {
+    if (s >= 60) [m, s] = [m + 1, 0];
+    if (m >= 60) {
+      const previousHour = goDate(y, mo, d, h, 0, 0, zone);
+      [h, m] = [h + 1, 0];
+      const nextHour = goDate(y, mo, d, h, 0, 0, zone);
+      // Two hours between consecutive wall-clock hours: we skipped a repeated hour; do it again, shifted.
+      if (dstOffset === 0 && nextHour - previousHour > 3600) [h, dstOffset] = [h - 1, 3600];
+      else dstOffset = 0;
+    }
+    if (h >= 24) [d, h] = [d + 1, 0];
+    if (d > daysIn(y, mo)) [mo, d] = [mo + 1, 1];
+    if (mo > 12) [y, mo] = [y + 1, 1];
+    if (y > maxYear) return undefined;
+    while (!has(calendar.months, mo)) {
+      [mo, d, h, m, s, dstOffset] = [mo + 1, 1, 0, 0, 0, 0];
+      if (mo > 12) continue outer;
+    }
+    while (!has(calendar.daysOfMonth, d) || !has(calendar.daysOfWeek, weekdayAt(goDate(y, mo, d, h, m, s, zone), zone))) {
+      [d, h, m, s, dstOffset] = [d + 1, 0, 0, 0, 0];
+      if (d > daysIn(y, mo)) continue outer;
+    }
+    while (!has(calendar.hours, h)) {
+      [h, m, s, dstOffset] = [h + 1, 0, 0, 0];
+      if (h >= 24) continue outer;
+    }
+    while (!has(calendar.minutes, m)) {
+      [m, s] = [m + 1, 0];
+      if (m >= 60) continue outer;
+    }
+    while (!has(calendar.seconds, s)) {
+      s++;
+      if (s >= 60) continue outer;
+    }
+    const next = goDate(y, mo, d, h, m, s, zone);
+    // A wall-clock time a spring-forward jump skipped: Go moved it to another hour.
+    if (localTimeOf(next, zone).hour !== h) {
+      [h, m, s] = [h + 1, 0, 0];
+      continue;
+    }
+    return next + dstOffset;
+  }
+}
+
+/**
+ * Go's time.Date: the instant of a wall-clock time (fields may overflow, as in Date.UTC). The
+ * offset is looked up at the wall-clock time read as UTC, then corrected once if that is wrong.
+ */
+function goDate(year: number, month: number, day: number, hour: number, minute: number, second: number, zone: ZoneId): number {
+  const wallClock = Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
+  const offsetAt = (epochSeconds: number) => zone.rules().offset(Instant.ofEpochSecond(epochSeconds)).totalSeconds();
+  const guess = offsetAt(wallClock);
+  if (guess === 0) return wallClock;
+  const actual = offsetAt(wallClock - guess);
+  return wallClock - (actual === guess ? guess : actual);
+}
+
+function weekdayAt(epochSeconds: number, zone: ZoneId): number {
+  const local = localTimeOf(epochSeconds, zone);
+  return new Date(Date.UTC(local.year, local.month - 1, local.day)).getUTCDay();
+}
+
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
 
 interface LocalTime {
   year: number;
@@ -244,63 +372,9 @@ interface LocalTime {
   second: number;
 }
 
-/**
- * The first occurrence strictly after `after`, as Temporal fires them in `timeZone`: wall-clock
- * times that do not exist (spring forward) are skipped, and those that happen twice (fall back)
- * fire once (see instantsOf).
- */
-export function nextOccurrence(cron: KestraCron, after: Date, timeZone = 'UTC'): Date | undefined {
-  const zone = ZoneId.of(timeZone);
-  const afterSeconds = Math.floor(after.getTime() / 1000);
-  const margin = dstMargin(zone);
-  let local = localTimeOf(afterSeconds - margin, zone);
-  const limit = local.year + SEARCH_YEARS;
-  let best: number | undefined;
-  let bestLocal: number | undefined;
-  for (;;) {
-    const found = seekForward(cron, local, limit);
-    if (!found) break;
-    const foundKey = localKey(found);
-    if (bestLocal !== undefined && foundKey > bestLocal + margin) break;
-    for (const instant of instantsOf(found, zone)) {
-      if (instant > afterSeconds && (best === undefined || instant < best)) {
-        best = instant;
-        bestLocal ??= foundKey;
-      }
-    }
-    local = addSeconds(found, 1);
-  }
-  return best === undefined ? undefined : new Date(best * 1000);
-}
-
-/** The last occurrence strictly before `before` (the mirror of nextOccurrence). */
-export function previousOccurrence(cron: KestraCron, before: Date, timeZone = 'UTC'): Date | undefined {
-  const zone = ZoneId.of(timeZone);
-  const beforeSeconds = Math.ceil(before.getTime() / 1000);
-  const margin = dstMargin(zone);
-  let local = localTimeOf(beforeSeconds + margin, zone);
-  const limit = local.year - SEARCH_YEARS;
-  let best: number | undefined;
-  let bestLocal: number | undefined;
-  for (;;) {
-    const found = seekBackward(cron, local, limit);
-    if (!found) break;
-    const foundKey = localKey(found);
-    if (bestLocal !== undefined && foundKey < bestLocal - margin) break;
-    for (const instant of instantsOf(found, zone)) {
-      if (instant < beforeSeconds && (best === undefined || instant > best)) {
-        best = instant;
-        bestLocal ??= foundKey;
-      }
-    }
-    local = addSeconds(found, -1);
-  }
-  return best === undefined ? undefined : new Date(best * 1000);
-}
-
-/** Zones without DST (UTC above all) need no look-around. */
-function dstMargin(zone: ZoneId): number {
-  return zone.rules().isFixedOffset() ? 0 : DST_MARGIN_SECONDS;
+function localTimeOf(epochSeconds: number, zone: ZoneId): LocalTime {
+  const local = LocalDateTime.ofInstant(Instant.ofEpochSecond(epochSeconds), zone);
+  return { year: local.year(), month: local.monthValue(), day: local.dayOfMonth(), hour: local.hour(), minute: local.minute(), second: local.second() };
 }
 
 /** `2019-01-01T09:00:00Z`, or `2019-01-01T10:00:00+01:00` in Europe/Paris: how Kestra renders `trigger.date`. */
@@ -316,136 +390,4 @@ export function formatInZone(date: Date, timeZone = 'UTC'): string {
 /** Throws on an unknown IANA zone. */
 export function checkTimeZone(timeZone: string): void {
   ZoneId.of(timeZone);
-}
-
-function dayMatches(cron: KestraCron, year: number, month: number, day: number): boolean {
-  const byMonthDay = cron.daysOfMonth.includes(day);
-  const byWeekDay = cron.daysOfWeek.includes(new Date(Date.UTC(year, month - 1, day)).getUTCDay());
-  if (cron.anyDayOfMonth && cron.anyDayOfWeek) return true;
-  if (cron.anyDayOfMonth) return byWeekDay;
-  if (cron.anyDayOfWeek) return byMonthDay;
-  return byMonthDay || byWeekDay;
-}
-
-function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-/** The first matching wall-clock time at or after `from`. */
-function seekForward(cron: KestraCron, from: LocalTime, limitYear: number): LocalTime | undefined {
-  let t = { ...from };
-  while (t.year <= limitYear) {
-    if (!cron.months.includes(t.month)) {
-      t = normalise({ year: t.year, month: t.month + 1, day: 1, hour: 0, minute: 0, second: 0 });
-      continue;
-    }
-    if (!dayMatches(cron, t.year, t.month, t.day)) {
-      t = normalise({ ...t, day: t.day + 1, hour: 0, minute: 0, second: 0 });
-      continue;
-    }
-    const hour = cron.hours.find((h) => h >= t.hour);
-    if (hour === undefined) {
-      t = normalise({ ...t, day: t.day + 1, hour: 0, minute: 0, second: 0 });
-      continue;
-    }
-    if (hour > t.hour) t = { ...t, hour, minute: 0, second: 0 };
-    const minute = cron.minutes.find((m) => m >= t.minute);
-    if (minute === undefined) {
-      t = normalise({ ...t, hour: t.hour + 1, minute: 0, second: 0 });
-      continue;
-    }
-    if (minute > t.minute) t = { ...t, minute, second: 0 };
-    const second = cron.seconds.find((s) => s >= t.second);
-    if (second === undefined) {
-      t = normalise({ ...t, minute: t.minute + 1, second: 0 });
-      continue;
-    }
-    return { ...t, second };
-  }
-  return undefined;
-}
-
-/** The last matching wall-clock time at or before `from`. */
-function seekBackward(cron: KestraCron, from: LocalTime, limitYear: number): LocalTime | undefined {
-  const lastAtMost = (values: readonly number[], max: number) => [...values].reverse().find((v) => v <= max);
-  let t = { ...from };
-  const endOfPreviousDay = (x: LocalTime) => normalise({ ...x, day: x.day - 1, hour: 23, minute: 59, second: 59 });
-  while (t.year >= limitYear) {
-    if (!cron.months.includes(t.month)) {
-      // The last second of the previous month.
-      t = normalise({ year: t.year, month: t.month, day: 0, hour: 23, minute: 59, second: 59 });
-      continue;
-    }
-    if (!dayMatches(cron, t.year, t.month, t.day)) {
-      t = endOfPreviousDay(t);
-      continue;
-    }
-    const hour = lastAtMost(cron.hours, t.hour);
-    if (hour === undefined) {
-      t = endOfPreviousDay(t);
-      continue;
-    }
-    if (hour < t.hour) t = { ...t, hour, minute: 59, second: 59 };
-    const minute = lastAtMost(cron.minutes, t.minute);
-    if (minute === undefined) {
-      t = normalise({ ...t, hour: t.hour - 1, minute: 59, second: 59 });
-      continue;
-    }
-    if (minute < t.minute) t = { ...t, minute, second: 59 };
-    const second = lastAtMost(cron.seconds, t.second);
-    if (second === undefined) {
-      t = normalise({ ...t, minute: t.minute - 1, second: 59 });
-      continue;
-    }
-    return { ...t, second };
-  }
-  return undefined;
-}
-
-/** Carries overflowing (or negative) fields over, like Date.UTC does. */
-function normalise(t: LocalTime): LocalTime {
-  const d = new Date(Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second));
-  return fromUtcFields(d);
-}
-
-function addSeconds(t: LocalTime, seconds: number): LocalTime {
-  return normalise({ ...t, second: t.second + seconds });
-}
-
-function fromUtcFields(d: Date): LocalTime {
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-  };
-}
-
-/** Wall-clock time as seconds on a UTC-like scale: only for ordering and distances. */
-function localKey(t: LocalTime): number {
-  return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second) / 1000;
-}
-
-function localTimeOf(epochSeconds: number, zone: ZoneId): LocalTime {
-  const local = LocalDateTime.ofInstant(Instant.ofEpochSecond(epochSeconds), zone);
-  return { year: local.year(), month: local.monthValue(), day: local.dayOfMonth(), hour: local.hour(), minute: local.minute(), second: local.second() };
-}
-
-/**
- * The instant Temporal fires for a wall-clock time, as Go's time.Date (which Temporal uses) picks
- * it: none in a DST gap (Temporal skips the slot); in a DST overlap, one of the two, the later one
- * east of Greenwich and the earlier one west of it (Go looks the offset up at the wall-clock time
- * read as UTC). Checked against the dev server's next action times.
- */
-function instantsOf(t: LocalTime, zone: ZoneId): number[] {
-  const wallClock = localKey(t);
-  const rules = zone.rules();
-  const offsetAt = (epochSeconds: number) => rules.offset(Instant.ofEpochSecond(epochSeconds)).totalSeconds();
-  const guess = offsetAt(wallClock);
-  let instant = wallClock - guess;
-  const actual = offsetAt(instant);
-  if (actual !== guess) instant = wallClock - actual;
-  return localKey(localTimeOf(instant, zone)) === wallClock ? [instant] : [];
 }

@@ -48,31 +48,57 @@ export async function ensureTemporalCli(report: (line: string) => void = () => {
   const dir = temporalCacheDir();
   mkdirSync(dir, { recursive: true });
   const target = join(dir, 'temporal');
+  // Each way that did not work, for the one message a machine without any of them gets.
+  const tried: string[] = ['no `temporal` on PATH, TEMPORAL_CLI not set'];
   if (hasCommand('go')) {
     report(`Building the Temporal CLI v${TEMPORAL_CLI_VERSION} with Go into ${dir} (a few minutes, once)…`);
     const started = Date.now();
     const result = spawnSync('go', ['install', GO_PACKAGE], { env: { ...process.env, GOBIN: dir }, stdio: ['ignore', 'inherit', 'inherit'] });
-    if (result.status !== 0 || !existsSync(target)) throw new Error(`go install ${GO_PACKAGE} failed (exit ${result.status})`);
-    report(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s.`);
-    return target;
+    if (result.status === 0 && existsSync(target)) {
+      report(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s.`);
+      return target;
+    }
+    tried.push(`\`go install ${GO_PACKAGE}\` failed (exit ${result.status})`);
+    report('The Go build failed; trying the official release download instead…');
+  } else {
+    tried.push('no Go toolchain to build it');
   }
   report(`Downloading the Temporal CLI v${TEMPORAL_CLI_VERSION} into ${dir}…`);
   try {
     await downloadRelease(dir);
   } catch (error) {
+    tried.push(`the download of the official release failed: ${describeFetchError(error)}`);
     throw new Error(
-      `No Temporal CLI found, no Go toolchain to build one, and the download failed (${(error as Error).message}).\n` +
-        'Install one of: the Temporal CLI (https://docs.temporal.io/cli, then set TEMPORAL_CLI or put `temporal` on PATH), ' +
-        'or Go 1.22+ (tflow then builds the CLI itself).',
+      [
+        `The Temporal CLI is missing and could not be installed:`,
+        ...tried.map((line) => `  - ${line}`),
+        'Install one of these, then run the command again:',
+        '  - the Temporal CLI (https://docs.temporal.io/cli; e.g. `brew install temporal`), on PATH or named by TEMPORAL_CLI',
+        `  - Go 1.22+ (https://go.dev/dl/): tflow then builds the CLI v${TEMPORAL_CLI_VERSION} itself, once (a few minutes)`,
+        `  - or give this machine internet access once: tflow downloads the official release into ${dir}`,
+      ].join('\n'),
     );
   }
   return target;
 }
 
+/** fetch() says only "fetch failed"; the cause says why (DNS, refused, timeout). */
+function describeFetchError(error: unknown): string {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  const cause = err.cause?.code ?? err.cause?.message;
+  return cause ? `${err.message} (${cause})` : err.message;
+}
+
 async function downloadRelease(dir: string): Promise<void> {
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
-  const url = `https://temporal.download/cli/archive/v${TEMPORAL_CLI_VERSION}?platform=${process.platform}&arch=${arch}`;
-  const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+  // TEMPORAL_CLI_DOWNLOAD_URL: a mirror of the release archive (.tar.gz holding `temporal`), for closed networks.
+  const url = process.env.TEMPORAL_CLI_DOWNLOAD_URL ?? `https://temporal.download/cli/archive/v${TEMPORAL_CLI_VERSION}?platform=${process.platform}&arch=${arch}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+  } catch (error) {
+    throw new Error(`${describeFetchError(error)} from ${url}`);
+  }
   if (!response.ok) throw new Error(`HTTP ${response.status} from ${url}`);
   const archive = join(dir, 'temporal.tar.gz');
   writeFileSync(archive, Buffer.from(await response.arrayBuffer()));

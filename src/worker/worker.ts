@@ -36,6 +36,9 @@ export async function startWorker(config: TflowConfig, overrides: Partial<Worker
     taskQueue: config.taskQueue,
     workflowsPath: require.resolve('../workflows'),
     activities: createTaskActivities(),
+    // Heartbeats carry cancellation (kill, timeout) to a running task: send them at least this
+    // often (the SDK's default waits up to 80% of the heartbeat timeout), so a kill lands in seconds.
+    maxHeartbeatThrottleInterval: '3 seconds',
     ...overrides,
   });
   const running = worker.run().finally(() => connection.close());

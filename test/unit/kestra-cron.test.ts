@@ -120,17 +120,19 @@ describe('Kestra cron', () => {
     assert.ok(compared > 250, `compared ${compared}`);
   });
 
-  it('follows Temporal at DST changes: a skipped wall-clock time does not fire, a repeated one fires once, as Go picks it', () => {
+  it('follows the Temporal server at DST changes: a skipped wall-clock time does not fire; a repeated one fires once in Paris, twice in New York', () => {
     const cron = parseKestraCron('30 2 * * *');
     // 2019-03-31 in Paris has no 02:30.
     assert.equal(iso(nextOccurrence(cron, new Date('2019-03-30T02:00:00Z'), 'Europe/Paris')), '2019-04-01T00:30:00Z');
     // 2019-10-27 in Paris has 02:30 twice, 00:30Z (CEST) and 01:30Z (CET): Temporal fires the later one.
     assert.equal(iso(nextOccurrence(cron, new Date('2019-10-27T00:00:00Z'), 'Europe/Paris')), '2019-10-27T01:30:00Z');
     assert.equal(iso(previousOccurrence(cron, new Date('2019-10-28T00:00:00Z'), 'Europe/Paris')), '2019-10-27T01:30:00Z');
-    // 2019-11-03 in New York has 01:30 twice, 05:30Z (EDT) and 06:30Z (EST): Temporal fires the earlier one.
+    // 2019-11-03 in New York has 01:30 twice, 05:30Z (EDT) and 06:30Z (EST): Temporal fires both.
     const newYork = parseKestraCron('30 1 * * *');
     assert.equal(iso(nextOccurrence(newYork, new Date('2019-11-03T00:00:00Z'), 'America/New_York')), '2019-11-03T05:30:00Z');
-    assert.equal(iso(nextOccurrence(newYork, new Date('2019-11-03T05:30:00Z'), 'America/New_York')), '2019-11-04T06:30:00Z');
+    assert.equal(iso(nextOccurrence(newYork, new Date('2019-11-03T05:30:00Z'), 'America/New_York')), '2019-11-03T06:30:00Z');
+    assert.equal(iso(nextOccurrence(newYork, new Date('2019-11-03T06:30:00Z'), 'America/New_York')), '2019-11-04T06:30:00Z');
+    assert.equal(iso(previousOccurrence(newYork, new Date('2019-11-03T06:30:00Z'), 'America/New_York')), '2019-11-03T05:30:00Z');
   });
 
   it('ORs a restricted day-of-month with a restricted day-of-week, even written as */n (cron-utils)', () => {

@@ -1,6 +1,8 @@
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
+import { EmbeddedPostgres } from '../../postgres/embedded';
+import { embeddedDataDir, ensureLocalPostgres, parseDatabaseUrl } from '../../postgres/local';
 import { startDevServer, stopDevServer } from '../../temporal/dev-server';
 import { startWorker } from '../../worker/worker';
 import { toStderr } from '../output';
@@ -9,21 +11,46 @@ import { untilSignal } from './worker';
 export function configureDevCommand(program: Command): void {
   program
     .command('dev')
-    .description('the whole local stack in one command: the Temporal dev server and a worker')
-    .option('--reset', `clear tflow's local state first (Temporal's database, storage) — executions and schedules are lost`)
+    .description('the whole local stack in one command: the Temporal dev server, Postgres (embedded when none answers) and a worker')
+    .option('--reset', `clear tflow's local state first (Temporal's database, embedded Postgres data, storage) — executions, schedules and loaded tables are lost`)
     .action(async (options: { reset?: boolean }) => {
       const config = loadConfig();
       if (options.reset) {
+        // Stop what runs on the state folder before deleting it from under them.
         await stopDevServer(config.stateDir);
+        stopEmbeddedPostgres(config.stateDir, config.databaseUrl);
         rmSync(config.stateDir, { recursive: true, force: true });
         toStderr(`Cleared ${config.stateDir}`);
       }
-      const server = await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: toStderr });
-      const worker = await startWorker(config);
-      toStderr(`tflow dev: Temporal on ${config.temporalAddress} (${server.started ? 'started' : 'already running'}), Web UI ${server.webUi}`);
-      toStderr(`Worker polling task queue '${config.taskQueue}'. Run a flow in another terminal: npx tflow run flows/01_hello_world.yaml --wait. Ctrl-C stops.`);
-      await untilSignal(worker, async () => {
-        if (server.started) await stopDevServer(config.stateDir);
-      });
+      const postgres = await ensureLocalPostgres(config, toStderr);
+      // Safety net: an uncaught error must not leave the embedded server behind (stop() is idempotent).
+      process.once('exit', () => postgres.stop());
+      toStderr(postgres.description);
+      // The course's flows name their database host `pgdatabase` (docker-compose): map it here unless configured.
+      if (!config.hostAliases.pgdatabase) {
+        process.env.TFLOW_HOST_ALIASES = [process.env.TFLOW_HOST_ALIASES, `pgdatabase=${postgres.hostPort}`].filter(Boolean).join(',');
+      }
+      try {
+        const server = await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: toStderr });
+        const worker = await startWorker(config);
+        toStderr(`tflow dev: Temporal on ${config.temporalAddress} (${server.started ? 'started' : 'already running'}), Web UI ${server.webUi}`);
+        toStderr(`Worker polling task queue '${config.taskQueue}'. Run a flow in another terminal: npx tflow run flows/01_hello_world.yaml --wait. Ctrl-C stops.`);
+        await untilSignal(worker, async () => {
+          if (server.started) await stopDevServer(config.stateDir);
+        });
+      } finally {
+        postgres.stop();
+      }
     });
+}
+
+/** Stops an embedded Postgres running on the state folder's data directory, if any. */
+function stopEmbeddedPostgres(stateDir: string, databaseUrl: string): void {
+  const dataDir = embeddedDataDir(stateDir);
+  try {
+    const server = new EmbeddedPostgres({ dataDir, port: parseDatabaseUrl(databaseUrl).port, superuser: 'root' });
+    if (server.stop()) toStderr(`Stopped the embedded Postgres of ${dataDir}`);
+  } catch (error) {
+    toStderr(`Could not stop the embedded Postgres of ${dataDir}: ${(error as Error).message}`);
+  }
 }

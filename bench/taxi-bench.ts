@@ -1,0 +1,181 @@
+/**
+ * Shared plumbing for the data benchmarks (CopyIn, whole pipeline, memory): generated taxi months
+ * cached outside the repository, a tflow worker with its own storage and JDBC aliases, psql runs.
+ *
+ * Generated files are cached in TFLOW_BENCH_CACHE (default ~/.cache/tflow/bench): the green month
+ * (630,918 rows, ~17 MB gzipped, ~100 MB as CSV) and the yellow-sized month (7,667,792 rows,
+ * ~690 MB CSV) take minutes to generate; they are made once and reused. Delete the folder to reclaim
+ * the space.
+ */
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { copyFile, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { Client } from '@temporalio/client';
+import { createTaskActivities } from '../src/activities/runtime';
+import { connectClient, executionResult, startExecution, type StartOptions } from '../src/client/executions';
+import { loadConfig, type TflowConfig } from '../src/config';
+import { compileFlow } from '../src/flow/compile';
+import type { FlowSpec } from '../src/flow/spec';
+import type { Execution } from '../src/interpreter/execution';
+import { LocalDirectoryStorage } from '../src/storage';
+import { startDevServer } from '../src/temporal/dev-server';
+import { startWorker, type TflowWorker } from '../src/worker/worker';
+import { generateTaxiFile, TAXI_COLUMNS, taxiFileName, type Taxi } from '../test/tools/taxi-data';
+
+export const GREEN_ROWS = 630_918;
+export const YELLOW_ROWS = 7_667_792;
+
+export function benchCacheDir(): string {
+  return process.env.TFLOW_BENCH_CACHE ?? join(homedir(), '.cache', 'tflow', 'bench');
+}
+
+/**
+ * `<cache>/<taxi>/<taxi>_tripdata_2019-01.csv[.gz]` with `rows` rows, generated on first use. A
+ * `.done` marker holding the row count says the file is complete (a run interrupted mid-generation
+ * is regenerated).
+ */
+export async function cachedTaxiFile(taxi: Taxi, rows: number, gzip: boolean): Promise<string> {
+  const dir = benchCacheDir();
+  const path = join(dir, taxi, `${taxiFileName(taxi, 2019, 1)}${gzip ? '.gz' : ''}`);
+  const marker = `${path}.done`;
+  if (existsSync(path) && existsSync(marker) && (await readFile(marker, 'utf8')).trim() === String(rows)) return path;
+  console.error(`bench: generating ${path} (${rows} rows, once; cached in ${dir})…`);
+  const scratch = join(dir, `.generating-${randomBytes(3).toString('hex')}`);
+  try {
+    const file = await generateTaxiFile({ taxi, year: 2019, month: 1, rows, dir: scratch, gzip });
+    await mkdir(dirname(path), { recursive: true });
+    await rename(file.path, path);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  await writeFile(marker, String(rows));
+  return path;
+}
+
+/** The green month as plain CSV (what `wget | gunzip` produces), next to its .gz in the cache. */
+export async function cachedGreenCsv(): Promise<string> {
+  const gz = await cachedTaxiFile('green', GREEN_ROWS, true);
+  const csv = gz.replace(/\.gz$/, '');
+  const marker = `${csv}.done`;
+  if (existsSync(csv) && existsSync(marker)) return csv;
+  await pipeline(createReadStream(gz), createGunzip(), createWriteStream(`${csv}.partial`));
+  await rename(`${csv}.partial`, csv);
+  await writeFile(marker, String(GREEN_ROWS));
+  return csv;
+}
+
+/** Places `file` in local storage at `uri` (a hard link: no copy of a 700 MB file). */
+export async function placeInStorage(storageRoot: string, uri: string, file: string): Promise<void> {
+  const path = join(storageRoot, uri.replace(/^kestra:\/\/\//, ''));
+  await mkdir(dirname(path), { recursive: true });
+  await rm(path, { force: true });
+  await link(file, path).catch(() => copyFile(file, path));
+}
+
+/** The course's staging table DDL (flows/02_postgres_taxi.yaml), for `<taxi>_tripdata_staging`. */
+export function stagingTableDdl(taxi: Taxi, table: string): string {
+  const types: Record<string, string> = {
+    VendorID: 'text', RatecodeID: 'text', store_and_fwd_flag: 'text', PULocationID: 'text', DOLocationID: 'text',
+    passenger_count: 'integer', payment_type: 'integer', trip_type: 'integer',
+    tpep_pickup_datetime: 'timestamp', tpep_dropoff_datetime: 'timestamp', lpep_pickup_datetime: 'timestamp', lpep_dropoff_datetime: 'timestamp',
+  };
+  const columns = ['unique_row_id text', 'filename text', ...TAXI_COLUMNS[taxi].map((c) => `${c} ${types[c] ?? 'double precision'}`)];
+  return `CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`;
+}
+
+/** A one-task flow: CopyIn of `from` into `table`, as the course's CopyIn task writes it. */
+export function copyInFlow(taxi: Taxi, jdbcUrl: string, from: string, table: string): FlowSpec {
+  return flowOf(`id: copy_in_${taxi}
+namespace: bench
+tasks:
+  - id: copy_in
+    type: io.kestra.plugin.jdbc.postgresql.CopyIn
+    url: ${jdbcUrl}
+    username: root
+    format: CSV
+    header: true
+    from: "${from}"
+    table: ${table}
+    columns: [${TAXI_COLUMNS[taxi].join(',')}]
+`);
+}
+
+export function psqlCopyCommand(taxi: Taxi, table: string, file: string): string {
+  return `\\copy ${table} (${TAXI_COLUMNS[taxi].join(',')}) FROM '${file}' WITH (FORMAT CSV, HEADER)`;
+}
+
+export function flowOf(yaml: string, source = 'bench.yaml'): FlowSpec {
+  const { spec, diagnostics } = compileFlow(yaml, source);
+  if (!spec) throw new Error(diagnostics.map((d) => `${d.path}: ${d.message}`).join('\n'));
+  return spec;
+}
+
+/** Runs a command to its end; resolves with its wall time in ms, rejects on a non-zero exit. */
+export function runCommand(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(performance.now() - started);
+      else reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${output}`));
+    });
+  });
+}
+
+export function psqlArgs(database: string): string[] {
+  return ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', '5432', '-U', 'root', '-d', database];
+}
+
+/** A tflow worker in this process on its own task queue, with its own storage and JDBC aliases. */
+export interface BenchWorker {
+  config: TflowConfig;
+  client: Client;
+  worker: TflowWorker;
+  run(flow: FlowSpec, options?: StartOptions): Promise<Execution>;
+  close(): Promise<void>;
+}
+
+export async function startBenchWorker(storageRoot: string, jdbcUrlAliases: Record<string, string> = {}): Promise<BenchWorker> {
+  const config: TflowConfig = { ...loadConfig(), taskQueue: `bench-${randomBytes(3).toString('hex')}`, storage: storageRoot, jdbcUrlAliases };
+  await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (l) => console.error(l) });
+  // Explicit services: the process-wide default reads the environment once, and other benchmarks
+  // of the same `npm run bench` use other storage folders.
+  const worker = await startWorker(config, { activities: createTaskActivities(undefined, { config, storage: new LocalDirectoryStorage(storageRoot) }) });
+  const client = await connectClient(config);
+  return {
+    config,
+    client,
+    worker,
+    async run(flow, options) {
+      return executionResult(await startExecution(client, config, flow, options));
+    },
+    async close() {
+      await worker.shutdown();
+      await client.connection.close();
+    },
+  };
+}
+
+export function rowsPerSecond(rows: number, ms: number): number {
+  return rows / (ms / 1000);
+}
+
+/** `1,234,567`. */
+export function thousands(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function durationMs(execution: Execution, taskId: string): number | undefined {
+  const run = execution.taskRuns.find((r) => r.taskId === taskId);
+  if (!run?.startDate || !run.endDate) return undefined;
+  return Date.parse(run.endDate) - Date.parse(run.startDate);
+}
