@@ -16,7 +16,7 @@ import {
   runCommand, stagingTableDdl, startBenchWorker, thousands,
 } from './taxi-bench';
 
-export async function benchCopyIn(runs = 5): Promise<BenchRow[]> {
+export async function benchCopyIn(runs = 7): Promise<BenchRow[]> {
   const csv = await cachedGreenCsv();
   const storageRoot = await mkdtemp(join(tmpdir(), 'tflow-bench-copy-'));
   const db = await createTestDatabase('tflow_bench_copy');

@@ -123,7 +123,7 @@ tasks:
         ...row,
         tflow: `${formatStats(tflowSec, 's')}; ${history(tflow)}`,
         baseline: baselineText(base),
-        ratio: `${(tflowSec.median / baseSec.median).toFixed(2)}× (time); ${(tflow[0].events / base[0].events).toFixed(2)}× (events)`,
+        ratio: `${(tflowSec.median / baseSec.median).toFixed(2)}× (time); ${(tflow[0].events / base[0].events).toPrecision(2)}× (events)`,
         met: tflow.every((s) => s.events < EVENT_LIMIT),
       },
     ];

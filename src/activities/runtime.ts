@@ -17,6 +17,7 @@ import { runnableTaskTypes } from '../tasks/registry';
 import type { RunnableTaskDefinition, TaskContext } from '../tasks/task-definition';
 import { TASK_FAILED } from '../workflows/definitions';
 import { LOG_LEVELS } from '../flow/spec';
+import { maskSecrets, renderDeferredProperties } from './io-rendering';
 import { TaskLogBuffer } from './task-logs';
 
 /**
@@ -59,15 +60,31 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   const attempt = activityInfo().attempt;
   const logs = new TaskLogBuffer();
   const minimum = LOG_LEVELS.indexOf(invocation.logLevel ?? 'TRACE');
-  const log = (level: LogLevel, message: string) => {
+  // Secret values the properties resolved: masked in everything that goes back to Temporal.
+  let secrets: string[] = [];
+  const log = (level: LogLevel, text: string) => {
     if (LOG_LEVELS.indexOf(level) < minimum) return;
+    const message = maskSecrets(text, secrets);
     logs.add(level, message);
     activity.log[levelMethod(level)](message, { taskId: invocation.taskId, executionId: invocation.executionId });
   };
   const fail = (message: string, nonRetryable = false) =>
-    ApplicationFailure.create({ type: TASK_FAILED, message, nonRetryable, details: [{ attempt, logs: logs.lines() }] });
+    ApplicationFailure.create({ type: TASK_FAILED, message: maskSecrets(message, secrets), nonRetryable, details: [{ attempt, logs: logs.lines() }] });
 
-  const parsed = definition.properties.safeParse(invocation.properties);
+  // Properties that call kv()/secret()/read() arrive unrendered (src/interpreter/io-functions.ts).
+  let properties = invocation.properties;
+  if (invocation.deferred) {
+    try {
+      const rendered = await renderDeferredProperties({ type: invocation.type, namespace: invocation.namespace }, invocation.deferred, services);
+      secrets = rendered.secrets;
+      properties = { ...invocation.properties, ...rendered.properties };
+    } catch (error) {
+      // Same as a render error in the workflow: the task fails, without retry.
+      throw fail(error instanceof Error ? error.message : String(error), true);
+    }
+  }
+
+  const parsed = definition.properties.safeParse(properties);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'properties'}: ${i.message}`).join('; ');
     throw fail(`Invalid properties for task ${invocation.taskId}: ${problems}`, true);
@@ -89,13 +106,13 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
     putFile: (fileName: string, content: Readable) => services.storage.put(taskRunFileUri(invocation, fileName), content),
     workingDirectory: () => (workingDirectory ??= createWorkingDirectory(invocation, attempt)),
     heartbeat: (progress?: unknown) => {
-      lastProgress = progress;
-      activity.heartbeat(progress);
+      lastProgress = maskSecrets(progress, secrets);
+      activity.heartbeat(lastProgress);
     },
   };
   const heartbeat = setInterval(() => activity.heartbeat(lastProgress), HEARTBEAT_EVERY_MS);
   try {
-    const outputs = await definition.run(parsed.data, context);
+    const outputs = maskSecrets(await definition.run(parsed.data, context), secrets);
     const size = Buffer.byteLength(JSON.stringify(outputs));
     if (size > MAX_OUTPUTS_BYTES) {
       throw new Error(
@@ -105,8 +122,14 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
     }
     return { outputs, logs: logs.lines(), attempts: attempt };
   } catch (error) {
-    if (activity.cancellationSignal.aborted) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    if (activity.cancellationSignal.aborted) {
+      if (error instanceof Error && secrets.length > 0) {
+        error.message = maskSecrets(error.message, secrets);
+        error.stack = maskSecrets(error.stack, secrets);
+      }
+      throw error;
+    }
+    const message = maskSecrets(error instanceof Error ? error.message : String(error), secrets);
     activity.log.error(message, { taskId: invocation.taskId, executionId: invocation.executionId });
     throw fail(message);
   } finally {

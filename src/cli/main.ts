@@ -17,6 +17,7 @@ import { configureSchemaCommand } from './commands/schema';
 import { configureTemporalCommand } from './commands/temporal';
 import { configureValidateCommand } from './commands/validate';
 import { configureWorkerCommand } from './commands/worker';
+import { TemporalCliMissingError } from '../temporal/dev-server';
 import { printDiagnostics, toStderr, UsageError } from './output';
 
 const program = new Command()
@@ -65,6 +66,8 @@ program.parseAsync(process.argv).catch((error: unknown) => {
 });
 
 function isConnectionError(error: unknown): boolean {
+  // Its message quotes the failed download's cause (ECONNREFUSED…); it is not about reaching Temporal.
+  if (error instanceof TemporalCliMissingError) return false;
   const text = error instanceof Error ? `${error.name} ${error.message}` : '';
   return /TransportError|Failed to connect|ECONNREFUSED|UNAVAILABLE|connection refused/i.test(text);
 }

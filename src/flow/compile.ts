@@ -81,7 +81,7 @@ const FLOWABLE_ERROR_LISTS = ['errors'];
  * Flow properties the compiler checks and carries in the FlowSpec but the interpreter does not act on
  * yet: `tflow validate` says so. Remove a name once the interpreter implements it.
  */
-const NOT_YET_APPLIED = ['concurrency', 'sla', 'checks'] as const;
+const NOT_YET_APPLIED = ['sla', 'checks'] as const;
 /** Trigger types nothing fires yet (Schedule triggers become Temporal Schedules on `tflow deploy`). */
 const TRIGGERS_NOT_YET_APPLIED: readonly string[] = ['io.kestra.plugin.core.trigger.Flow', 'io.kestra.plugin.core.trigger.Webhook'];
 

@@ -7,12 +7,13 @@
  * (./flowables, ./inline-tasks); this class gives them a context and applies the rules common to
  * every task: runIf, disabled, errors, allowFailure/allowWarning, task runs and outputs.
  */
-import type { FlowSpec, InputSpec, LogLevel, RetrySpec, TaskSpec } from '../flow/spec';
+import type { ConcurrencySpec, FlowSpec, InputSpec, LogLevel, RetrySpec, TaskSpec } from '../flow/spec';
 import { type Execution, isTerminated, type LogEntry, resolveState, type State, type TaskRun } from './execution';
 import { type Context, ExpressionError, isTruthy, render, renderProperties, renderTyped } from './expression';
 import { FLOWABLE_TASKS } from './flowables';
 import { INLINE_TASKS } from './inline-tasks';
 import { parseInput, resolveInputs } from './inputs';
+import { type DeferredProperties, type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
 import type { FlowableContext, FlowableOutcome, InlineTaskContext, LoopIteration, PauseOutcome, WorkflowTaskContext } from './workflow-task';
 
 /** What the workflow asks the outside world to do for a runnable task. */
@@ -25,6 +26,8 @@ export interface TaskInvocation {
   type: string;
   /** Rendered properties. */
   properties: Record<string, unknown>;
+  /** Properties calling kv()/secret()/read(): rendered by the activity (./io-functions.ts). */
+  deferred?: DeferredProperties;
   logLevel?: LogLevel;
 }
 
@@ -82,6 +85,14 @@ export interface InterpreterPort {
   labelsChanged?(labels: Record<string, string>): void;
   /** The execution went PAUSED, or back to RUNNING after a resume. */
   pausedChanged?(state: 'PAUSED' | 'RUNNING'): void;
+  /**
+   * Flow `concurrency`: waits for a slot among the flow's executions. True once granted; false when
+   * refused (behavior CANCEL/FAIL). `onQueued` runs when the execution must wait its turn (QUEUE).
+   * A port without it runs every execution at once.
+   */
+  acquireConcurrencySlot?(concurrency: ConcurrencySpec, onQueued: (running: number) => void): Promise<boolean>;
+  /** Gives the slot back once the execution has ended, killed included. */
+  releaseConcurrencySlot?(): Promise<void>;
 }
 
 export interface ExecutionRequest {
@@ -157,6 +168,40 @@ export class FlowRun {
 
   /** Runs the flow to its final state and returns the execution. */
   async run(): Promise<Execution> {
+    const { concurrency } = this.request.flow;
+    if (!concurrency || !this.port.acquireConcurrencySlot) return this.runToEnd();
+    try {
+      let granted: boolean;
+      try {
+        granted = await this.port.acquireConcurrencySlot(concurrency, (running) => this.queued(running));
+      } catch (error) {
+        if (!this.port.isCancellation(error)) throw error;
+        return this.kill();
+      }
+      return granted ? await this.runToEnd() : this.refuse(concurrency);
+    } finally {
+      await this.port.releaseConcurrencySlot?.();
+    }
+  }
+
+  /** QUEUE: the execution waits for a slot (Kestra's state history CREATED, QUEUED, RUNNING…). */
+  private queued(running: number): void {
+    this.execution.state = 'QUEUED';
+    this.log('INFO', `Flow is queued due to concurrency limit exceeded, ${running} running(s)`);
+    this.changed();
+  }
+
+  /** CANCEL/FAIL: the limit is reached, the execution ends at once without running a task. */
+  private refuse(concurrency: ConcurrencySpec): Execution {
+    const state = concurrency.behavior === 'FAIL' ? 'FAILED' : 'CANCELLED';
+    const message = `Flow is ${state} due to concurrency limit exceeded`;
+    if (state === 'FAILED') this.execution.error = message;
+    this.log(state === 'FAILED' ? 'ERROR' : 'WARN', message);
+    this.finish(state);
+    return this.execution;
+  }
+
+  private async runToEnd(): Promise<Execution> {
     const { flow } = this.request;
     this.execution.state = 'RUNNING';
     this.changed();
@@ -276,9 +321,9 @@ export class FlowRun {
   }
 
   private async runActivity(task: TaskSpec, taskRun: TaskRun, scope: Scope): Promise<State> {
-    let properties: Record<string, unknown>;
+    let rendered: RenderedTaskProperties;
     try {
-      properties = renderProperties(task.properties, this.contextFor(task, taskRun, scope)) as Record<string, unknown>;
+      rendered = renderRunnableTaskProperties(task.type, task.properties, this.contextFor(task, taskRun, scope));
     } catch (error) {
       return this.failTaskRun(task, taskRun, messageOf(error));
     }
@@ -295,7 +340,8 @@ export class FlowRun {
           taskRunId: taskRun.id,
           taskId: task.id,
           type: task.type,
-          properties,
+          properties: rendered.properties,
+          ...(rendered.deferred ? { deferred: rendered.deferred } : {}),
           logLevel: task.logLevel,
         },
         { summary: loopSuffix ? `${task.id} ${loopSuffix}` : task.id, activityId: task.id + loopSuffix, retry, timeout: task.timeout },

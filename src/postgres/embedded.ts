@@ -10,7 +10,7 @@
  * Postgres refuses to run as root (CI and containers run as root): then the server runs as the
  * `postgres` user, created when missing, and owns the data directory.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,12 @@ export interface EmbeddedPostgresOptions {
   port: number;
   /** The bootstrap superuser (no password needed from 127.0.0.1: `trust`, like a developer install). */
   superuser: string;
+}
+
+interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
 }
 
 interface RunAs {
@@ -94,12 +100,12 @@ export class EmbeddedPostgres {
   }
 
   /** Initialises the data directory when needed and starts the server; resolves once it accepts connections. */
-  start(report: (line: string) => void = () => {}): void {
+  async start(report: (line: string) => void = () => {}): Promise<void> {
     const runAs = this.serverUser(report);
     if (!this.initialised) {
       report(`Initialising an embedded Postgres in ${this.dataDir}…`);
       this.prepareDataDir(runAs);
-      const init = this.run('initdb', [
+      const init = await this.runAsync('initdb', [
         '-D', this.dataDir,
         '-U', this.superuser,
         // Local development only: the server listens on 127.0.0.1 alone, as a developer install does.
@@ -116,7 +122,7 @@ export class EmbeddedPostgres {
       // TCP only: no socket file to clash with a system Postgres in /tmp or /var/run/postgresql.
       "-c unix_socket_directories=''",
     ].join(' ');
-    const started = this.pgCtl(['start', '-D', this.dataDir, '-l', this.logFile, '-w', '-t', '60', '-o', options]);
+    const started = await this.runAsync('pg_ctl', ['start', '-D', this.dataDir, '-l', this.logFile, '-w', '-t', '60', '-o', options]);
     if (started.status !== 0) throw new Error(`the embedded Postgres did not start (exit ${started.status}):\n${output(started)}\n${this.logTail()}`);
   }
 
@@ -140,18 +146,33 @@ export class EmbeddedPostgres {
     return this.run('pg_ctl', args);
   }
 
+  /** Synchronous, so that `stop()` also works from a process 'exit' handler. */
   private run(binary: 'initdb' | 'pg_ctl', args: string[]): SpawnSyncReturns<string> {
+    return spawnSync(join(this.bin, binary), args, { ...this.spawnOptions(), encoding: 'utf8', timeout: 120_000 });
+  }
+
+  /** Asynchronous for the slow steps (initdb, start), so a worker can get ready meanwhile. */
+  private runAsync(binary: 'initdb' | 'pg_ctl', args: string[]): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(join(this.bin, binary), args, this.spawnOptions());
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (chunk) => (stdout += chunk));
+      child.stderr?.on('data', (chunk) => (stderr += chunk));
+      child.once('error', reject);
+      child.once('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+
+  private spawnOptions(): SpawnOptions {
     const runAs = this.serverUser();
-    return spawnSync(join(this.bin, binary), args, {
-      encoding: 'utf8',
+    return {
       uid: runAs.uid,
       gid: runAs.gid,
-      // pg_ctl leaves the server running in the background: keep its stdio off our pipes, or a
-      // caller reading our output would wait for the server to exit.
+      // pg_ctl sends the server's output to the log file, so these pipes close when pg_ctl exits.
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
-      timeout: 120_000,
-    });
+    };
   }
 
   /** Who runs the server: this user, or the `postgres` user when this process is root. */
@@ -198,6 +219,6 @@ function lookupUser(name: string): { uid: number; gid: number } | undefined {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-function output(result: SpawnSyncReturns<string>): string {
+function output(result: RunResult | SpawnSyncReturns<string>): string {
   return `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
 }

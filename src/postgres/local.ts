@@ -96,7 +96,7 @@ export async function ensureLocalPostgres(config: Pick<TflowConfig, 'databaseUrl
         'point TFLOW_DATABASE_URL at that port, or stop it with `npx tflow dev --reset` (which also clears the local state).',
     );
   }
-  embedded.server.start(report);
+  await embedded.server.start(report);
   const local = embedded.describe(true);
   try {
     const created = await prepareDatabases(local);

@@ -90,7 +90,7 @@ export async function startBackfill(client: Client, flow: FlowSpec, options: Bac
     const request = scheduledRequestOf(previous) as ScheduledExecutionRequest;
     return {
       ...previous,
-      action: { ...previous.action, args: [{ ...request, backfills: [...request.backfills, backfill].slice(-MAX_REMEMBERED_BACKFILLS) }] },
+      action: { ...previous.action, args: [{ ...request, backfills: [...(request.backfills ?? []), backfill].slice(-MAX_REMEMBERED_BACKFILLS) }] },
     };
   });
   // Temporal 1.29 includes both bounds (checked on the dev server); tflow's end is exclusive.

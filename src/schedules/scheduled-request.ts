@@ -113,7 +113,8 @@ export function triggerVariables(schedule: ScheduleTriggerRef, nominalTime: Date
 export function backfillOf(scheduled: ScheduledExecutionRequest, run: ScheduledRun): BackfillRequest | undefined {
   if (!run.nominalTime) return undefined;
   const nominal = run.nominalTime.getTime();
-  return [...scheduled.backfills]
+  // `?? []`: Schedules created before backfills were recorded have no list.
+  return [...(scheduled.backfills ?? [])]
     .reverse()
     .find((b) => Date.parse(b.start) <= nominal && nominal < Date.parse(b.end) && Date.parse(b.requestedAt) - CLOCK_SKEW_MS <= run.startTime.getTime());
 }

@@ -15,6 +15,10 @@ import { pythonScriptTask } from '../activities/scripts/python-script';
 import { shellCommandsTask } from '../activities/scripts/shell-commands';
 import { shellScriptTask } from '../activities/scripts/shell-script';
 import { purgeCurrentExecutionFilesTask } from '../activities/storage/purge-current-execution-files';
+import { kvDeleteTask } from '../activities/kv/kv-delete';
+import { kvGetTask } from '../activities/kv/kv-get';
+import { kvGetKeysTask } from '../activities/kv/kv-get-keys';
+import { kvSetTask } from '../activities/kv/kv-set';
 import { FLOWABLE_TASKS } from '../interpreter/flowables';
 import { INLINE_TASKS } from '../interpreter/inline-tasks';
 import type { RunnableTaskDefinition, TaskDefinition } from './task-definition';
@@ -35,6 +39,10 @@ export const TASK_TYPES: readonly TaskDefinition[] = [
   downloadTask,
   requestTask,
   purgeCurrentExecutionFilesTask,
+  kvSetTask,
+  kvGetTask,
+  kvDeleteTask,
+  kvGetKeysTask,
   // Run inside the workflow: listed in their own folders, which the interpreter reads too.
   ...FLOWABLE_TASKS,
   ...INLINE_TASKS,

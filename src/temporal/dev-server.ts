@@ -68,7 +68,7 @@ export async function ensureTemporalCli(report: (line: string) => void = () => {
     await downloadRelease(dir);
   } catch (error) {
     tried.push(`the download of the official release failed: ${describeFetchError(error)}`);
-    throw new Error(
+    throw new TemporalCliMissingError(
       [
         `The Temporal CLI is missing and could not be installed:`,
         ...tried.map((line) => `  - ${line}`),
@@ -80,6 +80,11 @@ export async function ensureTemporalCli(report: (line: string) => void = () => {
     );
   }
   return target;
+}
+
+/** No Temporal CLI and no way to get one: the message says what to install. */
+export class TemporalCliMissingError extends Error {
+  override name = 'TemporalCliMissingError';
 }
 
 /** fetch() says only "fetch failed"; the cause says why (DNS, refused, timeout). */

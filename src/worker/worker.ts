@@ -4,6 +4,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createTaskActivities } from '../activities/runtime';
+import { createConcurrencyActivities } from '../concurrency/activities';
 import type { TflowConfig } from '../config';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import { SearchAttributeType } from '@temporalio/common';
@@ -35,7 +36,8 @@ export async function startWorker(config: TflowConfig, overrides: Partial<Worker
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createTaskActivities(),
+    // Task activities, plus the flow-concurrency plumbing (run as local activities).
+    activities: { ...createTaskActivities(), ...createConcurrencyActivities() },
     // Heartbeats carry cancellation (kill, timeout) to a running task: send them at least this
     // often (the SDK's default waits up to 80% of the heartbeat timeout), so a kill lands in seconds.
     maxHeartbeatThrottleInterval: '3 seconds',

@@ -11,16 +11,15 @@ import {
   CancelledFailure,
   condition,
   isCancellation,
-  type LocalActivityOptions,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
   TimeoutFailure,
   upsertSearchAttributes,
   uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Execution, TaskRun } from '../interpreter/execution';
 import {
@@ -36,11 +35,9 @@ import {
 } from '../interpreter/flow-run';
 import { FlowStateKey, labelsAttribute, LabelsKey } from '../temporal/search-attributes';
 import type { ScheduledExecutionRequest } from '../schedules/scheduled-request';
-import { failTask } from '../activities/fail';
-import { logTask } from '../activities/log';
-import { returnTask } from '../activities/return';
-import { parseDuration } from '../interpreter/duration';
-import { activityOptionsFor, retryPolicyFor } from './activity-options';
+import { activityOptionsFor } from './activity-options';
+import { concurrencySlot } from './concurrency';
+import { runInWorkflow, runsInWorkflow } from './pure-tasks';
 import { executionRequestFor } from './trigger';
 import { executionQuery, FLOW_FAILED, logsQuery, progressQuery, RESUME_REFUSED, resumeUpdate, TASK_FAILED } from './definitions';
 
@@ -49,50 +46,10 @@ type TaskActivity = (invocation: TaskInvocation) => Promise<TaskResult>;
 /** Activities are looked up by the task's type: one activity type per Kestra task type. */
 const activities = proxyActivities<Record<string, TaskActivity>>({ startToCloseTimeout: '1 hour' });
 
-/**
- * Task types whose work is pure computation (microseconds, no I/O). They run as local activities:
- * the worker runs them right away within the current workflow task, so a sequential task costs no
- * server round trip (~1 ms instead of ~50 ms on the dev server). Each still shows in the Web UI, as
- * a local-activity marker whose summary is the task id, and its logs come back as usual.
- */
-const PURE_TASK_TYPES: ReadonlySet<string> = new Set([logTask.type, returnTask.type, failTask.type]);
-/**
- * Executions started before pure tasks ran locally scheduled regular activities for them: their
- * histories must replay unchanged, so the new path is taken only where this patch marker is (or is
- * now being) recorded.
- */
-export const PURE_TASKS_LOCAL_PATCH = 'tflow-pure-tasks-as-local-activities';
-/** Pure tasks finish in microseconds; a task's own `timeout` still wins. */
-const PURE_TASK_ATTEMPT_TIMEOUT = '1 minute';
-
-const localActivities = proxyLocalActivities<Record<string, TaskActivity>>({ startToCloseTimeout: PURE_TASK_ATTEMPT_TIMEOUT });
-
-/**
- * A pure task cannot lose its worker halfway in a way a retry would mend (a local activity is re-run
- * with its workflow task), so only the task's own `retry` applies; none means one attempt.
- */
-function localActivityOptionsFor(options: TaskInvocationOptions): LocalActivityOptions {
-  const retry = options.retry ? retryPolicyFor(options.retry) : { maximumAttempts: 1 };
-  // 0 = "no limit" for regular activities; local ones want it left out.
-  if (retry.maximumAttempts === 0) delete retry.maximumAttempts;
-  return {
-    summary: options.summary,
-    startToCloseTimeout: options.timeout ? parseDuration(options.timeout) : PURE_TASK_ATTEMPT_TIMEOUT,
-    ...(options.retry?.maxDuration ? { scheduleToCloseTimeout: parseDuration(options.retry.maxDuration) } : {}),
-    retry,
-  };
-}
-
-function runsLocally(type: string): boolean {
-  return PURE_TASK_TYPES.has(type) && patched(PURE_TASKS_LOCAL_PATCH);
-}
-
 const temporalPort: InterpreterPort = {
   async runTask(invocation: TaskInvocation, options: TaskInvocationOptions): Promise<TaskResult> {
     try {
-      if (runsLocally(invocation.type)) {
-        return await localActivities[invocation.type].executeWithOptions(localActivityOptionsFor(options), [invocation]);
-      }
+      if (runsInWorkflow(invocation, options)) return await runInWorkflow(invocation, () => new Date());
       return await activities[invocation.type].executeWithOptions(activityOptionsFor(options), [invocation]);
     } catch (error) {
       throw toTaskFailure(error, options);
@@ -111,8 +68,27 @@ const temporalPort: InterpreterPort = {
   pausedChanged: (state) => upsertSearchAttributes([{ key: FlowStateKey, value: state }]),
 };
 
+export { tflowConcurrencySemaphore } from './concurrency';
+
 export default async function tflowExecution(input: ExecutionRequest | ScheduledExecutionRequest): Promise<Execution> {
-  const run = new FlowRun(executionRequestFor(input), temporalPort);
+  const request = executionRequestFor(input);
+  // The semaphore answers by workflow id (for scheduled runs too, whose execution id is derived).
+  const slot = concurrencySlot(request.flow.namespace, request.flow.id, workflowInfo().workflowId);
+  const port: InterpreterPort = {
+    ...temporalPort,
+    async acquireConcurrencySlot(concurrency, onQueued) {
+      let queued = false;
+      const granted = await slot.acquire(concurrency, (running) => {
+        queued = true;
+        upsertSearchAttributes([{ key: FlowStateKey, value: 'QUEUED' }]);
+        onQueued(running);
+      });
+      if (queued && granted) upsertSearchAttributes([{ key: FlowStateKey, value: 'RUNNING' }]);
+      return granted;
+    },
+    releaseConcurrencySlot: () => slot.release(),
+  };
+  const run = new FlowRun(request, port);
   setHandler(executionQuery, () => run.execution);
   setHandler(logsQuery, (from: number) => run.logsSince(from));
   setHandler(progressQuery, (from: number) => ({ execution: run.execution, ...run.logsSince(from) }));

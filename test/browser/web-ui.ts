@@ -134,8 +134,12 @@ export async function mainText(page: Page): Promise<string> {
  */
 export async function userMetadata(page: Page): Promise<{ summary: string; details: string; currentDetails: string }> {
   // The current details arrive with a query to the workflow, after the page has rendered.
+  // (A function, not a string: the UI's Content Security Policy forbids eval. No DOM types here.)
   await page.waitForFunction(
-    `(() => { const frame = document.querySelectorAll('iframe[title="output"]')[2]; return !!frame && !/[?&]content=(&|$)/.test(frame.getAttribute('src')); })()`,
+    () => {
+      const frame = (globalThis as any).document.querySelectorAll('iframe[title="output"]')[2]; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return !!frame && !/[?&]content=(&|$)/.test(frame.getAttribute('src') ?? '');
+    },
     undefined,
     { timeout: 10_000, polling: 200 },
   );

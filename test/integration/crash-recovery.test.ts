@@ -93,9 +93,8 @@ describe('crash recovery: SIGKILL of the worker in the middle of a CopyIn', { ti
     });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    child.on('exit', (code, signal) => {
+    child.on('exit', (code) => {
       if (code !== null && code !== 0) console.error(`worker exited with ${code}: ${stderr}`);
-      void signal;
     });
     workers.push(child);
     return child;
@@ -119,6 +118,7 @@ describe('crash recovery: SIGKILL of the worker in the middle of a CopyIn', { ti
     let progress: number | undefined;
     while (((progress = await copyProgress()) ?? 0) < KILL_AFTER_ROWS) {
       assert.ok(Date.now() < deadline, 'the COPY never got going');
+      assert.equal(first.exitCode, null, 'the worker process exited by itself (see its stderr above)');
       if ((await handle.describe()).status.name !== 'RUNNING') {
         const ended = await executionResult(handle).catch((error: unknown) => error);
         assert.fail(`the execution ended before the COPY got going: ${JSON.stringify(ended)}`);
@@ -134,8 +134,9 @@ describe('crash recovery: SIGKILL of the worker in the middle of a CopyIn', { ti
     assert.equal(await count(), 0, 'the interrupted COPY left rows behind');
 
     // A new worker picks the task up once Temporal declares the old one lost (heartbeat timeout).
-    startWorkerProcess();
-    const execution = await executionResult(handle);
+    const second = startWorkerProcess();
+    const exited = new Promise<never>((_, reject) => second.once('exit', (code) => reject(new Error(`the second worker exited with ${code}`))));
+    const execution = await Promise.race([executionResult(handle), exited]);
     assert.equal(execution.state, 'SUCCESS', execution.error);
     const copyIn = execution.taskRuns.find((r) => r.taskId === 'copy_in');
     assert.deepEqual(copyIn?.outputs, { rowCount: ROWS });

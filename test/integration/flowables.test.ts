@@ -97,6 +97,8 @@ outputs:
     assert.deepEqual(execution.outputs, { picked: 'green!' });
   });
 
+  // Return tasks run inside the workflow unless they have a `retry` or `timeout`: these tests give
+  // them a timeout, to check how activities are scheduled and named.
   it('Parallel: all children are scheduled together, as activities named by task id', async () => {
     const handle = await startExecution(
       fixture.client,
@@ -111,12 +113,15 @@ tasks:
       - id: a
         type: ${RETURN}
         format: A
+        timeout: PT1M
       - id: b
         type: ${RETURN}
         format: B
+        timeout: PT1M
       - id: c
         type: ${RETURN}
         format: C
+        timeout: PT1M
 `),
     );
     const execution = await executionResult(handle);
@@ -144,9 +149,11 @@ tasks:
       - id: month
         type: ${RETURN}
         format: "file-{{ taskrun.value }}.csv"
+        timeout: PT1M
   - id: after
     type: ${RETURN}
     format: "{{ outputs.month['2024-02'].value }}"
+    timeout: PT1M
 `),
     );
     const execution = await executionResult(handle);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config';
 import { FlowNotFoundError, FlowRegistry } from '../../src/registry/flow-registry';
+import { purgeNamespace } from '../helpers/registry';
 
 const source = (namespace: string, id: string, message: string) => `# a comment the registry keeps
 id: ${id}
@@ -18,7 +19,10 @@ describe('the flow registry (real Postgres, schema tflow)', () => {
   let registry: FlowRegistry;
   const namespace = `tflow.test.registry${randomBytes(3).toString('hex')}`;
   before(() => (registry = FlowRegistry.connect(loadConfig().databaseUrl)));
-  after(async () => registry?.close());
+  after(async () => {
+    await registry?.close();
+    await purgeNamespace(namespace);
+  });
 
   it('creates revision 1, keeps the source verbatim, and adds a revision only when the source changes', async () => {
     const first = source(namespace, 'flow_a', 'hello');
@@ -64,3 +68,4 @@ describe('the flow registry (real Postgres, schema tflow)', () => {
     assert.equal((await registry.get(namespace, 'flow_d')).revision, 1);
   });
 });
+

@@ -17,6 +17,7 @@ import { nextOccurrence, parseKestraCron } from '../../src/schedules/kestra-cron
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { LabelsKey } from '../../src/temporal/search-attributes';
 import { runCli, runTflow } from '../helpers/cli';
+import { purgeNamespace } from '../helpers/registry';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const namespace = `tflow.test.sched${randomBytes(3).toString('hex')}`;
@@ -98,6 +99,7 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
   after(async () => {
     for (const flow of ['monthly', 'calendars']) await tflow('flows', 'delete', `${namespace}.${flow}`);
     await registry?.close();
+    await purgeNamespace(namespace);
     await fixture?.close();
   });
 

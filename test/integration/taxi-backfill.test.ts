@@ -17,6 +17,7 @@ import { executionResult } from '../../src/client/executions';
 import type { Execution } from '../../src/interpreter/execution';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { runCli, runTflow } from '../helpers/cli';
+import { purgeNamespace } from '../helpers/registry';
 import { FIXTURES } from '../helpers/paths';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
@@ -51,6 +52,7 @@ describe('backfilling the course\'s scheduled taxi flow', { timeout: 600_000 }, 
   });
   after(async () => {
     await tflow('flows', 'delete', flowRef);
+    await purgeNamespace(namespace);
     await fixture?.close();
     await server?.close();
     await db?.drop();

@@ -76,7 +76,17 @@ async function taxiDemo(stack: Stack, options: DemoOptions): Promise<boolean> {
   if (server.started) stack.add(async () => void (await stopDevServer(baseConfig.stateDir)), true);
   toStderr(`Temporal: ${server.started ? 'started the dev server' : 'using the server that answers'} at ${baseConfig.temporalAddress}, Web UI ${server.webUi}`);
 
-  // 2. Postgres: the one that answers at TFLOW_DATABASE_URL, or an embedded one on that port.
+  // 2. A worker in this process, on a task queue of the demo's own (a `tflow dev` worker elsewhere has
+  //    no download shim). Building its workflow bundle takes seconds: it gets ready while 3 and 4 run.
+  //    Tasks read their settings (PATH, TFLOW_HOST_ALIASES) when the first one runs, after step 5.
+  const config: TflowConfig = { ...loadConfig(), taskQueue: `tflow-demo-${randomBytes(3).toString('hex')}`, webUiUrl: server.webUi };
+  const workerReady = startWorker(config).then((worker) => {
+    stack.add(() => worker.shutdown());
+    return worker;
+  });
+  workerReady.catch(() => undefined); // awaited below; this only avoids an unhandled rejection meanwhile
+
+  // 3. Postgres: the one that answers at TFLOW_DATABASE_URL, or an embedded one on that port.
   const postgres = await ensureLocalPostgres(baseConfig, toStderr);
   stack.addPostgres(postgres);
   toStderr(postgres.description);
@@ -85,7 +95,7 @@ async function taxiDemo(stack: Stack, options: DemoOptions): Promise<boolean> {
     if (created.length > 0) toStderr(`Created ${created.join(', ')} for the course's flow.`);
   }
 
-  // 3. The data: a generated month, served like https://github.com/DataTalksClub/nyc-tlc-data/releases.
+  // 4. The data: a generated month, served like https://github.com/DataTalksClub/nyc-tlc-data/releases.
   const demoDir = join(baseConfig.stateDir, 'demo');
   const file = await generateTaxiFile({ ...DEMO_MONTH, rows, dir: join(demoDir, 'taxi-data') });
   const dataServer = await startTaxiDataServer(join(demoDir, 'taxi-data'));
@@ -94,16 +104,12 @@ async function taxiDemo(stack: Stack, options: DemoOptions): Promise<boolean> {
   await writeDownloadShim(shimDir, dataServer.baseUrl);
   toStderr(`Generated ${file.csvName} (${file.rows} rows), served at ${dataServer.baseUrl}; the flow's wget of ${GITHUB_RELEASES}/… reaches it through ${shimDir}/wget.`);
 
-  // 4. Deployment-level settings for this process's worker (the flow's YAML stays as the course wrote it):
+  // 5. Deployment-level settings for the worker's tasks (the flow's YAML stays as the course wrote it):
   //    the download shim first on PATH, and the course's `pgdatabase` host mapped to the Postgres in use.
   process.env.PATH = `${shimDir}:${process.env.PATH ?? ''}`;
   process.env.TFLOW_HOST_ALIASES = [process.env.TFLOW_HOST_ALIASES, `${COURSE_PG_HOST}=${postgres.hostPort}`].filter(Boolean).join(',');
   dropCourseUrlAlias();
-
-  // 5. A worker in this process, on a task queue of the demo's own (a `tflow dev` worker elsewhere has no shim).
-  const config: TflowConfig = { ...loadConfig(), taskQueue: `tflow-demo-${randomBytes(3).toString('hex')}`, webUiUrl: server.webUi };
-  const worker = await startWorker(config);
-  stack.add(() => worker.shutdown());
+  await workerReady;
 
   // 6. The run.
   const { spec, diagnostics } = compileFlowFile(TAXI_FLOW);
@@ -220,6 +226,8 @@ class Stack {
   readonly untilSignal = new Promise<void>((resolve) => (this.signalled = resolve));
 
   add(stop: () => Promise<void> | void, isServer = false): void {
+    // Started after stop() began (the worker gets ready in the background): stop it right away.
+    if (this.stopping) return void this.stopping.then(stop);
     this.stops.push(stop);
     if (isServer) this.holdsServers = true;
   }

@@ -1,0 +1,83 @@
+/**
+ * Rendering a runnable task's properties when some of them call I/O functions (`kv()`,
+ * `secret()`, `read()`).
+ *
+ * The workflow renders properties (deterministic, recorded in history), but these functions need
+ * the KV store, the environment or internal storage, and a secret's clear text must never reach the
+ * history. So the workflow renders each top-level property on its own; a property whose rendering
+ * calls an I/O function is left as written and handed, with the variables it needs, to the task's
+ * activity, which renders it there with the real functions (src/activities/io-rendering.ts). Every
+ * other property keeps rendering in the workflow.
+ *
+ * Pure and sandbox-safe: both sides import this module, so they render exactly alike.
+ */
+import { type Context, type FunctionDef, type RenderOptions, renderProperties, renderTyped } from './expression';
+
+/** The functions the activity supplies, with Kestra's argument names; calling one in the workflow defers the property. */
+export const IO_FUNCTION_ARGS = {
+  kv: ['key', 'namespace', 'errorOnMissing'],
+  secret: ['key'],
+  read: ['path'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type IoFunctionName = keyof typeof IO_FUNCTION_ARGS;
+
+/**
+ * Properties that Kestra renders "typed" (a template that is exactly one `{{ … }}` keeps its
+ * value's type) instead of to text: kv.Set's `value` stores a number, list or map as it is.
+ */
+const TYPED_PROPERTIES: Record<string, readonly string[]> = {
+  'io.kestra.plugin.core.kv.Set': ['value'],
+};
+
+/** Properties the workflow could not render, for the activity to render with I/O functions. */
+export interface DeferredProperties {
+  /** The properties as written (after pluginDefaults), by name. */
+  properties: Record<string, unknown>;
+  /** The variables of the task run at the moment the workflow rendered the others. */
+  context: Context;
+}
+
+export interface RenderedTaskProperties {
+  /** Rendered properties; those in `deferred` are absent. */
+  properties: Record<string, unknown>;
+  deferred?: DeferredProperties;
+}
+
+/** Renders one top-level property as the task type wants it (typed or to text, leaf by leaf). */
+export function renderTaskProperty(type: string, name: string, value: unknown, context: Context, options: RenderOptions = {}): unknown {
+  if (typeof value === 'string' && TYPED_PROPERTIES[type]?.includes(name)) return renderTyped(value, context, options);
+  return renderProperties(value, context, options);
+}
+
+/**
+ * The workflow side: renders every property it can; properties that call `kv()`, `secret()` or
+ * `read()` (directly or through `render(vars.x)`) are deferred to the activity. Rendering errors
+ * of other properties are thrown, as before.
+ */
+export function renderRunnableTaskProperties(type: string, properties: Record<string, unknown>, context: Context): RenderedTaskProperties {
+  const rendered: Record<string, unknown> = {};
+  const deferred: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(properties)) {
+    let calledIo = false;
+    const marker = (args: readonly string[]): FunctionDef => ({
+      args: [...args],
+      call: () => {
+        calledIo = true;
+        return null;
+      },
+    });
+    const options: RenderOptions = { functions: Object.fromEntries(Object.entries(IO_FUNCTION_ARGS).map(([fn, args]) => [fn, marker(args)])) };
+    try {
+      const result = renderTaskProperty(type, name, value, context, options);
+      if (calledIo) deferred[name] = value;
+      else rendered[name] = result;
+    } catch (error) {
+      // The stand-in `null` may have broken the expression: the activity renders it with the real value.
+      if (calledIo) deferred[name] = value;
+      else throw error;
+    }
+  }
+  if (Object.keys(deferred).length === 0) return { properties: rendered };
+  return { properties: rendered, deferred: { properties: deferred, context } };
+}
