@@ -7,6 +7,7 @@ import { createTaskActivities } from '../activities/runtime';
 import { createConcurrencyActivities } from '../concurrency/activities';
 import type { TflowConfig } from '../config';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { workflowCodeOptions } from './workflow-bundle';
 import { SearchAttributeType } from '@temporalio/common';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
@@ -35,7 +36,7 @@ export async function startWorker(config: TflowConfig, overrides: Partial<Worker
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    ...workflowCodeOptions(),
     // Task activities, plus the flow-concurrency plumbing (run as local activities).
     activities: { ...createTaskActivities(), ...createConcurrencyActivities() },
     // Heartbeats carry cancellation (kill, timeout) to a running task: send them at least this

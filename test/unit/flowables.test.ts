@@ -576,9 +576,11 @@ tasks:
     assert.deepEqual(outputsOf(execution, 'approve'), { onResume: { count: 7 } });
     assert.deepEqual(waits, [{ timeoutMs: 300_000, summary: 'approve' }]);
 
-    ({ execution } = await runWithFakePort(pauseFlow('    timeout: PT1M\n')));
+    ({ execution, waits } = await runWithFakePort(pauseFlow('    timeout: PT1M\n')));
     assert.equal(execution.state, 'FAILED');
     assert.deepEqual(runs(execution), ['approve:FAILED']);
+    // The wait itself is bounded by the timeout (not an endless wait that happens to be cut short).
+    assert.deepEqual(waits, [{ timeoutMs: 60_000, summary: 'approve' }]);
   });
 
   it('refuses to resume an execution that is not paused', async () => {

@@ -28,7 +28,9 @@ export const pauseTask = defineFlowableTask({
   }),
   childLists: [],
   async execute(context) {
-    const { pauseDuration, delay, timeout, behavior } = context.task.properties as Record<string, string | undefined>;
+    const { pauseDuration, delay, behavior } = context.task.properties as Record<string, string | undefined>;
+    // `timeout` is a common task property, so the compiler moves it out of the Pause's own properties.
+    const timeout = (context.task.properties.timeout as string | undefined) ?? context.task.timeout;
     const onResume = onResumeInputs(context.task.properties.onResume);
     const autoResume = pauseDuration ?? delay;
     const autoResumeMs = autoResume === undefined ? undefined : durationProperty(pauseDuration ? 'pauseDuration' : 'delay', context.render(autoResume));
