@@ -63,7 +63,14 @@ const temporalPort: InterpreterPort = {
   isCancellation,
   newId: () => uuid4(),
   now: () => new Date(),
-  onChange: (run) => setCurrentDetails(progressMarkdown(run.execution)),
+  onChange: (run) => {
+    // Building the table scans every task run: on big flows (a ForEach over thousands of values)
+    // doing it at every change is quadratic and can push a workflow task past its time limit, so
+    // refresh on every 50th task run and whenever the execution's own state is worth showing.
+    const { execution } = run;
+    const worthShowing = execution.state !== 'RUNNING' || execution.taskRuns.length <= 200 || execution.taskRuns.length % 50 === 0;
+    if (worthShowing) setCurrentDetails(progressMarkdown(execution));
+  },
   labelsChanged: (labels) => upsertSearchAttributes([{ key: LabelsKey, value: labelsAttribute(labels) }]),
   pausedChanged: (state) => upsertSearchAttributes([{ key: FlowStateKey, value: state }]),
 };
