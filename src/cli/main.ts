@@ -14,6 +14,7 @@ import { configureKillCommand } from './commands/kill';
 import { configureResumeCommand } from './commands/resume';
 import { configureRunCommand } from './commands/run';
 import { configureSchemaCommand } from './commands/schema';
+import { configureServerCommand } from './commands/server';
 import { configureTemporalCommand } from './commands/temporal';
 import { configureValidateCommand } from './commands/validate';
 import { configureWorkerCommand } from './commands/worker';
@@ -36,6 +37,7 @@ configureBackfillCommand(program);
 configureKillCommand(program);
 configureResumeCommand(program);
 configureWorkerCommand(program);
+configureServerCommand(program);
 configureDevCommand(program);
 configureDemoCommand(program);
 configureTemporalCommand(program);
@@ -63,6 +65,9 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     toStderr(`tflow: ${error instanceof Error ? (process.env.TFLOW_DEBUG ? error.stack : error.message) : String(error)}`);
     process.exitCode = 1;
   }
+  // A command that failed has stopped what it started; a connection or native handle left behind
+  // must not keep the process alive (a hung CLI is worse than a slightly abrupt exit).
+  setTimeout(() => process.exit(process.exitCode ?? 1), 10_000).unref();
 });
 
 function isConnectionError(error: unknown): boolean {

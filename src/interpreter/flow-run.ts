@@ -14,7 +14,9 @@ import { FLOWABLE_TASKS } from './flowables';
 import { INLINE_TASKS } from './inline-tasks';
 import { parseInput, resolveInputs } from './inputs';
 import { type DeferredProperties, type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
-import type { FlowableContext, FlowableOutcome, InlineTaskContext, LoopIteration, PauseOutcome, WorkflowTaskContext } from './workflow-task';
+import { type FlowableContext, type FlowableOutcome, type InlineTaskContext, type LoopIteration, type PauseOutcome, type SubflowEnd, type SubflowOptions, type SubflowOutcome, TaskError, type WorkflowTaskContext } from './workflow-task';
+
+export type { SubflowEnd } from './workflow-task';
 
 /** What the workflow asks the outside world to do for a runnable task. */
 export interface TaskInvocation {
@@ -93,6 +95,20 @@ export interface InterpreterPort {
   acquireConcurrencySlot?(concurrency: ConcurrencySpec, onQueued: (running: number) => void): Promise<boolean>;
   /** Gives the slot back once the execution has ended, killed included. */
   releaseConcurrencySlot?(): Promise<void>;
+  /** Subflow: loads a deployed flow (latest revision unless `revision`). A port without it cannot run Subflow tasks. */
+  loadFlow?(namespace: string, flowId: string, revision?: number): Promise<FlowSpec>;
+  /**
+   * Subflow: starts the child execution `start.request` (its id is `request.executionId`). With
+   * `wait`, resolves with how it ended (FAILED/KILLED children included); otherwise once started.
+   */
+  startSubflow?(start: SubflowStart): Promise<SubflowEnd | undefined>;
+}
+
+export interface SubflowStart {
+  request: ExecutionRequest;
+  /** One line for the Web UI naming the child flow. */
+  summary: string;
+  wait: boolean;
 }
 
 export interface ExecutionRequest {
@@ -378,6 +394,11 @@ export class FlowRun {
       runErrorHandlers,
       sleep: (ms) => this.port.sleep(ms, task.id),
       pause: (options) => this.pause(task, taskRun, options),
+      loadFlow: (namespace, flowId, revision) => {
+        if (!this.port.loadFlow) throw new TaskError('Subflow tasks need the flow registry, which this runner has not');
+        return this.port.loadFlow(namespace, flowId, revision);
+      },
+      startSubflow: (options) => this.startSubflow(task, scope, options),
     };
 
     let outcome: FlowableOutcome;
@@ -392,6 +413,32 @@ export class FlowRun {
     if (outcome.outputs) this.setOutputs(task, taskRun, scope, outcome.outputs);
     if (outcome.state === 'FAILED') await runErrorHandlers();
     return this.endTaskRun(taskRun, outcome.state, task);
+  }
+
+  /**
+   * A child execution for a Subflow task: id `<execution id>.<task id>` (plus the loop values inside
+   * ForEach), so a replay asks for the same child; Kestra's `trigger` variables and correlation label.
+   */
+  private async startSubflow(task: TaskSpec, scope: Scope, options: SubflowOptions): Promise<SubflowOutcome> {
+    if (!this.port.startSubflow) throw new TaskError('Subflow tasks need child executions, which this runner has not');
+    const parent = this.execution;
+    const executionId = [parent.id, task.id, ...scope.loops.map((loop) => loop.value)].join('.');
+    const labels: Record<string, string> = {
+      ...(options.inheritLabels ? parent.labels : {}),
+      ...options.labels,
+      'system.correlationId': parent.labels['system.correlationId'] ?? parent.id,
+    };
+    const { flow } = options;
+    const request: ExecutionRequest = {
+      executionId,
+      flow,
+      inputs: options.inputs,
+      labels,
+      trigger: { executionId: parent.id, namespace: parent.namespace, flowId: parent.flowId, flowRevision: parent.revision },
+    };
+    const summary = `${flow.namespace}.${flow.id} rev ${flow.revision}, subflow of ${parent.namespace}.${parent.flowId} (task ${task.id})`.slice(0, 190);
+    const end = await this.port.startSubflow({ request, summary, wait: options.wait });
+    return end ? { executionId, end } : { executionId };
   }
 
   private runInline(task: TaskSpec, taskRun: TaskRun, scope: Scope): State {

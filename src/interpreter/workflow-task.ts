@@ -3,7 +3,7 @@
  * The interpreter (flow-run.ts) implements these contexts; task modules only call them, so each
  * flowable stays a small pure function of its properties and children.
  */
-import type { InputSpec, LogLevel, TaskSpec } from '../flow/spec';
+import type { FlowSpec, InputSpec, LogLevel, TaskSpec } from '../flow/spec';
 import type { State, TaskRun } from './execution';
 
 export interface WorkflowTaskContext {
@@ -38,6 +38,35 @@ export interface FlowableContext extends WorkflowTaskContext {
   sleep(ms: number): Promise<void>;
   /** Pauses the execution until a resume request (validated against `onResume`) or `timeoutMs`. */
   pause(options: { timeoutMs?: number; onResume: InputSpec[] }): Promise<PauseOutcome>;
+  /** Subflow: a deployed flow (its latest revision unless `revision`), loaded outside the workflow. */
+  loadFlow(namespace: string, flowId: string, revision?: number): Promise<FlowSpec>;
+  /**
+   * Subflow: starts a child execution of `flow` (inputs already resolved), with a deterministic id
+   * derived from this task run; with `wait`, resolves once it has ended.
+   */
+  startSubflow(options: SubflowOptions): Promise<SubflowOutcome>;
+}
+
+export interface SubflowOptions {
+  flow: FlowSpec;
+  inputs: Record<string, unknown>;
+  /** The task's own (rendered) labels. */
+  labels: Record<string, string>;
+  /** Adds the parent execution's labels (the task's own win). */
+  inheritLabels: boolean;
+  wait: boolean;
+}
+
+/** The child's id; with `wait`, its final state and flow outputs. */
+export interface SubflowOutcome {
+  executionId: string;
+  end?: SubflowEnd;
+}
+
+export interface SubflowEnd {
+  state: State;
+  outputs: Record<string, unknown>;
+  error?: string;
 }
 
 export interface LoopIteration {

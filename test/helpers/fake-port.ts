@@ -1,7 +1,7 @@
 import { compileFlow } from '../../src/flow/compile';
 import type { FlowSpec } from '../../src/flow/spec';
 import type { Execution } from '../../src/interpreter/execution';
-import { FlowRun, type InterpreterPort, type TaskInvocation, type TaskInvocationOptions, type TaskResult, TaskFailure } from '../../src/interpreter/flow-run';
+import { FlowRun, type InterpreterPort, type SubflowEnd, type SubflowStart, type TaskInvocation, type TaskInvocationOptions, type TaskResult, TaskFailure } from '../../src/interpreter/flow-run';
 import { resolveInputs } from '../../src/interpreter/inputs';
 
 /** Compiles inline YAML, failing loudly on any diagnostic. */
@@ -21,6 +21,11 @@ type Behaviour = (invocation: TaskInvocation) => Record<string, unknown> | Error
 export interface FakeRunOptions {
   /** Called (once per wait) when the execution starts waiting for a resume: resume it here with `run.resume(...)`. */
   onPause?(run: FlowRun): void;
+  /**
+   * Deployed flows a Subflow task can call, by `namespace.flowId`, with how their executions end
+   * (SUCCESS without outputs by default).
+   */
+  subflows?: Record<string, { flow: FlowSpec; end?: SubflowEnd | ((start: SubflowStart) => SubflowEnd) }>;
 }
 
 export interface FakeRunResult {
@@ -33,6 +38,8 @@ export interface FakeRunResult {
   waits: { timeoutMs?: number; summary: string }[];
   /** Each `labelsChanged` / `pausedChanged` the port saw, in order. */
   portEvents: string[];
+  /** The child executions Subflow tasks started. */
+  subflowStarts: SubflowStart[];
 }
 
 /**
@@ -51,6 +58,7 @@ export async function runWithFakePort(
   const sleeps: FakeRunResult['sleeps'] = [];
   const waits: FakeRunResult['waits'] = [];
   const portEvents: string[] = [];
+  const subflowStarts: SubflowStart[] = [];
   let ids = 0;
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const port: InterpreterPort = {
@@ -85,12 +93,23 @@ export async function runWithFakePort(
     now: () => new Date((clock += 10)),
     labelsChanged: (labels) => portEvents.push(`labels ${JSON.stringify(labels)}`),
     pausedChanged: (state) => portEvents.push(state),
+    async loadFlow(namespace, flowId, revision) {
+      const deployed = options.subflows?.[`${namespace}.${flowId}`];
+      if (!deployed) throw new Error(`Unable to find flow '${namespace}'.'${flowId}'`);
+      return revision === undefined ? deployed.flow : { ...deployed.flow, revision };
+    },
+    async startSubflow(start) {
+      subflowStarts.push(start);
+      if (!start.wait) return undefined;
+      const end = options.subflows?.[`${start.request.flow.namespace}.${start.request.flow.id}`]?.end ?? { state: 'SUCCESS', outputs: {} };
+      return typeof end === 'function' ? end(start) : end;
+    },
   };
   const resolved = resolveInputs(spec.inputs, inputs);
   if (resolved.problems.length > 0) throw new Error(resolved.problems.map((p) => p.message).join('\n'));
   const run = new FlowRun({ executionId: 'exec-1', flow: spec, inputs: resolved.inputs, labels: {} }, port);
   const execution = await run.run();
-  return { execution, calls, run, sleeps, waits, portEvents };
+  return { execution, calls, run, sleeps, waits, portEvents, subflowStarts };
 }
 
 function defaultBehaviour(invocation: TaskInvocation): Record<string, unknown> | Error {

@@ -64,6 +64,8 @@ export interface TaxiFileOptions {
   duplicateShare?: number;
   /** Also compute the course's md5 `unique_row_id` of every row (keeps them in memory). */
   collectIds?: boolean;
+  /** The hash of the collected ids: md5 as the course's flow, sha256 as flows/taxi_improved.yaml. Default md5. */
+  idHash?: 'md5' | 'sha256';
 }
 
 export interface TaxiFile {
@@ -73,7 +75,7 @@ export interface TaxiFile {
   rows: number;
   duplicates: number;
   bytes: number;
-  /** With collectIds: the distinct md5 ids the course's UPDATE computes. */
+  /** With collectIds: the distinct ids (md5 as the course's UPDATE computes them, or `idHash`). */
   uniqueIds?: Set<string>;
 }
 
@@ -108,7 +110,7 @@ export async function generateTaxiFile(options: TaxiFileOptions): Promise<TaxiFi
         if (recent.length < 1000) recent.push(fields);
         else recent[Math.floor(random() * recent.length)] = fields;
       }
-      if (uniqueIds) uniqueIds.add(courseRowId(taxi, fields));
+      if (uniqueIds) uniqueIds.add(courseRowId(taxi, fields, options.idHash));
       batch += `${fields.join(',')}\n`;
       if (batch.length > 64 * 1024) {
         yield batch;
@@ -175,13 +177,15 @@ function makeRow(taxi: Taxi, year: number, month: number, index: number, random:
 /**
  * The course's `unique_row_id`: md5 of VendorID, pickup, dropoff, PULocationID, DOLocationID,
  * fare_amount and trip_distance as Postgres prints them (float8 in shortest form: `.73` → `0.73`).
+ * With `hash: 'sha256'`, the same key as flows/taxi_improved.yaml computes it
+ * (`encode(sha256(convert_to(…, 'UTF8')), 'hex')`).
  */
-export function courseRowId(taxi: Taxi, fields: string[]): string {
+export function courseRowId(taxi: Taxi, fields: string[], hash: 'md5' | 'sha256' = 'md5'): string {
   const at = (name: string) => fields[TAXI_COLUMNS[taxi].indexOf(name)];
   const prefix = taxi === 'yellow' ? 'tpep' : 'lpep';
   const float = (text: string) => (text === '' ? '' : String(Number(text)));
   const key = at('VendorID') + at(`${prefix}_pickup_datetime`) + at(`${prefix}_dropoff_datetime`) + at('PULocationID') + at('DOLocationID') + float(at('fare_amount')) + float(at('trip_distance'));
-  return createHash('md5').update(key).digest('hex');
+  return createHash(hash).update(key, 'utf8').digest('hex');
 }
 
 function timestamp(ms: number): string {

@@ -11,6 +11,7 @@ import { parallelTask } from './parallel';
 import { pauseTask } from './pause';
 import { sequentialTask } from './sequential';
 import { sleepTask } from './sleep';
+import { subflowTask } from './subflow';
 import { switchTask } from './switch';
 
 export const FLOWABLE_TASKS: readonly FlowableTaskDefinition[] = [
@@ -22,5 +23,6 @@ export const FLOWABLE_TASKS: readonly FlowableTaskDefinition[] = [
   pauseTask,
   sequentialTask,
   sleepTask,
+  subflowTask,
   switchTask,
 ];

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { State } from '../execution';
+import { resolveInputs } from '../inputs';
+import { defineFlowableTask } from '../../tasks/task-definition';
+import { TaskError } from '../workflow-task';
+
+const labelsSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.strictObject({ key: z.string(), value: z.unknown() }))]);
+
+/**
+ * `Subflow`: runs a deployed flow as a child execution (a Temporal child workflow). The child's
+ * inputs are resolved and validated here, so invalid ones fail this task with Kestra's message and
+ * start nothing. With `wait` (default) the task ends with the child's state — FAILED/KILLED give
+ * FAILED, WARNING gives WARNING, unless `transmitFailed: false` (then SUCCESS) — and its outputs are
+ * `{executionId, state, outputs}` (`outputs` = the child flow's outputs); without, it ends SUCCESS
+ * once the child started, with `{executionId}`.
+ */
+export const subflowTask = defineFlowableTask({
+  type: 'io.kestra.plugin.core.flow.Subflow',
+  aliases: ['io.kestra.core.tasks.flows.Subflow', 'io.kestra.core.tasks.flows.Flow'],
+  title: 'Run another flow as a child execution, optionally waiting for it.',
+  properties: z.strictObject({
+    namespace: z.string(),
+    flowId: z.string(),
+    revision: z.number().int().min(1).optional(),
+    inputs: z.record(z.string(), z.unknown()).optional(),
+    labels: labelsSchema.optional(),
+    wait: z.boolean().optional(),
+    transmitFailed: z.boolean().optional(),
+    inheritLabels: z.boolean().optional(),
+  }),
+  childLists: [],
+  async execute(context) {
+    const props = context.task.properties as {
+      namespace: string;
+      flowId: string;
+      revision?: number;
+      inputs?: Record<string, unknown>;
+      labels?: z.output<typeof labelsSchema>;
+      wait?: boolean;
+      transmitFailed?: boolean;
+      inheritLabels?: boolean;
+    };
+    const namespace = context.render(props.namespace);
+    const flowId = context.render(props.flowId);
+    const wait = props.wait ?? true;
+    const transmitFailed = props.transmitFailed ?? true;
+
+    const flow = await context.loadFlow(namespace, flowId, props.revision);
+    if (flow.disabled) throw new TaskError(`Cannot execute the flow ${namespace}.${flowId}: it is disabled`);
+    const given = (context.renderProperties(props.inputs ?? {}) ?? {}) as Record<string, unknown>;
+    const resolved = resolveInputs(flow.inputs, given, { flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision } });
+    if (resolved.problems.length > 0) throw new TaskError(resolved.problems.map((p) => p.message).join('\n'));
+
+    const started = await context.startSubflow({
+      flow,
+      inputs: resolved.inputs,
+      labels: renderLabels(props.labels, context.renderProperties),
+      inheritLabels: props.inheritLabels ?? false,
+      wait,
+    });
+    if (!wait || !started.end) return { state: 'SUCCESS', outputs: { executionId: started.executionId } };
+
+    const { end } = started;
+    if (end.error && (end.state === 'FAILED' || end.state === 'KILLED')) context.log('WARN', `Subflow execution ${started.executionId} ended ${end.state}: ${end.error}`);
+    return { state: taskState(end.state, transmitFailed), outputs: { executionId: started.executionId, state: end.state, outputs: end.outputs } };
+  },
+});
+
+/** Kestra's ExecutableUtils.guessState: the child's failure reaches the task only with `transmitFailed`. */
+export function taskState(childState: State, transmitFailed: boolean): State {
+  if (!transmitFailed) return 'SUCCESS';
+  if (childState === 'FAILED' || childState === 'KILLED' || childState === 'CANCELLED') return 'FAILED';
+  if (childState === 'WARNING') return 'WARNING';
+  return 'SUCCESS';
+}
+
+function renderLabels(labels: z.output<typeof labelsSchema> | undefined, renderProperties: (value: unknown) => unknown): Record<string, string> {
+  if (labels === undefined) return {};
+  const entries = Array.isArray(labels) ? labels.map((l) => [l.key, l.value] as const) : Object.entries(labels);
+  const rendered: Record<string, string> = {};
+  for (const [key, value] of entries) {
+    if (key.startsWith('system.')) throw new TaskError(`System labels can only be set by Kestra itself, offending label: ${key}=${String(value)}`);
+    const text = renderProperties(value);
+    rendered[key] = typeof text === 'string' ? text : JSON.stringify(text);
+  }
+  return rendered;
+}

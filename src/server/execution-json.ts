@@ -1,0 +1,75 @@
+/**
+ * tflow's Execution in Kestra's JSON shape (kestra-semantics.md §h): `flowRevision`, `state` as
+ * `{current, startDate, endDate}`, labels as `[{key, value}]`, `taskRunList`.
+ */
+import type { Execution, TaskRun } from '../interpreter/execution';
+
+export interface KestraState {
+  current: string;
+  startDate?: string;
+  endDate?: string;
+}
+
+export interface KestraTaskRun {
+  id: string;
+  executionId: string;
+  namespace: string;
+  flowId: string;
+  taskId: string;
+  parentTaskRunId?: string;
+  value?: string;
+  attempts: { state: KestraState }[];
+  outputs: Record<string, unknown> | null;
+  state: KestraState;
+  error?: string;
+}
+
+export interface KestraExecution {
+  id: string;
+  namespace: string;
+  flowId: string;
+  flowRevision: number;
+  state: KestraState;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  labels: { key: string; value: string }[];
+  taskRunList: KestraTaskRun[];
+  error?: string;
+  url?: string;
+}
+
+export function labelList(labels: Record<string, string>): { key: string; value: string }[] {
+  return Object.entries(labels).map(([key, value]) => ({ key, value }));
+}
+
+function taskRunJson(execution: Execution, taskRun: TaskRun): KestraTaskRun {
+  const state: KestraState = { current: taskRun.state, startDate: taskRun.startDate, endDate: taskRun.endDate };
+  return {
+    id: taskRun.id,
+    executionId: execution.id,
+    namespace: execution.namespace,
+    flowId: execution.flowId,
+    taskId: taskRun.taskId,
+    ...(taskRun.parentTaskRunId ? { parentTaskRunId: taskRun.parentTaskRunId } : {}),
+    ...(taskRun.value !== undefined ? { value: taskRun.value } : {}),
+    attempts: Array.from({ length: taskRun.attempts }, (_, i) => ({ state: i === taskRun.attempts - 1 ? state : { current: 'FAILED' } })),
+    outputs: Object.keys(taskRun.outputs ?? {}).length > 0 ? taskRun.outputs : null,
+    state,
+    ...(taskRun.error ? { error: taskRun.error } : {}),
+  };
+}
+
+export function executionJson(execution: Execution): KestraExecution {
+  return {
+    id: execution.id,
+    namespace: execution.namespace,
+    flowId: execution.flowId,
+    flowRevision: execution.revision,
+    state: { current: execution.state, startDate: execution.startDate, endDate: execution.endDate },
+    ...(Object.keys(execution.inputs ?? {}).length > 0 ? { inputs: execution.inputs } : {}),
+    ...(Object.keys(execution.outputs ?? {}).length > 0 ? { outputs: execution.outputs } : {}),
+    labels: labelList(execution.labels ?? {}),
+    taskRunList: execution.taskRuns.map((t) => taskRunJson(execution, t)),
+    ...(execution.error ? { error: execution.error } : {}),
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * Subflow plumbing shared by the workflow and the worker. Sandbox-safe.
+ */
+
+/** Local activity: loads a deployed flow from the registry (the workflow itself cannot do I/O). */
+export const LOAD_FLOW_ACTIVITY = 'tflow.subflow.loadFlow';
+
+export interface LoadFlowArgs {
+  namespace: string;
+  flowId: string;
+  revision?: number;
+}
+
+/** The failure type of a flow that is not in the registry (not retried). */
+export const SUBFLOW_NOT_FOUND = 'TflowSubflowNotFound';

@@ -1,0 +1,139 @@
+/**
+ * flows/taxi_improved.yaml end to end on the machine's Postgres, with the same deployment-level
+ * plumbing as the course's flow (test/integration/taxi-flow.test.ts): a `wget` shim for the GitHub
+ * release URL and TFLOW_JDBC_URL_ALIASES for `jdbc:postgresql://pgdatabase:5432/ny_taxi`.
+ *
+ * The improved flow keeps the course's inputs and final tables, adds created_at/updated_at, keys
+ * rows with SHA-256 computed inside the MERGE (no UPDATE on staging), and has fewer tasks.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { compileFlowFile } from '../../src/flow/compile';
+import type { FlowSpec } from '../../src/flow/spec';
+import type { Execution } from '../../src/interpreter/execution';
+import { executionPrefix, LocalDirectoryStorage } from '../../src/storage';
+import { PROJECT_ROOT } from '../helpers/paths';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { runToEnd, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { generateTaxiFile, startTaxiDataServer, writeWgetShim, type TaxiDataServer, type TaxiFile } from '../tools/taxi-data';
+
+/** The course flow's DDL for one taxi type's final and staging tables, rendered. */
+function courseDdl(taxi: 'green' | 'yellow'): string {
+  const yaml = parse(readFileSync(join(PROJECT_ROOT, 'flows', '02_postgres_taxi.yaml'), 'utf8')) as {
+    tasks: { id: string; then?: { id: string; sql?: string }[] }[];
+  };
+  const branch = yaml.tasks.find((t) => t.id === `if_${taxi}_taxi`)?.then ?? [];
+  return branch
+    .filter((t) => t.id === `${taxi}_create_table` || t.id === `${taxi}_create_staging_table`)
+    .map((t) => (t.sql ?? '').replaceAll('{{render(vars.table)}}', `public.${taxi}_tripdata`).replaceAll('{{render(vars.staging_table)}}', `public.${taxi}_tripdata_staging`))
+    .join('\n');
+}
+
+describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres', { timeout: 300_000 }, () => {
+  let fixture: TemporalFixture;
+  let db: TestDatabase;
+  let server: TaxiDataServer;
+  let workDir: string;
+  let storage: LocalDirectoryStorage;
+  let spec: FlowSpec;
+  const files: Record<string, TaxiFile> = {};
+
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'tflow-taxi-improved-'));
+    const dataDir = join(workDir, 'data');
+    files.green01 = await generateTaxiFile({ taxi: 'green', year: 2019, month: 1, rows: 5_000, dir: dataDir, collectIds: true, idHash: 'sha256', duplicateShare: 0.002 });
+    files.green02 = await generateTaxiFile({ taxi: 'green', year: 2019, month: 2, rows: 3_000, dir: dataDir, collectIds: true, idHash: 'sha256' });
+    files.yellow01 = await generateTaxiFile({ taxi: 'yellow', year: 2019, month: 1, rows: 4_000, dir: dataDir, collectIds: true, idHash: 'sha256' });
+    server = await startTaxiDataServer(dataDir);
+    const shimDir = join(workDir, 'bin');
+    await writeWgetShim(shimDir, server.baseUrl);
+    db = await createTestDatabase('tflow_taxi_improved');
+    process.env.PATH = `${shimDir}:${process.env.PATH}`;
+    process.env.TFLOW_STORAGE = join(workDir, 'storage');
+    process.env.TFLOW_JDBC_URL_ALIASES = JSON.stringify({ 'jdbc:postgresql://pgdatabase:5432/ny_taxi': db.jdbcUrl });
+    storage = new LocalDirectoryStorage(process.env.TFLOW_STORAGE);
+    const compiled = compileFlowFile(join(PROJECT_ROOT, 'flows', 'taxi_improved.yaml'));
+    assert.ok(compiled.spec, JSON.stringify(compiled.diagnostics));
+    spec = compiled.spec;
+    fixture = await startTemporalFixture();
+  });
+  after(async () => {
+    await fixture?.close();
+    await server?.close();
+    await db?.drop();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  const run = (inputs: Record<string, string>) => runToEnd(fixture, spec, { inputs });
+  const count = async (table: string, where = 'true') => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`))[0].n;
+  const taskRun = (execution: Execution, taskId: string) => execution.taskRuns.find((r) => r.taskId === taskId);
+  const distinctIds = async (table: string) => new Set((await db.query<{ unique_row_id: string }>(`SELECT DISTINCT unique_row_id FROM ${table}`)).map((r) => r.unique_row_id));
+
+  it('loads a green month: every row, sha256 ids computed in the MERGE, filename and audit columns set', async () => {
+    const execution = await run({ taxi: 'green', year: '2019', month: '01' });
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    assert.deepEqual(
+      execution.taskRuns.map((r) => r.taskId),
+      ['set_label', 'extract', 'if_yellow_taxi', 'if_green_taxi', 'green_prepare_tables', 'green_copy_in_to_staging_table', 'green_merge_data', 'purge_files'],
+    );
+    assert.equal(execution.labels.file, 'green_tripdata_2019-01.csv');
+    assert.equal(execution.labels.taxi, 'green');
+    assert.deepEqual(taskRun(execution, 'green_copy_in_to_staging_table')?.outputs, { rowCount: files.green01.rows });
+    assert.deepEqual(await storage.list(executionPrefix({ namespace: 'zoomcamp', flowId: 'taxi_improved', executionId: execution.id })), []);
+
+    // Exactly the file's rows (its duplicate rows too, as the course's MERGE inserts them).
+    assert.ok(files.green01.duplicates > 0, 'the generated month has duplicate rows');
+    assert.equal(await count('public.green_tripdata'), files.green01.rows);
+    assert.equal(await count('public.green_tripdata', "filename = 'green_tripdata_2019-01.csv'"), files.green01.rows);
+    // Distinct keys: one per distinct row of the file, each a 64-hex-digit SHA-256.
+    const ids = await distinctIds('public.green_tripdata');
+    assert.equal(ids.size, files.green01.rows - files.green01.duplicates);
+    assert.deepEqual(ids, files.green01.uniqueIds);
+    assert.equal(await count('public.green_tripdata', "unique_row_id !~ '^[0-9a-f]{64}$'"), 0);
+    // Audit columns: set on insert, not in the future, created_at = updated_at for new rows.
+    assert.equal(await count('public.green_tripdata', 'created_at IS NULL OR updated_at IS NULL OR created_at > now() OR updated_at <> created_at'), 0);
+    // The staging table is UNLOGGED and has no key column: the key lives only in the MERGE.
+    const [staging] = await db.query<{ relpersistence: string }>("SELECT relpersistence FROM pg_class WHERE oid = 'public.green_tripdata_staging'::regclass");
+    assert.equal(staging.relpersistence, 'u');
+    assert.equal(await count('information_schema.columns', "table_name = 'green_tripdata_staging' AND column_name = 'unique_row_id'"), 0);
+    // Quirks survive: empty VendorID blocks as NULL, ehail_fee always empty.
+    assert.ok((await count('public.green_tripdata', 'vendorid IS NULL AND trip_type IS NULL')) > 0);
+    assert.equal(await count('public.green_tripdata', 'ehail_fee IS NOT NULL'), 0);
+  });
+
+  it('adds 0 rows when the same month runs again (created_at untouched), and exactly its rows for another month', async () => {
+    const [{ first }] = await db.query<{ first: string }>('SELECT max(created_at)::text AS first FROM public.green_tripdata');
+    const again = await run({ taxi: 'green', year: '2019', month: '01' });
+    assert.equal(again.state, 'SUCCESS', again.error);
+    assert.deepEqual(taskRun(again, 'green_copy_in_to_staging_table')?.outputs, { rowCount: files.green01.rows });
+    assert.equal(await count('public.green_tripdata'), files.green01.rows);
+    const [{ last }] = await db.query<{ last: string }>('SELECT max(created_at)::text AS last FROM public.green_tripdata');
+    assert.equal(last, first);
+
+    const february = await run({ taxi: 'green', year: '2019', month: '02' });
+    assert.equal(february.state, 'SUCCESS', february.error);
+    assert.equal(await count('public.green_tripdata'), files.green01.rows + files.green02.rows);
+    assert.equal(await count('public.green_tripdata', "filename = 'green_tripdata_2019-02.csv'"), files.green02.rows);
+    assert.ok((await count('public.green_tripdata', `filename = 'green_tripdata_2019-02.csv' AND created_at > '${first}'`)) === files.green02.rows);
+  });
+
+  it("loads a yellow month into tables the course's flow created (audit columns added, staging with its md5 columns)", async () => {
+    await db.query(courseDdl('yellow'));
+    const execution = await run({ taxi: 'yellow', year: '2019', month: '01' });
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    assert.equal(execution.taskRuns.filter((r) => r.taskId.startsWith('green_')).length, 0);
+    assert.deepEqual(execution.taskRuns.filter((r) => r.taskId.startsWith('yellow_')).map((r) => r.taskId), ['yellow_prepare_tables', 'yellow_copy_in_to_staging_table', 'yellow_merge_data']);
+    assert.equal(await count('public.yellow_tripdata'), files.yellow01.rows);
+    assert.deepEqual(await distinctIds('public.yellow_tripdata'), files.yellow01.uniqueIds);
+    assert.equal(await count('public.yellow_tripdata', 'created_at IS NULL OR updated_at IS NULL'), 0);
+
+    const again = await run({ taxi: 'yellow', year: '2019', month: '01' });
+    assert.equal(again.state, 'SUCCESS', again.error);
+    assert.equal(await count('public.yellow_tripdata'), files.yellow01.rows);
+  });
+});
