@@ -4,14 +4,15 @@ import { loadConfig } from '../../config';
 import { EmbeddedPostgres } from '../../postgres/embedded';
 import { embeddedDataDir, ensureLocalPostgres, parseDatabaseUrl } from '../../postgres/local';
 import { startDevServer, stopDevServer } from '../../temporal/dev-server';
-import { startWorker } from '../../worker/worker';
+import { type RunningServer, startServer } from '../../server/server';
+import { startWorker, type TflowWorker } from '../../worker/worker';
 import { toStderr } from '../output';
 import { untilSignal } from './worker';
 
 export function configureDevCommand(program: Command): void {
   program
     .command('dev')
-    .description('the whole local stack in one command: the Temporal dev server, Postgres (embedded when none answers) and a worker')
+    .description('the whole local stack in one command: the Temporal dev server, Postgres (embedded when none answers), the REST API and a worker')
     .option('--reset', `clear tflow's local state first (Temporal's database, embedded Postgres data, storage) — executions, schedules and loaded tables are lost`)
     .action(async (options: { reset?: boolean }) => {
       const config = loadConfig();
@@ -32,16 +33,33 @@ export function configureDevCommand(program: Command): void {
       }
       try {
         const server = await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: toStderr });
-        const worker = await startWorker(config);
+        const { api, worker } = await startApiAndWorker(config);
         toStderr(`tflow dev: Temporal on ${config.temporalAddress} (${server.started ? 'started' : 'already running'}), Web UI ${server.webUi}`);
+        if (api) toStderr(`REST API on ${api.url}/api/v1${config.basicAuth ? ' (Basic auth)' : ''}`);
         toStderr(`Worker polling task queue '${config.taskQueue}'. Run a flow in another terminal: npx tflow run flows/01_hello_world.yaml --wait. Ctrl-C stops.`);
         await untilSignal(worker, async () => {
+          await api?.close();
           if (server.started) await stopDevServer(config.stateDir);
         });
       } finally {
         postgres.stop();
       }
     });
+}
+
+/**
+ * The API with its worker; when the API port is taken (another tflow, another service), the worker
+ * alone, with a warning: the rest of the local stack is still useful without the API.
+ */
+async function startApiAndWorker(config: ReturnType<typeof loadConfig>): Promise<{ api?: RunningServer; worker: TflowWorker }> {
+  try {
+    const api = await startServer(config, { host: '127.0.0.1', logger: { level: 'warn' } });
+    return { api, worker: api.worker! };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    toStderr(`Port ${config.apiPort} is in use: the REST API is not served (set TFLOW_API_PORT to another port).`);
+    return { worker: await startWorker(config) };
+  }
 }
 
 /** Stops an embedded Postgres running on the state folder's data directory, if any. */
