@@ -17,7 +17,7 @@ import type { FlowSpec } from '../flow/spec';
 import { type Execution, isTerminated, type LogEntry, type TaskRun } from '../interpreter/execution';
 import type { ExecutionRequest } from '../interpreter/flow-run';
 import { resolveInputs } from '../interpreter/inputs';
-import { FlowIdKey, FlowNamespaceKey, FlowRevisionKey, FlowStateKey, labelsAttribute, LabelsKey } from '../temporal/search-attributes';
+import { executionSearchAttributes, FlowIdKey, FlowNamespaceKey, FlowRevisionKey, labelsAttribute } from '../temporal/search-attributes';
 import { executionQuery, FLOW_FAILED, progressQuery, RESUME_REFUSED, resumeUpdate } from '../workflows/definitions';
 
 export async function connectClient(config: TflowConfig): Promise<Client> {
@@ -65,13 +65,7 @@ export async function startExecution(
     workflowId: executionId,
     taskQueue: config.taskQueue,
     args: [request],
-    typedSearchAttributes: [
-      { key: FlowNamespaceKey, value: flow.namespace },
-      { key: FlowIdKey, value: flow.id },
-      { key: FlowRevisionKey, value: flow.revision },
-      { key: FlowStateKey, value: 'RUNNING' },
-      { key: LabelsKey, value: labelsAttribute(labels) },
-    ],
+    typedSearchAttributes: [...executionSearchAttributes(flow, labels)],
     staticSummary: staticSummary(flow, resolved.inputs),
     staticDetails: staticDetails(flow, resolved.inputs, labels),
   });

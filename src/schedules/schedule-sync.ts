@@ -19,7 +19,7 @@ import {
 import type { TflowConfig } from '../config';
 import type { ConcurrencySpec, FlowSpec, ScheduleTriggerSpec } from '../flow/spec';
 import { parseDuration } from '../interpreter/duration';
-import { FlowIdKey, FlowNamespaceKey, FlowRevisionKey, FlowStateKey, labelsAttribute, LabelsKey } from '../temporal/search-attributes';
+import { executionSearchAttributes } from '../temporal/search-attributes';
 import { parseKestraCron, temporalCalendars } from './kestra-cron';
 import { isScheduledExecutionRequest, type ScheduledExecutionRequest } from './scheduled-request';
 
@@ -103,13 +103,7 @@ export function desiredSchedules(flow: FlowSpec, config: Pick<TflowConfig, 'task
       // Temporal appends the nominal time: `<namespace>.<flowId>.<triggerId>-2019-01-01T09:00:00Z`.
       workflowId: scheduleId,
       args: [request],
-      typedSearchAttributes: [
-        { key: FlowNamespaceKey, value: flow.namespace },
-        { key: FlowIdKey, value: flow.id },
-        { key: FlowRevisionKey, value: flow.revision },
-        { key: FlowStateKey, value: 'RUNNING' },
-        { key: LabelsKey, value: labelsAttribute({ ...flow.labels, ...trigger.labels }) },
-      ],
+      typedSearchAttributes: [...executionSearchAttributes(flow, { ...flow.labels, ...trigger.labels })],
       staticSummary: `${flow.namespace}.${flow.id} (revision ${flow.revision}), trigger ${trigger.id}`.slice(0, 190),
     };
     const digest = digestOf({ spec, policies, action, paused });

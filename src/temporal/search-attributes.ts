@@ -29,3 +29,14 @@ export const CLI_TYPE_NAMES: Record<string, string> = {
 export function labelsAttribute(labels: Record<string, string>): string[] {
   return Object.entries(labels).map(([key, value]) => `${key}:${value}`);
 }
+
+/** The attributes an execution starts with (manual runs, scheduled runs and subflows alike). */
+export function executionSearchAttributes(flow: { namespace: string; id: string; revision: number }, labels: Record<string, string>) {
+  return [
+    { key: FlowNamespaceKey, value: flow.namespace },
+    { key: FlowIdKey, value: flow.id },
+    { key: FlowRevisionKey, value: flow.revision },
+    { key: FlowStateKey, value: 'RUNNING' },
+    { key: LabelsKey, value: labelsAttribute(labels) },
+  ] as const;
+}

@@ -21,7 +21,7 @@ import type { FlowSpec } from '../flow/spec';
 import type { Execution } from '../interpreter/execution';
 import type { InterpreterPort, SubflowEnd } from '../interpreter/flow-run';
 import { LOAD_FLOW_ACTIVITY, type LoadFlowArgs } from '../subflow/messages';
-import { FlowIdKey, FlowNamespaceKey, FlowRevisionKey, FlowStateKey, labelsAttribute, LabelsKey } from '../temporal/search-attributes';
+import { executionSearchAttributes } from '../temporal/search-attributes';
 import { FLOW_FAILED } from './definitions';
 
 const plumbing = proxyLocalActivities<{ [LOAD_FLOW_ACTIVITY](args: LoadFlowArgs): Promise<FlowSpec> }>({
@@ -48,13 +48,7 @@ export const subflowPort: Required<Pick<InterpreterPort, 'loadFlow' | 'startSubf
       args: [request],
       // Killing the parent kills a child it waits for (Kestra cascades kills); a fire-and-forget child lives on.
       parentClosePolicy: wait ? ParentClosePolicy.REQUEST_CANCEL : ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: FlowNamespaceKey, value: flow.namespace },
-        { key: FlowIdKey, value: flow.id },
-        { key: FlowRevisionKey, value: flow.revision },
-        { key: FlowStateKey, value: 'RUNNING' },
-        { key: LabelsKey, value: labelsAttribute(labels) },
-      ],
+      typedSearchAttributes: [...executionSearchAttributes(flow, labels)],
       staticSummary: summary,
     });
     if (!wait) return undefined;
