@@ -8,56 +8,28 @@
  * points the flow's `jdbc:postgresql://pgdatabase:5432/ny_taxi` at a throwaway database.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { compileFlowFile } from '../../src/flow/compile';
-import type { FlowSpec } from '../../src/flow/spec';
 import type { Execution } from '../../src/interpreter/execution';
-import { executionPrefix, LocalDirectoryStorage } from '../../src/storage';
-import { PROJECT_ROOT } from '../helpers/paths';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { runToEnd, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
-import { generateTaxiFile, RELEASE_PATH, startTaxiDataServer, writeWgetShim, type TaxiDataServer, type TaxiFile } from '../tools/taxi-data';
+import { executionPrefix } from '../../src/storage';
+import { startTaxiStack, type TaxiStack } from '../helpers/taxi-stack';
+import { RELEASE_PATH } from '../tools/taxi-data';
 
 describe('the course taxi flow (02_postgres_taxi) on the real Postgres', { timeout: 300_000 }, () => {
-  let fixture: TemporalFixture;
-  let db: TestDatabase;
-  let server: TaxiDataServer;
-  let workDir: string;
-  let storage: LocalDirectoryStorage;
-  let spec: FlowSpec;
-  const files: Record<string, TaxiFile> = {};
+  let stack: TaxiStack;
+  let db: TaxiStack['db'];
+  let storage: TaxiStack['storage'];
+  let server: TaxiStack['server'];
+  let files: TaxiStack['files'];
 
   before(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'tflow-taxi-'));
-    const dataDir = join(workDir, 'data');
-    files.green01 = await generateTaxiFile({ taxi: 'green', year: 2019, month: 1, rows: 5_000, dir: dataDir, collectIds: true, duplicateShare: 0.002 });
-    files.green02 = await generateTaxiFile({ taxi: 'green', year: 2019, month: 2, rows: 3_000, dir: dataDir, collectIds: true });
-    files.yellow01 = await generateTaxiFile({ taxi: 'yellow', year: 2019, month: 1, rows: 4_000, dir: dataDir, collectIds: true });
-    server = await startTaxiDataServer(dataDir);
-    const shimDir = join(workDir, 'bin');
-    await writeWgetShim(shimDir, server.baseUrl);
-    db = await createTestDatabase('tflow_taxi');
-    process.env.PATH = `${shimDir}:${process.env.PATH}`;
-    process.env.TFLOW_STORAGE = join(workDir, 'storage');
-    process.env.TFLOW_JDBC_URL_ALIASES = JSON.stringify({ 'jdbc:postgresql://pgdatabase:5432/ny_taxi': db.jdbcUrl });
-    storage = new LocalDirectoryStorage(process.env.TFLOW_STORAGE);
-    const compiled = compileFlowFile(join(PROJECT_ROOT, 'flows', '02_postgres_taxi.yaml'));
-    assert.ok(compiled.spec, JSON.stringify(compiled.diagnostics));
-    spec = compiled.spec;
-    fixture = await startTemporalFixture();
+    stack = await startTaxiStack({ flowFile: '02_postgres_taxi.yaml', database: 'tflow_taxi' });
+    ({ db, storage, server, files } = stack);
   });
-  after(async () => {
-    await fixture?.close();
-    await server?.close();
-    await db?.drop();
-    await rm(workDir, { recursive: true, force: true });
-  });
+  after(async () => stack?.close());
 
-  const run = (inputs: Record<string, string>) => runToEnd(fixture, spec, { inputs });
-  const count = async (table: string, where = 'true') => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`))[0].n;
+  const run = (inputs: Record<string, string>) => stack.run(inputs);
+  const count = (table: string, where?: string) => stack.count(table, where);
   const taskRun = (execution: Execution, taskId: string) => execution.taskRuns.find((r) => r.taskId === taskId);
 
   it('loads a green month: every row, md5 ids as the course computes them, labels, outputs, files purged', async () => {

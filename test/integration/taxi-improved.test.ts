@@ -8,19 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { compileFlowFile } from '../../src/flow/compile';
-import type { FlowSpec } from '../../src/flow/spec';
 import type { Execution } from '../../src/interpreter/execution';
-import { executionPrefix, LocalDirectoryStorage } from '../../src/storage';
+import { executionPrefix } from '../../src/storage';
 import { PROJECT_ROOT } from '../helpers/paths';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { runToEnd, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
-import { generateTaxiFile, startTaxiDataServer, writeWgetShim, type TaxiDataServer, type TaxiFile } from '../tools/taxi-data';
+import { startTaxiStack, type TaxiStack } from '../helpers/taxi-stack';
 
 /** The course flow's DDL for one taxi type's final and staging tables, rendered. */
 function courseDdl(taxi: 'green' | 'yellow'): string {
@@ -35,42 +29,19 @@ function courseDdl(taxi: 'green' | 'yellow'): string {
 }
 
 describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres', { timeout: 300_000 }, () => {
-  let fixture: TemporalFixture;
-  let db: TestDatabase;
-  let server: TaxiDataServer;
-  let workDir: string;
-  let storage: LocalDirectoryStorage;
-  let spec: FlowSpec;
-  const files: Record<string, TaxiFile> = {};
+  let stack: TaxiStack;
+  let db: TaxiStack['db'];
+  let storage: TaxiStack['storage'];
+  let files: TaxiStack['files'];
 
   before(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'tflow-taxi-improved-'));
-    const dataDir = join(workDir, 'data');
-    files.green01 = await generateTaxiFile({ taxi: 'green', year: 2019, month: 1, rows: 5_000, dir: dataDir, collectIds: true, idHash: 'sha256', duplicateShare: 0.002 });
-    files.green02 = await generateTaxiFile({ taxi: 'green', year: 2019, month: 2, rows: 3_000, dir: dataDir, collectIds: true, idHash: 'sha256' });
-    files.yellow01 = await generateTaxiFile({ taxi: 'yellow', year: 2019, month: 1, rows: 4_000, dir: dataDir, collectIds: true, idHash: 'sha256' });
-    server = await startTaxiDataServer(dataDir);
-    const shimDir = join(workDir, 'bin');
-    await writeWgetShim(shimDir, server.baseUrl);
-    db = await createTestDatabase('tflow_taxi_improved');
-    process.env.PATH = `${shimDir}:${process.env.PATH}`;
-    process.env.TFLOW_STORAGE = join(workDir, 'storage');
-    process.env.TFLOW_JDBC_URL_ALIASES = JSON.stringify({ 'jdbc:postgresql://pgdatabase:5432/ny_taxi': db.jdbcUrl });
-    storage = new LocalDirectoryStorage(process.env.TFLOW_STORAGE);
-    const compiled = compileFlowFile(join(PROJECT_ROOT, 'flows', 'taxi_improved.yaml'));
-    assert.ok(compiled.spec, JSON.stringify(compiled.diagnostics));
-    spec = compiled.spec;
-    fixture = await startTemporalFixture();
+    stack = await startTaxiStack({ flowFile: 'taxi_improved.yaml', database: 'tflow_taxi_improved', idHash: 'sha256' });
+    ({ db, storage, files } = stack);
   });
-  after(async () => {
-    await fixture?.close();
-    await server?.close();
-    await db?.drop();
-    await rm(workDir, { recursive: true, force: true });
-  });
+  after(async () => stack?.close());
 
-  const run = (inputs: Record<string, string>) => runToEnd(fixture, spec, { inputs });
-  const count = async (table: string, where = 'true') => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`))[0].n;
+  const run = (inputs: Record<string, string>) => stack.run(inputs);
+  const count = (table: string, where?: string) => stack.count(table, where);
   const taskRun = (execution: Execution, taskId: string) => execution.taskRuns.find((r) => r.taskId === taskId);
   const distinctIds = async (table: string) => new Set((await db.query<{ unique_row_id: string }>(`SELECT DISTINCT unique_row_id FROM ${table}`)).map((r) => r.unique_row_id));
 
