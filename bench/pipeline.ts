@@ -16,7 +16,7 @@ import type { FlowSpec } from '../src/flow/spec';
 import type { Execution } from '../src/interpreter/execution';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/postgres';
 import { PROJECT_ROOT } from '../test/helpers/paths';
-import { RELEASE_PATH, startTaxiDataServer, TAXI_COLUMNS, writeWgetShim } from '../test/tools/taxi-data';
+import { RELEASE_PATH, startTaxiDataServer, TAXI_COLUMNS, writeWgetShim } from '../src/demo/taxi-data';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
 import { benchCacheDir, cachedTaxiFile, GREEN_ROWS, psqlArgs, runCommand, startBenchWorker, thousands, type BenchWorker } from './taxi-bench';

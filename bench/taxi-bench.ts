@@ -25,7 +25,7 @@ import type { Execution } from '../src/interpreter/execution';
 import { LocalDirectoryStorage } from '../src/storage';
 import { startDevServer } from '../src/temporal/dev-server';
 import { startWorker, type TflowWorker } from '../src/worker/worker';
-import { generateTaxiFile, TAXI_COLUMNS, taxiFileName, type Taxi } from '../test/tools/taxi-data';
+import { generateTaxiFile, TAXI_COLUMNS, taxiFileName, type Taxi } from '../src/demo/taxi-data';
 
 export const GREEN_ROWS = 630_918;
 export const YELLOW_ROWS = 7_667_792;

@@ -20,7 +20,7 @@ import type { Execution } from '../../src/interpreter/execution';
 import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
-import { generateTaxiFile, startTaxiDataServer, writeWgetShim, type TaxiDataServer } from '../tools/taxi-data';
+import { generateTaxiFile, startTaxiDataServer, writeWgetShim, type TaxiDataServer } from '../../src/demo/taxi-data';
 import { browserMissing, eventually, executionUrl, listRows, mainText, open, openWebUi, userMetadata, workflowsUrl, type ListRow, type WebUi } from './web-ui';
 
 const TAXI_TYPE = 'zoomcamp.02_postgres_taxi';

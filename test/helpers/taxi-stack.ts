@@ -12,7 +12,7 @@ import { compileFlowFile } from '../../src/flow/compile';
 import type { FlowSpec } from '../../src/flow/spec';
 import type { Execution } from '../../src/interpreter/execution';
 import { LocalDirectoryStorage } from '../../src/storage';
-import { generateTaxiFile, startTaxiDataServer, writeWgetShim, type TaxiDataServer, type TaxiFile } from '../tools/taxi-data';
+import { generateTaxiFile, startTaxiDataServer, writeWgetShim, type TaxiDataServer, type TaxiFile } from '../../src/demo/taxi-data';
 import { PROJECT_ROOT } from './paths';
 import { createTestDatabase, type TestDatabase } from './postgres';
 import { runToEnd, startTemporalFixture, type TemporalFixture } from './temporal';

@@ -25,7 +25,7 @@ import { LocalDirectoryStorage } from '../../src/storage';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { TFLOW_BIN } from '../helpers/paths';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { generateTaxiFile, TAXI_COLUMNS, type TaxiFile } from '../tools/taxi-data';
+import { generateTaxiFile, TAXI_COLUMNS, type TaxiFile } from '../../src/demo/taxi-data';
 
 const ROWS = 1_000_000;
 /** Kill once this many rows went through the COPY: well inside the stream, well before its end. */

@@ -21,7 +21,7 @@ import { purgeNamespace } from '../helpers/registry';
 import { FIXTURES } from '../helpers/paths';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
-import { generateTaxiFile, startTaxiDataServer, type TaxiDataServer, type TaxiFile, writeWgetShim } from '../tools/taxi-data';
+import { generateTaxiFile, startTaxiDataServer, type TaxiDataServer, type TaxiFile, writeWgetShim } from '../../src/demo/taxi-data';
 
 const namespace = `zoomcamp.test${randomBytes(3).toString('hex')}`;
 const flowRef = `${namespace}.02_postgres_taxi_scheduled`;

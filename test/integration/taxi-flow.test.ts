@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Execution } from '../../src/interpreter/execution';
 import { executionPrefix } from '../../src/storage';
 import { startTaxiStack, type TaxiStack } from '../helpers/taxi-stack';
-import { RELEASE_PATH } from '../tools/taxi-data';
+import { RELEASE_PATH } from '../../src/demo/taxi-data';
 
 describe('the course taxi flow (02_postgres_taxi) on the real Postgres', { timeout: 300_000 }, () => {
   let stack: TaxiStack;

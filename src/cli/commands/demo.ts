@@ -22,7 +22,7 @@ import { COURSE_DATABASE, COURSE_ROLE, ensureLocalPostgres, prepareDatabases, ty
 import { startDevServer, stopDevServer } from '../../temporal/dev-server';
 import { startWorker } from '../../worker/worker';
 // The taxi generator lives with the tests and benchmarks that share it; the demo is its third user.
-import { GITHUB_RELEASES, generateTaxiFile, startTaxiDataServer, writeWgetShim } from '../../../test/tools/taxi-data';
+import { GITHUB_RELEASES, generateTaxiFile, startTaxiDataServer, writeWgetShim } from '../../demo/taxi-data';
 import { toStderr, toStdout } from '../output';
 import { followFlow, startFlow } from './run';
 

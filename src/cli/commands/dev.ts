@@ -19,8 +19,9 @@ export function configureDevCommand(program: Command): void {
       if (options.reset) {
         // Stop what runs on the state folder before deleting it from under them.
         await stopDevServer(config.stateDir);
-        stopEmbeddedPostgres(config.stateDir, config.databaseUrl);
+        const relocatedDataDir = stopEmbeddedPostgres(config.stateDir, config.databaseUrl);
         rmSync(config.stateDir, { recursive: true, force: true });
+        if (relocatedDataDir) rmSync(relocatedDataDir, { recursive: true, force: true });
         toStderr(`Cleared ${config.stateDir}`);
       }
       const postgres = await ensureLocalPostgres(config, toStderr);
@@ -62,13 +63,19 @@ async function startApiAndWorker(config: ReturnType<typeof loadConfig>): Promise
   }
 }
 
-/** Stops an embedded Postgres running on the state folder's data directory, if any. */
-function stopEmbeddedPostgres(stateDir: string, databaseUrl: string): void {
+/**
+ * Stops an embedded Postgres running on the state folder's data directory, if any. Returns the data
+ * directory when it lives outside the state folder (relocated to the temp dir when run as root from a
+ * private folder), so that the reset removes it too.
+ */
+function stopEmbeddedPostgres(stateDir: string, databaseUrl: string): string | undefined {
   const dataDir = embeddedDataDir(stateDir);
   try {
     const server = new EmbeddedPostgres({ dataDir, port: parseDatabaseUrl(databaseUrl).port, superuser: 'root' });
-    if (server.stop()) toStderr(`Stopped the embedded Postgres of ${dataDir}`);
+    if (server.stop()) toStderr(`Stopped the embedded Postgres of ${server.dataDir}`);
+    return server.dataDir === dataDir ? undefined : server.dataDir;
   } catch (error) {
     toStderr(`Could not stop the embedded Postgres of ${dataDir}: ${(error as Error).message}`);
+    return undefined;
   }
 }

@@ -15,8 +15,8 @@
  *   hard-coded `wget -qO- https://github.com/… | gunzip` then reads the local files.
  *
  * CLI (after `npm run build`):
- *   node dist/test/tools/taxi-data.js generate --taxi green --year 2019 --month 01 --rows 10000 --dir /tmp/taxi
- *   node dist/test/tools/taxi-data.js serve --dir /tmp/taxi [--port 8099] [--shim-dir /tmp/taxi-bin]
+ *   node dist/src/demo/taxi-data.js generate --taxi green --year 2019 --month 01 --rows 10000 --dir /tmp/taxi
+ *   node dist/src/demo/taxi-data.js serve --dir /tmp/taxi [--port 8099] [--shim-dir /tmp/taxi-bin]
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
@@ -273,7 +273,7 @@ export async function writeWgetShim(shimDir: string, baseUrl: string, realWget =
   await writeFile(
     path,
     `#!/bin/sh
-# tflow taxi-data shim: the course's GitHub release downloads come from ${baseUrl} (test/tools/taxi-data.ts).
+# tflow taxi-data shim: the course's GitHub release downloads come from ${baseUrl} (src/demo/taxi-data.ts).
 for arg do
   shift
   case $arg in
