@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { connectClient, executionResult, startExecution } from '../src/client/executions';
 import { loadConfig } from '../src/config';
 import { startDevServer } from '../src/temporal/dev-server';
+import { workflowCodeOptions, writeWorkflowBundle } from '../src/worker/workflow-bundle';
 import { createTestDatabase } from '../test/helpers/postgres';
 import { PROJECT_ROOT, TFLOW_BIN } from '../test/helpers/paths';
 import type { BenchRow } from './results';
@@ -35,6 +36,10 @@ function memoryOf(pid: number): { rss: number; hwm: number } {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  // Measure the worker as `npm run build` leaves it, loading dist/workflow-bundle.js: a compile of
+  // the tree since then makes the bundle look stale and the worker would bundle at start (webpack
+  // in the worker, a few hundred MB more).
+  if (!workflowCodeOptions().workflowBundle) await writeWorkflowBundle();
   const child = spawn(process.execPath, [TFLOW_BIN, 'worker'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@
  * Each figure comes with a baseline measured in the same run.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { benchApiThroughput } from './api-throughput';
 import { benchCopyIn } from './copy-in';
 import { benchExpressions } from './expressions';
 import { benchFanOut } from './fan-out';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   if (wanted('copy-in')) rows.push(...(await benchCopyIn()));
   if (wanted('pipeline')) rows.push(...(await benchPipeline()));
   if (wanted('memory')) rows.push(...(await benchMemory()));
+  if (wanted('api-throughput')) rows.push(...(await benchApiThroughput()));
   const table = renderTable(rows);
   console.log(table);
   console.error(`written to ${writeResults(table)}`);

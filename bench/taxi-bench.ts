@@ -16,13 +16,11 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Client } from '@temporalio/client';
-import { createTaskActivities } from '../src/activities/runtime';
 import { connectClient, executionResult, startExecution, type StartOptions } from '../src/client/executions';
 import { loadConfig, type TflowConfig } from '../src/config';
 import { compileFlow } from '../src/flow/compile';
 import type { FlowSpec } from '../src/flow/spec';
 import type { Execution } from '../src/interpreter/execution';
-import { LocalDirectoryStorage } from '../src/storage';
 import { startDevServer } from '../src/temporal/dev-server';
 import { startWorker, type TflowWorker } from '../src/worker/worker';
 import { generateTaxiFile, TAXI_COLUMNS, taxiFileName, type Taxi } from '../src/demo/taxi-data';
@@ -147,9 +145,8 @@ export interface BenchWorker {
 export async function startBenchWorker(storageRoot: string, jdbcUrlAliases: Record<string, string> = {}): Promise<BenchWorker> {
   const config: TflowConfig = { ...loadConfig(), taskQueue: `bench-${randomBytes(3).toString('hex')}`, storage: storageRoot, jdbcUrlAliases };
   await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (l) => console.error(l) });
-  // Explicit services: the process-wide default reads the environment once, and other benchmarks
-  // of the same `npm run bench` use other storage folders.
-  const worker = await startWorker(config, { activities: createTaskActivities(undefined, { config, storage: new LocalDirectoryStorage(storageRoot) }) });
+  // The whole worker as users run it (task activities on this storage folder, plus the local-activity plumbing).
+  const worker = await startWorker(config);
   const client = await connectClient(config);
   return {
     config,

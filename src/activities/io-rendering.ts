@@ -12,7 +12,7 @@ import { Buffer } from 'node:buffer';
 import { CallError, type FunctionDef, type RenderOptions } from '../interpreter/expression';
 import { type DeferredProperties, IO_FUNCTION_ARGS, type IoFunctionName, renderTaskProperty } from '../interpreter/io-functions';
 import { kvStoreFor, missingKeyMessage } from '../kv/kv-store';
-import { isStorageUri } from '../storage';
+import { isStorageUri, namespaceFileUri } from '../storage';
 import type { TaskServices } from './runtime';
 
 /** Files larger than this are not read into an expression (they belong in `inputFiles`). */
@@ -62,10 +62,11 @@ export async function renderDeferredProperties(
       return entry ? entry.value : null;
     },
     read: async (args) => {
-      const uri = String(args.path ?? '');
-      if (!isStorageUri(uri)) throw new Error(`read() reads internal-storage files (kestra://…); namespace files are not supported: '${uri}'`);
+      const path = String(args.path ?? '');
+      // As in Kestra, a path that is not a kestra:// URI names one of the flow namespace's files.
+      const uri = isStorageUri(path) ? path : namespaceFileUri(target.namespace, path);
       const size = await services.storage.stat(uri);
-      if (size === undefined) throw new Error(`File not found in internal storage: ${uri}`);
+      if (size === undefined) throw new Error(isStorageUri(path) ? `File not found in internal storage: ${uri}` : `Namespace file not found: '${path}' (${uri})`);
       if (size > MAX_READ_BYTES) throw new Error(`read(): ${uri} is ${size} bytes, more than ${MAX_READ_BYTES}: pass large files as inputFiles instead`);
       const chunks: Buffer[] = [];
       for await (const chunk of await services.storage.get(uri)) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));

@@ -19,6 +19,7 @@ import { TASK_FAILED } from '../workflows/definitions';
 import { LOG_LEVELS } from '../flow/spec';
 import { maskSecrets, renderDeferredProperties } from './io-rendering';
 import { TaskLogBuffer } from './task-logs';
+import { mentionsWorkingDir, openSharedDirectory, saveSharedDirectory, type SharedInvocation, withWorkingDir } from './working-directory';
 
 /**
  * Liveness heartbeats while a task runs: a dead worker is noticed after HEARTBEAT_TIMEOUT
@@ -91,7 +92,11 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   }
 
   let workingDirectory: Promise<string> | undefined;
+  // A WorkingDirectory child restores the directory its siblings share (./working-directory.ts).
+  const shared: SharedInvocation | undefined = invocation.workingDirectory ? { ...invocation, workingDirectory: invocation.workingDirectory } : undefined;
+  const openWorkingDirectory = () => (workingDirectory ??= shared ? openSharedDirectory(shared, services.storage) : createWorkingDirectory(invocation, attempt));
   let lastProgress: unknown;
+  let warning = false;
   const context: TaskContext = {
     executionId: invocation.executionId,
     namespace: invocation.namespace,
@@ -104,7 +109,11 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
     storage: services.storage,
     config: services.config,
     putFile: (fileName: string, content: Readable) => services.storage.put(taskRunFileUri(invocation, fileName), content),
-    workingDirectory: () => (workingDirectory ??= createWorkingDirectory(invocation, attempt)),
+    workingDirectory: openWorkingDirectory,
+    endInWarning: (reason: string) => {
+      warning = true;
+      log('WARN', reason);
+    },
     heartbeat: (progress?: unknown) => {
       lastProgress = maskSecrets(progress, secrets);
       activity.heartbeat(lastProgress);
@@ -112,7 +121,9 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   };
   const heartbeat = setInterval(() => activity.heartbeat(lastProgress), HEARTBEAT_EVERY_MS);
   try {
-    const outputs = maskSecrets(await definition.run(parsed.data, context), secrets);
+    // `{{ workingDir }}` was rendered in the workflow as a placeholder: the directory is only known here.
+    const props = mentionsWorkingDir(parsed.data) ? withWorkingDir(parsed.data, await openWorkingDirectory()) : parsed.data;
+    const outputs = maskSecrets(await definition.run(props, context), secrets);
     const size = Buffer.byteLength(JSON.stringify(outputs));
     if (size > MAX_OUTPUTS_BYTES) {
       throw new Error(
@@ -120,7 +131,8 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
           'store large results as files (for JDBC queries, `fetchType: STORE`; for scripts, `outputFiles`)',
       );
     }
-    return { outputs, logs: logs.lines(), attempts: attempt };
+    const savedDirectory = shared ? await saveSharedDirectory(shared, await openWorkingDirectory(), services.storage) : undefined;
+    return { outputs, logs: logs.lines(), attempts: attempt, ...(warning ? { state: 'WARNING' as const } : {}), ...(savedDirectory ? { workingDirectory: savedDirectory } : {}) };
   } catch (error) {
     if (activity.cancellationSignal.aborted) {
       if (error instanceof Error && secrets.length > 0) {

@@ -7,17 +7,21 @@ import {
   CancelledFailure,
   Client,
   Connection,
+  type WorkflowExecutionDescription,
   WorkflowFailedError,
   type WorkflowHandle,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { TflowConfig } from '../config';
 import { type Diagnostic, FlowValidationError } from '../flow/diagnostics';
 import type { FlowSpec } from '../flow/spec';
-import { type Execution, isTerminated, type LogEntry, type TaskRun } from '../interpreter/execution';
-import type { ExecutionRequest } from '../interpreter/flow-run';
+import { type Execution, isTerminated, type LogEntry, type State, type TaskRun } from '../interpreter/execution';
+import { blockedMessage, checkRequest, type FailedCheck } from '../interpreter/checks';
 import { resolveInputs } from '../interpreter/inputs';
-import { executionSearchAttributes, FlowIdKey, FlowNamespaceKey, FlowRevisionKey, labelsAttribute } from '../temporal/search-attributes';
+import type { RestartRequest } from '../interpreter/restart';
+import { executionSearchAttributes, FlowStateKey, labelsAttribute } from '../temporal/search-attributes';
+import { executionSummaryOf } from './execution-list';
 import { executionQuery, FLOW_FAILED, progressQuery, RESUME_REFUSED, resumeUpdate } from '../workflows/definitions';
 
 export async function connectClient(config: TflowConfig): Promise<Client> {
@@ -37,6 +41,10 @@ export interface StartOptions {
   inputs?: Record<string, unknown>;
   labels?: Record<string, string>;
   executionId?: string;
+  /** The `trigger` variables the flow sees (e.g. a webhook's body, headers and parameters). */
+  trigger?: Record<string, unknown>;
+  /** A restart of a FAILED or KILLED execution (./restart.ts). */
+  restart?: RestartRequest;
 }
 
 /**
@@ -54,21 +62,34 @@ export async function startExecution(
   const resolved = resolveInputs(flow.inputs, options.inputs ?? {}, {
     flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision },
     execution: { id: executionId },
+    ...(options.trigger ? { trigger: options.trigger } : {}),
   });
   if (resolved.problems.length > 0) {
     throw new FlowValidationError(resolved.problems.map((p) => diagnosticAt(flow, p.inputId, p.message)));
   }
   const labels = { ...flow.labels, ...(options.labels ?? {}) };
-  const request: ExecutionRequest = { executionId, flow, inputs: resolved.inputs, labels: options.labels ?? {} };
+  // Flow `checks`: a failed BLOCK_EXECUTION check creates nothing; the others travel to the workflow.
+  const { request, blocking } = checkRequest({
+    executionId,
+    flow,
+    inputs: resolved.inputs,
+    labels: options.labels ?? {},
+    ...(options.trigger ? { trigger: options.trigger } : {}),
+  });
+  if (blocking.length > 0) throw new FlowValidationError(blocking.map((check) => checkDiagnostic(flow, check)));
   // The worker's dynamic workflow runs every flow; the type name is what the Web UI lists.
   return client.workflow.start(`${flow.namespace}.${flow.id}`, {
     workflowId: executionId,
     taskQueue: config.taskQueue,
-    args: [request],
+    args: [options.restart ? { ...request, restart: options.restart } : request],
     typedSearchAttributes: [...executionSearchAttributes(flow, labels)],
     staticSummary: staticSummary(flow, resolved.inputs),
     staticDetails: staticDetails(flow, resolved.inputs, labels),
   });
+}
+
+function checkDiagnostic(flow: FlowSpec, check: FailedCheck): Diagnostic {
+  return { file: flow.source ?? `${flow.namespace}.${flow.id}`, ...(check.position ?? { line: 1, col: 1 }), path: 'checks', message: blockedMessage(check) };
 }
 
 function diagnosticAt(flow: FlowSpec, inputId: string | undefined, message: string): Diagnostic {
@@ -138,22 +159,60 @@ async function killedExecution(handle: WorkflowHandle): Promise<Execution> {
     return await handle.query(executionQuery);
   } catch {
     // Killed before a worker ever ran it (or no worker answers queries now): what the server knows.
-    const description = await handle.describe();
-    const flowId = description.typedSearchAttributes.get(FlowIdKey) ?? '';
-    return {
-      id: handle.workflowId,
-      namespace: description.typedSearchAttributes.get(FlowNamespaceKey) ?? '',
-      flowId,
-      revision: description.typedSearchAttributes.get(FlowRevisionKey) ?? 0,
-      state: 'KILLED',
-      inputs: {},
-      outputs: {},
-      labels: {},
-      taskRuns: [],
-      startDate: description.startTime.toISOString(),
-      endDate: description.closeTime?.toISOString(),
-    };
+    return executionFromDescription(await handle.describe(), 'KILLED');
   }
+}
+
+/** How long to wait for a running execution to answer a query before falling back to what the server knows. */
+const QUERY_PATIENCE_MS = 10_000;
+
+/**
+ * The execution as it is now: its final state once the workflow has closed, else what the running
+ * workflow reports (or, when no worker answers, what the server knows: flow, state, start date).
+ */
+export async function currentExecution(handle: WorkflowHandle): Promise<Execution> {
+  const description = await handle.describe();
+  switch (description.status.name) {
+    case 'RUNNING':
+      try {
+        if (!(await workerPolls(handle, description.taskQueue))) throw new Error('no worker to ask');
+        return await withTimeout(queryExecution(handle), QUERY_PATIENCE_MS);
+      } catch {
+        return executionFromDescription(description, (description.typedSearchAttributes.get(FlowStateKey) as State | undefined) ?? 'CREATED');
+      }
+    // Ended from outside tflow (`temporal workflow terminate`, a workflow run timeout): no result to read.
+    case 'TERMINATED':
+      return executionFromDescription(description, 'KILLED');
+    case 'TIMED_OUT':
+      return executionFromDescription(description, 'FAILED');
+    default:
+      return executionResult(handle);
+  }
+}
+
+/** True when a worker polls the task queue (recently), so a query to the execution's workflow gets an answer. */
+export async function workerPolls(handle: WorkflowHandle, taskQueue: string): Promise<boolean> {
+  const response = await handle.client.workflowService.describeTaskQueue({
+    namespace: handle.client.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  return (response.pollers ?? []).length > 0;
+}
+
+/** What the server alone knows of an execution (no worker needed): its flow, dates and the given state. */
+function executionFromDescription(description: WorkflowExecutionDescription, state: State): Execution {
+  return { ...executionSummaryOf(description), state, inputs: {}, outputs: {}, taskRuns: [] };
+}
+
+/** `promise`, or a rejection once `ms` have passed without its answer. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -78,12 +78,10 @@ export function compileFlow(source: string, file = '<flow>'): CompileResult {
 const FLOWABLE_ERROR_LISTS = ['errors'];
 
 /**
- * Flow properties the compiler checks and carries in the FlowSpec but the interpreter does not act on
- * yet: `tflow validate` says so. Remove a name once the interpreter implements it.
+ * Trigger types nothing fires yet. Deployed flows' Schedule triggers become Temporal Schedules and
+ * their Flow triggers fire when a listened-to execution ends (src/triggers).
  */
-const NOT_YET_APPLIED = ['sla', 'checks'] as const;
-/** Trigger types nothing fires yet (Schedule triggers become Temporal Schedules on `tflow deploy`). */
-const TRIGGERS_NOT_YET_APPLIED: readonly string[] = ['io.kestra.plugin.core.trigger.Flow', 'io.kestra.plugin.core.trigger.Webhook'];
+const TRIGGERS_NOT_YET_APPLIED: readonly string[] = [];
 
 class FlowCompiler {
   private readonly lines = new LineCounter();
@@ -136,8 +134,9 @@ class FlowCompiler {
     // In reading order, whichever part of the compiler found them.
     this.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
     if (this.diagnostics.length > 0 || !parsed.success) return { diagnostics: this.diagnostics };
-    const ignored: string[] = NOT_YET_APPLIED.filter((k) => flow[k] !== undefined);
-    if (triggers.some((trigger) => TRIGGERS_NOT_YET_APPLIED.includes(trigger.type))) ignored.unshift('triggers (Flow, Webhook)');
+    // What the compiler accepts but this interpreter does not act on yet: `tflow validate` says so.
+    const ignored: string[] = [];
+    if (triggers.some((trigger) => TRIGGERS_NOT_YET_APPLIED.includes(trigger.type))) ignored.unshift('triggers (Webhook)');
     const concurrency: ConcurrencySpec | undefined = parsed.data.concurrency
       ? { limit: parsed.data.concurrency.limit, behavior: parsed.data.concurrency.behavior ?? 'QUEUE' }
       : undefined;
@@ -500,7 +499,8 @@ class FlowCompiler {
       if (!parsed.success) return this.reportZodIssues(path, item, parsed.error.issues, checkSchema) ?? [];
       this.checkExpressions(parsed.data.condition, [...path, 'condition']);
       this.checkExpressions(parsed.data.message, [...path, 'message']);
-      return [{ condition: parsed.data.condition, message: parsed.data.message, style: parsed.data.style ?? 'INFO', behavior: parsed.data.behavior ?? 'BLOCK_EXECUTION' }];
+      const { condition, message, style, behavior } = parsed.data;
+      return [{ condition, message, style: style ?? 'INFO', behavior: behavior ?? 'BLOCK_EXECUTION', position: this.positionOf(path) }];
     });
   }
 
@@ -552,6 +552,9 @@ class FlowCompiler {
         if (child) children[list].push(child);
       }
       layoutProperties = layout.properties ?? {};
+      if (definition.onlyRunnableChildren && Object.values(children).some((list) => list.some((child) => child.kind !== 'runnable'))) {
+        this.report(path, `Only runnable tasks are allowed as children of a ${definition.type.split('.').pop()} task`, 'flowable tasks and Labels/OutputValues cannot run in a shared working directory');
+      }
     }
     const errors = definition.kind === 'flowable' ? this.compileTaskList(task.errors, [...path, 'errors']) : [];
 

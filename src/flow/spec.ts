@@ -206,6 +206,7 @@ export interface CheckSpec {
   message: string;
   style: 'ERROR' | 'SUCCESS' | 'WARNING' | 'INFO';
   behavior: 'BLOCK_EXECUTION' | 'FAIL_EXECUTION' | 'CREATE_EXECUTION';
+  position?: SourcePosition;
 }
 
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { checkTimeZone, CronSyntaxError, parseKestraCron } from '../schedules/kestra-cron';
+import { flowTriggerProblems, preconditionsSchema } from '../triggers/flow-conditions';
 import type { PropertyProblem } from './diagnostics';
 import { EXECUTION_STATES, isoDuration, labelsSchema, TASK_ID_PATTERN } from './schema';
 import { LOG_LEVELS } from './spec';
@@ -96,25 +97,13 @@ export const flowTrigger: TriggerDefinition = {
   properties: z.object({
     inputs: triggerInputs,
     states: z.array(z.enum(EXECUTION_STATES)).optional().describe('States of the upstream execution that fire the trigger (terminated states and PAUSED by default).'),
-    preconditions: z
-      .strictObject({
-        id: z.string().optional(),
-        flows: z
-          .array(
-            z.strictObject({
-              namespace: z.string(),
-              flowId: z.string().optional(),
-              states: z.array(z.enum(EXECUTION_STATES)).optional(),
-              labels: z.record(z.string(), z.unknown()).optional(),
-            }),
-          )
-          .optional(),
-        where: z.array(z.record(z.string(), z.unknown())).optional(),
-        timeWindow: z.record(z.string(), z.unknown()).optional(),
-        resetOnSuccess: z.boolean().optional(),
-      })
+    // `where` and `timeWindow` are only outlined here: flowTriggerProblems checks them in detail,
+    // so that their problems are reported together with those of the conditions.
+    preconditions: preconditionsSchema
+      .extend({ where: z.array(z.record(z.string(), z.unknown())).optional(), timeWindow: z.record(z.string(), z.unknown()).optional() })
       .optional(),
   }),
+  validate: flowTriggerProblems,
 };
 
 export const webhookTrigger: TriggerDefinition = {

@@ -15,6 +15,8 @@ export type State =
   | 'KILLED'
   | 'CANCELLED'
   | 'SKIPPED'
+  /** A restarted execution, before it runs again. */
+  | 'RESTARTED'
   | 'RETRYING';
 
 export const TERMINATED_STATES: readonly State[] = ['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED'];
@@ -62,6 +64,28 @@ export interface Execution {
   endDate?: string;
   /** Why the execution failed, when it did. */
   error?: string;
+  /** Set when this copy leaves parts out to fit in a workflow result (see `fitForResult`). */
+  truncated?: string;
+}
+
+/**
+ * Temporal refuses workflow results over 2 MB (the execution would never complete): above this
+ * size, the result leaves out task-run outputs, then the oldest task runs. The whole execution
+ * stays available from the execution query (`tflow executions get`).
+ */
+export const MAX_RESULT_BYTES = 1_500_000;
+
+export function fitForResult(execution: Execution): Execution {
+  const size = (value: unknown) => JSON.stringify(value).length;
+  if (size(execution) <= MAX_RESULT_BYTES) return execution;
+  let taskRuns = execution.taskRuns.map((run) => ({ ...run, outputs: {} }));
+  const fitted = { ...execution, taskRuns, truncated: 'task-run outputs left out to fit in the workflow result: query the execution for them' };
+  while (size(fitted) > MAX_RESULT_BYTES && taskRuns.length > 0) {
+    taskRuns = taskRuns.slice(Math.ceil(taskRuns.length / 4));
+    fitted.taskRuns = taskRuns;
+    fitted.truncated = `task-run outputs and the ${execution.taskRuns.length - taskRuns.length} oldest task runs left out to fit in the workflow result: query the execution for them`;
+  }
+  return fitted;
 }
 
 /**

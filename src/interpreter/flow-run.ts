@@ -7,13 +7,17 @@
  * (./flowables, ./inline-tasks); this class gives them a context and applies the rules common to
  * every task: runIf, disabled, errors, allowFailure/allowWarning, task runs and outputs.
  */
-import type { ConcurrencySpec, FlowSpec, InputSpec, LogLevel, RetrySpec, TaskSpec } from '../flow/spec';
+import type { ConcurrencySpec, FlowSpec, InputSpec, LogLevel, RetrySpec, SlaSpec, TaskSpec } from '../flow/spec';
+import type { FailedCheck } from './checks';
+import { formatDuration, parseDuration } from './duration';
 import { type Execution, isTerminated, type LogEntry, resolveState, type State, type TaskRun } from './execution';
-import { type Context, ExpressionError, isTruthy, render, renderProperties, renderTyped } from './expression';
+import { type Context, ExpressionError, isTruthy, render, renderingProperty, renderProperties, renderTyped, withExecutionRuntime } from './expression';
 import { FLOWABLE_TASKS } from './flowables';
+import { WORKING_DIR_PLACEHOLDER } from './flowables/working-directory';
 import { INLINE_TASKS } from './inline-tasks';
 import { parseInput, resolveInputs } from './inputs';
 import { type DeferredProperties, type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
+import { type Carried, PreviousAttempt, type PreviousTaskRun, type RestartRequest } from './restart';
 import { type FlowableContext, type FlowableOutcome, type InlineTaskContext, type LoopIteration, type PauseOutcome, type SubflowEnd, type SubflowOptions, type SubflowOutcome, TaskError, type WorkflowTaskContext } from './workflow-task';
 
 export type { SubflowEnd } from './workflow-task';
@@ -31,6 +35,21 @@ export interface TaskInvocation {
   /** Properties calling kv()/secret()/read(): rendered by the activity (./io-functions.ts). */
   deferred?: DeferredProperties;
   logLevel?: LogLevel;
+  /** A task of a WorkingDirectory: the directory it shares with its siblings. */
+  workingDirectory?: SharedDirectoryInvocation;
+}
+
+/** How a WorkingDirectory child finds its directory (src/activities/working-directory.ts keeps it between tasks). */
+export interface SharedDirectoryInvocation {
+  /** The WorkingDirectory task run owning the directory. */
+  taskId: string;
+  taskRunId: string;
+  /** The sibling task run that saved the directory as it is now; none before the first. */
+  restoreFrom?: string;
+  /** Written into the directory before the task runs (only while there is nothing to restore). */
+  inputFiles?: unknown;
+  /** Globs of files to store once the task ran (the last task only). */
+  outputFiles?: string[];
 }
 
 export interface TaskInvocationOptions {
@@ -50,8 +69,12 @@ export interface TaskLogLine {
 
 export interface TaskResult {
   outputs: Record<string, unknown>;
+  /** A WorkingDirectory child saved the directory (the next child restores it), and stored its `outputFiles`. */
+  workingDirectory?: { saved: true; outputFiles?: Record<string, string> };
   logs: TaskLogLine[];
   attempts: number;
+  /** Set when the task itself ended WARNING (a script that wrote on stderr); absent means SUCCESS. */
+  state?: 'WARNING';
 }
 
 /** A runnable task that failed after its last attempt. */
@@ -102,6 +125,18 @@ export interface InterpreterPort {
    * `wait`, resolves with how it ended (FAILED/KILLED children included); otherwise once started.
    */
   startSubflow?(start: SubflowStart): Promise<SubflowEnd | undefined>;
+  /** Runs a batch of a large ForEach's iterations as a child workflow; resolves with its summary. */
+  runForEachBatch?(batch: ForEachBatch): Promise<ForEachBatchResult>;
+  /**
+   * Runs `body` so that the execution itself can stop it (an SLA violation): after `cancel()`, the
+   * body's pending awaits throw what `isCancellation` recognises. A port without it runs no SLA timer.
+   */
+  cancellable?<T>(body: () => Promise<T>): { result: Promise<T>; cancel(): void };
+  /**
+   * True when the execution may take the code path named `id` (Temporal's `patched()`): false only
+   * when replaying a history recorded before that path existed. A port without it always says true.
+   */
+  patched?(id: string): boolean;
 }
 
 export interface SubflowStart {
@@ -118,6 +153,40 @@ export interface ExecutionRequest {
   inputs: Record<string, unknown>;
   labels: Record<string, string>;
   trigger?: Record<string, unknown>;
+  /** Flow `checks` whose condition was false when the execution was created (./checks.ts). */
+  failedChecks?: FailedCheck[];
+  /** Set when this run restarts a FAILED or KILLED execution under the same id (./restart.ts). */
+  restart?: RestartRequest;
+}
+
+/**
+ * A batch of a large ForEach's iterations, run by a child workflow in the parent execution's name:
+ * same execution id (task-run files, expressions), the parent's outputs so far.
+ */
+export interface ForEachBatch {
+  /** The child workflow's id. */
+  batchId: string;
+  request: ExecutionRequest;
+  /** The ForEach task and its task run. */
+  taskId: string;
+  taskRunId: string;
+  values: string[];
+  /** `taskrun.iteration` of the first value. */
+  firstIteration: number;
+  limit: number;
+  outputs: Record<string, unknown>;
+  taskStates: Record<string, { state: State }>;
+  labels: Record<string, string>;
+}
+
+/** What a batch reports back: small whatever its size (its task runs stay queryable in the child). */
+export interface ForEachBatchResult {
+  state: State;
+  /** Iterations by final state. */
+  iterations: Partial<Record<State, number>>;
+  taskRuns: number;
+  /** The first failure: `<task> [<value>]: <error>`. */
+  error?: string;
 }
 
 /** A resume request that cannot be applied: the execution is not paused, or an `onResume` input is invalid. */
@@ -131,6 +200,21 @@ interface Scope {
   parents: TaskRun[];
   /** Enclosing ForEach iterations, outermost first: task runs carry the innermost value, outputs nest under all. */
   loops: LoopIteration[];
+  /** Inside a WorkingDirectory: the directory its tasks share. */
+  sharedDirectory?: SharedDirectory;
+}
+
+interface SharedDirectory {
+  taskId: string;
+  taskRunId: string;
+  /** The last child task run that saved the directory. */
+  restoreFrom?: string;
+  inputFiles?: unknown;
+  outputFiles?: string[];
+  /** The child that stores `outputFiles` once it ran. */
+  lastTaskId?: string;
+  /** What it stored. */
+  storedOutputFiles?: Record<string, string>;
 }
 
 const ROOT_SCOPE: Scope = { parents: [], loops: [] };
@@ -147,6 +231,31 @@ const MAX_VALUE_IN_ACTIVITY_ID = 100;
 /** The most log lines kept in workflow state (older ones are dropped, their count kept). */
 const MAX_KEPT_LOGS = 1000;
 
+/**
+ * Iterations per child workflow of a large ForEach (see ./flowables/for-each.ts for when it is
+ * large): at most this many, fewer when an iteration has many tasks, so that a batch's history
+ * stays near BATCH_TASK_RUNS task runs (a few events each), well under Temporal's limits.
+ */
+export const FOREACH_BATCH_SIZE = 500;
+const BATCH_TASK_RUNS = 2500;
+
+function batchSizeFor(forEach: TaskSpec): number {
+  const count = (tasks: readonly TaskSpec[]): number => tasks.reduce((n, t) => n + 1 + count(Object.values(t.children ?? {}).flat()), 0);
+  return Math.max(10, Math.min(FOREACH_BATCH_SIZE, Math.floor(BATCH_TASK_RUNS / Math.max(1, count(forEach.children?.tasks ?? [])))));
+}
+
+/** The replay guard of flow `sla` (before it, SLAs were accepted and ignored). */
+export const SLA_PATCH = 'tflow-flow-sla';
+
+/** How an SLA violation ends the execution. */
+interface SlaStop {
+  state: 'FAILED' | 'CANCELLED';
+  message: string;
+}
+
+/** A failed check's `style` as a log level. */
+const CHECK_LOG_LEVELS: Record<FailedCheck['style'], LogLevel> = { ERROR: 'ERROR', WARNING: 'WARN', SUCCESS: 'INFO', INFO: 'INFO' };
+
 const FLOWABLES = new Map(FLOWABLE_TASKS.map((d) => [d.type, d]));
 const INLINE = new Map(INLINE_TASKS.map((d) => [d.type, d]));
 
@@ -162,6 +271,12 @@ export class FlowRun {
   private readonly waitingPauses = new Map<string, WaitingPause>();
   /** True once the execution was killed (cancelled from outside), as opposed to ending KILLED by itself. */
   killed = false;
+  /** Set when a MAX_DURATION SLA violation (FAIL or CANCEL) stops the running tasks. */
+  private slaStop: SlaStop | undefined;
+  /** A restart: the previous attempt's task runs, reused or counted (./restart.ts). */
+  private readonly previousAttempt: PreviousAttempt | undefined;
+  /** Attempts the previous attempts made, by task run id: added to the task run's own when it ends. */
+  private readonly priorAttempts = new Map<string, number>();
 
   constructor(
     private readonly request: ExecutionRequest,
@@ -173,17 +288,22 @@ export class FlowRun {
       namespace: flow.namespace,
       flowId: flow.id,
       revision: flow.revision,
-      state: 'CREATED',
+      state: request.restart ? 'RESTARTED' : 'CREATED',
       inputs: request.inputs,
       outputs: {},
       labels: { ...flow.labels, ...request.labels },
       taskRuns: [],
       startDate: port.now().toISOString(),
     };
+    this.previousAttempt = request.restart ? new PreviousAttempt(flow, request.restart) : undefined;
   }
 
   /** Runs the flow to its final state and returns the execution. */
   async run(): Promise<Execution> {
+    if (this.request.restart) {
+      this.log('INFO', `Restarted (attempt ${this.request.restart.attempt}): task runs that ended SUCCESS, WARNING or SKIPPED keep their outputs and do not run again`);
+    }
+    if (this.failByChecks()) return this.execution;
     const { concurrency } = this.request.flow;
     if (!concurrency || !this.port.acquireConcurrencySlot) return this.runToEnd();
     try {
@@ -221,20 +341,25 @@ export class FlowRun {
     const { flow } = this.request;
     this.execution.state = 'RUNNING';
     this.changed();
+    // Executions recorded before SLAs were applied ignored them: they replay without their timers.
+    const slas = flow.sla?.length && (this.port.patched?.(SLA_PATCH) ?? true) ? flow.sla : [];
 
     try {
-      const mainState = await this.runTasks(flow.tasks, ROOT_SCOPE);
-      if (mainState === 'FAILED' && flow.errors.length > 0) await this.runTasks(flow.errors, ROOT_SCOPE);
-      if (flow.finally.length > 0) await this.runTasks(flow.finally, ROOT_SCOPE);
+      await this.runWithinMaxDurations(slas, async () => {
+        const mainState = await this.runTasks(flow.tasks, ROOT_SCOPE);
+        if (mainState === 'FAILED' && flow.errors.length > 0) await this.runTasks(flow.errors, ROOT_SCOPE);
+        if (flow.finally.length > 0) await this.runTasks(flow.finally, ROOT_SCOPE);
+      });
     } catch (error) {
       if (!this.port.isCancellation(error)) throw error;
-      return this.kill();
+      return this.slaStop ? this.stopBySla(this.slaStop) : this.kill();
     }
 
     // Kestra's final-state rule looks at the top-level `tasks` (and `finally`) only, not `errors`.
     const topLevelIds = new Set([...flow.tasks, ...flow.finally].map((t) => t.id));
     let state = resolveState(this.execution.taskRuns.filter((r) => r.parentTaskRunId === undefined && topLevelIds.has(r.taskId)).map((r) => r.state));
     if (state !== 'FAILED' && state !== 'KILLED' && flow.outputs.length > 0) state = this.renderFlowOutputs() ? state : 'FAILED';
+    state = this.assertSlas(slas, state);
     if (flow.afterExecution?.length) {
       // Kestra 1.x: run once the final state is known (`execution.state` shows it); they cannot change it.
       this.execution.state = state;
@@ -246,6 +371,109 @@ export class FlowRun {
       }
     }
     this.finish(state);
+    return this.execution;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Flow checks and SLAs
+
+  /**
+   * Flow `checks` that failed when the execution was created: each is logged; a FAIL_EXECUTION one
+   * (or a BLOCK_EXECUTION one its creator did not enforce) ends the execution FAILED before any task.
+   */
+  private failByChecks(): boolean {
+    const failed = this.request.failedChecks ?? [];
+    for (const check of failed) this.log(CHECK_LOG_LEVELS[check.style], `Flow check failed: ${check.message}`);
+    const failing = failed.filter((check) => check.behavior !== 'CREATE_EXECUTION');
+    if (failing.length === 0) return false;
+    this.execution.error = `Execution failed by a flow check: ${failing.map((check) => check.message).join('; ')}`;
+    this.finish('FAILED');
+    return true;
+  }
+
+  /**
+   * MAX_DURATION SLAs: one durable timer each, racing `body`, counted from the execution's start.
+   * When one fires first, the SLA is violated: its labels are added and, for FAIL and CANCEL, the
+   * running tasks are stopped (the caller then ends the execution by `slaStop`).
+   */
+  private async runWithinMaxDurations(slas: readonly SlaSpec[], body: () => Promise<void>): Promise<void> {
+    const maxDurations = slas.filter((sla) => sla.type === 'MAX_DURATION');
+    const { port } = this;
+    const cancellable = port.cancellable?.bind(port);
+    if (maxDurations.length === 0 || !cancellable) return body();
+    const main = cancellable(body);
+    let ended = false;
+    const startedAt = Date.parse(this.execution.startDate);
+    const timers = maxDurations.map((sla) => {
+      const remaining = Math.max(0, (parseDuration(sla.duration ?? '') ?? 0) - (port.now().getTime() - startedAt));
+      const timer = cancellable(() => port.sleep(remaining, `SLA ${sla.id}: ${sla.duration}`));
+      timer.result.then(
+        () => {
+          if (ended || this.slaStop) return;
+          const elapsed = formatDuration(port.now().getTime() - startedAt);
+          const stop = this.slaViolated(sla, `execution duration of ${elapsed} exceed the maximum duration of ${sla.duration}.`);
+          if (stop) {
+            this.slaStop = stop;
+            main.cancel();
+          }
+        },
+        () => undefined, // cancelled: the execution ended first, or was killed
+      );
+      return timer;
+    });
+    try {
+      await main.result;
+    } finally {
+      ended = true;
+      for (const timer of timers) timer.cancel();
+    }
+  }
+
+  /** EXECUTION_ASSERTION SLAs, evaluated once the final state is known (`execution.state` shows it). */
+  private assertSlas(slas: readonly SlaSpec[], state: State): State {
+    let final = state;
+    for (const sla of slas) {
+      if (sla.type !== 'EXECUTION_ASSERTION' || sla.assert === undefined) continue;
+      this.execution.state = final;
+      let holds: boolean;
+      try {
+        holds = isTruthy(renderTyped(sla.assert, this.baseContext()));
+      } catch (error) {
+        this.log('WARN', `SLA '${sla.id}': the assertion could not be evaluated: ${messageOf(error)}`);
+        holds = false;
+      }
+      if (holds) continue;
+      const stop = this.slaViolated(sla, `assertion is false: ${sla.assert}.`);
+      if (stop && final !== 'KILLED') {
+        final = stop.state;
+        if (stop.state === 'FAILED') this.execution.error = stop.message;
+      }
+    }
+    return final;
+  }
+
+  /** Logs a violation and adds the SLA's labels; returns how the execution must end (none for NONE). */
+  private slaViolated(sla: SlaSpec, reason: string): SlaStop | undefined {
+    if (Object.keys(sla.labels).length > 0) {
+      Object.assign(this.execution.labels, sla.labels);
+      this.port.labelsChanged?.({ ...this.execution.labels });
+    }
+    if (sla.behavior === 'NONE') {
+      this.log('WARN', `SLA '${sla.id}' violated: ${reason}`);
+      this.changed();
+      return undefined;
+    }
+    const state = sla.behavior === 'FAIL' ? 'FAILED' : 'CANCELLED';
+    const message = `Execution ${state === 'FAILED' ? 'failed' : 'cancelled'} due to SLA '${sla.id}' violated: ${reason}`;
+    this.log(state === 'FAILED' ? 'ERROR' : 'WARN', message);
+    return { state, message };
+  }
+
+  /** A MAX_DURATION violation stopped the tasks: those still going end KILLED, the execution FAILED or CANCELLED. */
+  private stopBySla(stop: SlaStop): Execution {
+    this.killRunningTaskRuns();
+    if (stop.state === 'FAILED') this.execution.error = stop.message;
+    this.finish(stop.state);
     return this.execution;
   }
 
@@ -318,7 +546,10 @@ export class FlowRun {
   }
 
   private async runTask(task: TaskSpec, scope: Scope): Promise<State> {
+    const carried = this.carriedFromPreviousAttempt(task, scope);
     const taskRun = this.startTaskRun(task, scope);
+    if (carried?.reuse) return this.reuseTaskRun(task, taskRun, scope, carried.previous);
+    if (carried?.priorAttempts) this.priorAttempts.set(taskRun.id, carried.priorAttempts);
     if (task.runIf !== undefined) {
       try {
         if (!isTruthy(renderTyped(task.runIf, this.contextFor(task, taskRun, scope)))) return this.endTaskRun(taskRun, 'SKIPPED');
@@ -336,17 +567,33 @@ export class FlowRun {
     }
   }
 
+  /** On a restart, what the previous attempt left for this task run (a WorkingDirectory's tasks all run again). */
+  private carriedFromPreviousAttempt(task: TaskSpec, scope: Scope): Carried | undefined {
+    if (!this.previousAttempt || scope.sharedDirectory) return undefined;
+    return this.previousAttempt.take(task, scope.parents, scope.loops[scope.loops.length - 1]?.value);
+  }
+
+  /** A task run that ended SUCCESS, WARNING or SKIPPED in the previous attempt: its outputs and state, nothing run. */
+  private reuseTaskRun(task: TaskSpec, taskRun: TaskRun, scope: Scope, previous: PreviousTaskRun): State {
+    taskRun.attempts = previous.attempts;
+    this.setOutputs(task, taskRun, scope, previous.outputs ?? {});
+    this.log('INFO', `Not run again: it ended ${previous.state} in the previous attempt (task run ${previous.id})`, task, taskRun);
+    return this.endTaskRun(taskRun, previous.state);
+  }
+
   private async runActivity(task: TaskSpec, taskRun: TaskRun, scope: Scope): Promise<State> {
     let rendered: RenderedTaskProperties;
     try {
       rendered = renderRunnableTaskProperties(task.type, task.properties, this.contextFor(task, taskRun, scope));
     } catch (error) {
+      taskRun.attempts = 1; // as in Kestra, where rendering is part of the task's (only) attempt
       return this.failTaskRun(task, taskRun, messageOf(error));
     }
     // Top-level ids stay the bare task id, as recorded in existing histories; loop values make ids
     // unique among concurrent iterations (a long value is replaced by its position, to keep ids short).
     const loopSuffix = scope.loops.map((l) => (l.value.length <= MAX_VALUE_IN_ACTIVITY_ID ? `[${l.value}]` : `[#${l.iteration}]`)).join('');
     const retry = task.retry ?? this.request.flow.retry;
+    const shared = scope.sharedDirectory;
     try {
       const result = await this.port.runTask(
         {
@@ -359,14 +606,21 @@ export class FlowRun {
           properties: rendered.properties,
           ...(rendered.deferred ? { deferred: rendered.deferred } : {}),
           logLevel: task.logLevel,
+          ...(shared ? { workingDirectory: sharedDirectoryInvocation(shared, task) } : {}),
         },
         { summary: loopSuffix ? `${task.id} ${loopSuffix}` : task.id, activityId: task.id + loopSuffix, retry, timeout: task.timeout },
       );
       taskRun.attempts = result.attempts;
+      const oversize = oversizeOutputs(task, result.outputs);
+      if (oversize) return this.failTaskRun(task, taskRun, oversize);
+      if (shared && result.workingDirectory) {
+        shared.restoreFrom = taskRun.id;
+        if (result.workingDirectory.outputFiles) shared.storedOutputFiles = result.workingDirectory.outputFiles;
+      }
       this.setOutputs(task, taskRun, scope, result.outputs);
       this.appendLogs(task, taskRun, result.logs);
       const retried = result.attempts > 1 && retry?.warningOnRetry;
-      return this.endTaskRun(taskRun, retried ? 'WARNING' : 'SUCCESS', task);
+      return this.endTaskRun(taskRun, retried || result.state === 'WARNING' ? 'WARNING' : 'SUCCESS', task);
     } catch (error) {
       if (!(error instanceof TaskFailure)) throw error;
       taskRun.attempts = error.attempts;
@@ -391,6 +645,15 @@ export class FlowRun {
       children: (list) => task.children?.[list] ?? [],
       runTasks: (tasks, loop) => this.runTasks(tasks, loop ? { ...childScope, loops: [...scope.loops, loop] } : childScope),
       runConcurrently,
+      ...(this.port.runForEachBatch && scope.loops.length === 0
+        ? { runIterationsInBatches: (values: readonly string[], limit: number) => this.runIterationsInBatches(task, taskRun, values, limit) }
+        : {}),
+      runInSharedDirectory: async (tasks, files) => {
+        const enabled = tasks.filter((t) => !t.disabled);
+        const shared: SharedDirectory = { taskId: task.id, taskRunId: taskRun.id, inputFiles: files.inputFiles, outputFiles: files.outputFiles, lastTaskId: enabled[enabled.length - 1]?.id };
+        const state = await this.runTasks(tasks, { ...childScope, sharedDirectory: shared });
+        return { state, ...(shared.storedOutputFiles ? { outputFiles: shared.storedOutputFiles } : {}) };
+      },
       runErrorHandlers,
       sleep: (ms) => this.port.sleep(ms, task.id),
       pause: (options) => this.pause(task, taskRun, options),
@@ -399,6 +662,7 @@ export class FlowRun {
         return this.port.loadFlow(namespace, flowId, revision);
       },
       startSubflow: (options) => this.startSubflow(task, scope, options),
+      patched: (id) => this.port.patched?.(id) ?? true,
     };
 
     let outcome: FlowableOutcome;
@@ -413,6 +677,74 @@ export class FlowRun {
     if (outcome.outputs) this.setOutputs(task, taskRun, scope, outcome.outputs);
     if (outcome.state === 'FAILED') await runErrorHandlers();
     return this.endTaskRun(taskRun, outcome.state, task);
+  }
+
+  /**
+   * A large ForEach: batches of iterations (batchSizeFor), each a child workflow, one after the
+   * other (each runs `limit` iterations at a time), so that neither this history nor this execution's
+   * state grows with the number of iterations. After a failed batch, no new batch starts.
+   */
+  private async runIterationsInBatches(task: TaskSpec, taskRun: TaskRun, values: readonly string[], limit: number): Promise<FlowableOutcome> {
+    // A batch's iterations are not in this execution's task runs: a restart runs them all again.
+    const { failedChecks: _checks, restart: _restart, ...request } = this.request;
+    const iterations: Partial<Record<State, number>> = {};
+    const batches: string[] = [];
+    const states: State[] = [];
+    const size = batchSizeFor(task);
+    for (let first = 0; first < values.length; first += size) {
+      const batchId = `${this.execution.id}.${task.id}.batch-${batches.length + 1}`;
+      batches.push(batchId);
+      const result = await this.port.runForEachBatch!({
+        batchId,
+        request,
+        taskId: task.id,
+        taskRunId: taskRun.id,
+        values: values.slice(first, first + size),
+        firstIteration: first,
+        limit,
+        outputs: this.outputs,
+        taskStates: this.taskStates,
+        labels: this.execution.labels,
+      });
+      for (const [state, count] of Object.entries(result.iterations)) iterations[state as State] = (iterations[state as State] ?? 0) + count;
+      states.push(result.state);
+      if (result.error && !taskRun.error) taskRun.error = `${result.error} (batch ${batchId})`;
+      this.changed();
+      if (result.state === 'FAILED' || result.state === 'KILLED') break;
+    }
+    this.log('INFO', `${values.length} iterations ran in child workflows of up to ${size} (their task runs are there): ${batches.join(', ')}`, task, taskRun);
+    return { state: resolveState(states), outputs: { iterations, batches } };
+  }
+
+  /** Runs one batch of a large ForEach (this FlowRun belongs to the batch's child workflow). */
+  async runBatch(batch: ForEachBatch): Promise<ForEachBatchResult> {
+    Object.assign(this.outputs, batch.outputs);
+    Object.assign(this.taskStates, batch.taskStates);
+    this.execution.labels = { ...batch.labels };
+    this.execution.state = 'RUNNING';
+    this.changed();
+    const task = findTask(this.request.flow, batch.taskId);
+    if (!task) throw new Error(`No task ${batch.taskId} in flow ${this.execution.namespace}.${this.execution.flowId}`);
+    // The ForEach task run lives in the parent: here it is only the iterations' `parent`.
+    const forEachRun: TaskRun = { id: batch.taskRunId, taskId: task.id, state: 'RUNNING', attempts: 1, outputs: {} };
+    const tasks = task.children?.tasks ?? [];
+    const iterations: Partial<Record<State, number>> = {};
+    const jobs = batch.values.map((value, index) => async () => {
+      const state = await this.runTasks(tasks, { parents: [forEachRun], loops: [{ value, iteration: batch.firstIteration + index }] });
+      iterations[state] = (iterations[state] ?? 0) + 1;
+      return state;
+    });
+    let states: State[];
+    try {
+      states = await runConcurrently(jobs, batch.limit);
+    } catch (error) {
+      if (this.port.isCancellation(error)) this.kill();
+      throw error;
+    }
+    const state = resolveState(states);
+    this.finish(state);
+    const failed = this.execution.taskRuns.find((r) => r.state === 'FAILED' && r.error);
+    return { state, iterations, taskRuns: this.execution.taskRuns.length, ...(failed ? { error: `${failed.taskId} [${failed.value}]: ${failed.error}` } : {}) };
   }
 
   /**
@@ -435,6 +767,7 @@ export class FlowRun {
       inputs: options.inputs,
       labels,
       trigger: { executionId: parent.id, namespace: parent.namespace, flowId: parent.flowId, flowRevision: parent.revision },
+      ...(options.failedChecks?.length ? { failedChecks: options.failedChecks } : {}),
     };
     const summary = `${flow.namespace}.${flow.id} rev ${flow.revision}, subflow of ${parent.namespace}.${parent.flowId} (task ${task.id})`.slice(0, 190);
     const end = await this.port.startSubflow({ request, summary, wait: options.wait });
@@ -453,7 +786,10 @@ export class FlowRun {
       },
     };
     try {
-      this.setOutputs(task, taskRun, scope, definition.execute(context));
+      const outputs = definition.execute(context);
+      const oversize = oversizeOutputs(task, outputs);
+      if (oversize) return this.failTaskRun(task, taskRun, oversize);
+      this.setOutputs(task, taskRun, scope, outputs);
     } catch (error) {
       return this.failTaskRun(task, taskRun, messageOf(error));
     }
@@ -466,9 +802,10 @@ export class FlowRun {
     return {
       task,
       taskRun,
-      renderTyped: (template) => renderTyped(template, this.contextFor(task, taskRun, scope)),
-      render: (template) => render(template, this.contextFor(task, taskRun, scope)),
-      renderProperties: (value) => renderProperties(value, this.contextFor(task, taskRun, scope)),
+      // Errors name the property the template came from.
+      renderTyped: (template) => renderingProperty(task.properties, template, () => renderTyped(template, this.contextFor(task, taskRun, scope))),
+      render: (template) => renderingProperty(task.properties, template, () => render(template, this.contextFor(task, taskRun, scope))),
+      renderProperties: (value) => renderingProperty(task.properties, value, () => renderProperties(value, this.contextFor(task, taskRun, scope))),
       log: (level, message) => this.log(level, message, task, taskRun),
     };
   }
@@ -505,6 +842,11 @@ export class FlowRun {
     if (final === 'WARNING' && task?.allowWarning) final = 'SUCCESS';
     taskRun.state = final;
     taskRun.endDate = this.port.now().toISOString();
+    const prior = this.priorAttempts.get(taskRun.id);
+    if (prior !== undefined) {
+      taskRun.attempts += prior;
+      this.priorAttempts.delete(taskRun.id);
+    }
     this.taskStates[taskRun.taskId] = { state: final };
     this.changed();
     return final;
@@ -550,15 +892,19 @@ export class FlowRun {
   /** Kill: every task run still going ends KILLED, and so does the execution. */
   private kill(): Execution {
     this.killed = true;
+    this.killRunningTaskRuns();
+    this.log('WARN', 'The execution was killed');
+    this.finish('KILLED');
+    return this.execution;
+  }
+
+  private killRunningTaskRuns(): void {
     const now = this.port.now().toISOString();
     for (const taskRun of this.execution.taskRuns) {
       if (isTerminated(taskRun.state)) continue;
       taskRun.state = 'KILLED';
       taskRun.endDate = now;
     }
-    this.log('WARN', 'The execution was killed');
-    this.finish('KILLED');
-    return this.execution;
   }
 
   private finish(state: State): void {
@@ -604,13 +950,18 @@ export class FlowRun {
         ...(loop ? { value: loop.value, iteration: loop.iteration } : {}),
       },
     };
+    // Only the worker knows the directory: the activity puts it in place of this token.
+    if (task.kind === 'runnable') context.workingDir = WORKING_DIR_PLACEHOLDER;
     if (scope.parents.length > 0) {
       // Kestra's `parents`: the enclosing flowable task runs, nearest first; `parent` is the nearest.
       const parents = scope.parents.map((p) => ({ taskrun: { id: p.id, ...(p.value !== undefined ? { value: p.value } : {}) }, outputs: p.outputs }));
       context.parents = parents;
       context.parent = parents[0];
     }
-    return context;
+    // For `errorLogs()` and `currentEachOutput()`.
+    const { id: executionId, namespace, flowId } = this.execution;
+    const errorLogs = () => this.logs.filter((l) => l.level === 'ERROR').map((l) => ({ namespace, flowId, executionId, ...l }));
+    return withExecutionRuntime(context, { errorLogs, loopValues: scope.loops.map((l) => l.value) });
   }
 
   private appendLogs(task: TaskSpec, taskRun: TaskRun, lines: readonly TaskLogLine[]): void {
@@ -668,6 +1019,40 @@ async function runConcurrently(jobs: readonly (() => Promise<State>)[], limit: n
   await Promise.all(Array.from({ length: width }, worker));
   if (thrown) throw thrown.error;
   return states;
+}
+
+/** Task outputs live in the execution's state and history (2 MB per payload): bigger ones belong in files. */
+export const MAX_TASK_OUTPUTS_BYTES = 1_500_000;
+
+function oversizeOutputs(task: TaskSpec, outputs: Record<string, unknown>): string | undefined {
+  const size = JSON.stringify(outputs).length;
+  if (size <= MAX_TASK_OUTPUTS_BYTES) return undefined;
+  return (
+    `The outputs of task ${task.id} are ${size} bytes, too large to keep in the execution (limit ${MAX_TASK_OUTPUTS_BYTES}): ` +
+    'store large results in internal storage instead (scripts: `outputFiles`; JDBC queries: `fetchType: STORE`) and pass their kestra:// URIs'
+  );
+}
+
+/** A task anywhere in the flow (tasks, errors, finally, nested children), by id. */
+function findTask(flow: FlowSpec, taskId: string): TaskSpec | undefined {
+  const search = (tasks: readonly TaskSpec[]): TaskSpec | undefined => {
+    for (const task of tasks) {
+      if (task.id === taskId) return task;
+      const found = search([...Object.values(task.children ?? {}).flat(), ...(task.errors ?? [])]);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return search([...flow.tasks, ...flow.errors, ...flow.finally, ...(flow.afterExecution ?? [])]);
+}
+
+function sharedDirectoryInvocation(shared: SharedDirectory, task: TaskSpec): SharedDirectoryInvocation {
+  return {
+    taskId: shared.taskId,
+    taskRunId: shared.taskRunId,
+    ...(shared.restoreFrom ? { restoreFrom: shared.restoreFrom } : shared.inputFiles !== undefined ? { inputFiles: shared.inputFiles } : {}),
+    ...(shared.outputFiles && task.id === shared.lastTaskId ? { outputFiles: shared.outputFiles } : {}),
+  };
 }
 
 function messageOf(error: unknown): string {

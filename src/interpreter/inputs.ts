@@ -162,6 +162,12 @@ function parseByType(type: InputType, spec: InputSpec, raw: unknown): unknown {
       if (text !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text)) throw new InvalidInput('The input must be a valid email');
       return text;
     }
+    case 'FILE': {
+      // The API stores an uploaded file first and passes its internal-storage URI.
+      const text = String(raw);
+      if (!/^(kestra|nsfile|file):\/\//.test(text)) throw new InvalidInput(`Expected a file URI (kestra:///…) but received \`${text}\``);
+      return text;
+    }
   }
 }
 

@@ -11,7 +11,7 @@
  *
  * Pure and sandbox-safe: both sides import this module, so they render exactly alike.
  */
-import { type Context, type FunctionDef, type RenderOptions, renderProperties, renderTyped } from './expression';
+import { type Context, type FunctionDef, inProperty, type RenderOptions, renderProperties, renderTyped } from './expression';
 
 /** The functions the activity supplies, with Kestra's argument names; calling one in the workflow defers the property. */
 export const IO_FUNCTION_ARGS = {
@@ -46,8 +46,12 @@ export interface RenderedTaskProperties {
 
 /** Renders one top-level property as the task type wants it (typed or to text, leaf by leaf). */
 export function renderTaskProperty(type: string, name: string, value: unknown, context: Context, options: RenderOptions = {}): unknown {
-  if (typeof value === 'string' && TYPED_PROPERTIES[type]?.includes(name)) return renderTyped(value, context, options);
-  return renderProperties(value, context, options);
+  try {
+    if (typeof value === 'string' && TYPED_PROPERTIES[type]?.includes(name)) return renderTyped(value, context, options);
+    return renderProperties(value, context, options);
+  } catch (error) {
+    throw inProperty(error, name); // the error names the property: `property 'message': Unable to find …`
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
  * flowable stays a small pure function of its properties and children.
  */
 import type { FlowSpec, InputSpec, LogLevel, TaskSpec } from '../flow/spec';
+import type { FailedCheck } from './checks';
 import type { State, TaskRun } from './execution';
 
 export interface WorkflowTaskContext {
@@ -32,6 +33,19 @@ export interface FlowableContext extends WorkflowTaskContext {
    * FAILED, no new job starts; the running ones are waited for. Returns the states of the jobs run.
    */
   runConcurrently(jobs: readonly (() => Promise<State>)[], limit: number): Promise<State[]>;
+  /**
+   * WorkingDirectory: runs runnable tasks one after another (stopping at the first FAILED one) in
+   * one working directory they share; `inputFiles` are written before the first, files matching
+   * `outputFiles` are stored after the last (their URIs are returned).
+   */
+  runInSharedDirectory(tasks: readonly TaskSpec[], files: { inputFiles?: unknown; outputFiles?: string[] }): Promise<{ state: State; outputFiles?: Record<string, string> }>;
+  /**
+   * A ForEach over many values: runs the iterations of this flowable's `tasks` in child workflows,
+   * one batch of values each, at most `limit` iterations at a time; their task runs stay in the
+   * children, this task run gets a count of iterations per state. Absent when the runner cannot
+   * start child workflows, or inside another ForEach.
+   */
+  runIterationsInBatches?(values: readonly string[], limit: number): Promise<FlowableOutcome>;
   /** Runs this flowable's own `errors` handlers (FlowRun does it for a FAILED outcome). */
   runErrorHandlers(): Promise<void>;
   /** A durable timer. */
@@ -45,6 +59,8 @@ export interface FlowableContext extends WorkflowTaskContext {
    * derived from this task run; with `wait`, resolves once it has ended.
    */
   startSubflow(options: SubflowOptions): Promise<SubflowOutcome>;
+  /** Temporal's `patched(id)`: false only when replaying a history recorded before the code path `id` existed. */
+  patched(id: string): boolean;
 }
 
 export interface SubflowOptions {
@@ -55,6 +71,8 @@ export interface SubflowOptions {
   /** Adds the parent execution's labels (the task's own win). */
   inheritLabels: boolean;
   wait: boolean;
+  /** The child flow's `checks` that failed (none blocking): the child logs them, or fails at once. */
+  failedChecks?: FailedCheck[];
 }
 
 /** The child's id; with `wait`, its final state and flow outputs. */

@@ -7,6 +7,7 @@
  * Used by the kv.* tasks and the `kv()` expression function, inside activities only.
  */
 import { Pool } from 'pg';
+import { SchemaSetup } from '../postgres/schema-migrations';
 
 export const KV_TYPES = ['STRING', 'NUMBER', 'BOOLEAN', 'DATETIME', 'DATE', 'DURATION', 'JSON'] as const;
 export type KvType = (typeof KV_TYPES)[number];
@@ -46,9 +47,14 @@ const SCHEMA = `
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
 
 export class KvStore {
-  private ready?: Promise<void>;
+  /** `tflow.kv_entries`, created on first use. */
+  private readonly schema: SchemaSetup;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: Pool) {
+    this.schema = new SchemaSetup(pool, SCHEMA_LOCK, async (db) => {
+      await db.query(SCHEMA);
+    });
+  }
 
   static connect(databaseUrl: string): KvStore {
     const pool = new Pool({ connectionString: databaseUrl, max: 4 });
@@ -63,7 +69,7 @@ export class KvStore {
 
   /** Stores a value; refused with KvKeyExistsError when `overwrite` is false and the key holds a live value. */
   async set(namespace: string, key: string, entry: KvValue, options: { overwrite?: boolean; ttlMs?: number } = {}): Promise<void> {
-    await this.ensureSchema();
+    await this.schema.ensure();
     const expires = options.ttlMs === undefined ? null : new Date(Date.now() + options.ttlMs);
     const value = JSON.stringify(entry.value ?? null);
     if (options.overwrite === false) {
@@ -88,7 +94,7 @@ export class KvStore {
 
   /** The live entry, or undefined (missing or expired). */
   async get(namespace: string, key: string): Promise<KvEntry | undefined> {
-    await this.ensureSchema();
+    await this.schema.ensure();
     const result = await this.pool.query(`SELECT * FROM tflow.kv_entries WHERE namespace = $1 AND key = $2 AND ${LIVE}`, [namespace, key]);
     const row = result.rows[0];
     if (!row) {
@@ -107,43 +113,19 @@ export class KvStore {
 
   /** Deletes a key; true when a live value was there. */
   async delete(namespace: string, key: string): Promise<boolean> {
-    await this.ensureSchema();
+    await this.schema.ensure();
     const result = await this.pool.query(`DELETE FROM tflow.kv_entries WHERE namespace = $1 AND key = $2 RETURNING ${LIVE} AS live`, [namespace, key]);
     return result.rows.some((r) => r.live === true);
   }
 
   /** Live keys of a namespace, optionally starting with `prefix`, sorted. */
   async keys(namespace: string, prefix = ''): Promise<string[]> {
-    await this.ensureSchema();
+    await this.schema.ensure();
     const result = await this.pool.query<{ key: string }>(
       `SELECT key FROM tflow.kv_entries WHERE namespace = $1 AND starts_with(key, $2) AND ${LIVE} ORDER BY key`,
       [namespace, prefix],
     );
     return result.rows.map((r) => r.key);
-  }
-
-  private ensureSchema(): Promise<void> {
-    this.ready ??= this.createSchema().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
-  }
-
-  private async createSchema(): Promise<void> {
-    const db = await this.pool.connect();
-    try {
-      // Several workers may start at once: CREATE … IF NOT EXISTS races without a lock.
-      await db.query('BEGIN');
-      await db.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-      await db.query(SCHEMA);
-      await db.query('COMMIT');
-    } catch (error) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      db.release();
-    }
   }
 }
 

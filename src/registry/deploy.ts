@@ -11,6 +11,7 @@ import type { FlowSpec, ScheduleTriggerSpec } from '../flow/spec';
 import { checkTimeZone, CronSyntaxError, parseKestraCron } from '../schedules/kestra-cron';
 import { deleteSchedule, desiredSchedules, type ScheduleChange, scheduleIdOf, scheduleTriggersOf, syncFlowSchedules } from '../schedules/schedule-sync';
 import { executionRequestForRun } from '../schedules/scheduled-request';
+import { flowTriggerSubscriptions } from '../triggers/flow-conditions';
 import type { FlowRegistry, SaveStatus } from './flow-registry';
 
 export interface FlowSource {
@@ -100,6 +101,7 @@ export function triggerInputProblems(spec: FlowSpec, trigger: ScheduleTriggerSpe
   const resolution = executionRequestForRun(
     { ...request, inputs: { ...request.inputs, ...extraInputs }, labels: { ...request.labels, ...extraLabels } },
     { workflowId: `${schedule.scheduleId}-check`, runId: 'check', nominalTime: now, startTime: now },
+    () => false, // inputs only: the flow's checks are for each run (they may read trigger.date)
   );
   return resolution.problems ?? [];
 }
@@ -114,6 +116,7 @@ export async function deployFlows(deps: DeployDependencies, flows: readonly Vali
     const spec = compileDeployed(flow.source, namespace, flowId, saved.revision);
     const schedules = await syncFlowSchedules(deps.client, deps.config, spec, previous?.scheduleIds ?? []);
     await deps.registry.setScheduleIds(namespace, flowId, scheduleTriggersOf(spec).map((t) => scheduleIdOf(spec, t.id)));
+    await deps.registry.setFlowTriggerSubscriptions(namespace, flowId, flowTriggerSubscriptions(spec));
     deployed.push({ file: flow.file, namespace, flowId, revision: saved.revision, status: saved.status, schedules });
   }
   return deployed;

@@ -7,6 +7,8 @@
  * (revisions stay; deploying the flow again continues its revision numbers).
  */
 import { Pool, type PoolClient } from 'pg';
+import type { SubscriptionKey } from '../triggers/flow-conditions';
+import { inTransaction, SchemaSetup } from '../postgres/schema-migrations';
 
 export interface FlowRevision {
   namespace: string;
@@ -30,6 +32,12 @@ export interface FlowEntry {
 }
 
 export type SaveStatus = 'created' | 'updated' | 'unchanged';
+
+/** A Flow trigger of a deployed flow and one key of the executions it may listen to. */
+export interface FlowTriggerSubscription {
+  triggerId: string;
+  key: SubscriptionKey;
+}
 
 export interface SaveResult {
   status: SaveStatus;
@@ -68,18 +76,60 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (namespace, flow_id, revision),
      FOREIGN KEY (namespace, flow_id) REFERENCES tflow.flows (namespace, flow_id)
    );`,
+  // Flow triggers: which executions each deployed Flow trigger may listen to (see SubscriptionKey),
+  // and the preconditions met so far by triggers that wait for several executions.
+  `CREATE TABLE tflow.flow_trigger_subscriptions (
+     namespace               text    NOT NULL,
+     flow_id                 text    NOT NULL,
+     trigger_id              text    NOT NULL,
+     source_namespace        text    NOT NULL,
+     source_namespace_prefix boolean NOT NULL,
+     source_flow_id          text,
+     FOREIGN KEY (namespace, flow_id) REFERENCES tflow.flows (namespace, flow_id)
+   );
+   CREATE INDEX flow_trigger_subscriptions_source ON tflow.flow_trigger_subscriptions (source_namespace, source_flow_id);
+   CREATE INDEX flow_trigger_subscriptions_target ON tflow.flow_trigger_subscriptions (namespace, flow_id);
+   CREATE TABLE tflow.flow_trigger_preconditions (
+     namespace    text        NOT NULL,
+     flow_id      text        NOT NULL,
+     trigger_id   text        NOT NULL,
+     precondition text        NOT NULL,
+     execution_id text        NOT NULL,
+     met_at       timestamptz NOT NULL,
+     PRIMARY KEY (namespace, flow_id, trigger_id, precondition)
+   );`,
 ];
 
 /** Any number of processes may start at once: migrations run under this advisory lock. */
 const MIGRATION_LOCK = 7_452_001;
 
-export class FlowRegistry {
-  private ready?: Promise<void>;
+/** Applies the MIGRATIONS not yet recorded in `tflow.schema_migrations` (version = index + 1). */
+async function applyMigrations(db: PoolClient): Promise<void> {
+  await db.query('CREATE SCHEMA IF NOT EXISTS tflow');
+  await db.query('CREATE TABLE IF NOT EXISTS tflow.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  const applied = await db.query<{ version: number }>('SELECT version FROM tflow.schema_migrations');
+  const done = new Set(applied.rows.map((r) => r.version));
+  for (const [index, sql] of MIGRATIONS.entries()) {
+    const version = index + 1;
+    if (done.has(version)) continue;
+    await db.query(sql);
+    await db.query('INSERT INTO tflow.schema_migrations (version) VALUES ($1)', [version]);
+  }
+}
 
-  constructor(private readonly pool: Pool) {}
+export class FlowRegistry {
+  private readonly schema: SchemaSetup;
+
+  constructor(private readonly pool: Pool) {
+    this.schema = new SchemaSetup(pool, MIGRATION_LOCK, applyMigrations);
+  }
 
   static connect(databaseUrl: string): FlowRegistry {
-    return new FlowRegistry(new Pool({ connectionString: databaseUrl, max: 4 }));
+    // A database that does not answer fails a call in seconds rather than hanging it (workers call this at every execution's end).
+    const pool = new Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 10_000 });
+    // An idle client losing its server (a restart, the demo's embedded Postgres stopping) must not crash the worker.
+    pool.on('error', () => undefined);
+    return new FlowRegistry(pool);
   }
 
   async close(): Promise<void> {
@@ -199,63 +249,89 @@ export class FlowRegistry {
     await this.pool.query('UPDATE tflow.flows SET schedule_ids = $3 WHERE namespace = $1 AND flow_id = $2', [namespace, flowId, [...scheduleIds]]);
   }
 
-  /** Soft delete: the flow disappears from lists and runs; its revisions stay. */
+  /** Soft delete: the flow disappears from lists and runs; its revisions stay; its Flow triggers stop listening. */
   async delete(namespace: string, flowId: string): Promise<void> {
+    await this.transaction(async (db) => {
+      const result = await db.query(
+        'UPDATE tflow.flows SET deleted = true, schedule_ids = $3, updated_at = now() WHERE namespace = $1 AND flow_id = $2 AND NOT deleted',
+        [namespace, flowId, []],
+      );
+      if (result.rowCount === 0) throw new FlowNotFoundError(namespace, flowId);
+      await db.query('DELETE FROM tflow.flow_trigger_subscriptions WHERE namespace = $1 AND flow_id = $2', [namespace, flowId]);
+    });
+  }
+
+  /** Replaces the flow's Flow-trigger subscriptions (written at deploy time, read when executions end). */
+  async setFlowTriggerSubscriptions(namespace: string, flowId: string, subscriptions: readonly FlowTriggerSubscription[]): Promise<void> {
+    await this.transaction(async (db) => {
+      await db.query('DELETE FROM tflow.flow_trigger_subscriptions WHERE namespace = $1 AND flow_id = $2', [namespace, flowId]);
+      for (const { triggerId, key } of subscriptions) {
+        await db.query(
+          `INSERT INTO tflow.flow_trigger_subscriptions (namespace, flow_id, trigger_id, source_namespace, source_namespace_prefix, source_flow_id)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [namespace, flowId, triggerId, key.namespace, key.namespacePrefix, key.flowId ?? null],
+        );
+      }
+    });
+  }
+
+  /** Live flows (latest revision) with a Flow trigger that may listen to executions of `namespace.flowId`. */
+  async flowTriggerListeners(namespace: string, flowId: string): Promise<{ namespace: string; flowId: string; revision: number }[]> {
     await this.ensureSchema();
-    const result = await this.pool.query(
-      'UPDATE tflow.flows SET deleted = true, schedule_ids = $3, updated_at = now() WHERE namespace = $1 AND flow_id = $2 AND NOT deleted',
-      [namespace, flowId, []],
+    const result = await this.pool.query<{ namespace: string; flow_id: string; revision: number }>(
+      `SELECT DISTINCT s.namespace, s.flow_id, f.revision
+         FROM tflow.flow_trigger_subscriptions s
+         JOIN tflow.flows f ON f.namespace = s.namespace AND f.flow_id = s.flow_id AND NOT f.deleted
+        WHERE (s.source_namespace = $1 OR (s.source_namespace_prefix AND starts_with($1, s.source_namespace)))
+          AND (s.source_flow_id IS NULL OR s.source_flow_id = $2)
+        ORDER BY s.namespace, s.flow_id`,
+      [namespace, flowId],
     );
-    if (result.rowCount === 0) throw new FlowNotFoundError(namespace, flowId);
+    return result.rows.map((r) => ({ namespace: r.namespace, flowId: r.flow_id, revision: r.revision }));
+  }
+
+  /**
+   * For Flow triggers that wait for several executions: records that `executionId` met
+   * `satisfied` at `metAt`, then, when every one of `all` is met within `window`, calls `fire`
+   * (idempotent) and, with `reset`, forgets them. One trigger at a time (advisory lock); when
+   * `fire` throws, nothing of this call is kept (a retry starts over). Returns whether it fired.
+   */
+  async meetPreconditions(
+    target: { namespace: string; flowId: string; triggerId: string },
+    met: { satisfied: readonly string[]; all: readonly string[]; executionId: string; metAt: Date; window: { start: Date; end: Date }; reset: boolean },
+    fire: () => Promise<void>,
+  ): Promise<boolean> {
+    const { namespace, flowId, triggerId } = target;
+    return this.transaction(async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`flow-trigger:${namespace}/${flowId}/${triggerId}`]);
+      for (const precondition of met.satisfied) {
+        await db.query(
+          `INSERT INTO tflow.flow_trigger_preconditions (namespace, flow_id, trigger_id, precondition, execution_id, met_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (namespace, flow_id, trigger_id, precondition) DO UPDATE SET execution_id = $5, met_at = $6`,
+          [namespace, flowId, triggerId, precondition, met.executionId, met.metAt],
+        );
+      }
+      const current = await db.query<{ count: string }>(
+        `SELECT count(*) FROM tflow.flow_trigger_preconditions
+          WHERE namespace = $1 AND flow_id = $2 AND trigger_id = $3 AND precondition = ANY($4) AND met_at BETWEEN $5 AND $6`,
+        [namespace, flowId, triggerId, [...met.all], met.window.start, met.window.end],
+      );
+      if (Number(current.rows[0].count) < met.all.length) return false;
+      await fire();
+      if (met.reset) await db.query('DELETE FROM tflow.flow_trigger_preconditions WHERE namespace = $1 AND flow_id = $2 AND trigger_id = $3', [namespace, flowId, triggerId]);
+      return true;
+    });
   }
 
   /** Creates the `tflow` schema and applies pending migrations, once per registry object. */
   ensureSchema(): Promise<void> {
-    this.ready ??= this.migrate().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
-  }
-
-  private async migrate(): Promise<void> {
-    const db = await this.pool.connect();
-    try {
-      await db.query('BEGIN');
-      await db.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await db.query('CREATE SCHEMA IF NOT EXISTS tflow');
-      await db.query('CREATE TABLE IF NOT EXISTS tflow.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-      const applied = await db.query<{ version: number }>('SELECT version FROM tflow.schema_migrations');
-      const done = new Set(applied.rows.map((r) => r.version));
-      for (const [index, sql] of MIGRATIONS.entries()) {
-        const version = index + 1;
-        if (done.has(version)) continue;
-        await db.query(sql);
-        await db.query('INSERT INTO tflow.schema_migrations (version) VALUES ($1)', [version]);
-      }
-      await db.query('COMMIT');
-    } catch (error) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      db.release();
-    }
+    return this.schema.ensure();
   }
 
   private async transaction<T>(work: (db: PoolClient) => Promise<T>): Promise<T> {
     await this.ensureSchema();
-    const db = await this.pool.connect();
-    try {
-      await db.query('BEGIN');
-      const result = await work(db);
-      await db.query('COMMIT');
-      return result;
-    } catch (error) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      db.release();
-    }
+    return inTransaction(this.pool, work);
   }
 
   private async insertRevision(db: PoolClient, namespace: string, flowId: string, revision: number, source: string): Promise<void> {

@@ -5,9 +5,11 @@
  * A Schedule's action arguments are fixed when the flow is deployed, but a run's execution id,
  * `trigger.date` and inputs depend on the run (input defaults may render `{{ trigger.date }}` or
  * `{{ now() }}`, as in Kestra). So the Schedule passes the trigger as written and the workflow
- * resolves it, from its nominal time (TemporalScheduledStartTime), its run id and its start time.
+ * resolves it, from its nominal time (TemporalScheduledStartTime), its run id and its start time,
+ * and evaluates the flow's checks there, as the client does for a manual run.
  */
 import type { FlowSpec } from '../flow/spec';
+import { blockedMessage, checkRequest } from '../interpreter/checks';
 import type { Execution } from '../interpreter/execution';
 import { type Context, render, renderProperties } from '../interpreter/expression';
 import type { ExecutionRequest } from '../interpreter/flow-run';
@@ -121,10 +123,12 @@ export function backfillOf(scheduled: ScheduledExecutionRequest, run: ScheduledR
 
 /**
  * Builds the ExecutionRequest of one scheduled run: execution id, `trigger` variables, inputs
- * (trigger inputs, then the backfill's, rendered; flow defaults for the rest) and labels.
- * Invalid inputs give `problems` and the FAILED execution to report, as Kestra creates no run.
+ * (trigger inputs, then the backfill's, rendered; flow defaults for the rest), labels and the flow's
+ * checks. Invalid inputs or a failed BLOCK_EXECUTION check give `problems` and the FAILED execution
+ * to report, as Kestra creates no run. `checksApply` is asked only when a check failed: false keeps
+ * runs recorded before scheduled runs had checks replaying as they ran.
  */
-export function executionRequestForRun(scheduled: ScheduledExecutionRequest, run: ScheduledRun): ScheduledRunResolution {
+export function executionRequestForRun(scheduled: ScheduledExecutionRequest, run: ScheduledRun, checksApply: () => boolean = () => true): ScheduledRunResolution {
   const { flow, schedule } = scheduled;
   const executionId = scheduledExecutionId(run.workflowId, run.runId);
   const nominalTime = run.nominalTime ?? run.startTime;
@@ -148,7 +152,14 @@ export function executionRequestForRun(scheduled: ScheduledExecutionRequest, run
   }
   const resolved = resolveInputs(flow.inputs, given, context);
   problems.push(...resolved.problems.map((p) => p.message));
-  if (problems.length > 0) {
+  if (problems.length > 0) return refused(problems);
+  const request: ExecutionRequest = { executionId, flow, inputs: resolved.inputs, labels, trigger };
+  const checked = checkRequest(request);
+  if (!checked.request.failedChecks || !checksApply()) return { request };
+  if (checked.blocking.length > 0) return refused(checked.blocking.map(blockedMessage), request.inputs);
+  return { request: checked.request };
+
+  function refused(reasons: string[], inputs: Record<string, unknown> = {}): ScheduledRunResolution {
     const now = run.startTime.toISOString();
     const execution: Execution = {
       id: executionId,
@@ -156,15 +167,14 @@ export function executionRequestForRun(scheduled: ScheduledExecutionRequest, run
       flowId: flow.id,
       revision: flow.revision,
       state: 'FAILED',
-      inputs: {},
+      inputs,
       outputs: {},
       labels: { ...flow.labels, ...labels },
       taskRuns: [],
       startDate: now,
       endDate: now,
-      error: problems.join('; '),
+      error: reasons.join('; '),
     };
-    return { problems, execution };
+    return { problems: reasons, execution };
   }
-  return { request: { executionId, flow, inputs: resolved.inputs, labels, trigger } };
 }

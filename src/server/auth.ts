@@ -7,8 +7,15 @@ import type { FastifyInstance } from 'fastify';
 
 /** Paths that stay open (liveness probes). */
 const OPEN_PATHS = new Set(['/health']);
+/** Webhooks stay open, as in Kestra: the trigger's key in the URL is their secret. Exactly that shape, no dot segments. */
+const OPEN_WEBHOOK = /^\/api\/v1(?:\/main)?\/executions\/webhook\/[^/]+\/[^/]+\/[^/]+$/;
 
-function digest(text: string): Buffer {
+function isOpen(url: string): boolean {
+  const path = url.split('?')[0];
+  return OPEN_PATHS.has(path) || (OPEN_WEBHOOK.test(path) && !path.split('/').some((segment) => segment === '.' || segment === '..'));
+}
+
+export function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
@@ -23,7 +30,7 @@ export function basicAuthMatches(header: string | undefined, expected: string): 
 export function installBasicAuth(app: FastifyInstance, credentials: string | undefined): void {
   if (!credentials) return;
   app.addHook('onRequest', async (request, reply) => {
-    if (OPEN_PATHS.has(request.url.split('?')[0])) return;
+    if (isOpen(request.url)) return;
     if (basicAuthMatches(request.headers.authorization, credentials)) return;
     return reply.code(401).header('WWW-Authenticate', 'Basic realm="tflow", charset="UTF-8"').send({ message: 'Unauthorized' });
   });

@@ -1,10 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { TflowConfig } from '../config';
+import type { KvStore } from '../kv/kv-store';
 import type { FlowRegistry } from '../registry/flow-registry';
 
-/** What the routes need: the configuration, a Temporal client and the flow registry. */
+/** What the routes need: the configuration, a Temporal client, the flow registry and the KV store. */
 export interface ApiContext {
   config: TflowConfig;
   client: Client;
   registry: FlowRegistry;
+  kv: KvStore;
 }

@@ -48,6 +48,17 @@ export function installErrorHandler(app: FastifyInstance): void {
       if (error.statusCode === 422) return reply.code(422).send(invalidEntity(url, [{ message: error.message, path: '' }]));
       return reply.code(error.statusCode).send({ message: error.message });
     }
+    const validation = (error as FastifyError).validation;
+    if (validation) {
+      // A request that does not fit a route's schema (query, params, JSON body).
+      const context = (error as FastifyError).validationContext ?? 'request';
+      return reply.code(422).send(
+        invalidEntity(
+          url,
+          validation.map((v) => ({ message: v.message ?? 'is invalid', path: [context, ...v.instancePath.split('/').filter(Boolean)].join('.') })),
+        ),
+      );
+    }
     const statusCode = (error as FastifyError).statusCode;
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
       // Fastify's own client errors (body too large, bad content type, malformed JSON…).

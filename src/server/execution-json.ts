@@ -36,6 +36,10 @@ export interface KestraExecution {
   taskRunList: KestraTaskRun[];
   error?: string;
   url?: string;
+  /** What started it, when a trigger did (webhooks): Kestra's `{id, type, variables}`. */
+  trigger?: { id: string; type: string; variables: Record<string, unknown> };
+  /** Kestra's attempt counter: 1, then one more per restart. */
+  metadata?: { attemptNumber: number; originalCreatedDate?: string };
 }
 
 export function labelList(labels: Record<string, string>): { key: string; value: string }[] {

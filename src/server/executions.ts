@@ -1,29 +1,61 @@
 /**
- * Execution routes: create (multipart inputs, `?wait=true`, `labels=k:v`), get, kill, resume —
- * Kestra's paths, status codes and shapes. Invalid inputs answer 422 and start nothing.
+ * Execution routes: create (multipart inputs and files, `?wait=true`, `labels=k:v`), get, follow
+ * (server-sent events), search, kill, resume, restart — Kestra's paths, status codes and shapes.
+ * Invalid inputs answer 422 and start nothing.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { executionResult, queryExecution, resumeExecution, ResumeRefusedError, startExecution } from '../client/executions';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { executionHandle } from '../client/execution-handle';
+import { currentExecution, executionResult, newExecutionId, resumeExecution, ResumeRefusedError, startExecution } from '../client/executions';
+import type { FlowSpec } from '../flow/spec';
 import type { Execution } from '../interpreter/execution';
 import { loadDeployedFlow } from '../registry/deploy';
 import { FlowNotFoundError } from '../registry/flow-registry';
+import { splitExecutionId } from '../schedules/scheduled-request';
+import { executionPrefix, fileNameOf, storageFromConfig } from '../storage';
 import type { ApiContext } from './context';
 import { HttpError } from './errors';
-import { executionJson, labelList } from './execution-json';
+import { executionJson, type KestraExecution, labelList } from './execution-json';
+import { type Restarted, RestartRefusedError, restartExecution as restartWithClient } from '../client/restart';
+import { parseSearchQuery, type SearchQuery, searchExecutions, withKestraFilters } from './execution-search';
+import { executionParams } from './logs';
+import { followExecutionEvents, streamRegistry } from './sse';
 
-/** Inputs from a multipart body (text parts; a repeated name gives a list) or a JSON object body. */
-export async function requestInputs(request: FastifyRequest): Promise<Record<string, unknown>> {
+/** Where uploaded FILE inputs go: the execution's folder in internal storage. */
+export interface FileInputTarget {
+  context: ApiContext;
+  flow: FlowSpec;
+  executionId: string;
+}
+
+/**
+ * Inputs from a multipart body (text parts; a repeated name gives a list) or a JSON object body.
+ * File parts are stored under the execution's `inputs/<input id>/` folder and become kestra:// URIs;
+ * without a `files` target they are refused. A part named `files` is Kestra's older form: its file
+ * name is the input id.
+ */
+export async function requestInputs(request: FastifyRequest, files?: FileInputTarget): Promise<Record<string, unknown>> {
   const inputs: Record<string, unknown> = {};
+  const add = (name: string, value: unknown) => {
+    const previous = inputs[name];
+    inputs[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  };
   if (request.isMultipart()) {
     for await (const part of request.parts()) {
       if (part.type === 'file') {
-        await part.toBuffer();
-        throw new HttpError(422, `File input \`${part.fieldname === 'files' ? part.filename : part.fieldname}\`: file inputs are not supported by the API yet`);
+        const inputId = part.fieldname === 'files' ? part.filename : part.fieldname;
+        if (!files) {
+          await part.toBuffer();
+          throw new HttpError(422, `File input \`${inputId}\`: files cannot be sent here`);
+        }
+        const location = { namespace: files.flow.namespace, flowId: files.flow.id, executionId: files.executionId };
+        const name = fileNameOf(part.filename ?? '') || inputId;
+        const uri = `${executionPrefix(location)}inputs/${encodeURIComponent(inputId)}/${encodeURIComponent(name)}`;
+        await storageFromConfig(files.context.config).put(uri, part.file);
+        add(inputId, uri);
+        continue;
       }
-      const value = typeof part.value === 'string' ? part.value : String(part.value);
-      const previous = inputs[part.fieldname];
-      inputs[part.fieldname] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+      add(part.fieldname, typeof part.value === 'string' ? part.value : String(part.value));
     }
     return inputs;
   }
@@ -50,28 +82,30 @@ function isTrue(value: string | undefined): boolean {
   return value !== undefined && value.toLowerCase() !== 'false' && value !== '0';
 }
 
-/** The execution as it is now: its final state when closed, else what the running workflow says. */
-async function currentExecution(context: ApiContext, executionId: string): Promise<Execution> {
-  const handle = executionHandle(context.client, executionId);
-  const description = await handle.describe();
-  if (description.status.name !== 'RUNNING') return executionResult(handle);
-  try {
-    return await queryExecution(handle);
-  } catch {
-    // No worker has picked it up yet.
-    return {
-      id: executionId,
-      namespace: '',
-      flowId: description.type,
-      revision: 0,
-      state: 'CREATED',
-      inputs: {},
-      outputs: {},
-      labels: {},
-      taskRuns: [],
-      startDate: description.startTime.toISOString(),
-    };
-  }
+function revisionParam(raw: string | undefined): number | undefined {
+  const revision = raw ? Number(raw) : undefined;
+  if (revision !== undefined && !Number.isInteger(revision)) throw new HttpError(422, 'revision: expected an integer');
+  return revision;
+}
+
+/** The Web UI page of an execution. */
+export function executionUrl(context: ApiContext, executionId: string): string {
+  const { workflowId, runId } = splitExecutionId(executionId);
+  return `${context.config.webUiUrl}/namespaces/${context.config.temporalNamespace}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${runId}` : ''}`;
+}
+
+/** What Kestra answers right after creating an execution (without `wait`). */
+export function createdExecutionJson(context: ApiContext, handle: WorkflowHandle, flow: FlowSpec, labels: Record<string, string>): KestraExecution {
+  return {
+    id: handle.workflowId,
+    namespace: flow.namespace,
+    flowId: flow.id,
+    flowRevision: flow.revision,
+    state: { current: 'CREATED', startDate: new Date().toISOString() },
+    labels: labelList({ ...flow.labels, ...labels }),
+    taskRunList: [],
+    url: executionUrl(context, handle.workflowId),
+  };
 }
 
 async function requireRunning(context: ApiContext, executionId: string) {
@@ -81,55 +115,179 @@ async function requireRunning(context: ApiContext, executionId: string) {
   return handle;
 }
 
+/**
+ * Restart (Kestra's): a new run of the same workflow id, so the execution keeps its id, with the same
+ * inputs and labels, on the flow it ran (or `revision`). Task runs that ended SUCCESS, WARNING or
+ * SKIPPED keep their outputs and do not run again; the others run again (src/client/restart.ts).
+ */
+async function restartExecution(context: ApiContext, executionId: string, revision?: number): Promise<KestraExecution> {
+  let restarted: Restarted;
+  try {
+    restarted = await restartWithClient(context.client, context.config, executionId, {
+      revision,
+      loadDeployedFlow: (namespace, flowId, rev) => loadDeployedFlow(context.registry, `${namespace}/${flowId}`, rev),
+    });
+  } catch (error) {
+    if (error instanceof RestartRefusedError) throw new HttpError(409, error.message);
+    throw error;
+  }
+  const { handle, previous, flow, attempt } = restarted;
+  return {
+    ...createdExecutionJson(context, handle, flow, previous.labels),
+    state: { current: 'RESTARTED', startDate: previous.startDate },
+    ...(Object.keys(previous.inputs).length > 0 ? { inputs: previous.inputs } : {}),
+    metadata: { attemptNumber: attempt, originalCreatedDate: previous.startDate },
+  };
+}
+
+const flowParams = {
+  type: 'object',
+  properties: { namespace: { type: 'string' }, id: { type: 'string', description: 'The flow id' } },
+  required: ['namespace', 'id'],
+} as const;
+
+const createQuery = {
+  type: 'object',
+  properties: {
+    wait: { type: 'string', description: 'true: answer once the execution has ended, with its task runs and outputs' },
+    labels: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'key:value, repeatable' },
+    revision: { type: 'string', description: 'The flow revision to run (default: the latest)' },
+  },
+} as const;
+
+const searchQuerySchema = {
+  type: 'object',
+  properties: {
+    namespace: { type: 'string' },
+    flowId: { type: 'string' },
+    state: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'Kestra state(s): SUCCESS, FAILED…' },
+    labels: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'key:value, repeatable; all must match' },
+    startDate: { type: 'string', description: 'ISO date-time: started at or after' },
+    endDate: { type: 'string', description: 'ISO date-time: started at or before' },
+    timeRange: { type: 'string', description: 'ISO duration: started within this long before now' },
+    page: { type: 'string', description: 'From 1' },
+    size: { type: 'string', description: 'Page size (default 10)' },
+  },
+} as const;
+
 export function registerExecutionRoutes(app: FastifyInstance, context: ApiContext): void {
-  app.post<{ Params: { namespace: string; id: string }; Querystring: { wait?: string; labels?: string | string[]; revision?: string } }>(
-    '/executions/:namespace/:id',
-    async (request) => {
-      const { namespace, id } = request.params;
-      if (!(await context.registry.find(namespace, id))) throw new FlowNotFoundError(namespace, id);
-      const revision = request.query.revision ? Number(request.query.revision) : undefined;
-      if (revision !== undefined && !Number.isInteger(revision)) throw new HttpError(422, 'revision: expected an integer');
-      const flow = await loadDeployedFlow(context.registry, `${namespace}/${id}`, revision);
-      if (flow.disabled) throw new HttpError(409, 'Requested Flow is disabled.');
-      const labels = parseLabels(request.query.labels);
-      const inputs = await requestInputs(request);
-      const handle = await startExecution(context.client, context.config, flow, { inputs, labels });
-      const url = `${context.config.webUiUrl}/namespaces/${context.config.temporalNamespace}/workflows/${encodeURIComponent(handle.workflowId)}`;
-      if (isTrue(request.query.wait)) return { ...executionJson(await executionResult(handle)), url };
-      return {
-        id: handle.workflowId,
-        namespace,
-        flowId: id,
-        flowRevision: flow.revision,
-        state: { current: 'CREATED', startDate: new Date().toISOString() },
-        labels: labelList({ ...flow.labels, ...labels }),
-        taskRunList: [],
-        url,
-      };
+  const create = async (request: FastifyRequest<{ Params: { namespace: string; id: string }; Querystring: { wait?: string; labels?: string | string[]; revision?: string } }>) => {
+    const { namespace, id } = request.params;
+    if (!(await context.registry.find(namespace, id))) throw new FlowNotFoundError(namespace, id);
+    const flow = await loadDeployedFlow(context.registry, `${namespace}/${id}`, revisionParam(request.query.revision));
+    if (flow.disabled) throw new HttpError(409, 'Requested Flow is disabled.');
+    const labels = parseLabels(request.query.labels);
+    const executionId = newExecutionId(flow);
+    let handle: WorkflowHandle;
+    try {
+      const inputs = await requestInputs(request, { context, flow, executionId });
+      handle = await startExecution(context.client, context.config, flow, { inputs, labels, executionId });
+    } catch (error) {
+      // Nothing started: drop the files uploaded for it.
+      await storageFromConfig(context.config)
+        .deleteByPrefix(executionPrefix({ namespace, flowId: id, executionId }))
+        .catch(() => undefined);
+      throw error;
+    }
+    if (isTrue(request.query.wait)) return { ...executionJson(await executionResult(handle)), url: executionUrl(context, handle.workflowId) };
+    return createdExecutionJson(context, handle, flow, labels);
+  };
+  const createSchema = {
+    summary: 'Create an execution of a deployed flow (multipart inputs and files)',
+    tags: ['Executions'],
+    params: flowParams,
+    querystring: createQuery,
+    consumes: ['multipart/form-data'],
+  };
+  app.post('/executions/:namespace/:id', { schema: createSchema }, create);
+  app.post('/executions/trigger/:namespace/:id', { schema: { ...createSchema, summary: 'Create an execution (legacy path)' } }, create);
+
+  const search = async (request: FastifyRequest<{ Querystring: SearchQuery }>) => {
+    const { filter, page, size } = parseSearchQuery(withKestraFilters(request.query as Record<string, string | string[] | undefined>));
+    return searchExecutions(context.client, filter, page, size);
+  };
+  const searchDescription =
+    'Kestra 1.x filters work too: filters[namespace][EQUALS|PREFIX], filters[flowId][EQUALS], filters[state][IN], ' +
+    'filters[labels][EQUALS][<key>], filters[startDate][GREATER_THAN_OR_EQUAL_TO], filters[endDate][LESS_THAN_OR_EQUAL_TO], filters[timeRange][EQUALS].';
+  app.get(
+    '/executions/search',
+    { schema: { summary: 'Search executions: {results, total}, newest first', description: searchDescription, tags: ['Executions'], querystring: searchQuerySchema } },
+    search,
+  );
+  app.get('/executions', { schema: { summary: 'Executions of a flow: {results, total}', tags: ['Executions'], querystring: searchQuerySchema } }, search);
+
+  app.get<{ Params: { executionId: string } }>(
+    '/executions/:executionId',
+    { schema: { summary: 'An execution with its task runs', tags: ['Executions'], params: executionParams } },
+    async (request) => executionJson(await currentExecution(executionHandle(context.client, request.params.executionId))),
+  );
+
+  const streams = streamRegistry(app);
+  app.get<{ Params: { executionId: string } }>(
+    '/executions/:executionId/follow',
+    {
+      schema: {
+        summary: 'The execution as server-sent events: one each time it changes, until it ends (then an `end` event with its state)',
+        tags: ['Executions'],
+        params: executionParams,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const { executionId } = request.params;
+      const handle = executionHandle(context.client, executionId);
+      await handle.describe(); // 404 for an unknown execution, before the stream starts
+      let last = '';
+      await followExecutionEvents(request, reply, streams, handle, executionId, async (sink) => {
+        let execution: Execution;
+        try {
+          execution = await currentExecution(handle);
+        } catch {
+          return; // closing right now: the next poll or the end event tells
+        }
+        const json = executionJson(execution);
+        const text = JSON.stringify(json);
+        if (text !== last) sink.send(json);
+        last = text;
+      });
     },
   );
 
-  app.get<{ Params: { executionId: string } }>('/executions/:executionId', async (request) => {
-    return executionJson(await currentExecution(context, request.params.executionId));
-  });
-
-  const kill = async (request: FastifyRequest<{ Params: { executionId: string } }>, reply: import('fastify').FastifyReply) => {
+  const kill = async (request: FastifyRequest<{ Params: { executionId: string } }>, reply: FastifyReply) => {
     const handle = await requireRunning(context, request.params.executionId);
     await handle.cancel();
     return reply.code(202).send();
   };
-  app.delete<{ Params: { executionId: string } }>('/executions/:executionId/kill', kill);
-  app.post<{ Params: { executionId: string } }>('/executions/:executionId/kill', kill);
+  const killSchema = { summary: 'Kill a running or paused execution (202)', tags: ['Executions'], params: executionParams };
+  app.delete('/executions/:executionId/kill', { schema: killSchema }, kill);
+  app.post('/executions/:executionId/kill', { schema: killSchema }, kill);
 
-  app.post<{ Params: { executionId: string } }>('/executions/:executionId/resume', async (request, reply) => {
-    const handle = await requireRunning(context, request.params.executionId);
-    const inputs = await requestInputs(request);
-    try {
-      await resumeExecution(handle, inputs);
-    } catch (error) {
-      if (error instanceof ResumeRefusedError) throw new HttpError(/Invalid input for/.test(error.message) ? 422 : 409, error.message);
-      throw error;
-    }
-    return reply.code(204).send();
-  });
+  app.post<{ Params: { executionId: string } }>(
+    '/executions/:executionId/resume',
+    { schema: { summary: "Resume a paused execution with its Pause tasks' onResume inputs (204)", tags: ['Executions'], params: executionParams, consumes: ['multipart/form-data'] } },
+    async (request, reply) => {
+      const handle = await requireRunning(context, request.params.executionId);
+      const inputs = await requestInputs(request);
+      try {
+        await resumeExecution(handle, inputs);
+      } catch (error) {
+        if (error instanceof ResumeRefusedError) throw new HttpError(/Invalid input for/.test(error.message) ? 422 : 409, error.message);
+        throw error;
+      }
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: { executionId: string }; Querystring: { revision?: string } }>(
+    '/executions/:executionId/restart',
+    {
+      schema: {
+        summary: 'Restart a FAILED or KILLED execution under the same id: successful task runs are kept, the others run again',
+        tags: ['Executions'],
+        params: executionParams,
+        querystring: { type: 'object', properties: { revision: { type: 'string' } } },
+      },
+    },
+    async (request) => restartExecution(context, request.params.executionId, revisionParam(request.query.revision)),
+  );
 }

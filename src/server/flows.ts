@@ -1,11 +1,13 @@
 /**
- * Flow routes: import (multipart `fileUpload`), create, get, delete, validate — Kestra's paths,
- * status codes and shapes, deployed through the registry (Schedules synced as `tflow deploy` does).
+ * Flow routes: import (multipart `fileUpload`), create, update, get, search, delete, validate —
+ * Kestra's paths, status codes and shapes, deployed through the registry (Schedules synced as
+ * `tflow deploy` does).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { compileFlow } from '../flow/compile';
 import { FlowValidationError } from '../flow/diagnostics';
 import { compileDeployed, deleteDeployedFlow, deployFlows, type FlowSource, validateForDeploy } from '../registry/deploy';
+import { FlowNotFoundError } from '../registry/flow-registry';
 import type { ApiContext } from './context';
 import { HttpError } from './errors';
 import { labelList } from './execution-json';
@@ -48,28 +50,58 @@ async function flowJson(context: ApiContext, namespace: string, flowId: string, 
   };
 }
 
-export function registerFlowRoutes(app: FastifyInstance, context: ApiContext): void {
-  app.post('/flows/import', async (request) => {
-    if (!request.isMultipart()) throw new HttpError(422, 'Expected a multipart/form-data body with a `fileUpload` part');
-    const sources: FlowSource[] = [];
-    for await (const part of request.parts()) {
-      if (part.type !== 'file') continue;
-      if (part.fieldname !== 'fileUpload') {
-        await part.toBuffer();
-        continue;
-      }
-      const name = part.filename ?? 'fileUpload';
-      if (!/\.ya?ml$/i.test(name)) throw new HttpError(422, `Cannot import file of type ${name.includes('.') ? name.slice(name.lastIndexOf('.')) : name}`);
-      const documents = splitYamlDocuments((await part.toBuffer()).toString('utf8'));
-      documents.forEach((source, index) => sources.push({ file: documents.length > 1 ? `${name}#${index}` : name, source }));
-    }
-    if (sources.length === 0) throw new HttpError(422, 'No flow to import: send YAML in a `fileUpload` part');
-    await deploySources(context, sources);
-    // Kestra answers with the documents that failed: none (an invalid one refused the whole import).
-    return [];
-  });
+const flowParams = {
+  type: 'object',
+  properties: { namespace: { type: 'string' }, id: { type: 'string', description: 'The flow id' } },
+  required: ['namespace', 'id'],
+} as const;
+const YAML_TYPES = ['application/x-yaml'];
 
-  app.post('/flows', async (request) => {
+/** Is `namespace` the filter or one of its child namespaces (Kestra's namespace filter)? */
+function inNamespace(namespace: string, filter: string | undefined): boolean {
+  return !filter || namespace === filter || namespace.startsWith(`${filter}.`);
+}
+
+function pageParams(query: { page?: string; size?: string }): { page: number; size: number } {
+  const page = query.page === undefined ? 1 : Number(query.page);
+  const size = query.size === undefined ? 10 : Number(query.size);
+  if (!Number.isInteger(page) || page < 1) throw new HttpError(422, 'page: expected an integer from 1');
+  if (!Number.isInteger(size) || size < 1 || size > 1000) throw new HttpError(422, 'size: expected an integer from 1 to 1000');
+  return { page, size };
+}
+
+export function registerFlowRoutes(app: FastifyInstance, context: ApiContext): void {
+  app.post(
+    '/flows/import',
+    {
+      schema: {
+        summary: 'Create or update flows from a YAML file (multipart part `fileUpload`, several documents allowed); answers the documents that failed: []',
+        tags: ['Flows'],
+        consumes: ['multipart/form-data'],
+      },
+    },
+    async (request) => {
+      if (!request.isMultipart()) throw new HttpError(422, 'Expected a multipart/form-data body with a `fileUpload` part');
+      const sources: FlowSource[] = [];
+      for await (const part of request.parts()) {
+        if (part.type !== 'file') continue;
+        if (part.fieldname !== 'fileUpload') {
+          await part.toBuffer();
+          continue;
+        }
+        const name = part.filename ?? 'fileUpload';
+        if (!/\.ya?ml$/i.test(name)) throw new HttpError(422, `Cannot import file of type ${name.includes('.') ? name.slice(name.lastIndexOf('.')) : name}`);
+        const documents = splitYamlDocuments((await part.toBuffer()).toString('utf8'));
+        documents.forEach((source, index) => sources.push({ file: documents.length > 1 ? `${name}#${index}` : name, source }));
+      }
+      if (sources.length === 0) throw new HttpError(422, 'No flow to import: send YAML in a `fileUpload` part');
+      await deploySources(context, sources);
+      // Kestra answers with the documents that failed: none (an invalid one refused the whole import).
+      return [];
+    },
+  );
+
+  app.post('/flows', { schema: { summary: 'Create a flow from its YAML (422 when the id exists)', tags: ['Flows'], consumes: YAML_TYPES } }, async (request) => {
     const source = bodyText(request);
     const compiled = compileFlow(source, 'api');
     if (!compiled.spec) throw new FlowValidationError(compiled.diagnostics);
@@ -80,7 +112,7 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext): v
     return flowJson(context, deployed.namespace, deployed.flowId, deployed.revision);
   });
 
-  app.post('/flows/validate', async (request) => {
+  app.post('/flows/validate', { schema: { summary: 'Validate flows (YAML, several documents allowed) without deploying them', tags: ['Flows'], consumes: YAML_TYPES } }, async (request) => {
     return splitYamlDocuments(bodyText(request)).map((source, index) => {
       const { diagnostics } = validateForDeploy([{ file: String(index), source }]);
       const compiled = compileFlow(source, String(index));
@@ -96,14 +128,92 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext): v
     });
   });
 
-  app.get<{ Params: { namespace: string; id: string }; Querystring: { revision?: string } }>('/flows/:namespace/:id', async (request) => {
-    const revision = request.query.revision ? Number(request.query.revision) : undefined;
-    if (revision !== undefined && !Number.isInteger(revision)) throw new HttpError(422, 'revision: expected an integer');
-    return flowJson(context, request.params.namespace, request.params.id, revision);
-  });
+  app.get<{ Querystring: { namespace?: string; q?: string; page?: string; size?: string } }>(
+    '/flows/search',
+    {
+      schema: {
+        summary: 'Search deployed flows: {results, total}',
+        tags: ['Flows'],
+        querystring: {
+          type: 'object',
+          properties: {
+            namespace: { type: 'string', description: 'This namespace and its children' },
+            q: { type: 'string', description: 'Text in the flow id or namespace' },
+            page: { type: 'string' },
+            size: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { page, size } = pageParams(request.query);
+      const text = request.query.q?.toLowerCase();
+      const matching = (await context.registry.list()).filter(
+        (entry) => inNamespace(entry.namespace, request.query.namespace) && (!text || `${entry.namespace}.${entry.flowId}`.toLowerCase().includes(text)),
+      );
+      const shown = matching.slice((page - 1) * size, page * size);
+      const results = [];
+      for (const entry of shown) {
+        const { source: _source, ...flow } = await flowJson(context, entry.namespace, entry.flowId);
+        results.push(flow);
+      }
+      return { results, total: matching.length };
+    },
+  );
 
-  app.delete<{ Params: { namespace: string; id: string } }>('/flows/:namespace/:id', async (request, reply) => {
-    await deleteDeployedFlow({ registry: context.registry, client: context.client }, `${request.params.namespace}/${request.params.id}`);
-    return reply.code(204).send();
-  });
+  app.get<{ Params: { namespace: string } }>(
+    '/flows/:namespace',
+    { schema: { summary: "A namespace's flows", tags: ['Flows'], params: { type: 'object', properties: { namespace: { type: 'string' } }, required: ['namespace'] } } },
+    async (request) => {
+      const flows = [];
+      for (const entry of await context.registry.list({ namespace: request.params.namespace })) {
+        const { source: _source, ...flow } = await flowJson(context, entry.namespace, entry.flowId);
+        flows.push(flow);
+      }
+      return flows;
+    },
+  );
+
+  app.get<{ Params: { namespace: string; id: string }; Querystring: { revision?: string } }>(
+    '/flows/:namespace/:id',
+    {
+      schema: {
+        summary: 'A deployed flow with its source',
+        tags: ['Flows'],
+        params: flowParams,
+        querystring: { type: 'object', properties: { revision: { type: 'string' }, source: { type: 'string' } } },
+      },
+    },
+    async (request) => {
+      const revision = request.query.revision ? Number(request.query.revision) : undefined;
+      if (revision !== undefined && !Number.isInteger(revision)) throw new HttpError(422, 'revision: expected an integer');
+      return flowJson(context, request.params.namespace, request.params.id, revision);
+    },
+  );
+
+  app.put<{ Params: { namespace: string; id: string } }>(
+    '/flows/:namespace/:id',
+    { schema: { summary: 'Update a flow from its YAML: a new revision when the source changed; 404 when absent', tags: ['Flows'], params: flowParams, consumes: YAML_TYPES } },
+    async (request) => {
+      const { namespace, id } = request.params;
+      const source = bodyText(request);
+      if (!(await context.registry.find(namespace, id))) throw new FlowNotFoundError(namespace, id);
+      const compiled = compileFlow(source, 'api');
+      if (!compiled.spec) throw new FlowValidationError(compiled.diagnostics);
+      if (compiled.spec.namespace !== namespace || compiled.spec.id !== id) {
+        throw new HttpError(422, `Illegal flow id or namespace update: the flow is ${namespace}.${id}, the source says ${compiled.spec.namespace}.${compiled.spec.id}`);
+      }
+      const [deployed] = await deploySources(context, [{ file: 'api', source }]);
+      return flowJson(context, deployed.namespace, deployed.flowId, deployed.revision);
+    },
+  );
+
+  app.delete<{ Params: { namespace: string; id: string } }>(
+    '/flows/:namespace/:id',
+    { schema: { summary: 'Delete a flow and its Schedules (204)', tags: ['Flows'], params: flowParams } },
+    async (request, reply) => {
+      await deleteDeployedFlow({ registry: context.registry, client: context.client }, `${request.params.namespace}/${request.params.id}`);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { connectClient } from '../client/executions';
 import type { TflowConfig } from '../config';
+import { KvStore } from '../kv/kv-store';
 import { FlowRegistry } from '../registry/flow-registry';
 import { startWorker, type TflowWorker } from '../worker/worker';
 import { buildApi, type ApiOptions } from './app';
@@ -26,15 +27,17 @@ export interface ServerOptions extends ApiOptions {
 
 export async function startServer(config: TflowConfig, options: ServerOptions = {}): Promise<RunningServer> {
   const registry = FlowRegistry.connect(config.databaseUrl);
+  const kv = KvStore.connect(config.databaseUrl);
   const client = await connectClient(config);
   const worker = options.worker === false ? undefined : await startWorker(config);
-  const app = await buildApi({ config, client, registry }, options);
+  const app = await buildApi({ config, client, registry, kv }, options);
   try {
     await app.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? config.apiPort });
   } catch (error) {
     await worker?.shutdown();
     await client.connection.close();
     await registry.close();
+    await kv.close();
     throw error;
   }
   const address = app.server.address();
@@ -50,6 +53,7 @@ export async function startServer(config: TflowConfig, options: ServerOptions = 
         await worker?.shutdown();
         await client.connection.close();
         await registry.close();
+        await kv.close();
       })();
       return closing;
     },

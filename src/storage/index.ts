@@ -8,6 +8,7 @@ import { LocalDirectoryStorage } from './local-storage';
 
 export * from './internal-storage';
 export * from './storage-uri';
+export * from './namespace-files';
 export { LocalDirectoryStorage } from './local-storage';
 
 export function storageFromConfig(config: Pick<TflowConfig, 'storage'>): InternalStorage {

@@ -41,6 +41,8 @@ export interface FlowableTaskDefinition<Props extends z.ZodObject = z.ZodObject>
   kind: 'flowable';
   /** Properties that hold child tasks (`tasks`, `then`, `else`…): compiled as tasks, left out of `properties`. */
   childLists: string[];
+  /** Only runnable tasks may be children (WorkingDirectory): the compiler refuses others. */
+  onlyRunnableChildren?: boolean;
   /**
    * Where the child tasks sit, for flowables whose children are not plain lists of tasks (Switch
    * `cases` is a map of lists, Dag `tasks` wraps each task as `{task, dependsOn}`). Default: task
@@ -91,6 +93,11 @@ export interface TaskContext {
   putFile(fileName: string, content: Readable): Promise<StoredFile>;
   /** This attempt's private working directory: created on first call, deleted when the task ends. */
   workingDirectory(): Promise<string>;
+  /**
+   * Ends the task run WARNING instead of SUCCESS when it returns (Kestra's task-specific final
+   * state, e.g. a script that wrote on stderr); `reason` is logged at WARN.
+   */
+  endInWarning(reason: string): void;
   /** Reports progress to Temporal (shown in the Web UI's pending activity); also proves liveness. */
   heartbeat(progress?: unknown): void;
   /** The worker's configuration (host aliases for connection URLs, …). */

@@ -22,6 +22,8 @@ export interface DevServerOptions {
   /** host:port of the gRPC frontend. */
   address: string;
   uiPort?: number;
+  /** No Web UI (a throwaway server in a test). */
+  headless?: boolean;
   /** Where progress goes (install, start). */
   report?: (line: string) => void;
 }
@@ -180,7 +182,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'server', 'start-dev',
     '--ip', host === 'localhost' ? '127.0.0.1' : host,
     '--port', String(port),
-    '--ui-port', String(uiPort),
+    ...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
     '--db-filename', join(options.stateDir, 'temporal.sqlite'),
     '--sqlite-pragma', 'journal_mode=WAL',
     '--sqlite-pragma', 'synchronous=NORMAL',
@@ -193,7 +195,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   closeSync(log);
   child.unref();
   writeFileSync(pidFile(options.stateDir), String(child.pid));
-  options.report?.(`Starting the Temporal dev server (${cli}) on ${options.address}, Web UI ${webUi}…`);
+  options.report?.(`Starting the Temporal dev server (${cli}) on ${options.address}${options.headless ? ' (no Web UI)' : `, Web UI ${webUi}`}…`);
 
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));

@@ -1,12 +1,15 @@
 /**
  * The tflow worker: hosts the generic workflow and one activity per runnable task type.
  */
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createTaskActivities } from '../activities/runtime';
 import { createConcurrencyActivities } from '../concurrency/activities';
 import type { TflowConfig } from '../config';
+import { storageFromConfig } from '../storage';
 import { createSubflowActivities } from '../subflow/activities';
+import { createFlowTriggerActivities } from '../triggers/activities';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import { workflowCodeOptions } from './workflow-bundle';
 import { SearchAttributeType } from '@temporalio/common';
@@ -34,19 +37,22 @@ export async function startWorker(config: TflowConfig, overrides: Partial<Worker
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   await ensureSearchAttributes(connection, config.temporalNamespace);
   const subflows = createSubflowActivities(config.databaseUrl);
+  const flowTriggers = createFlowTriggerActivities(config.databaseUrl);
+  smallerYoungGenerationForNewThreads();
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     ...workflowCodeOptions(),
-    // Task activities, plus the flow-concurrency and Subflow plumbing (run as local activities).
-    activities: { ...createTaskActivities(), ...createConcurrencyActivities(), ...subflows.activities },
+    // Task activities (with this configuration's storage), plus the flow-concurrency and Subflow plumbing (run as local activities).
+    activities: { ...createTaskActivities(undefined, { config, storage: storageFromConfig(config) }), ...createConcurrencyActivities(), ...subflows.activities, ...flowTriggers.activities },
     // Heartbeats carry cancellation (kill, timeout) to a running task: send them at least this
     // often (the SDK's default waits up to 80% of the heartbeat timeout), so a kill lands in seconds.
     maxHeartbeatThrottleInterval: '3 seconds',
+    maxCachedWorkflows: workflowCacheSize(),
     ...overrides,
   });
-  const running = worker.run().finally(() => Promise.all([connection.close(), subflows.close()]).then(() => undefined));
+  const running = worker.run().finally(() => Promise.all([connection.close(), subflows.close(), flowTriggers.close()]).then(() => undefined));
   return {
     worker,
     running,
@@ -67,4 +73,28 @@ export async function ensureSearchAttributes(connection: NativeConnection, names
     namespace,
     searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPES[key.type]])),
   });
+}
+
+/**
+ * The workflow thread's V8 heap gets 4 MB semi-spaces instead of V8's 16 MB: the worker's RSS
+ * drops by ~20 MB (measured while CopyIn loads a month), with no measurable cost in CPU per
+ * execution. V8 reads the flag when it creates an isolate, so it is set before the SDK starts the
+ * workflow thread; it leaves the main thread as it is. A size given to node on the command line wins.
+ */
+function smallerYoungGenerationForNewThreads(): void {
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => arg.includes('semi-space-size'));
+  if (!given) setFlagsFromString('--max-semi-space-size=4');
+}
+
+/**
+ * How many open executions the worker keeps in memory between their workflow tasks. Each one holds
+ * its own instance of the bundle's modules (the interpreter, the task schemas): ~2 MB of heap,
+ * measured with 150 executions parked on a Pause task. The SDK's default (~600 per GB of heap,
+ * 2,310 with a 4 GB heap) would fill the workflow thread's heap before it evicts anything; 4 MB per
+ * execution leaves room for their own state. An evicted execution is replayed from its history at
+ * its next workflow task.
+ */
+function workflowCacheSize(): number {
+  const heapMiB = getHeapStatistics().heap_size_limit / 2 ** 20;
+  return Math.max(50, Math.floor((heapMiB - 200) / 4));
 }

@@ -8,8 +8,10 @@ import {
   ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   CancelledFailure,
   condition,
+  executeChild,
   isCancellation,
   patched,
   proxyActivities,
@@ -21,9 +23,11 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Execution, TaskRun } from '../interpreter/execution';
+import { type Execution, fitForResult, type TaskRun } from '../interpreter/execution';
 import {
   type ExecutionRequest,
+  type ForEachBatch,
+  type ForEachBatchResult,
   FlowRun,
   type InterpreterPort,
   ResumeRefused,
@@ -39,6 +43,7 @@ import { activityOptionsFor } from './activity-options';
 import { concurrencySlot } from './concurrency';
 import { runInWorkflow, runsInWorkflow } from './pure-tasks';
 import { subflowPort } from './subflow';
+import { fireFlowTriggers } from './flow-triggers';
 import { executionRequestFor } from './trigger';
 import { executionQuery, FLOW_FAILED, logsQuery, progressQuery, RESUME_REFUSED, resumeUpdate, TASK_FAILED } from './definitions';
 
@@ -62,6 +67,19 @@ const temporalPort: InterpreterPort = {
     return condition(predicate, timeoutMs, { summary });
   },
   isCancellation,
+  // SLA timers race the tasks: each runs in its own scope, so either can stop the other.
+  cancellable<T>(body: () => Promise<T>) {
+    const scope = new CancellationScope();
+    return { result: scope.run(body), cancel: () => scope.cancel() };
+  },
+  patched,
+  // A large ForEach: each batch of iterations is a child workflow (tflowForEachBatch below).
+  runForEachBatch: (batch) =>
+    executeChild(tflowForEachBatch, {
+      workflowId: batch.batchId,
+      args: [batch],
+      staticSummary: `${batch.taskId}: iterations ${batch.firstIteration}–${batch.firstIteration + batch.values.length - 1} of ${batch.request.executionId}`.slice(0, 190),
+    }),
   newId: () => uuid4(),
   now: () => new Date(),
   onChange: (run) => {
@@ -109,6 +127,8 @@ export default async function tflowExecution(input: ExecutionRequest | Scheduled
 
   const execution = await run.run();
   upsertSearchAttributes([{ key: FlowStateKey, value: execution.state }]);
+  // Before waiting for handlers: in a killed execution that wait throws at once.
+  await fireFlowTriggers(execution);
   await condition(allHandlersFinished);
   if (execution.state === 'KILLED' && run.killed) {
     // Ends the workflow as Canceled. Temporal keeps no details here: clients query the execution.
@@ -119,10 +139,22 @@ export default async function tflowExecution(input: ExecutionRequest | Scheduled
       type: FLOW_FAILED,
       message: execution.error ?? 'The execution failed',
       nonRetryable: true,
-      details: [execution],
+      details: [fitForResult(execution)],
     });
   }
-  return execution;
+  return fitForResult(execution);
+}
+
+/**
+ * One batch of a large ForEach's iterations, for its parent execution (FlowRun.runIterationsInBatches):
+ * the iterations' task runs and logs are here, queryable like an execution's.
+ */
+export async function tflowForEachBatch(batch: ForEachBatch): Promise<ForEachBatchResult> {
+  const run = new FlowRun(batch.request, temporalPort);
+  setHandler(executionQuery, () => run.execution);
+  setHandler(logsQuery, (from: number) => run.logsSince(from));
+  setHandler(progressQuery, (from: number) => ({ execution: run.execution, ...run.logsSince(from) }));
+  return run.runBatch(batch);
 }
 
 /** A refused resume reaches the caller as an ApplicationFailure with the reason (other errors would stall the workflow task). */

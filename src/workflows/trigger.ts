@@ -6,7 +6,7 @@
  * Sandbox code: deterministic, no Node built-ins.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ExecutionRequest } from '../interpreter/flow-run';
 import {
   executionRequestForRun,
@@ -17,12 +17,16 @@ import {
 import { FlowStateKey, labelsAttribute, LabelsKey } from '../temporal/search-attributes';
 import { FLOW_FAILED } from './definitions';
 
+/** Scheduled runs started before the flow's checks applied to them ran their tasks whatever the checks said. */
+export const SCHEDULED_CHECKS_PATCH = 'tflow-scheduled-checks';
+
 /** Set by the Schedule on every run it starts: the nominal time of the slot (also when backfilled). */
 const TemporalScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
 /**
  * The ExecutionRequest to run: the input itself for `tflow run` and the API, or the one derived for
- * this scheduled run. A scheduled run whose inputs are invalid ends here, FAILED, with Kestra's message.
+ * this scheduled run. A scheduled run whose inputs are invalid, or that a BLOCK_EXECUTION check refuses,
+ * ends here, FAILED, with the reason (its tasks never run).
  */
 export function executionRequestFor(input: ExecutionRequest | ScheduledExecutionRequest): ExecutionRequest {
   if (!isScheduledExecutionRequest(input)) return input;
@@ -32,7 +36,7 @@ export function executionRequestFor(input: ExecutionRequest | ScheduledExecution
     runId: info.runId,
     nominalTime: scheduledStartTime(),
     startTime: info.runStartTime,
-  });
+  }, () => patched(SCHEDULED_CHECKS_PATCH));
   if (resolution.problems) {
     upsertSearchAttributes([{ key: FlowStateKey, value: 'FAILED' }]);
     throw ApplicationFailure.create({

@@ -1,8 +1,10 @@
 /**
  * Running the real `tflow` binary from tests, with extra environment (a test's task queue…).
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { DeployedFlow } from '../../src/registry/deploy';
 import { PROJECT_ROOT, TFLOW_BIN } from './paths';
 
 const exec = promisify(execFile);
@@ -25,4 +27,11 @@ export async function runCli(command: string, args: readonly string[], env: Node
 
 export function runTflow(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return runCli(process.execPath, [TFLOW_BIN, ...args], env);
+}
+
+/** `tflow deploy <files> --json`, which must succeed: what it deployed. */
+export async function deployWithCli(files: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<DeployedFlow[]> {
+  const result = await runTflow(['deploy', ...files, '--json'], env);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as DeployedFlow[];
 }

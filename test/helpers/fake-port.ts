@@ -3,6 +3,7 @@ import type { FlowSpec } from '../../src/flow/spec';
 import type { Execution } from '../../src/interpreter/execution';
 import { FlowRun, type InterpreterPort, type SubflowEnd, type SubflowStart, type TaskInvocation, type TaskInvocationOptions, type TaskResult, TaskFailure } from '../../src/interpreter/flow-run';
 import { resolveInputs } from '../../src/interpreter/inputs';
+import type { RestartRequest } from '../../src/interpreter/restart';
 
 /** Compiles inline YAML, failing loudly on any diagnostic. */
 export function flow(yaml: string): FlowSpec {
@@ -26,6 +27,8 @@ export interface FakeRunOptions {
    * (SUCCESS without outputs by default).
    */
   subflows?: Record<string, { flow: FlowSpec; end?: SubflowEnd | ((start: SubflowStart) => SubflowEnd) }>;
+  /** Run as a restart of an earlier attempt (src/interpreter/restart.ts). */
+  restart?: RestartRequest;
 }
 
 export interface FakeRunResult {
@@ -107,7 +110,7 @@ export async function runWithFakePort(
   };
   const resolved = resolveInputs(spec.inputs, inputs);
   if (resolved.problems.length > 0) throw new Error(resolved.problems.map((p) => p.message).join('\n'));
-  const run = new FlowRun({ executionId: 'exec-1', flow: spec, inputs: resolved.inputs, labels: {} }, port);
+  const run = new FlowRun({ executionId: 'exec-1', flow: spec, inputs: resolved.inputs, labels: {}, ...(options.restart ? { restart: options.restart } : {}) }, port);
   const execution = await run.run();
   return { execution, calls, run, sleeps, waits, portEvents, subflowStarts };
 }

@@ -2,15 +2,17 @@
  * Integration-test plumbing: the real Temporal dev server (started once, reused), a real worker on
  * a task queue of the test file's own, and a helper that runs a flow to its end.
  */
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient, executionResult, startExecution, type StartOptions } from '../../src/client/executions';
 import { loadConfig, type TflowConfig } from '../../src/config';
 import type { FlowSpec } from '../../src/flow/spec';
-import type { Execution } from '../../src/interpreter/execution';
+import type { Execution, LogEntry, TaskRun } from '../../src/interpreter/execution';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { startWorker, type TflowWorker } from '../../src/worker/worker';
+import { logsQuery } from '../../src/workflows/definitions';
 
 let runtimeInstalled = false;
 
@@ -46,4 +48,28 @@ export async function startTemporalFixture(): Promise<TemporalFixture> {
 export async function runToEnd(fixture: TemporalFixture, flow: FlowSpec, options: StartOptions = {}): Promise<Execution> {
   const handle = await startExecution(fixture.client, fixture.config, flow, options);
   return executionResult(handle);
+}
+
+export interface FinishedRun {
+  handle: WorkflowHandle;
+  execution: Execution;
+  /** Every log line of the execution. */
+  logs: LogEntry[];
+  taskRun(taskId: string): TaskRun | undefined;
+  /** A task's outputs; {} when it did not run. */
+  output(taskId: string): Record<string, unknown>;
+}
+
+/** runToEnd, plus the execution's logs and lookups of its task runs. */
+export async function runWithLogs(fixture: TemporalFixture, flow: FlowSpec, options: StartOptions = {}): Promise<FinishedRun> {
+  const handle = await startExecution(fixture.client, fixture.config, flow, options);
+  const execution = await executionResult(handle);
+  const { logs } = await handle.query(logsQuery, 0);
+  const taskRun = (taskId: string) => execution.taskRuns.find((r) => r.taskId === taskId);
+  return { handle, execution, logs, taskRun, output: (taskId) => taskRun(taskId)?.outputs ?? {} };
+}
+
+/** Fails unless no workflow with this id was ever started (a trigger or a schedule that must not fire). */
+export async function assertNeverStarted(client: Client, workflowId: string): Promise<void> {
+  await assert.rejects(client.workflow.getHandle(workflowId).describe(), WorkflowNotFoundError);
 }

@@ -10,7 +10,7 @@
  * The workers are real `tflow worker` processes, so SIGKILL is a real crash: no shutdown code runs.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,8 +23,8 @@ import { loadConfig, type TflowConfig } from '../../src/config';
 import { compileFlow } from '../../src/flow/compile';
 import { LocalDirectoryStorage } from '../../src/storage';
 import { startDevServer } from '../../src/temporal/dev-server';
-import { TFLOW_BIN } from '../helpers/paths';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { WorkerProcess } from '../helpers/worker-process';
 import { generateTaxiFile, TAXI_COLUMNS, type TaxiFile } from '../../src/demo/taxi-data';
 
 const ROWS = 1_000_000;
@@ -66,7 +66,7 @@ describe('crash recovery: SIGKILL of the worker in the middle of a CopyIn', { ti
   let workDir: string;
   let file: TaxiFile;
   let fileUri: string;
-  const workers: ChildProcess[] = [];
+  const workers: WorkerProcess[] = [];
 
   before(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'tflow-crash-'));
@@ -79,7 +79,7 @@ describe('crash recovery: SIGKILL of the worker in the middle of a CopyIn', { ti
     await new LocalDirectoryStorage(config.storage).put(fileUri, createReadStream(file.path));
   });
   after(async () => {
-    for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+    for (const worker of workers) await worker.stop('SIGKILL');
     await client?.connection.close();
     await db?.drop();
     await rm(workDir, { recursive: true, force: true });
@@ -87,17 +87,9 @@ describe('crash recovery: SIGKILL of the worker in the middle of a CopyIn', { ti
 
   /** A real `tflow worker` process on this test's task queue and storage. */
   const startWorkerProcess = (): ChildProcess => {
-    const child = spawn(process.execPath, [TFLOW_BIN, 'worker'], {
-      env: { ...process.env, TFLOW_TASK_QUEUE: config.taskQueue, TFLOW_STORAGE: config.storage },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    child.on('exit', (code) => {
-      if (code !== null && code !== 0) console.error(`worker exited with ${code}: ${stderr}`);
-    });
-    workers.push(child);
-    return child;
+    const worker = new WorkerProcess({ TFLOW_TASK_QUEUE: config.taskQueue, TFLOW_STORAGE: config.storage });
+    workers.push(worker);
+    return worker.child;
   };
 
   /** Rows the running COPY has read so far in the test database (undefined when none runs). */

@@ -1,27 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Execution } from '../../src/interpreter/execution';
-import { executionPrefix, LocalDirectoryStorage } from '../../src/storage';
+import { executionPrefix, type LocalDirectoryStorage } from '../../src/storage';
 import { flow } from '../helpers/fake-port';
+import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
 import { runToEnd, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 describe('HTTP tasks (Download, Request) and PurgeCurrentExecutionFiles', { timeout: 180_000 }, () => {
   let fixture: TemporalFixture;
-  let storageRoot: string;
+  let tempStorage: TemporaryStorage;
   let storage: LocalDirectoryStorage;
   let server: Server;
   let base: string;
   const bigBody = 'x'.repeat(3 * 1024 * 1024);
 
   before(async () => {
-    storageRoot = await mkdtemp(join(tmpdir(), 'tflow-http-storage-'));
-    process.env.TFLOW_STORAGE = storageRoot;
-    storage = new LocalDirectoryStorage(storageRoot);
+    tempStorage = await useTemporaryStorage('tflow-http-storage-');
+    storage = tempStorage.storage;
     server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://local');
       if (url.pathname === '/products') {
@@ -58,7 +55,7 @@ describe('HTTP tasks (Download, Request) and PurgeCurrentExecutionFiles', { time
   after(async () => {
     await fixture?.close();
     await new Promise((resolve) => server?.close(resolve));
-    await rm(storageRoot, { recursive: true, force: true });
+    await tempStorage?.remove();
   });
 
   const outputsOf = (execution: Execution, taskId: string) => execution.taskRuns.find((r) => r.taskId === taskId)?.outputs ?? {};

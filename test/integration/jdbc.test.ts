@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Execution } from '../../src/interpreter/execution';
-import { LocalDirectoryStorage } from '../../src/storage';
 import { flow } from '../helpers/fake-port';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
 import { runToEnd, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 describe('PostgreSQL tasks (Queries, Query, CopyIn, CopyOut) on the real Postgres', { timeout: 240_000 }, () => {
   let fixture: TemporalFixture;
   let db: TestDatabase;
-  let storageRoot: string;
+  let tempStorage: TemporaryStorage;
   before(async () => {
-    storageRoot = await mkdtemp(join(tmpdir(), 'tflow-jdbc-storage-'));
-    process.env.TFLOW_STORAGE = storageRoot;
+    tempStorage = await useTemporaryStorage('tflow-jdbc-storage-');
     // docker-compose's host name, resolved by the worker's configuration.
     process.env.TFLOW_HOST_ALIASES = 'pgdatabase=127.0.0.1';
     db = await createTestDatabase('tflow_jdbc');
@@ -24,7 +21,7 @@ describe('PostgreSQL tasks (Queries, Query, CopyIn, CopyOut) on the real Postgre
   after(async () => {
     await fixture?.close();
     await db?.drop();
-    await rm(storageRoot, { recursive: true, force: true });
+    await tempStorage?.remove();
   });
 
   /** A flow with the connection in pluginDefaults, as the course writes it. */
@@ -88,7 +85,7 @@ tasks:
     const stored = outputsOf(execution, 'store') as { uri: string; size: number };
     assert.equal(stored.size, 2);
     assert.match(stored.uri, /^kestra:\/\/\/tests\/jdbc\/queries\/executions\/.+\/tasks\/store\/.+\/store\.ion$/);
-    assert.equal(await readFile(new LocalDirectoryStorage(storageRoot).pathOf(stored.uri), 'utf8'), '{id:1,vendor:"1"}\n{id:2,vendor:null}\n');
+    assert.equal(await readFile(tempStorage.storage.pathOf(stored.uri), 'utf8'), '{id:1,vendor:"1"}\n{id:2,vendor:null}\n');
   });
 
   it('rolls the whole transaction back when a statement fails, and names that statement', async () => {
@@ -168,7 +165,7 @@ tasks:
     const exported = outputsOf(execution, 'export') as { uri: string; rowCount: number };
     assert.equal(exported.rowCount, 3);
     assert.equal(
-      await readFile(new LocalDirectoryStorage(storageRoot).pathOf(exported.uri), 'utf8'),
+      await readFile(tempStorage.storage.pathOf(exported.uri), 'utf8'),
       'vendorid,passenger_count,fare_amount\n2,3,-3.5\n,,4.5\n1,1,7\n',
     );
   });

@@ -6,20 +6,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { executionResult, startExecution } from '../../src/client/executions';
 import { compileFlowFile } from '../../src/flow/compile';
 import type { FlowSpec } from '../../src/flow/spec';
 import { KvStore } from '../../src/kv/kv-store';
 import { findTemporalCli } from '../../src/temporal/dev-server';
-import { logsQuery } from '../../src/workflows/definitions';
 import { flow } from '../helpers/fake-port';
 import { PROJECT_ROOT } from '../helpers/paths';
 import { createTestDatabase, POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER, type TestDatabase } from '../helpers/postgres';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
+import { runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const SECRET_VALUE = 'pa55-Wörd_7f3c91';
 const SECRET_BASE64 = Buffer.from(SECRET_VALUE, 'utf8').toString('base64');
@@ -30,14 +27,13 @@ describe('KV store and the kv()/secret()/read() functions', { timeout: 180_000 }
   let fixture: TemporalFixture;
   let db: TestDatabase;
   let store: KvStore;
-  let storageRoot: string;
+  let tempStorage: TemporaryStorage;
 
   before(async () => {
-    storageRoot = await mkdtemp(join(tmpdir(), 'tflow-kv-storage-'));
+    tempStorage = await useTemporaryStorage('tflow-kv-storage-');
     db = await createTestDatabase('tflow_kv');
     // The in-process worker reads these when its first task runs.
     process.env.TFLOW_DATABASE_URL = `postgres://${POSTGRES_USER}@${POSTGRES_HOST}:${POSTGRES_PORT}/${db.name}`;
-    process.env.TFLOW_STORAGE = storageRoot;
     process.env.SECRET_DB_PASSWORD = SECRET_BASE64;
     store = KvStore.connect(process.env.TFLOW_DATABASE_URL);
     fixture = await startTemporalFixture();
@@ -46,16 +42,10 @@ describe('KV store and the kv()/secret()/read() functions', { timeout: 180_000 }
     await fixture?.close();
     await store?.close();
     await db?.drop();
-    await rm(storageRoot, { recursive: true, force: true });
+    await tempStorage?.remove();
   });
 
-  async function run(spec: FlowSpec) {
-    const handle = await startExecution(fixture.client, fixture.config, spec);
-    const execution = await executionResult(handle);
-    const { logs } = await handle.query(logsQuery, 0);
-    const taskRun = (taskId: string) => execution.taskRuns.find((r) => r.taskId === taskId);
-    return { handle, execution, logs, taskRun, output: (taskId: string) => taskRun(taskId)?.outputs ?? {} };
-  }
+  const run = (spec: FlowSpec) => runWithLogs(fixture, spec);
 
   it("runs the course's 06_gcp_kv flow unmodified (flows/03_kv.yaml)", async () => {
     const compiled = compileFlowFile(join(PROJECT_ROOT, 'flows', '03_kv.yaml'));

@@ -16,9 +16,9 @@ import { FlowRegistry } from '../../src/registry/flow-registry';
 import { nextOccurrence, parseKestraCron } from '../../src/schedules/kestra-cron';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { LabelsKey } from '../../src/temporal/search-attributes';
-import { runCli, runTflow } from '../helpers/cli';
+import { deployWithCli, runCli, runTflow } from '../helpers/cli';
 import { purgeNamespace } from '../helpers/registry';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { assertNeverStarted, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const namespace = `tflow.test.sched${randomBytes(3).toString('hex')}`;
 
@@ -105,11 +105,7 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
 
   const tflow = (...args: string[]) => runTflow(args, { TFLOW_TASK_QUEUE: fixture.config.taskQueue });
   const temporal = (...args: string[]) => runCli(temporalCli, [...args, '--address', fixture.config.temporalAddress]);
-  const deploy = async (...files: string[]) => {
-    const result = await tflow('deploy', ...files, '--json');
-    assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as { namespace: string; flowId: string; revision: number; status: string; schedules: { scheduleId: string; status: string; paused?: boolean }[] }[];
-  };
+  const deploy = (...files: string[]) => deployWithCli(files, { TFLOW_TASK_QUEUE: fixture.config.taskQueue });
   const describeSchedule = (id: string) => fixture.client.schedule.getHandle(id).describe();
 
   it('deploys a flow: one Schedule per Schedule trigger, the cron as Temporal calendars, the disabled trigger paused', async () => {
@@ -215,8 +211,8 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     for (const { execution } of runs) {
       assert.deepEqual(execution.labels, { suite: 'schedules', color: 'green' });
     }
-    await assertNoRun(fixture.client, `${scheduleId}-2019-04-01T09:00:00Z`);
-    await assertNoRun(fixture.client, `${scheduleId}-2018-12-01T09:00:00Z`);
+    await assertNeverStarted(fixture.client, `${scheduleId}-2019-04-01T09:00:00Z`);
+    await assertNeverStarted(fixture.client, `${scheduleId}-2018-12-01T09:00:00Z`);
     firstRuns = runs;
   });
   let firstRuns: { runId: string; execution: Execution }[] = [];
@@ -339,8 +335,4 @@ async function finishedRun(client: Client, workflowId: string, notRunId?: string
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`no new run of ${workflowId} within 120 s`);
-}
-
-async function assertNoRun(client: Client, workflowId: string): Promise<void> {
-  await assert.rejects(client.workflow.getHandle(workflowId).describe(), WorkflowNotFoundError);
 }

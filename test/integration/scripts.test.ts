@@ -1,34 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { executionResult, startExecution } from '../../src/client/executions';
 import type { FlowSpec } from '../../src/flow/spec';
-import { LocalDirectoryStorage } from '../../src/storage';
-import { logsQuery } from '../../src/workflows/definitions';
 import { flow } from '../helpers/fake-port';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
+import { runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 describe('script tasks (shell, python) on the Process runner', { timeout: 240_000 }, () => {
   let fixture: TemporalFixture;
-  let storageRoot: string;
+  let tempStorage: TemporaryStorage;
   before(async () => {
-    storageRoot = await mkdtemp(join(tmpdir(), 'tflow-scripts-storage-'));
-    process.env.TFLOW_STORAGE = storageRoot;
+    tempStorage = await useTemporaryStorage('tflow-scripts-storage-');
     fixture = await startTemporalFixture();
   });
   after(async () => {
     await fixture?.close();
-    await rm(storageRoot, { recursive: true, force: true });
+    await tempStorage?.remove();
   });
 
-  async function run(spec: FlowSpec) {
-    const handle = await startExecution(fixture.client, fixture.config, spec);
-    const execution = await executionResult(handle);
-    const { logs } = await handle.query(logsQuery, 0);
-    return { execution, logs, output: (taskId: string) => execution.taskRuns.find((r) => r.taskId === taskId)?.outputs ?? {} };
-  }
+  const run = (spec: FlowSpec) => runWithLogs(fixture, spec);
 
   it('runs commands with set -e, env and beforeCommands; stdout → INFO, stderr → ERROR; ::outputs:: → vars; outputFiles → storage', async () => {
     const { execution, logs, output } = await run(
@@ -58,14 +50,15 @@ tasks:
     format: "{{ outputs.make.vars.count }} {{ outputs.make.exitCode }} {{ outputs.make.outputFiles['data.csv'] }}"
 `),
     );
-    assert.equal(execution.state, 'SUCCESS', execution.error);
+    // The stderr line makes it WARNING (warningOnStdErr defaults to true, as in Kestra).
+    assert.equal(execution.state, 'WARNING', execution.error);
     const make = output('make') as { exitCode: number; vars: Record<string, unknown>; outputFiles: Record<string, string> };
     assert.equal(make.exitCode, 0);
     assert.deepEqual(make.vars, { count: 2, name: 'data' });
     // `*.csv` is anchored at the working directory: sub/deep.csv is not matched.
     assert.deepEqual(Object.keys(make.outputFiles), ['data.csv']);
     assert.match(make.outputFiles['data.csv'], new RegExp(`^kestra:///tests/scripts/shell_outputs/executions/${execution.id}/tasks/make/[^/]+/data\\.csv$`));
-    assert.equal(await readFile(new LocalDirectoryStorage(storageRoot).pathOf(make.outputFiles['data.csv']), 'utf8'), 'a,b\n1,2\n');
+    assert.equal(await readFile(tempStorage.storage.pathOf(make.outputFiles['data.csv']), 'utf8'), 'a,b\n1,2\n');
     assert.equal(output('use').value, `2 0 ${make.outputFiles['data.csv']}`);
     const makeLogs = logs.filter((l) => l.taskId === 'make').map((l) => `${l.level} ${l.message}`);
     assert.ok(makeLogs.includes('INFO hello shell_outputs'), makeLogs.join('\n'));
@@ -103,7 +96,7 @@ tasks:
     const consume = output('consume') as { vars: Record<string, unknown>; outputFiles: Record<string, string> };
     assert.deepEqual(consume.vars, { total: 165 });
     assert.deepEqual(Object.keys(consume.outputFiles), ['result.txt']);
-    assert.equal(await readFile(new LocalDirectoryStorage(storageRoot).pathOf(consume.outputFiles['result.txt']), 'utf8'), '165');
+    assert.equal(await readFile(tempStorage.storage.pathOf(consume.outputFiles['result.txt']), 'utf8'), '165');
   });
 
   it('warns when a Docker runner is asked for and runs on the host instead', async () => {
@@ -168,7 +161,7 @@ tasks:
   });
 
   it('kills the process (and its children) when the execution is cancelled', { timeout: 120_000 }, async () => {
-    const pidFile = join(storageRoot, `pid-${Date.now()}`);
+    const pidFile = join(tempStorage.root, `pid-${Date.now()}`);
     const handle = await startExecution(
       fixture.client,
       fixture.config,

@@ -1,35 +1,64 @@
 /**
  * Records the replay corpus: runs every flow in test/flows/replay on the dev server and saves each
  * execution's history to test/histories/<flow file>.json. Run it with `npm run record-histories`
- * before a change to the interpreter, so the replay test checks the new code against old runs.
+ * before a change to the interpreter, so the replay test checks the new code against old runs;
+ * `npm run record-histories -- checks_fail flow_trigger_source flow_trigger_listener` records only
+ * those fixtures (existing histories stay as they were recorded).
+ *
+ * A fixture with Flow triggers is a listener: it is deployed to the registry while recording (not
+ * started), and the run its trigger starts after another fixture's run is the history saved for it.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { executionResult, startExecution } from '../../src/client/executions';
-import { compileFlowFile } from '../../src/flow/compile';
+import { deleteDeployedFlow, deployFlows, validateForDeploy } from '../../src/registry/deploy';
+import { FlowRegistry } from '../../src/registry/flow-registry';
 import { findTemporalCli } from '../../src/temporal/dev-server';
+import { flowTriggeredExecutionId } from '../../src/triggers/activities';
+import { flowTriggersOf } from '../../src/triggers/flow-conditions';
 import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
 import { startTemporalFixture } from '../helpers/temporal';
 
 async function main(): Promise<void> {
+  const only = process.argv.slice(2);
   const fixture = await startTemporalFixture();
+  const registry = FlowRegistry.connect(fixture.config.databaseUrl);
   const temporalCli = findTemporalCli();
   if (!temporalCli) throw new Error('no Temporal CLI found');
+  const dir = join(FIXTURES, 'replay');
+  const fixtures = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') && (only.length === 0 || only.includes(f.replace(/\.yaml$/, ''))))
+    .map((file) => ({ file, source: readFileSync(join(dir, file), 'utf8') }));
+  const { flows, diagnostics } = validateForDeploy(fixtures);
+  if (diagnostics.length > 0) throw new Error(diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n'));
+  const listeners = flows.filter((f) => flowTriggersOf(f.spec).length > 0);
+  const deps = { registry, client: fixture.client, config: fixture.config };
+  await deployFlows(deps, listeners);
+  const save = async (file: string, workflowId: string, state: string) => {
+    // The same JSON a user gets from `temporal workflow show --output json` or the Web UI's download.
+    const json = execFileSync(temporalCli, ['workflow', 'show', '-w', workflowId, '--output', 'json', '--address', fixture.config.temporalAddress], { encoding: 'utf8' });
+    const target = join(PROJECT_ROOT, 'test', 'histories', file.replace(/\.yaml$/, '.json'));
+    writeFileSync(target, json);
+    console.log(`${file}: ${state}, ${JSON.parse(json).events.length} events → ${target}`);
+  };
   try {
-    const dir = join(FIXTURES, 'replay');
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
-      const { spec, diagnostics } = compileFlowFile(join(dir, file));
-      if (!spec) throw new Error(`${file}: ${diagnostics.map((d) => d.message).join('; ')}`);
+    for (const { file, spec } of flows.filter((f) => !listeners.includes(f))) {
       const handle = await startExecution(fixture.client, fixture.config, spec);
       const execution = await executionResult(handle);
-      // The same JSON a user gets from `temporal workflow show --output json` or the Web UI's download.
-      const json = execFileSync(temporalCli, ['workflow', 'show', '-w', handle.workflowId, '--output', 'json', '--address', fixture.config.temporalAddress], { encoding: 'utf8' });
-      const target = join(PROJECT_ROOT, 'test', 'histories', file.replace(/\.yaml$/, '.json'));
-      writeFileSync(target, json);
-      console.log(`${file}: ${execution.state}, ${JSON.parse(json).events.length} events → ${target}`);
+      await save(file, handle.workflowId, execution.state);
+      for (const listener of listeners) {
+        for (const trigger of flowTriggersOf(listener.spec)) {
+          const triggered = fixture.client.workflow.getHandle(flowTriggeredExecutionId(listener.spec, trigger.id, execution.id));
+          // Started by the source's last local activity, before the source ended: it exists now or never.
+          const started = await triggered.describe().then(() => true, () => false);
+          if (started) await save(listener.file, triggered.workflowId, (await executionResult(triggered)).state);
+        }
+      }
     }
   } finally {
+    for (const { spec } of listeners) await deleteDeployedFlow(deps, `${spec.namespace}/${spec.id}`);
+    await registry.close();
     await fixture.close();
   }
 }

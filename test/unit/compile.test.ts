@@ -172,7 +172,7 @@ triggers:
   it('fills Kestra’s defaults for concurrency, SLA and checks', () => {
     assert.deepEqual(spec?.concurrency, { limit: 1, behavior: 'QUEUE' });
     assert.equal(spec?.sla?.[0].behavior, 'FAIL');
-    assert.deepEqual(spec?.checks?.[0], { condition: '{{ true }}', message: 'ok', style: 'INFO', behavior: 'BLOCK_EXECUTION' });
+    assert.deepEqual(spec?.checks?.[0], { condition: '{{ true }}', message: 'ok', style: 'INFO', behavior: 'BLOCK_EXECUTION', position: { line: 19, col: 5 } });
     assert.equal(spec?.afterExecution?.[0].id, 'after');
   });
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cron } from 'croner';
+import { compileFlow } from '../../src/flow/compile';
+import { formatDiagnostic } from '../../src/flow/diagnostics';
 import {
   CronSyntaxError,
   formatInZone,
@@ -51,6 +53,33 @@ describe('Kestra cron', () => {
     ];
     for (const [cron, withSeconds, message] of bad) {
       assert.throws(() => parseKestraCron(cron, withSeconds), (e: Error) => e instanceof CronSyntaxError && message.test(e.message), cron);
+    }
+  });
+
+  it('the compiler accepts exactly the crons the Schedules accept, and names file:line:col otherwise', () => {
+    const crons: [string, boolean][] = [
+      ['0 9 1 * *', false],
+      ['@monthly', false],
+      ['15 30 10 * * MON-FRI', true],
+      ['0 0 * * 5-7', false],
+      ['0 9 1 *', false],
+      ['0 0 L * *', false],
+      ['0 0 9 1 * *', false],
+      ['@every_minute', false],
+    ];
+    for (const [cron, withSeconds] of crons) {
+      const { diagnostics } = compileFlow(
+        ['id: f', 'namespace: ns', 'tasks:', '  - id: t', '    type: io.kestra.plugin.core.debug.Return', '    format: x', 'triggers:', '  - id: s', '    type: io.kestra.plugin.core.trigger.Schedule', `    cron: "${cron}"`, `    withSeconds: ${withSeconds}`].join('\n'),
+        'cron.yaml',
+      );
+      let scheduleError: string | undefined;
+      try {
+        parseKestraCron(cron, withSeconds);
+      } catch (error) {
+        scheduleError = (error as Error).message;
+      }
+      if (scheduleError === undefined) assert.deepEqual(diagnostics.map(formatDiagnostic), [], cron);
+      else assert.deepEqual(diagnostics.map(formatDiagnostic), [`cron.yaml:10:11: invalid cron expression '${cron}': ${scheduleError} [triggers[0].cron]`], cron);
     }
   });
 

@@ -57,7 +57,7 @@ export function resolveConnection(props: PostgresConnectionProps, config: Pick<T
     url = replaced;
   }
   const match = /^(?:jdbc:postgresql:|postgres(?:ql)?:)(?:\/\/([^/?]*))?\/?([^?]*)(?:\?(.*))?$/i.exec(url);
-  if (!match) throw new Error(`Invalid PostgreSQL url "${props.url}": expected jdbc:postgresql://host:port/database`);
+  if (!match) throw new Error(`Invalid PostgreSQL url "${redactUrlPasswords(props.url)}": expected jdbc:postgresql://host:port/database`);
   const [, authority = '', database = '', query = ''] = match;
   const params = new URLSearchParams(query);
   let userInfo: string | undefined;
@@ -103,13 +103,8 @@ export async function connectPostgres(props: PostgresConnectionProps, context: T
   } catch (error) {
     await client.end().catch(() => undefined);
     const user = resolved.config.user ? ` as user ${resolved.config.user}` : '';
-    const via = resolved.aliasNote ? ` (${resolved.aliasNote})` : '';
-    const code = (error as NodeJS.ErrnoException).code;
-    const hint =
-      code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-        ? `; if this host name only exists in docker-compose, map it with TFLOW_HOST_ALIASES=${resolved.config.host}=127.0.0.1`
-        : '';
-    throw new Error(`Cannot connect to PostgreSQL ${props.url}${user}${via}: ${messageOf(error)}${hint}`);
+    const via = resolved.aliasNote ? ` (${redactUrlPasswords(resolved.aliasNote)})` : '';
+    throw new Error(`Cannot connect to PostgreSQL ${redactUrlPasswords(props.url)}${user}${via}: ${connectProblem(error, resolved.config)}`);
   }
   cancelOnAbort(client, resolved.config, context);
   return client;
@@ -131,6 +126,29 @@ function cancelOnAbort(client: Client, config: ClientConfig, context: TaskContex
     }
   };
   context.signal.addEventListener('abort', () => void onAbort(), { once: true });
+}
+
+/** What went wrong while connecting, with what to check; never the password itself. */
+function connectProblem(error: unknown, config: ClientConfig): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = messageOf(error);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return `${message}; if this host name only exists in docker-compose, map it with TFLOW_HOST_ALIASES=${config.host}=127.0.0.1`;
+  }
+  // 28P01 invalid_password, 28000 invalid_authorization_specification (pg_hba refused the user).
+  if (code === '28P01' || code === '28000') {
+    return `${message}; check the \`username\` and \`password\` properties (set on the task or in pluginDefaults for io.kestra.plugin.jdbc.postgresql)`;
+  }
+  // node-postgres' own words when the server asks for a password and none was given.
+  if (/client password must be a string/.test(message)) {
+    return `the server asks for a password and none is set: add the \`password\` property (on the task or in pluginDefaults for io.kestra.plugin.jdbc.postgresql)`;
+  }
+  return message;
+}
+
+/** A URL for messages: the password of `user:password@` or `?password=` replaced by `***`. */
+export function redactUrlPasswords(text: string): string {
+  return text.replace(/(\/\/[^/@:\s]*:)[^/\s]*@/g, '$1***@').replace(/([?&]password=)[^&\s]*/gi, '$1***');
 }
 
 function splitHostPort(text: string): { host: string; port?: number } {

@@ -28,6 +28,8 @@ export interface ProcessResult {
   vars: Record<string, unknown>;
   /** The last lines the process wrote on stderr, for the failure message. */
   lastStderrLines: string[];
+  /** Every line written on stderr, protocol lines included (Kestra's count for `warningOnStdErr`). */
+  stderrLineCount: number;
   signal?: NodeJS.Signals;
 }
 
@@ -36,6 +38,7 @@ export async function runProcess(run: ProcessRun, context: TaskContext): Promise
   const child = spawn(file, args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const vars: Record<string, unknown> = {};
   const lastStderrLines: string[] = [];
+  let stderrLineCount = 0;
 
   let killTimer: NodeJS.Timeout | undefined;
   const killGroup = (signal: NodeJS.Signals) => {
@@ -62,6 +65,7 @@ export async function runProcess(run: ProcessRun, context: TaskContext): Promise
   })();
   const readStderr = (async () => {
     for await (const line of linesOf(child.stderr)) {
+      stderrLineCount++;
       if (handleLine(line, 'ERROR') || line.trim() === '') continue;
       lastStderrLines.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
       if (lastStderrLines.length > STDERR_LINES_IN_ERROR) lastStderrLines.shift();
@@ -86,7 +90,7 @@ export async function runProcess(run: ProcessRun, context: TaskContext): Promise
 
   try {
     const [{ code, signal }] = await Promise.all([exited, readStdout, readStderr]);
-    return { exitCode: code ?? 128 + signalNumber(signal), vars, lastStderrLines, ...(signal ? { signal } : {}) };
+    return { exitCode: code ?? 128 + signalNumber(signal), vars, lastStderrLines, stderrLineCount, ...(signal ? { signal } : {}) };
   } catch (error) {
     killGroup('SIGKILL');
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`Cannot run ${file}: not found on this worker`);

@@ -1,7 +1,8 @@
 /**
  * What every script task shares (Kestra's AbstractExecScript): the working directory with its
- * `inputFiles`, the task runner, `env`, `beforeCommands`, `set -e`, `outputFiles` uploaded to
- * internal storage, and the outputs `exitCode`, `vars`, `outputFiles`.
+ * `namespaceFiles` and `inputFiles`, the task runner, `env`, `beforeCommands`, `set -e`,
+ * `outputFiles` uploaded to internal storage, the outputs `exitCode`, `vars`, `outputFiles`, and
+ * the final state: FAILED on a non-zero exit, WARNING after stderr output (`warningOnStdErr`).
  *
  * Task runners: tflow runs scripts with the Process runner (on the worker host). A Docker runner
  * (`taskRunner.type: io.kestra.plugin.scripts.runner.docker.Docker`, Kestra's default for scripts)
@@ -13,7 +14,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { glob } from 'tinyglobby';
 import { z } from 'zod';
-import { isStorageUri, relativeFilePath } from '../../storage';
+import { isStorageUri, listNamespaceFiles, namespaceFileFilter, namespaceFilesPrefix, relativeFilePath } from '../../storage';
 import type { TaskContext } from '../../tasks/task-definition';
 import { runProcess } from './process-runner';
 
@@ -35,10 +36,18 @@ export const scriptProperties = {
   interpreter: z.array(z.string()).min(1).optional(),
   /** `set -e` before the commands (Kestra's default). */
   failFast: z.boolean().default(true),
-  warningOnStdErr: z.boolean().optional(),
+  /** Kestra's default: a successful run that wrote anything on stderr ends WARNING. */
+  warningOnStdErr: z.boolean().default(true),
   inputFiles: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
   outputFiles: z.array(z.string()).optional(),
-  namespaceFiles: z.looseObject({ enabled: z.boolean().default(true) }).optional(),
+  /** Copies the flow namespace's files (src/storage/namespace-files.ts) into the working directory. */
+  namespaceFiles: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      include: z.array(z.string()).optional(),
+      exclude: z.array(z.string()).optional(),
+    })
+    .optional(),
   targetOS: z.enum(['LINUX', 'WINDOWS', 'AUTO']).optional(),
 };
 
@@ -61,10 +70,9 @@ export async function runScript(
   options: { extraEnv?: Record<string, string>; prepare?: (workingDir: string) => Promise<void> } = {},
 ): Promise<ScriptOutputs> {
   checkTaskRunner(props, context);
-  if (props.namespaceFiles?.enabled) {
-    throw new Error('namespaceFiles is not supported by tflow yet: there are no namespace files to copy');
-  }
   const workingDir = await context.workingDirectory();
+  // Namespace files first: inputFiles of the same name replace them, as in Kestra.
+  if (props.namespaceFiles?.enabled) await copyNamespaceFiles(props.namespaceFiles, workingDir, context);
   await writeInputFiles(props.inputFiles, workingDir, context);
   await options.prepare?.(workingDir);
 
@@ -80,7 +88,23 @@ export async function runScript(
     throw new Error(`Command ${how}${stderr}`);
   }
   const outputFiles = await uploadOutputFiles(props.outputFiles ?? [], workingDir, context);
+  if (props.warningOnStdErr && result.stderrLineCount > 0) {
+    context.endInWarning(`The command wrote ${result.stderrLineCount} line(s) on stderr, so the task ends WARNING (warningOnStdErr: false ignores stderr)`);
+  }
   return { exitCode: result.exitCode, vars: result.vars, outputFiles };
+}
+
+async function copyNamespaceFiles(options: { include?: string[]; exclude?: string[] }, workingDir: string, context: TaskContext): Promise<void> {
+  const keep = namespaceFileFilter(options.include, options.exclude);
+  const files = (await listNamespaceFiles(context.storage, context.namespace)).filter((file) => keep(file.path));
+  for (const file of files) {
+    const path = join(workingDir, ...relativeFilePath(file.path).split('/'));
+    await mkdir(dirname(path), { recursive: true });
+    await pipeline(await context.storage.get(file.uri), createWriteStream(path));
+  }
+  const where = namespaceFilesPrefix(context.namespace);
+  if (files.length > 0) context.log('DEBUG', `Copied ${files.length} namespace file(s) from ${where}: ${files.map((f) => f.path).join(', ')}`);
+  else context.log('WARN', `namespaceFiles is enabled but no file of ${where} matches: nothing copied`);
 }
 
 function checkTaskRunner(props: ScriptProperties, context: TaskContext): void {
@@ -100,7 +124,7 @@ function checkTaskRunner(props: ScriptProperties, context: TaskContext): void {
 }
 
 /** `inputFiles`: a `kestra://` value is copied from internal storage, any other value is the content. */
-async function writeInputFiles(inputFiles: ScriptProperties['inputFiles'], workingDir: string, context: TaskContext): Promise<void> {
+export async function writeInputFiles(inputFiles: ScriptProperties['inputFiles'], workingDir: string, context: Pick<TaskContext, 'storage'>): Promise<void> {
   if (inputFiles === undefined) return;
   let files: Record<string, unknown>;
   if (typeof inputFiles === 'string') {
@@ -127,7 +151,7 @@ async function writeInputFiles(inputFiles: ScriptProperties['inputFiles'], worki
  * `outputFiles`: globs anchored at the working directory (`*.csv` = top level only), or
  * `glob:`/`regex:` prefixed patterns as in Kestra. Keys are paths relative to the working dir.
  */
-async function uploadOutputFiles(patterns: string[], workingDir: string, context: TaskContext): Promise<Record<string, string>> {
+export async function uploadOutputFiles(patterns: string[], workingDir: string, context: Pick<TaskContext, 'putFile'>): Promise<Record<string, string>> {
   if (patterns.length === 0) return {};
   const regexes = patterns.filter((p) => p.startsWith('regex:')).map((p) => new RegExp(`^(?:${p.slice('regex:'.length)})$`));
   const globs = patterns.filter((p) => !p.startsWith('regex:')).map((p) => p.replace(/^glob:/, ''));

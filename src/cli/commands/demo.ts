@@ -78,7 +78,7 @@ async function taxiDemo(stack: Stack, options: DemoOptions): Promise<boolean> {
 
   // 2. A worker in this process, on a task queue of the demo's own (a `tflow dev` worker elsewhere has
   //    no download shim). Building its workflow bundle takes seconds: it gets ready while 3 and 4 run.
-  //    Tasks read their settings (PATH, TFLOW_HOST_ALIASES) when the first one runs, after step 5.
+  //    Its tasks read PATH when they run and the host aliases from `config`, both set in step 5.
   const config: TflowConfig = { ...loadConfig(), taskQueue: `tflow-demo-${randomBytes(3).toString('hex')}`, webUiUrl: server.webUi };
   const workerReady = startWorker(config).then((worker) => {
     stack.add(() => worker.shutdown());
@@ -109,6 +109,9 @@ async function taxiDemo(stack: Stack, options: DemoOptions): Promise<boolean> {
   process.env.PATH = `${shimDir}:${process.env.PATH ?? ''}`;
   process.env.TFLOW_HOST_ALIASES = [process.env.TFLOW_HOST_ALIASES, `${COURSE_PG_HOST}=${postgres.hostPort}`].filter(Boolean).join(',');
   dropCourseUrlAlias();
+  // The worker's tasks read these settings from the configuration it was started with.
+  const { hostAliases, jdbcUrlAliases } = loadConfig();
+  Object.assign(config, { hostAliases, jdbcUrlAliases });
   await workerReady;
 
   // 6. The run.

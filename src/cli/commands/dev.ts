@@ -31,6 +31,7 @@ export function configureDevCommand(program: Command): void {
       // The course's flows name their database host `pgdatabase` (docker-compose): map it here unless configured.
       if (!config.hostAliases.pgdatabase) {
         process.env.TFLOW_HOST_ALIASES = [process.env.TFLOW_HOST_ALIASES, `pgdatabase=${postgres.hostPort}`].filter(Boolean).join(',');
+        config.hostAliases = loadConfig().hostAliases;
       }
       try {
         const server = await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: toStderr });

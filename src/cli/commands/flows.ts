@@ -3,7 +3,7 @@ import { connectClient } from '../../client/executions';
 import { loadConfig } from '../../config';
 import { deleteDeployedFlow } from '../../registry/deploy';
 import { FlowRegistry } from '../../registry/flow-registry';
-import { toStdout } from '../output';
+import { printTable, toStdout } from '../output';
 import { formatScheduleChange } from './deploy';
 
 export function configureFlowsCommand(program: Command): void {
@@ -71,9 +71,4 @@ async function withRegistry<T>(work: (registry: FlowRegistry) => Promise<T>): Pr
   } finally {
     await registry.close();
   }
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const row of [header, ...rows]) toStdout(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
 }

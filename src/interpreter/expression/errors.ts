@@ -2,6 +2,10 @@
 
 export class ExpressionError extends Error {
   override name = 'ExpressionError';
+  /** The message without the property it came from. */
+  readonly detail: string;
+  /** The task property the template came from (`message`, `headers.Authorization`, `sql[0]`), once known. */
+  property?: string;
   constructor(
     message: string,
     readonly template: string,
@@ -9,12 +13,14 @@ export class ExpressionError extends Error {
     readonly column?: number,
   ) {
     super(message);
+    this.detail = message;
   }
 }
 
 /**
  * Pebble's `AttributeNotFoundException` in strict mode. A distinct class because `default`,
- * `is defined`, `??` and `???` swallow exactly this error and nothing else.
+ * `is defined`, `??` and `???` swallow exactly this error and nothing else. Kestra's text ends at
+ * the line; we add the column.
  */
 export class UndefinedError extends ExpressionError {
   override name = 'UndefinedError';
@@ -24,8 +30,22 @@ export class UndefinedError extends ExpressionError {
     line: number,
     column: number,
   ) {
-    super(`Unable to find \`${attribute}\` used in the expression \`${template}\` at line ${line}`, template, line, column);
+    super(`Unable to find \`${attribute}\` used in the expression \`${template}\` at line ${line}, column ${column}`, template, line, column);
   }
+}
+
+/**
+ * Records that `error` (when an ExpressionError) came from the property `segment` of the value
+ * being rendered: segments are added from the leaf outwards, so a caller that renders property
+ * `headers` of a task turns `Authorization` into `headers.Authorization`. Returns the error.
+ */
+export function inProperty<E>(error: E, segment: string): E {
+  if (error instanceof ExpressionError) {
+    const inner = error.property;
+    error.property = inner === undefined ? segment : inner.startsWith('[') ? segment + inner : `${segment}.${inner}`;
+    error.message = `property '${error.property}': ${error.detail}`;
+  }
+  return error;
 }
 
 /** 1-based line and column of `offset` in `text`. */

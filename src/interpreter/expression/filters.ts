@@ -6,9 +6,12 @@
 import { base64Decode, base64Encode, md5, sha1, sha256, sha512, urlDecode, urlEncode, utf8Decode, utf8Encode } from './codec';
 import { chronoUnit, formatDate, toZoned, zoneOf } from './dates';
 import { decimalFormat } from './decimal-format';
+import { runJq } from './jq';
+import { parseJson } from './json';
 import { Args, CallError, FilterDef } from './registry';
 import { isEmpty } from './tests';
-import { double, isDouble, isList, isMap, isNumber, javaEquals, javaToString, num, toJson, typeName } from './values';
+import { stringify as stringifyYaml } from 'yaml';
+import { double, isDouble, isList, isMap, isNumber, javaEquals, javaToString, num, toJson, toPlain, typeName } from './values';
 
 const str = (input: unknown): string => javaToString(input);
 
@@ -411,6 +414,45 @@ export const FILTERS: Record<string, FilterDef> = {
   },
 
   // Serialisation
+  yaml: {
+    args: [],
+    // Jackson's YAML as Kestra configures it: no `---`, minimal quotes, indented lists.
+    apply: (input) => (input === null || input === undefined ? 'null' : stringifyYaml(toPlain(input), { indentSeq: true, lineWidth: 0 })),
+  },
+  className: { args: [], apply: (input) => (input === null || input === undefined ? null : typeName(input)) },
+  escapeChar: {
+    args: ['type'],
+    apply(input, a) {
+      if (input === null || input === undefined) return null;
+      const type = String(requireArg(a, 'type', 'escapeChar')).toUpperCase();
+      const replacements: Record<string, [string, string]> = { SINGLE: ["'", "\\'"], DOUBLE: ['"', '\\"'], SHELL: ["'", "'\\''"] };
+      const replacement = replacements[type];
+      if (!replacement) throw new CallError("The 'escapeChar' filter expects the value of 'type' to be either 'single', 'double', or 'shell'.");
+      const escape = (value: unknown): unknown => {
+        if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escape(v)]));
+        if (isList(value)) return value.map(escape);
+        return str(value).split(replacement[0]).join(replacement[1]);
+      };
+      return escape(input);
+    },
+  },
+  jq: {
+    args: ['expression'],
+    apply(input, a) {
+      if (input === null || input === undefined) return null;
+      if (a.expression === undefined || a.expression === null) throw new CallError("The 'jq' filter expects an argument 'expression'.");
+      // Kestra reads a string input as JSON (an HTTP body, a file's content).
+      let value: unknown = input;
+      if (typeof input === 'string') {
+        try {
+          value = parseJson(input);
+        } catch (error) {
+          throw new CallError(`The input of the 'jq' filter is a string that is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      return runJq(str(a.expression), value);
+    },
+  },
   toJson: json,
   json,
   jsonEncode: json,

@@ -7,14 +7,64 @@ import { ZonedDateTime, Instant } from '@js-joda/core';
 import { parse as parseYaml } from 'yaml';
 import { formatZoned, zoneOf } from './dates';
 import { parseJson } from './json';
-import { Args, CallError, FunctionDef } from './registry';
-import { isNumber, javaToString, num, typeName } from './values';
+import { Args, CallContext, CallError, FunctionDef } from './registry';
+import { isList, isMap, isNumber, javaToString, num, typeName } from './values';
 
 /** Kestra functions that read storage, the KV store, secrets or execution state. */
 export const IO_FUNCTIONS = [
-  'kv', 'secret', 'read', 'fileURI', 'fileSize', 'fileExists', 'isFileEmpty', 'fileEmpty', 'errorLogs', 'currentEachOutput',
+  'kv', 'secret', 'read', 'fileURI', 'fileSize', 'fileExists', 'isFileEmpty', 'fileEmpty',
   'encrypt', 'decrypt', 'http', 'fromIon', 'ionDecode', 'id', 'tasksWithState',
 ];
+
+/**
+ * What the interpreter of a running execution adds to the context of a task run, for the functions
+ * that read execution state. Under a symbol key: spreading the context keeps it, while
+ * `printContext()`, JSON and attribute lookups never see it.
+ */
+export interface ExecutionRuntime {
+  /** The execution's ERROR log entries so far, for `errorLogs()`. */
+  errorLogs(): unknown[];
+  /** The values of the enclosing ForEach iterations, outermost first, for `currentEachOutput()`. */
+  loopValues: readonly string[];
+}
+
+export const EXECUTION_RUNTIME = Symbol.for('tflow.executionRuntime');
+
+/** Adds `runtime` to `context` (in place) and returns it. */
+export function withExecutionRuntime<C extends Record<string, unknown>>(context: C, runtime: ExecutionRuntime): C {
+  (context as Record<symbol, unknown>)[EXECUTION_RUNTIME] = runtime;
+  return context;
+}
+
+function runtimeOf(ctx: CallContext): ExecutionRuntime | undefined {
+  return (ctx.variables() as Record<symbol, unknown>)[EXECUTION_RUNTIME] as ExecutionRuntime | undefined;
+}
+
+/**
+ * Kestra's `currentEachOutput(outputs.t)`: the outputs of task `t` for the current ForEach values,
+ * found by walking the outputs map down by each loop value, outermost first. Outside an execution
+ * (`tflow expr`), the loop values are read from the context as Kestra does: the values of the
+ * `parents`, farthest first, then `taskrun.value`.
+ */
+function currentEachOutput(args: Args, ctx: CallContext): unknown {
+  if (args.outputs === undefined) throw new CallError("The 'currentEachOutput' function expects an argument 'outputs'.");
+  if (!isMap(args.outputs)) throw new CallError("The 'currentEachOutput' function expects an argument 'outputs' with type map.");
+  let outputs = args.outputs;
+  const path = runtimeOf(ctx)?.loopValues ?? loopValuesOf(ctx.variables());
+  for (const [i, value] of path.entries()) {
+    const next: unknown = outputs[value];
+    if (i === path.length - 1) return next ?? null;
+    if (!isMap(next)) throw new CallError('No execution outputs for the current task runs path');
+    outputs = next;
+  }
+  return null;
+}
+
+function loopValuesOf(variables: Record<string, unknown>): string[] {
+  const valueOf = (taskrun: unknown) => (isMap(taskrun) && taskrun.value !== undefined && taskrun.value !== null ? [javaToString(taskrun.value)] : []);
+  const parents = isList(variables.parents) ? [...variables.parents].reverse() : [];
+  return [...parents.flatMap((p) => (isMap(p) ? valueOf(p.taskrun) : [])), ...valueOf(variables.taskrun)];
+}
 
 function fromJson(args: Args): unknown {
   const json = args.json;
@@ -108,6 +158,15 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
   },
   max: { args: 'variadic', call: (args) => extreme(args, (a, b) => a > b) },
   min: { args: 'variadic', call: (args) => extreme(args, (a, b) => a < b) },
+  currentEachOutput: { args: ['outputs'], call: currentEachOutput },
+  errorLogs: {
+    args: [],
+    call(_, ctx) {
+      const runtime = runtimeOf(ctx);
+      if (!runtime) throw new CallError("The 'errorLogs' function reads the logs of a running execution: it cannot be used here.");
+      return runtime.errorLogs();
+    },
+  },
   printContext: context,
   fetchContext: context,
   uuid: { args: [], call: () => uuid4() },

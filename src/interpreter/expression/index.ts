@@ -8,24 +8,27 @@
  * `filters`, `functions`, `tests` are the registries; `values` holds the Java-like value model.
  */
 import { Expr, Node, Template } from './ast';
-import { ExpressionError, position } from './errors';
+import { ExpressionError, inProperty, position } from './errors';
 import { Context, Evaluation, renderString, Renderer } from './evaluator';
 import { FILTERS } from './filters';
 import { FUNCTIONS, IO_FUNCTIONS } from './functions';
+import { compileJq, JqError } from './jq';
 import { parseTemplate } from './parser';
 import { RenderOptions } from './registry';
 import { TESTS } from './tests';
 import { stringify as stringifyValue, toPlain } from './values';
 
-export { ExpressionError, UndefinedError } from './errors';
+export { ExpressionError, inProperty, UndefinedError } from './errors';
 export type { Context } from './evaluator';
 export type { CallContext, FilterDef, FunctionDef, RenderOptions, TestDef } from './registry';
 export { CallError } from './registry';
 export { FILTERS } from './filters';
-export { FUNCTIONS, IO_FUNCTIONS } from './functions';
+export { EXECUTION_RUNTIME, FUNCTIONS, IO_FUNCTIONS, withExecutionRuntime } from './functions';
+export type { ExecutionRuntime } from './functions';
 export { TESTS } from './tests';
 export { JavaDouble, double, stringify, toJson } from './values';
 export { parseExpression, parseTemplate } from './parser';
+export { JqError, runJq } from './jq';
 export type { Expr, Node, Template } from './ast';
 
 const CACHE_LIMIT = 1000;
@@ -76,20 +79,71 @@ export function evaluateExpression(expression: string, context: Context, options
   return renderTyped(`{{ ${expression} }}`, context, options);
 }
 
-/** Renders task properties leaf by leaf: string leaves (and map keys) are rendered, other scalars are kept. */
+/**
+ * Renders task properties leaf by leaf: string leaves (and map keys) are rendered, other scalars are
+ * kept. An error names the leaf it came from (`property 'headers.Authorization': …`).
+ */
 export function renderProperties(value: unknown, context: Context, options: RenderOptions = {}): unknown {
   if (typeof value === 'string') return render(value, context, options);
-  if (Array.isArray(value)) return value.map((item) => renderProperties(item, context, options));
+  if (Array.isArray(value)) {
+    return value.map((item, i) => {
+      try {
+        return renderProperties(item, context, options);
+      } catch (error) {
+        throw inProperty(error, `[${i}]`);
+      }
+    });
+  }
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      const renderedKey = render(key, context, options);
-      // Kestra's `putIfAbsent`: the first key that renders to a name wins.
-      if (!(renderedKey in out)) out[renderedKey] = renderProperties(item, context, options);
+      try {
+        const renderedKey = render(key, context, options);
+        // Kestra's `putIfAbsent`: the first key that renders to a name wins.
+        if (!(renderedKey in out)) out[renderedKey] = renderProperties(item, context, options);
+      } catch (error) {
+        throw inProperty(error, key);
+      }
     }
     return out;
   }
   return value;
+}
+
+/**
+ * Runs `body`, which renders `template` (a string, list or map) taken from `properties`; an
+ * ExpressionError it throws is given the path of that property (`condition`, `inputs.name`), found
+ * by searching `properties` for the template itself. For callers that render one property at a
+ * time without knowing its name (flowable tasks).
+ */
+export function renderingProperty<T>(properties: Record<string, unknown>, template: unknown, body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof ExpressionError) {
+      const path = pathOf(properties, template);
+      if (path) for (const segment of path.reverse()) inProperty(error, segment);
+    }
+    throw error;
+  }
+}
+
+/** Segments of the first place in `value` that holds `target` (equal string or same object), outermost first. */
+function pathOf(value: unknown, target: unknown): string[] | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (value[i] === target) return [`[${i}]`];
+      const inner = pathOf(value[i], target);
+      if (inner) return [`[${i}]`, ...inner];
+    }
+  } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (item === target) return [key];
+      const inner = pathOf(item, target);
+      if (inner) return [key, ...inner];
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -114,6 +168,7 @@ export function checkTemplate(template: string, options: RenderOptions = {}): Ex
     switch (e.kind) {
       case 'filter':
         if (!FILTERS[e.name] && !options.filters?.[e.name]) report(`Filter [${e.name}] does not exist`, e.offset);
+        if (e.name === 'jq') checkJq(e.args.positional[0] ?? e.args.named.find((a) => a.name === 'expression')?.value, report);
         visitExpr(e.input);
         e.args.positional.forEach(visitExpr);
         e.args.named.forEach((a) => visitExpr(a.value));
@@ -168,6 +223,17 @@ export function checkTemplate(template: string, options: RenderOptions = {}): Ex
   };
   visit(parsed.nodes);
   return problems;
+}
+
+/** A jq program written as a literal is compiled at check time too, so its syntax errors show before a run. */
+function checkJq(program: Expr | undefined, report: (message: string, offset: number) => void): void {
+  if (program?.kind !== 'literal' || typeof program.value !== 'string') return;
+  try {
+    compileJq(program.value);
+  } catch (error) {
+    if (error instanceof JqError) report(error.message, program.offset);
+    else throw error;
+  }
 }
 
 /** Kestra's truthiness of a rendered condition: anything but "false", "0", "-0" and "". */

@@ -41,6 +41,8 @@ function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f';
 }
 
+const CLOSING: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
 /**
  * Lexes from `start` until `closer` (`}}`, `%}`, or `}` for `#{ … }` interpolation) at token level.
  * With `closer` null, lexes to the end of `source` (used for bare expressions).
@@ -48,15 +50,18 @@ function isSpace(c: string): boolean {
 export function lex(source: string, start: number, closer: string | null, template = source): LexResult {
   const tokens: Token[] = [];
   let i = start;
-  let depth = 0;
+  const open: Array<{ bracket: string; offset: number }> = [];
   for (;;) {
     while (i < source.length && isSpace(source[i])) i++;
-    if (closer !== null) {
+    // As Pebble's lexer: the closer only counts outside brackets, so `{{ {'a': {'b': 1}} }}` is one map.
+    if (closer !== null && open.length === 0) {
       if (closer !== '}' && source.startsWith(`-${closer}`, i)) return { tokens, end: i + 1 + closer.length, trimAfter: true };
-      if (source.startsWith(closer, i) && (closer !== '}' || depth === 0)) return { tokens, end: i + closer.length, trimAfter: false };
+      if (source.startsWith(closer, i)) return { tokens, end: i + closer.length, trimAfter: false };
     }
     if (i >= source.length) {
       if (closer === null) return { tokens, end: i, trimAfter: false };
+      const last = open[open.length - 1];
+      if (last) throw errorAt(`Unclosed \`${last.bracket}\`: expected \`${CLOSING[last.bracket]}\``, template, last.offset);
       throw errorAt(`Unclosed tag: expected \`${closer}\``, template, start);
     }
     const c = source[i];
@@ -97,8 +102,11 @@ export function lex(source: string, start: number, closer: string | null, templa
       continue;
     }
     if (PUNCTUATION.includes(c)) {
-      if (c === '{') depth++;
-      if (c === '}') depth--;
+      if (CLOSING[c]) open.push({ bracket: c, offset: i });
+      else if ((c === '}' || c === ')' || c === ']') && open.length > 0) {
+        const last = open.pop()!;
+        if (CLOSING[last.bracket] !== c) throw errorAt(`Unclosed \`${last.bracket}\`: expected \`${CLOSING[last.bracket]}\``, template, last.offset);
+      }
       tokens.push({ type: 'punct', value: c, offset: i });
       i++;
       continue;

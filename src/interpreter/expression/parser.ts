@@ -65,7 +65,7 @@ class ExpressionParser {
   }
 
   private describe(token: Token | undefined): string {
-    return token ? `\`${token.type === 'string' ? `'${token.value}'` : token.value}\`` : 'the end of the expression';
+    return token ? `\`${token.type === 'string' ? `'${token.value}'` : token.value}\`` : 'end of the expression';
   }
 
   private is(type: Token['type'], value?: string, ahead = 0): boolean {

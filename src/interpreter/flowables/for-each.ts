@@ -5,6 +5,16 @@ import { type FlowableContext, TaskError } from '../workflow-task';
 import { concurrencySchema, nonEmptyTaskListSchema } from './common';
 
 /**
+ * Above this many values, a ForEach runs its iterations in child workflows (batches of
+ * FOREACH_BATCH_SIZE), so that the execution's history and state stay small: a history holds at most
+ * 51,200 events and a result 2 MB, which a few thousand iterations of activities would exceed.
+ * The price: iteration outputs (`outputs.<child>['<value>']`) are not kept in the parent, only a
+ * count of iterations per state (`outputs.<id>.iterations`) and the children's ids (`batches`).
+ */
+export const LARGE_FOREACH_ITERATIONS = 1000;
+const LARGE_FOREACH_PATCH = 'tflow-large-foreach-batches';
+
+/**
  * `ForEach`: runs `tasks` (one after another) once per distinct value, at most `concurrencyLimit`
  * iterations at a time (default 1, 0 = no limit). Each child task run carries its value, and child
  * outputs are keyed by it: `outputs.<childId>['<value>'].<field>`.
@@ -22,6 +32,10 @@ export const forEachTask = defineFlowableTask({
   async execute(context) {
     const values = loopValues(context);
     const limit = Number(context.task.properties.concurrencyLimit ?? 1);
+    // Executions recorded before batching ran every iteration in their own history: they replay so.
+    if (values.length > LARGE_FOREACH_ITERATIONS && context.runIterationsInBatches && context.patched(LARGE_FOREACH_PATCH)) {
+      return context.runIterationsInBatches(values, limit);
+    }
     const tasks = context.children('tasks');
     const jobs = values.map((value, iteration) => () => context.runTasks(tasks, { value, iteration }));
     return { state: resolveState(await context.runConcurrently(jobs, limit)) };

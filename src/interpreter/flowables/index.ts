@@ -13,6 +13,7 @@ import { sequentialTask } from './sequential';
 import { sleepTask } from './sleep';
 import { subflowTask } from './subflow';
 import { switchTask } from './switch';
+import { workingDirectoryTask } from './working-directory';
 
 export const FLOWABLE_TASKS: readonly FlowableTaskDefinition[] = [
   allowFailureTask,
@@ -25,4 +26,5 @@ export const FLOWABLE_TASKS: readonly FlowableTaskDefinition[] = [
   sleepTask,
   subflowTask,
   switchTask,
+  workingDirectoryTask,
 ];

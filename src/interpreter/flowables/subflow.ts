@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import type { State } from '../execution';
+import { blockedMessage, failedChecks } from '../checks';
 import { resolveInputs } from '../inputs';
 import { defineFlowableTask } from '../../tasks/task-definition';
 import { TaskError } from '../workflow-task';
+
+/** The replay guard of the child flow's `checks` (before it, they were ignored). */
+const SUBFLOW_CHECKS_PATCH = 'tflow-subflow-checks';
 
 const labelsSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.strictObject({ key: z.string(), value: z.unknown() }))]);
 
@@ -50,6 +54,10 @@ export const subflowTask = defineFlowableTask({
     const given = (context.renderProperties(props.inputs ?? {}) ?? {}) as Record<string, unknown>;
     const resolved = resolveInputs(flow.inputs, given, { flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision } });
     if (resolved.problems.length > 0) throw new TaskError(resolved.problems.map((p) => p.message).join('\n'));
+    // The child flow's `checks`, as for any new execution (executions recorded before they applied replay without).
+    const checks = flow.checks?.length && context.patched(SUBFLOW_CHECKS_PATCH) ? failedChecks(flow, resolved.inputs) : [];
+    const blocking = checks.find((check) => check.behavior === 'BLOCK_EXECUTION');
+    if (blocking) throw new TaskError(blockedMessage(blocking));
 
     const started = await context.startSubflow({
       flow,
@@ -57,6 +65,7 @@ export const subflowTask = defineFlowableTask({
       labels: renderLabels(props.labels, context.renderProperties),
       inheritLabels: props.inheritLabels ?? false,
       wait,
+      ...(checks.length > 0 ? { failedChecks: checks } : {}),
     });
     if (!wait || !started.end) return { state: 'SUCCESS', outputs: { executionId: started.executionId } };
 

@@ -1,0 +1,95 @@
+/**
+ * Restarting a FAILED or KILLED execution (Kestra's restart): a new run of the same workflow id, with
+ * the same inputs and labels, that reuses the task runs which ended SUCCESS, WARNING or SKIPPED and
+ * runs the others again (src/interpreter/restart.ts). Used by `tflow restart` and the REST API.
+ */
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { TflowConfig } from '../config';
+import type { FlowSpec } from '../flow/spec';
+import type { Execution } from '../interpreter/execution';
+import type { ExecutionRequest } from '../interpreter/flow-run';
+import { previousTaskRuns, type RestartRequest } from '../interpreter/restart';
+import { splitExecutionId } from '../schedules/scheduled-request';
+import { executionHandle } from './execution-handle';
+import { quote } from './execution-list';
+import { executionResult, startExecution } from './executions';
+
+/** States a restart applies to. */
+const RESTARTABLE = ['FAILED', 'KILLED'];
+
+/**
+ * The previous attempt travels in the new run's input, so its history holds what the run reused.
+ * Task outputs are small by design (large data lives in internal storage as kestra:// URIs, and a
+ * workflow result is capped at 1.5 MB), so this is normally a few KB; fetching them with an activity
+ * would keep them out of the input but add an activity and a client inside the worker for every
+ * restart. Above this size the restart is refused rather than risk Temporal's 2 MB payload limit.
+ */
+const MAX_RESTART_INPUT_BYTES = 1_000_000;
+
+/** A restart that cannot be done: the execution still runs, or did not end FAILED or KILLED. */
+export class RestartRefusedError extends Error {
+  override name = 'RestartRefusedError';
+}
+
+export interface RestartOptions {
+  /** Run this revision of the deployed flow instead of the flow the execution ran. */
+  revision?: number;
+  /** Loads a deployed flow: needed for `revision`, and for executions a Schedule started. */
+  loadDeployedFlow?: (namespace: string, flowId: string, revision: number) => Promise<FlowSpec>;
+}
+
+export interface Restarted {
+  handle: WorkflowHandle;
+  /** The attempt that ended FAILED or KILLED. */
+  previous: Execution;
+  flow: FlowSpec;
+  /** Kestra's attempt number of the new run (2 for the first restart). */
+  attempt: number;
+}
+
+export async function restartExecution(client: Client, config: TflowConfig, executionId: string, options: RestartOptions = {}): Promise<Restarted> {
+  const handle = executionHandle(client, executionId);
+  const description = await handle.describe();
+  if (description.status.name === 'RUNNING') throw new RestartRefusedError(`Execution ${executionId} is not terminated: only a FAILED or KILLED execution can be restarted`);
+  const previous = await executionResult(handle);
+  if (!RESTARTABLE.includes(previous.state)) {
+    throw new RestartRefusedError(`Execution ${executionId} ended ${previous.state}: only a FAILED or KILLED execution can be restarted`);
+  }
+  if (previous.truncated) {
+    throw new RestartRefusedError(`Execution ${executionId} cannot be restarted: its result left task-run outputs out (${previous.truncated})`);
+  }
+  const { workflowId, runId } = splitExecutionId(executionId);
+  const flow = await flowToRun(handle, runId, previous, options);
+  const { count: runs } = await client.workflow.count(`WorkflowId = ${quote(workflowId)}`);
+  const attempt = Math.max(runs, 1) + 1;
+  const restart: RestartRequest = { attempt, taskRuns: previousTaskRuns(previous) };
+  const size = JSON.stringify(restart).length;
+  if (size > MAX_RESTART_INPUT_BYTES) {
+    throw new RestartRefusedError(`Execution ${executionId} cannot be restarted: its task runs and outputs take ${size} bytes (limit ${MAX_RESTART_INPUT_BYTES}); start a new execution instead`);
+  }
+  const started = await startExecution(client, config, flow, { inputs: previous.inputs, labels: previous.labels, executionId: workflowId, restart });
+  return { handle: started, previous, flow, attempt };
+}
+
+/**
+ * The flow the previous attempt ran, from its workflow input (a flow run from a file is restarted
+ * without being deployed); the registry's revision when one is asked for, or when a Schedule
+ * started the execution (its input is the Schedule's, not the flow's).
+ */
+async function flowToRun(handle: WorkflowHandle, runId: string | undefined, previous: Execution, options: RestartOptions): Promise<FlowSpec> {
+  const fromRegistry = (revision: number) => {
+    if (!options.loadDeployedFlow) throw new RestartRefusedError(`Execution ${previous.id}: the flow's revision ${revision} must be loaded from the flow registry`);
+    return options.loadDeployedFlow(previous.namespace, previous.flowId, revision);
+  };
+  if (options.revision !== undefined) return fromRegistry(options.revision);
+  const response = await handle.client.workflowService.getWorkflowExecutionHistory({
+    namespace: handle.client.options.namespace,
+    execution: { workflowId: handle.workflowId, ...(runId ? { runId } : {}) },
+    maximumPageSize: 1,
+  });
+  const payload = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const input = payload ? defaultPayloadConverter.fromPayload<Partial<ExecutionRequest>>(payload) : undefined;
+  if (input?.executionId && input.flow?.tasks) return input.flow;
+  return fromRegistry(previous.revision);
+}

@@ -1,0 +1,48 @@
+/**
+ * Transactions and first-use schema creation for the tables tflow keeps in its own Postgres
+ * (schema `tflow`: the flow registry, the KV store).
+ */
+import type { Pool, PoolClient } from 'pg';
+
+/** Runs `work` in one transaction on a pooled connection: COMMIT when it resolves, ROLLBACK when it throws. */
+export async function inTransaction<T>(pool: Pool, work: (db: PoolClient) => Promise<T>): Promise<T> {
+  const db = await pool.connect();
+  try {
+    await db.query('BEGIN');
+    const result = await work(db);
+    await db.query('COMMIT');
+    return result;
+  } catch (error) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    db.release();
+  }
+}
+
+/**
+ * Creates a schema once per owner object: the first `ensure()` runs `create` in a transaction
+ * holding the advisory lock `lockId` (several workers may start at once, and CREATE … IF NOT EXISTS
+ * races without a lock); later calls share its promise. A failed attempt is forgotten, so the next
+ * call tries again.
+ */
+export class SchemaSetup {
+  private ready?: Promise<void>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly lockId: number,
+    private readonly create: (db: PoolClient) => Promise<void>,
+  ) {}
+
+  ensure(): Promise<void> {
+    this.ready ??= inTransaction(this.pool, async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock($1)', [this.lockId]);
+      await this.create(db);
+    }).catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+}

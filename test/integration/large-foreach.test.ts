@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import { executionResult, killExecution, startExecution } from '../../src/client/executions';
+import { FOREACH_BATCH_SIZE } from '../../src/interpreter/flow-run';
+import { LARGE_FOREACH_ITERATIONS } from '../../src/interpreter/flowables/for-each';
+import { executionQuery } from '../../src/workflows/definitions';
+import { flow } from '../helpers/fake-port';
+import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+
+const loop = (id: string, count: number, extraTask = '') =>
+  flow(`
+id: ${id}
+namespace: tflow.tests.fanout
+tasks:
+  - id: before
+    type: io.kestra.plugin.core.debug.Return
+    format: prefix
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: '${JSON.stringify(Array.from({ length: count }, (_, i) => i + 1))}'
+    concurrencyLimit: 20
+    tasks:
+      - id: echo
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ outputs.before.value }}-{{ taskrun.value }}-{{ taskrun.iteration }}"
+${extraTask}
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.each.iterations.SUCCESS | default('inline') }}"
+`);
+
+describe('large ForEach on a real Temporal dev server', { timeout: 300_000 }, () => {
+  let fixture: TemporalFixture;
+  before(async () => (fixture = await startTemporalFixture()));
+  after(async () => fixture?.close());
+
+  it('5,000 values, concurrencyLimit 20: iterations run in child workflows, the parent stays small', async () => {
+    const handle = await startExecution(fixture.client, fixture.config, loop('five_thousand', 5000));
+    const execution = await executionResult(handle);
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    assert.deepEqual(
+      execution.taskRuns.map((r) => `${r.taskId}:${r.state}`),
+      ['before:SUCCESS', 'each:SUCCESS', 'after:SUCCESS'],
+    );
+    const each = execution.taskRuns[1].outputs as { iterations: Record<string, number>; batches: string[] };
+    assert.deepEqual(each.iterations, { SUCCESS: 5000 });
+    assert.equal(each.batches.length, 5000 / FOREACH_BATCH_SIZE);
+    assert.equal(execution.taskRuns[2].outputs.value, '5000');
+
+    // The parent's history and result do not grow with the iterations.
+    const description = await handle.describe();
+    assert.ok(description.historyLength < 200, `${description.historyLength} events`);
+    assert.ok(JSON.stringify(execution).length < 20_000);
+
+    // Each batch holds its iterations' task runs, with the parent's outputs and the global iteration index.
+    const last = await fixture.client.workflow.getHandle(each.batches[each.batches.length - 1]).query(executionQuery);
+    assert.equal(last.id, execution.id);
+    assert.equal(last.taskRuns.length, FOREACH_BATCH_SIZE);
+    const final = last.taskRuns.find((r) => r.value === '5000');
+    assert.equal(final?.outputs.value, 'prefix-5000-4999');
+    assert.equal(final?.parentTaskRunId, execution.taskRuns[1].id);
+
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, await handle.fetchHistory(), handle.workflowId);
+  });
+
+  it('a failing iteration fails the ForEach with its value and error; no later batch starts', async () => {
+    const failing = `      - id: check
+        type: io.kestra.plugin.core.execution.Fail
+        condition: "{{ taskrun.value == '1234' }}"
+        errorMessage: "value {{ taskrun.value }} is wrong"`;
+    const count = LARGE_FOREACH_ITERATIONS + 1000;
+    const execution = await executionResult(await startExecution(fixture.client, fixture.config, loop('one_fails', count, failing)));
+    assert.equal(execution.state, 'FAILED');
+    assert.deepEqual(
+      execution.taskRuns.map((r) => `${r.taskId}:${r.state}`),
+      ['before:SUCCESS', 'each:FAILED'],
+    );
+    const each = execution.taskRuns[1];
+    assert.match(each.error ?? '', /^check \[1234\]: value 1234 is wrong \(batch .*\.each\.batch-3\)$/);
+    assert.equal((each.outputs as { batches: string[] }).batches.length, 3);
+    assert.equal((each.outputs as { iterations: Record<string, number> }).iterations.FAILED, 1);
+    assert.match(execution.error ?? '', /Task each failed: check \[1234\]: value 1234 is wrong/);
+  });
+
+  it('killing the execution kills the running batch: both end cancelled, the execution KILLED', async () => {
+    const spec = flow(`
+id: killed_fanout
+namespace: tflow.tests.fanout
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{ range(1, ${LARGE_FOREACH_ITERATIONS + 1}) }}"
+    concurrencyLimit: 5
+    tasks:
+      - id: nap
+        type: io.kestra.plugin.core.flow.Sleep
+        duration: PT2S
+`);
+    const handle = await startExecution(fixture.client, fixture.config, spec);
+    const batch = fixture.client.workflow.getHandle(`${handle.workflowId}.each.batch-1`);
+    for (let i = 0; i < 100 && !(await batch.describe().then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+    await killExecution(handle);
+    const execution = await executionResult(handle);
+    assert.equal(execution.state, 'KILLED');
+    assert.deepEqual(execution.taskRuns.map((r) => `${r.taskId}:${r.state}`), ['each:KILLED']);
+    for (let i = 0; i < 50 && (await batch.describe()).status.name === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await batch.describe()).status.name, 'CANCELLED');
+  });
+
+  it('at the threshold, iterations still run in the execution itself, outputs keyed by value', async () => {
+    const execution = await executionResult(await startExecution(fixture.client, fixture.config, loop('at_threshold', LARGE_FOREACH_ITERATIONS)));
+    assert.equal(execution.state, 'SUCCESS');
+    assert.equal(execution.taskRuns.filter((r) => r.taskId === 'echo').length, LARGE_FOREACH_ITERATIONS);
+    assert.equal(execution.taskRuns.find((r) => r.taskId === 'after')?.outputs.value, 'inline');
+  });
+});
