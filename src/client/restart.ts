@@ -35,7 +35,7 @@ export class RestartRefusedError extends Error {
 export interface RestartOptions {
   /** Run this revision of the deployed flow instead of the flow the execution ran. */
   revision?: number;
-  /** Loads a deployed flow: needed for `revision`, and for executions a Schedule started. */
+  /** Loads a deployed flow: needed for `revision`. */
   loadDeployedFlow?: (namespace: string, flowId: string, revision: number) => Promise<FlowSpec>;
 }
 
@@ -60,7 +60,7 @@ export async function restartExecution(client: Client, config: TflowConfig, exec
     throw new RestartRefusedError(`Execution ${executionId} cannot be restarted: its result left task-run outputs out (${previous.truncated})`);
   }
   const { workflowId, runId } = splitExecutionId(executionId);
-  const flow = await flowToRun(handle, runId, previous, options);
+  const { flow, trigger } = await whatItRan(handle, runId, previous, options);
   const { count: runs } = await client.workflow.count(`WorkflowId = ${quote(workflowId)}`);
   const attempt = Math.max(runs, 1) + 1;
   const restart: RestartRequest = { attempt, taskRuns: previousTaskRuns(previous) };
@@ -68,19 +68,24 @@ export async function restartExecution(client: Client, config: TflowConfig, exec
   if (size > MAX_RESTART_INPUT_BYTES) {
     throw new RestartRefusedError(`Execution ${executionId} cannot be restarted: its task runs and outputs take ${size} bytes (limit ${MAX_RESTART_INPUT_BYTES}); start a new execution instead`);
   }
-  const started = await startExecution(client, config, flow, { inputs: previous.inputs, labels: previous.labels, executionId: workflowId, restart });
+  const started = await startExecution(client, config, flow, { inputs: previous.inputs, labels: previous.labels, executionId: workflowId, restart, ...(trigger ? { trigger } : {}) });
   return { handle: started, previous, flow, attempt };
 }
 
 /**
- * The flow the previous attempt ran, from its workflow input (a flow run from a file is restarted
- * without being deployed); the registry's revision when one is asked for, or when a Schedule
- * started the execution (its input is the Schedule's, not the flow's).
+ * The flow the previous attempt ran and its `trigger` variables (a webhook's), from its workflow
+ * input (a Schedule's run carries the flow too): a flow run from a file is restarted without being
+ * deployed. The registry's revision when one is asked for.
  */
-async function flowToRun(handle: WorkflowHandle, runId: string | undefined, previous: Execution, options: RestartOptions): Promise<FlowSpec> {
-  const fromRegistry = (revision: number) => {
+async function whatItRan(
+  handle: WorkflowHandle,
+  runId: string | undefined,
+  previous: Execution,
+  options: RestartOptions,
+): Promise<{ flow: FlowSpec; trigger?: Record<string, unknown> }> {
+  const fromRegistry = async (revision: number) => {
     if (!options.loadDeployedFlow) throw new RestartRefusedError(`Execution ${previous.id}: the flow's revision ${revision} must be loaded from the flow registry`);
-    return options.loadDeployedFlow(previous.namespace, previous.flowId, revision);
+    return { flow: await options.loadDeployedFlow(previous.namespace, previous.flowId, revision) };
   };
   if (options.revision !== undefined) return fromRegistry(options.revision);
   const response = await handle.client.workflowService.getWorkflowExecutionHistory({
@@ -90,6 +95,6 @@ async function flowToRun(handle: WorkflowHandle, runId: string | undefined, prev
   });
   const payload = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   const input = payload ? defaultPayloadConverter.fromPayload<Partial<ExecutionRequest>>(payload) : undefined;
-  if (input?.executionId && input.flow?.tasks) return input.flow;
+  if (input?.flow?.tasks) return { flow: input.flow, ...(input.trigger ? { trigger: input.trigger } : {}) };
   return fromRegistry(previous.revision);
 }

@@ -573,10 +573,18 @@ export class FlowRun {
     return this.previousAttempt.take(task, scope.parents, scope.loops[scope.loops.length - 1]?.value);
   }
 
-  /** A task run that ended SUCCESS, WARNING or SKIPPED in the previous attempt: its outputs and state, nothing run. */
+  /**
+   * A task run that ended SUCCESS, WARNING or SKIPPED in the previous attempt: its outputs and state,
+   * nothing run. A flowable reused whole (WorkingDirectory) brings its children's task runs along.
+   */
   private reuseTaskRun(task: TaskSpec, taskRun: TaskRun, scope: Scope, previous: PreviousTaskRun): State {
     taskRun.attempts = previous.attempts;
     this.setOutputs(task, taskRun, scope, previous.outputs ?? {});
+    const childScope: Scope = { ...scope, parents: [taskRun, ...scope.parents] };
+    for (const child of Object.values(task.children ?? {}).flat()) {
+      const carried = child.disabled ? undefined : this.carriedFromPreviousAttempt(child, childScope);
+      if (carried?.reuse) this.reuseTaskRun(child, this.startTaskRun(child, childScope), childScope, carried.previous);
+    }
     this.log('INFO', `Not run again: it ended ${previous.state} in the previous attempt (task run ${previous.id})`, task, taskRun);
     return this.endTaskRun(taskRun, previous.state);
   }

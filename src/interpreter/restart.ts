@@ -10,7 +10,8 @@
  *   children decide, so a ForEach re-runs only the iterations that did not succeed;
  * - `errors`, `finally` and `afterExecution` branches are never reused: they run again when their
  *   condition holds in the new attempt;
- * - tasks of a WorkingDirectory all run again (their shared directory is not kept between attempts).
+ * - a WorkingDirectory is reused whole when it succeeded, and runs all its tasks again otherwise
+ *   (the directory they share is not kept between attempts).
  */
 import type { FlowSpec, TaskSpec } from '../flow/spec';
 import type { Execution, State, TaskRun } from './execution';
@@ -52,6 +53,9 @@ export function previousTaskRuns(execution: Execution): PreviousTaskRun[] {
   }));
 }
 
+/** Flowables whose children share state that a restart cannot rebuild piecemeal: reused whole or run whole. */
+const REUSED_WHOLE = ['io.kestra.plugin.core.flow.WorkingDirectory'];
+
 /** True for flowable tasks that run children: a restart evaluates them again instead of reusing them. */
 export function hasChildren(task: TaskSpec): boolean {
   return task.kind === 'flowable' && Object.keys(task.children ?? {}).length > 0;
@@ -91,7 +95,7 @@ export class PreviousAttempt {
     const previous = this.byPath.get(key)?.shift();
     if (!previous) return { reuse: false, priorAttempts: 0 };
     if (!REUSABLE_STATES.includes(previous.state)) return { reuse: false, priorAttempts: previous.attempts };
-    if (!hasChildren(task)) return { reuse: true, previous };
+    if (!hasChildren(task) || REUSED_WHOLE.includes(task.type)) return { reuse: true, previous };
     // A flowable that succeeded is evaluated again without a new attempt: it continues its last one.
     return { reuse: false, priorAttempts: Math.max(0, previous.attempts - 1) };
   }

@@ -73,3 +73,27 @@ export async function runWithLogs(fixture: TemporalFixture, flow: FlowSpec, opti
 export async function assertNeverStarted(client: Client, workflowId: string): Promise<void> {
   await assert.rejects(client.workflow.getHandle(workflowId).describe(), WorkflowNotFoundError);
 }
+
+/**
+ * The run of `workflowId` other than `notRunId`, once it has ended: for executions that something
+ * else starts (a Schedule, a backfill, a restart), waiting up to `timeoutMs` for them to appear.
+ */
+export async function finishedRun(
+  client: Client,
+  workflowId: string,
+  { notRunId, timeoutMs = 120_000 }: { notRunId?: string; timeoutMs?: number } = {},
+): Promise<{ runId: string; execution: Execution }> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const description = await client.workflow.getHandle(workflowId).describe();
+      if (description.runId !== notRunId) {
+        return { runId: description.runId, execution: await executionResult(client.workflow.getHandle(workflowId, description.runId)) };
+      }
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no new run of ${workflowId} within ${timeoutMs / 1000} s`);
+}

@@ -38,12 +38,12 @@ tasks:
     sql: SELECT 1 / (SELECT count(*) FROM gate WHERE execution_id = '{{ execution.id }}') AS ok
   - id: report
     type: io.kestra.plugin.core.debug.Return
-    format: "stamp {{ outputs.stamp.row.id }} at {{ outputs.stamp.row.at }}, gate {{ outputs.gated.row.ok }}"
+    format: "stamp {{ outputs.stamp.row.id }} at {{ outputs.stamp.row.at }}, gate {{ outputs.gated.row.ok }}, by {{ trigger.body.who ?? 'nobody' }}"
 `);
 
   /** Runs the flow to its end: FAILED, since its gate is closed. */
-  const failedRun = async (): Promise<Execution> => {
-    const execution = await executionResult(await startExecution(fixture.client, fixture.config, gatedFlow()));
+  const failedRun = async (trigger?: Record<string, unknown>): Promise<Execution> => {
+    const execution = await executionResult(await startExecution(fixture.client, fixture.config, gatedFlow(), trigger ? { trigger } : {}));
     assert.equal(execution.state, 'FAILED');
     assert.match(execution.error ?? '', /gated.*division by zero/s);
     return execution;
@@ -88,7 +88,7 @@ tasks:
     // `stamp` did not run again: one row in Postgres, and the first attempt's outputs.
     assert.equal(await stampRows(failed.id), '1');
     assert.deepEqual(third.taskRuns[0].outputs, stamp.outputs);
-    assert.equal(third.taskRuns[2].outputs.value, `stamp ${(stamp.outputs.row as { id: number }).id} at ${(stamp.outputs.row as { at: string }).at}, gate 1`);
+    assert.equal(third.taskRuns[2].outputs.value, `stamp ${(stamp.outputs.row as { id: number }).id} at ${(stamp.outputs.row as { at: string }).at}, gate 1, by nobody`);
 
     // A SUCCESS execution is not restarted.
     const refused = await runTflow(['restart', failed.id], cliEnv());
@@ -97,7 +97,8 @@ tasks:
   });
 
   it('POST /api/v1/executions/{id}/restart answers RESTARTED and the execution ends SUCCESS without rerunning the first task', async () => {
-    const failed = await failedRun();
+    // Started by a webhook: the restart keeps its `trigger` variables.
+    const failed = await failedRun({ body: { who: 'a webhook' } });
     await openGate(failed.id);
     const response = await fetch(`${server.url}/api/v1/executions/${encodeURIComponent(failed.id)}/restart`, { method: 'POST' });
     const body = (await response.json()) as { id: string; state: { current: string }; metadata: { attemptNumber: number } };
@@ -118,6 +119,7 @@ tasks:
       ['stamp: SUCCESS', 'gated: FAILED SUCCESS', 'report: SUCCESS'],
     );
     assert.deepEqual(got.taskRunList[0].outputs, failed.taskRuns[0].outputs);
+    assert.match(String((got.taskRunList[2].outputs as { value: string }).value), /, gate 1, by a webhook$/);
     assert.equal(await stampRows(failed.id), '1');
   });
 });

@@ -8,8 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { executionResult } from '../../src/client/executions';
+import type { Client } from '@temporalio/client';
 import { executionHandle } from '../../src/client/execution-handle';
 import type { Execution } from '../../src/interpreter/execution';
 import { FlowRegistry } from '../../src/registry/flow-registry';
@@ -18,7 +17,7 @@ import { findTemporalCli } from '../../src/temporal/dev-server';
 import { LabelsKey } from '../../src/temporal/search-attributes';
 import { deployWithCli, runCli, runTflow } from '../helpers/cli';
 import { purgeNamespace } from '../helpers/registry';
-import { assertNeverStarted, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { assertNeverStarted, finishedRun, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const namespace = `tflow.test.sched${randomBytes(3).toString('hex')}`;
 
@@ -206,7 +205,7 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     // The CLI's own default overlap policy is Skip, which would drop February and March while January runs.
     const result = await temporal('schedule', 'backfill', '-s', scheduleId, '--start-time', '2019-01-01T00:00:00Z', '--end-time', '2019-04-01T00:00:00Z', '--overlap-policy', 'BufferAll');
     assert.equal(result.code, 0, result.stderr);
-    const runs = await Promise.all(months.map((m) => finishedRun(fixture.client, `${scheduleId}-2019-${m}-01T09:00:00Z`)));
+    const runs = await Promise.all(months.map((m) => scheduledRun(fixture.client, `${scheduleId}-2019-${m}-01T09:00:00Z`)));
     assertMonthlyRuns(runs, 'green');
     for (const { execution } of runs) {
       assert.deepEqual(execution.labels, { suite: 'schedules', color: 'green' });
@@ -226,7 +225,7 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
       backfill.runs.map((r: { workflowId: string }) => r.workflowId),
       months.map((m) => `${scheduleId}-2019-${m}-01T09:00:00Z`),
     );
-    const runs = await Promise.all(months.map((m, i) => finishedRun(fixture.client, `${scheduleId}-2019-${m}-01T09:00:00Z`, firstRuns[i].runId)));
+    const runs = await Promise.all(months.map((m, i) => scheduledRun(fixture.client, `${scheduleId}-2019-${m}-01T09:00:00Z`, firstRuns[i].runId)));
     assertMonthlyRuns(runs, 'green');
     for (const [i, { execution }] of runs.entries()) {
       assert.notEqual(execution.id, firstRuns[i].execution.id);
@@ -246,7 +245,7 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
 
     const result = await tflow('backfill', `${namespace}.monthly`, '--start', '2019-01-01', '--end', '2019-02-01', '--trigger', 'green_schedule', '-i', 'taxi=yellow');
     assert.equal(result.code, 0, result.stderr);
-    const { execution } = await finishedRun(fixture.client, `${scheduleId}-2019-01-01T09:00:00Z`, secondRuns[0].runId);
+    const { execution } = await scheduledRun(fixture.client, `${scheduleId}-2019-01-01T09:00:00Z`, secondRuns[0].runId);
     assert.equal(execution.inputs.taxi, 'yellow');
     assert.equal(execution.labels.backfill, 'true');
     assert.equal(execution.labels.run, undefined);
@@ -318,21 +317,9 @@ function assertMonthlyRuns(runs: { execution: Execution }[], taxi: string): void
   for (const { execution } of runs) assert.equal(execution.revision, 1);
 }
 
-/** Waits for the run of `workflowId` that is not `notRunId` to start and finish. */
-async function finishedRun(client: Client, workflowId: string, notRunId?: string): Promise<{ runId: string; execution: Execution }> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    try {
-      const description = await client.workflow.getHandle(workflowId).describe();
-      if (description.runId !== notRunId) {
-        const execution = await executionResult(client.workflow.getHandle(workflowId, description.runId));
-        assert.equal(execution.id, `${workflowId}@${description.runId}`);
-        return { runId: description.runId, execution };
-      }
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`no new run of ${workflowId} within 120 s`);
+/** The run of `workflowId` that is not `notRunId`, once ended; its execution id names that run. */
+async function scheduledRun(client: Client, workflowId: string, notRunId?: string): Promise<{ runId: string; execution: Execution }> {
+  const run = await finishedRun(client, workflowId, { notRunId });
+  assert.equal(run.execution.id, `${workflowId}@${run.runId}`);
+  return run;
 }

@@ -12,15 +12,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { executionResult } from '../../src/client/executions';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Execution } from '../../src/interpreter/execution';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { runCli, runTflow } from '../helpers/cli';
 import { purgeNamespace } from '../helpers/registry';
 import { FIXTURES } from '../helpers/paths';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { finishedRun, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 import { generateTaxiFile, startTaxiDataServer, type TaxiDataServer, type TaxiFile, writeWgetShim } from '../../src/demo/taxi-data';
 
 const namespace = `zoomcamp.test${randomBytes(3).toString('hex')}`;
@@ -68,7 +67,7 @@ describe('backfilling the course\'s scheduled taxi flow', { timeout: 600_000 }, 
 
   /** Waits for the three months' new runs and checks each loaded its own month. */
   async function threeMonths(): Promise<Execution[]> {
-    const runs = await Promise.all(months.map((m, i) => finishedRun(fixture.client, `${scheduleId}-2019-${m}-01T09:00:00Z`, previousRunIds[i])));
+    const runs = await Promise.all(months.map((m, i) => finishedRun(fixture.client, `${scheduleId}-2019-${m}-01T09:00:00Z`, { notRunId: previousRunIds[i], timeoutMs: 240_000 })));
     previousRunIds = runs.map((r) => r.runId);
     const executions = runs.map((r) => r.execution);
     for (const [i, execution] of executions.entries()) {
@@ -122,20 +121,4 @@ describe('backfilling the course\'s scheduled taxi flow', { timeout: 600_000 }, 
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-async function finishedRun(client: Client, workflowId: string, notRunId?: string): Promise<{ runId: string; execution: Execution }> {
-  const deadline = Date.now() + 240_000;
-  while (Date.now() < deadline) {
-    try {
-      const description = await client.workflow.getHandle(workflowId).describe();
-      if (description.runId !== notRunId) {
-        return { runId: description.runId, execution: await executionResult(client.workflow.getHandle(workflowId, description.runId)) };
-      }
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`no new run of ${workflowId} within 240 s`);
 }

@@ -7,13 +7,17 @@
  *
  * A fixture with Flow triggers is a listener: it is deployed to the registry while recording (not
  * started), and the run its trigger starts after another fixture's run is the history saved for it.
+ * A fixture with Schedule triggers is deployed too, and runs as its first Schedule starts it.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { executionResult, startExecution } from '../../src/client/executions';
+import type { FlowSpec } from '../../src/flow/spec';
 import { deleteDeployedFlow, deployFlows, validateForDeploy } from '../../src/registry/deploy';
 import { FlowRegistry } from '../../src/registry/flow-registry';
+import { scheduleIdOf, scheduleTriggersOf } from '../../src/schedules/schedule-sync';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { flowTriggeredExecutionId } from '../../src/triggers/activities';
 import { flowTriggersOf } from '../../src/triggers/flow-conditions';
@@ -33,8 +37,9 @@ async function main(): Promise<void> {
   const { flows, diagnostics } = validateForDeploy(fixtures);
   if (diagnostics.length > 0) throw new Error(diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n'));
   const listeners = flows.filter((f) => flowTriggersOf(f.spec).length > 0);
+  const scheduled = flows.filter((f) => !listeners.includes(f) && scheduleTriggersOf(f.spec).length > 0);
   const deps = { registry, client: fixture.client, config: fixture.config };
-  await deployFlows(deps, listeners);
+  await deployFlows(deps, [...listeners, ...scheduled]);
   const save = async (file: string, workflowId: string, state: string) => {
     // The same JSON a user gets from `temporal workflow show --output json` or the Web UI's download.
     const json = execFileSync(temporalCli, ['workflow', 'show', '-w', workflowId, '--output', 'json', '--address', fixture.config.temporalAddress], { encoding: 'utf8' });
@@ -43,10 +48,10 @@ async function main(): Promise<void> {
     console.log(`${file}: ${state}, ${JSON.parse(json).events.length} events → ${target}`);
   };
   try {
-    for (const { file, spec } of flows.filter((f) => !listeners.includes(f))) {
-      const handle = await startExecution(fixture.client, fixture.config, spec);
+    for (const flow of flows.filter((f) => !listeners.includes(f))) {
+      const handle = scheduled.includes(flow) ? await triggerFirstSchedule(fixture.client, flow.spec) : await startExecution(fixture.client, fixture.config, flow.spec);
       const execution = await executionResult(handle);
-      await save(file, handle.workflowId, execution.state);
+      await save(flow.file, handle.workflowId, execution.state);
       for (const listener of listeners) {
         for (const trigger of flowTriggersOf(listener.spec)) {
           const triggered = fixture.client.workflow.getHandle(flowTriggeredExecutionId(listener.spec, trigger.id, execution.id));
@@ -57,10 +62,22 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const { spec } of listeners) await deleteDeployedFlow(deps, `${spec.namespace}/${spec.id}`);
+    for (const { spec } of [...listeners, ...scheduled]) await deleteDeployedFlow(deps, `${spec.namespace}/${spec.id}`);
     await registry.close();
     await fixture.close();
   }
+}
+
+/** A fixture with Schedule triggers runs as its first Schedule starts it (`temporal schedule trigger`). */
+async function triggerFirstSchedule(client: Client, flow: FlowSpec): Promise<WorkflowHandle> {
+  const schedule = client.schedule.getHandle(scheduleIdOf(flow, scheduleTriggersOf(flow)[0].id));
+  await schedule.trigger();
+  for (let i = 0; i < 300; i++) {
+    const [action] = (await schedule.describe()).info.recentActions;
+    if (action?.action.type === 'startWorkflow') return client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the Schedule of ${flow.namespace}.${flow.id} started nothing`);
 }
 
 main().catch((error) => {

@@ -144,6 +144,43 @@ tasks:
     assert.deepEqual(byKey, { each: '2', 'fetch[a]': '1', 'group[a]': '1', 'parse[a]': '1', 'fetch[b]': '1', 'group[b]': '2', 'parse[b]': '2', 'fetch[c]': '1', 'group[c]': '1', 'parse[c]': '1', summary: '1' });
   });
 
+  it('reuses a WorkingDirectory that succeeded whole, and runs all the tasks of one that failed again', async () => {
+    const spec = flow(`
+id: shared_dir
+namespace: t
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: download
+        type: io.kestra.plugin.scripts.shell.Commands
+        commands: ["download"]
+      - id: transform
+        type: io.kestra.plugin.scripts.shell.Commands
+        commands: ["transform"]
+  - id: publish
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.transform.exitCode }}"
+`);
+    const ok = () => ({ exitCode: 0 });
+    const fails = () => new Error('exit 1');
+
+    // The directory's tasks succeeded, a later task failed: nothing in the directory runs again.
+    const first = await runWithFakePort(spec, {}, { download: ok, transform: ok, publish: fails });
+    assert.deepEqual(states(first.execution), ['wd:SUCCESS', 'download:SUCCESS', 'transform:SUCCESS', 'publish:FAILED']);
+    const second = await runWithFakePort(spec, {}, { download: ok, transform: ok }, restartOf(first.execution));
+    assert.deepEqual(second.calls.map((c) => c.invocation.taskId), ['publish']);
+    assert.deepEqual(states(second.execution), ['wd:SUCCESS', 'download:SUCCESS', 'transform:SUCCESS', 'publish:SUCCESS']);
+    assert.equal(second.execution.taskRuns[3].outputs.value, '0');
+
+    // Its second task failed: the directory is gone, so both its tasks run again.
+    const broken = await runWithFakePort(spec, {}, { download: ok, transform: fails });
+    assert.deepEqual(states(broken.execution), ['wd:FAILED', 'download:SUCCESS', 'transform:FAILED']);
+    const fixed = await runWithFakePort(spec, {}, { download: ok, transform: ok }, restartOf(broken.execution));
+    assert.deepEqual(fixed.calls.map((c) => c.invocation.taskId), ['download', 'transform', 'publish']);
+    assert.equal(fixed.execution.state, 'SUCCESS');
+  });
+
   it('carries only what a restart needs: outputs of reusable task runs, no errors or dates', () => {
     const previous: Execution = {
       id: 'e',
