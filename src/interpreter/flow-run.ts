@@ -244,6 +244,9 @@ function batchSizeFor(forEach: TaskSpec): number {
   return Math.max(10, Math.min(FOREACH_BATCH_SIZE, Math.floor(BATCH_TASK_RUNS / Math.max(1, count(forEach.children?.tasks ?? [])))));
 }
 
+/** The replay guard of the enclosing flowables' `retry` (before it, only the task's and the flow's counted). */
+export const ANCESTOR_RETRY_PATCH = 'tflow-ancestor-retry';
+
 /** The replay guard of flow `sla` (before it, SLAs were accepted and ignored). */
 export const SLA_PATCH = 'tflow-flow-sla';
 
@@ -600,7 +603,7 @@ export class FlowRun {
     // Top-level ids stay the bare task id, as recorded in existing histories; loop values make ids
     // unique among concurrent iterations (a long value is replaced by its position, to keep ids short).
     const loopSuffix = scope.loops.map((l) => (l.value.length <= MAX_VALUE_IN_ACTIVITY_ID ? `[${l.value}]` : `[#${l.iteration}]`)).join('');
-    const retry = task.retry ?? this.request.flow.retry;
+    const retry = task.retry ?? this.ancestorRetry(scope) ?? this.request.flow.retry;
     const shared = scope.sharedDirectory;
     try {
       const result = await this.port.runTask(
@@ -635,6 +638,13 @@ export class FlowRun {
       this.appendLogs(task, taskRun, error.logs);
       return this.failTaskRun(task, taskRun, error.message);
     }
+  }
+
+  /** Kestra's retry lookup after the task's own: the nearest enclosing flowable that has a `retry`. */
+  private ancestorRetry(scope: Scope): RetrySpec | undefined {
+    const retry = scope.parents.map((parent) => findTask(this.request.flow, parent.taskId)?.retry).find((r) => r !== undefined);
+    // Histories recorded before this lookup scheduled such tasks with the flow's retry.
+    return retry && (this.port.patched?.(ANCESTOR_RETRY_PATCH) ?? true) ? retry : undefined;
   }
 
   private async runFlowable(task: TaskSpec, taskRun: TaskRun, scope: Scope): Promise<State> {

@@ -5,7 +5,11 @@
  * sla-checks, task-timeout, working-directory tests) are not repeated here.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { executionResult, queryExecution, resumeExecution, startExecution } from '../../src/client/executions';
+import { semaphoreWorkflowId } from '../../src/concurrency/semaphore';
 import type { Execution, TaskRun } from '../../src/interpreter/execution';
 import { flow } from '../helpers/fake-port';
 import { runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
@@ -28,10 +32,29 @@ const startsAfter = (later: TaskRun | undefined, earlier: TaskRun | undefined) =
 
 describe('Kestra execution semantics on a real Temporal dev server', { timeout: 300_000 }, () => {
   let fixture: TemporalFixture;
+  /** Concurrency semaphores started here: they run on this file's task queue, which stops with it. */
+  const semaphores: string[] = [];
   before(async () => (fixture = await startTemporalFixture()));
-  after(async () => fixture?.close());
+  after(async () => {
+    await Promise.all(semaphores.map((id) => fixture.client.workflow.getHandle(id).terminate('test done').catch(() => undefined)));
+    await fixture?.close();
+  });
 
   const run = (yaml: string) => runWithLogs(fixture, flow(yaml));
+
+  /** Polls the live execution until `ready` holds. */
+  async function waitFor(handle: WorkflowHandle, ready: (e: Execution) => boolean): Promise<Execution> {
+    for (let i = 0; i < 200; i++) {
+      try {
+        const execution = await queryExecution(handle);
+        if (ready(execution)) return execution;
+      } catch {
+        // Not picked up by the worker yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${handle.workflowId} never got there`);
+  }
 
   it('Sequential with local errors: stops at the failed child, runs its errors, the flow stops FAILED', async () => {
     const { execution } = await run(`
@@ -272,7 +295,7 @@ tasks:
       - task:
           id: join
           type: ${RETURN}
-          format: "{{ outputs.left.value }}+{{ outputs.right.value }}"
+          format: "{{ outputs.left.value }}+{{ outputs.right ?? 'no outputs' }}"
         dependsOn: [left, right]
       - task:
           id: root
@@ -296,7 +319,8 @@ tasks:
     startsAfter(taskRun('right'), taskRun('root'));
     startsAfter(taskRun('join'), taskRun('left'));
     startsAfter(taskRun('join'), taskRun('right'));
-    assert.equal(output('join').value, 'L+');
+    // Sleep gives no outputs.
+    assert.deepEqual(output('join'), { value: 'L+no outputs' });
   });
 
   it('Pause: pauseDuration and delay resume by themselves (onResume defaults as outputs); timeout fails the Pause', async () => {
@@ -687,5 +711,137 @@ outputs:
     assert.equal(mistyped.execution.state, 'FAILED');
     assert.deepEqual(mistyped.execution.outputs ?? {}, {});
     assert.match(mistyped.execution.error ?? '', /Failed to render output values/);
+  });
+
+  it('Parallel: once a child fails no further child starts; the Parallel and the execution end FAILED', async () => {
+    const { execution, taskRun } = await run(`
+id: parallel_failure
+namespace: ${NS}
+tasks:
+  - id: fan
+    type: io.kestra.plugin.core.flow.Parallel
+    concurrent: 1
+    tasks:
+      - id: ok
+        type: ${RETURN}
+      - id: broken
+        type: ${FAIL}
+        errorMessage: branch broke
+      - id: not_started
+        type: ${RETURN}
+  - id: never
+    type: ${RETURN}
+`);
+    assert.equal(execution.state, 'FAILED');
+    assert.deepEqual(runs(execution), ['fan:FAILED', 'ok:SUCCESS', 'broken:FAILED']);
+    assert.equal(taskRun('broken')?.error, 'branch broke');
+  });
+
+  it('ForEach concurrencyLimit: 2 runs two iterations at a time, never more', async () => {
+    const { execution } = await run(`
+id: foreach_limit
+namespace: ${NS}
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: '["a", "b", "c", "d"]'
+    concurrencyLimit: 2
+    tasks:
+      - id: nap
+        type: io.kestra.plugin.core.flow.Sleep
+        duration: PT0.7S
+`);
+    assert.equal(execution.state, 'SUCCESS');
+    assert.deepEqual(runs(execution), ['each:SUCCESS', 'nap[a]:SUCCESS', 'nap[b]:SUCCESS', 'nap[c]:SUCCESS', 'nap[d]:SUCCESS']);
+    const naps = execution.taskRuns.filter((r) => r.taskId === 'nap');
+    const runningAt = (t: number) => naps.filter((r) => time(r.startDate) <= t && t < time(r.endDate)).length;
+    const busiest = Math.max(...naps.map((r) => runningAt(time(r.startDate))));
+    assert.equal(busiest, 2);
+  });
+
+  it('OutputValues: string leaves rendered to strings, other scalars and the structure kept', async () => {
+    const { execution, output } = await run(`
+id: output_values
+namespace: ${NS}
+tasks:
+  - id: values
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      count: 5
+      sum: "{{ 2 + 3 }}"
+      nested:
+        flag: true
+        list: [1, "{{ 'x' | upper }}"]
+  - id: use
+    type: ${RETURN}
+    format: "{{ outputs.values.values.nested.list[1] }}{{ outputs.values.values.sum }}"
+`);
+    assert.equal(execution.state, 'SUCCESS');
+    assert.equal(execution.taskRuns.length, 2);
+    assert.deepEqual(output('values'), { values: { count: 5, sum: '5', nested: { flag: true, list: [1, 'X'] } } });
+    assert.deepEqual(output('use'), { value: 'X5' });
+  });
+
+  it('retry: warningOnRetry makes a success after retries WARNING, and the flow carries on', async () => {
+    // A marker file outside the per-attempt working directory: the first two attempts fail.
+    const counter = `/tmp/tflow-warning-on-retry-${randomBytes(4).toString('hex')}`;
+    const { execution, taskRun } = await run(`
+id: warning_on_retry
+namespace: ${NS}
+tasks:
+  - id: flaky
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    warningOnStdErr: false
+    commands:
+      - echo x >> ${counter}
+      - test "$(wc -l < ${counter})" -ge 3
+    retry:
+      type: constant
+      interval: PT0.1S
+      maxAttempts: 5
+      warningOnRetry: true
+  - id: next
+    type: ${RETURN}
+    format: carried on
+`);
+    assert.equal(execution.state, 'WARNING');
+    assert.deepEqual(runs(execution), ['flaky:WARNING', 'next:SUCCESS']);
+    assert.equal(taskRun('flaky')?.attempts, 3);
+  });
+
+  it('concurrency counts PAUSED executions: a paused one keeps the slot (FAIL), and the next runs once it is resumed and done', async () => {
+    const spec = flow(`
+id: paused_slot
+namespace: ${NS}.c${randomBytes(3).toString('hex')}
+concurrency:
+  limit: 1
+  behavior: FAIL
+tasks:
+  - id: hold
+    type: io.kestra.plugin.core.flow.Pause
+  - id: done
+    type: ${RETURN}
+    format: finished
+`);
+    semaphores.push(semaphoreWorkflowId(spec.namespace, spec.id));
+    const first = await startExecution(fixture.client, fixture.config, spec);
+    await waitFor(first, (e) => e.state === 'PAUSED');
+
+    const refused = await executionResult(await startExecution(fixture.client, fixture.config, spec));
+    assert.equal(refused.state, 'FAILED');
+    assert.deepEqual(refused.taskRuns, []);
+
+    await resumeExecution(first);
+    const resumed = await executionResult(first);
+    assert.equal(resumed.state, 'SUCCESS');
+    assert.deepEqual(runs(resumed), ['hold:SUCCESS', 'done:SUCCESS']);
+
+    // The slot is free again: the next execution runs its tasks.
+    const later = await startExecution(fixture.client, fixture.config, spec);
+    await waitFor(later, (e) => e.state === 'PAUSED');
+    await resumeExecution(later);
+    assert.equal((await executionResult(later)).state, 'SUCCESS');
   });
 });
