@@ -1,7 +1,8 @@
 /**
  * The activity side of I/O functions in expressions (see src/interpreter/io-functions.ts): renders
  * the properties the workflow deferred, with `kv()`, `secret()` and `read()` backed by the KV store,
- * the environment and internal storage. Also collects every secret value it resolved, so the task's
+ * the environment and internal storage, and `taskrun.attemptsCount` counting this attempt's
+ * predecessors. Also collects every secret value it resolved, so the task's
  * logs, outputs and errors can be masked before anything goes back to Temporal.
  *
  * The expression engine is synchronous while the KV store and storage are not: rendering runs in
@@ -10,7 +11,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { CallError, type FunctionDef, type RenderOptions } from '../interpreter/expression';
-import { type DeferredProperties, IO_FUNCTION_ARGS, type IoFunctionName, renderTaskProperty } from '../interpreter/io-functions';
+import { contextForAttempt, type DeferredProperties, IO_FUNCTION_ARGS, type IoFunctionName, renderTaskProperty } from '../interpreter/io-functions';
 import { kvStoreFor, missingKeyMessage } from '../kv/kv-store';
 import { isStorageUri, namespaceFileUri } from '../storage';
 import type { TaskServices } from './runtime';
@@ -31,6 +32,8 @@ export interface IoRenderResult {
 export interface IoRenderTarget {
   type: string;
   namespace: string;
+  /** The activity's attempt (1-based): sets `taskrun.attemptsCount`. 1 when left out. */
+  attempt?: number;
 }
 
 type Cached = { value: unknown } | { error: string };
@@ -41,6 +44,7 @@ export async function renderDeferredProperties(
   services: Pick<TaskServices, 'config' | 'storage'>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<IoRenderResult> {
+  const context = contextForAttempt(deferred.context, target.attempt ?? 1);
   const cache = new Map<string, Cached>();
   const secrets = new Set<string>();
 
@@ -95,7 +99,7 @@ export async function renderDeferredProperties(
     try {
       properties = {};
       for (const [name, value] of Object.entries(deferred.properties)) {
-        properties[name] = renderTaskProperty(target.type, name, value, deferred.context, options);
+        properties[name] = renderTaskProperty(target.type, name, value, context, options);
       }
     } catch (error) {
       failure = error;

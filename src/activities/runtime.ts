@@ -72,11 +72,11 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   const fail = (message: string, nonRetryable = false) =>
     ApplicationFailure.create({ type: TASK_FAILED, message: maskSecrets(message, secrets), nonRetryable, details: [{ attempt, logs: logs.lines() }] });
 
-  // Properties that call kv()/secret()/read() arrive unrendered (src/interpreter/io-functions.ts).
+  // Properties that call kv()/secret()/read() or read taskrun.attemptsCount arrive unrendered (src/interpreter/io-functions.ts).
   let properties = invocation.properties;
   if (invocation.deferred) {
     try {
-      const rendered = await renderDeferredProperties({ type: invocation.type, namespace: invocation.namespace }, invocation.deferred, services);
+      const rendered = await renderDeferredProperties({ type: invocation.type, namespace: invocation.namespace, attempt }, invocation.deferred, services);
       secrets = rendered.secrets;
       properties = { ...invocation.properties, ...rendered.properties };
     } catch (error) {

@@ -1,6 +1,6 @@
 /**
  * Rendering a runnable task's properties when some of them call I/O functions (`kv()`,
- * `secret()`, `read()`).
+ * `secret()`, `read()`) or read `taskrun.attemptsCount`.
  *
  * The workflow renders properties (deterministic, recorded in history), but these functions need
  * the KV store, the environment or internal storage, and a secret's clear text must never reach the
@@ -8,6 +8,10 @@
  * calls an I/O function is left as written and handed, with the variables it needs, to the task's
  * activity, which renders it there with the real functions (src/activities/io-rendering.ts). Every
  * other property keeps rendering in the workflow.
+ *
+ * `taskrun.attemptsCount` is deferred the same way: Temporal retries an activity with the input it
+ * was scheduled with, so a value rendered once in the workflow would read 0 on every attempt. The
+ * activity renders such a property with its own attempt number (contextForAttempt).
  *
  * Pure and sandbox-safe: both sides import this module, so they render exactly alike.
  */
@@ -36,6 +40,11 @@ export interface DeferredProperties {
   properties: Record<string, unknown>;
   /** The variables of the task run at the moment the workflow rendered the others. */
   context: Context;
+  /**
+   * Whether a deferred property calls an I/O function: only the activity can render it. When false,
+   * the properties were deferred for `taskrun.attemptsCount` alone and render without I/O.
+   */
+  callsIo: boolean;
 }
 
 export interface RenderedTaskProperties {
@@ -56,14 +65,20 @@ export function renderTaskProperty(type: string, name: string, value: unknown, c
 
 /**
  * The workflow side: renders every property it can; properties that call `kv()`, `secret()` or
- * `read()` (directly or through `render(vars.x)`) are deferred to the activity. Rendering errors
- * of other properties are thrown, as before.
+ * `read()` (directly or through `render(vars.x)`), or that read `taskrun.attemptsCount`, are
+ * deferred to the activity. Rendering errors of other properties are thrown, as before.
+ *
+ * Whether a property reads attemptsCount is seen while rendering it (as I/O calls are), so only
+ * what the template really evaluates counts: `{% if false %}{{ taskrun.attemptsCount }}{% endif %}`
+ * does not defer. Rendering is deterministic, so the decision is too.
  */
 export function renderRunnableTaskProperties(type: string, properties: Record<string, unknown>, context: Context): RenderedTaskProperties {
   const rendered: Record<string, unknown> = {};
   const deferred: Record<string, unknown> = {};
+  let callsIo = false;
   for (const [name, value] of Object.entries(properties)) {
     let calledIo = false;
+    let readAttempts = false;
     const marker = (args: readonly string[]): FunctionDef => ({
       args: [...args],
       call: () => {
@@ -72,16 +87,55 @@ export function renderRunnableTaskProperties(type: string, properties: Record<st
       },
     });
     const options: RenderOptions = { functions: Object.fromEntries(Object.entries(IO_FUNCTION_ARGS).map(([fn, args]) => [fn, marker(args)])) };
+    const watched = watchingAttemptsCount(context, () => (readAttempts = true));
     try {
-      const result = renderTaskProperty(type, name, value, context, options);
-      if (calledIo) deferred[name] = value;
+      const result = renderTaskProperty(type, name, value, watched, options);
+      if (calledIo || readAttempts) deferred[name] = value;
       else rendered[name] = result;
     } catch (error) {
       // The stand-in `null` may have broken the expression: the activity renders it with the real value.
-      if (calledIo) deferred[name] = value;
+      if (calledIo || readAttempts) deferred[name] = value;
       else throw error;
     }
+    callsIo ||= calledIo;
   }
   if (Object.keys(deferred).length === 0) return { properties: rendered };
-  return { properties: rendered, deferred: { properties: deferred, context } };
+  return { properties: rendered, deferred: { properties: deferred, context, callsIo } };
+}
+
+/** A copy of `context` whose `taskrun.attemptsCount` calls `onRead` when an expression reads it. */
+function watchingAttemptsCount(context: Context, onRead: () => void): Context {
+  const taskrun = context.taskrun;
+  if (taskrun === null || typeof taskrun !== 'object' || !('attemptsCount' in taskrun)) return context;
+  const watched: Record<string, unknown> = { ...(taskrun as Record<string, unknown>) };
+  const count = watched.attemptsCount;
+  Object.defineProperty(watched, 'attemptsCount', {
+    enumerable: true,
+    get: () => {
+      onRead();
+      return count;
+    },
+  });
+  return { ...context, taskrun: watched };
+}
+
+/**
+ * The variables of attempt `attempt` (1-based, as Temporal counts): `taskrun.attemptsCount` is the
+ * number of attempts before this one (Kestra: 0 on the first attempt, 3 on the 4th), added to what
+ * the workflow counted when it rendered the task.
+ */
+export function contextForAttempt(context: Context, attempt: number): Context {
+  const taskrun = context.taskrun;
+  if (taskrun === null || typeof taskrun !== 'object') return context;
+  const before = Number((taskrun as Record<string, unknown>).attemptsCount ?? 0) || 0;
+  return { ...context, taskrun: { ...(taskrun as Record<string, unknown>), attemptsCount: before + Math.max(0, attempt - 1) } };
+}
+
+/**
+ * Renders properties deferred for `taskrun.attemptsCount` alone (`callsIo` false), for attempt
+ * `attempt`: no I/O, so the workflow can do it too (pure tasks run in the workflow, on attempt 1).
+ */
+export function renderAttemptProperties(type: string, deferred: DeferredProperties, attempt: number): Record<string, unknown> {
+  const context = contextForAttempt(deferred.context, attempt);
+  return Object.fromEntries(Object.entries(deferred.properties).map(([name, value]) => [name, renderTaskProperty(type, name, value, context)]));
 }

@@ -11,6 +11,7 @@ import { failTask } from '../activities/fail';
 import { logTask } from '../activities/log';
 import { returnTask } from '../activities/return';
 import { LOG_LEVELS, type LogLevel } from '../flow/spec';
+import { renderAttemptProperties } from '../interpreter/io-functions';
 import { type TaskInvocation, type TaskInvocationOptions, type TaskLogLine, type TaskResult, TaskFailure } from '../interpreter/flow-run';
 import type { RunnableTaskDefinition, TaskContext } from '../tasks/task-definition';
 import { pureTasksRunInWorkflow } from './pure-tasks-patch';
@@ -25,8 +26,10 @@ const PURE_TASKS: ReadonlyMap<string, RunnableTaskDefinition> = new Map(
  */
 export function runsInWorkflow(invocation: TaskInvocation, options: TaskInvocationOptions): boolean {
   if (!PURE_TASKS.has(invocation.type) || options.retry || options.timeout) return false;
-  // I/O functions (kv/secret/read): deferred properties are rendered by the activity only (src/interpreter/io-functions.ts).
-  if (invocation.deferred) return false;
+  // I/O functions (kv/secret/read): such deferred properties are rendered by the activity only
+  // (src/interpreter/io-functions.ts). Those deferred for taskrun.attemptsCount alone render here:
+  // without retry there is one attempt, so the task keeps running in the workflow as it always did.
+  if (invocation.deferred?.callsIo) return false;
   return pureTasksRunInWorkflow();
 }
 
@@ -41,7 +44,15 @@ export async function runInWorkflow(invocation: TaskInvocation, now: () => Date)
     // Also to the worker's structured log, as activities do (the workflow logger skips replays).
     workflowLog[level.toLowerCase() as 'info'](message, { taskId: invocation.taskId, executionId: invocation.executionId });
   };
-  const parsed = definition.properties.safeParse(invocation.properties);
+  let properties = invocation.properties;
+  if (invocation.deferred) {
+    try {
+      properties = { ...properties, ...renderAttemptProperties(invocation.type, invocation.deferred, 1) };
+    } catch (error) {
+      throw new TaskFailure(error instanceof Error ? error.message : String(error), 1, logs);
+    }
+  }
+  const parsed = definition.properties.safeParse(properties);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'properties'}: ${i.message}`).join('; ');
     throw new TaskFailure(`Invalid properties for task ${invocation.taskId}: ${problems}`, 1, logs);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { maskSecrets, renderDeferredProperties } from '../../src/activities/io-rendering';
 import { toKvValue } from '../../src/activities/kv/kv-value';
 import type { TflowConfig } from '../../src/config';
-import { renderRunnableTaskProperties } from '../../src/interpreter/io-functions';
+import { renderAttemptProperties, renderRunnableTaskProperties } from '../../src/interpreter/io-functions';
 import type { InternalStorage } from '../../src/storage';
 
 const context = { flow: { id: 'f', namespace: 'ns' }, vars: { url: "https://{{ secret('HOST') }}/x" }, inputs: { n: 2 } };
@@ -19,6 +19,7 @@ describe('I/O functions: what the workflow renders and what it defers', () => {
     assert.deepEqual(rendered.properties, { commands: ['echo 2'] });
     assert.deepEqual(Object.keys(rendered.deferred?.properties ?? {}), ['env', 'url', 'named']);
     assert.equal(rendered.deferred?.context, context);
+    assert.equal(rendered.deferred?.callsIo, true);
   });
 
   it('defers nothing (and keeps the old invocation shape) when no I/O function is called', () => {
@@ -38,14 +39,14 @@ describe('I/O functions: what the workflow renders and what it defers', () => {
     const services = { config: { databaseUrl: 'postgres://unused' } as TflowConfig, storage: {} as InternalStorage };
     const result = await renderDeferredProperties(
       { type: 'x', namespace: 'ns' },
-      { properties: { env: { TOKEN: "{{ secret('token') }}" }, url: '{{ render(vars.url) }}' }, context },
+      { properties: { env: { TOKEN: "{{ secret('token') }}" }, url: '{{ render(vars.url) }}' }, context, callsIo: true },
       services,
       env,
     );
     assert.deepEqual(result.properties, { env: { TOKEN: 't0k3n' }, url: 'https://example.org/x' });
     assert.deepEqual(result.secrets.sort(), ['example.org', 't0k3n']);
     await assert.rejects(
-      renderDeferredProperties({ type: 'x', namespace: 'ns' }, { properties: { a: "{{ secret('MISSING') }}" }, context }, services, env),
+      renderDeferredProperties({ type: 'x', namespace: 'ns' }, { properties: { a: "{{ secret('MISSING') }}" }, context, callsIo: true }, services, env),
       /Cannot find secret for key 'MISSING'/,
     );
   });
@@ -53,6 +54,45 @@ describe('I/O functions: what the workflow renders and what it defers', () => {
   it('masks secrets deep in values, longest first', () => {
     assert.deepEqual(maskSecrets({ a: ['x abc y', 'abcd'], abc: 1, n: 2 }, ['abc', 'abcd']), { a: ['x ******** y', '********'], '********': 1, n: 2 });
     assert.equal(maskSecrets('nothing to hide', []), 'nothing to hide');
+  });
+});
+
+describe('taskrun.attemptsCount: deferred so that each retry renders its own count', () => {
+  const taskContext = { ...context, vars: { counted: 'try {{ taskrun.attemptsCount }}' }, taskrun: { id: 'tr1', attemptsCount: 0 } };
+  const fail = 'io.kestra.plugin.core.execution.Fail';
+
+  it('defers the properties that read it (directly, in a condition or through render()), without I/O', () => {
+    const rendered = renderRunnableTaskProperties(fail, {
+      condition: '{{ taskrun.attemptsCount < 2 }}',
+      errorMessage: 'attempt {{ taskrun.id }}',
+      viaRender: '{{ render(vars.counted) }}',
+      inBranch: '{% if inputs.n > 1 %}{{ taskrun.attemptsCount }}{% endif %}',
+    }, taskContext);
+    assert.deepEqual(rendered.properties, { errorMessage: 'attempt tr1' });
+    assert.deepEqual(Object.keys(rendered.deferred?.properties ?? {}), ['condition', 'viaRender', 'inBranch']);
+    assert.equal(rendered.deferred?.properties.condition, '{{ taskrun.attemptsCount < 2 }}');
+    assert.equal(rendered.deferred?.callsIo, false);
+  });
+
+  it('does not defer a template that mentions it only where it is not evaluated', () => {
+    const rendered = renderRunnableTaskProperties(fail, { condition: '{% if inputs.n > 5 %}{{ taskrun.attemptsCount }}{% endif %}false' }, taskContext);
+    assert.deepEqual(rendered, { properties: { condition: 'false' } });
+  });
+
+  it('marks the deferral as calling I/O when one property also calls kv()', () => {
+    const rendered = renderRunnableTaskProperties(fail, { condition: '{{ taskrun.attemptsCount > 0 }}', errorMessage: "{{ kv('m') }}" }, taskContext);
+    assert.deepEqual(Object.keys(rendered.deferred?.properties ?? {}), ['condition', 'errorMessage']);
+    assert.equal(rendered.deferred?.callsIo, true);
+  });
+
+  it('renders deferred properties with the count of previous attempts (0 on the first, 2 on the third)', async () => {
+    const { deferred } = renderRunnableTaskProperties(fail, { condition: '{{ taskrun.attemptsCount < 2 }}', errorMessage: '{{ render(vars.counted) }}' }, taskContext);
+    assert.ok(deferred);
+    assert.deepEqual(renderAttemptProperties(fail, deferred, 1), { condition: 'true', errorMessage: 'try 0' });
+    assert.deepEqual(renderAttemptProperties(fail, deferred, 3), { condition: 'false', errorMessage: 'try 2' });
+    const services = { config: { databaseUrl: 'postgres://unused' } as TflowConfig, storage: {} as InternalStorage };
+    const inActivity = await renderDeferredProperties({ type: fail, namespace: 'ns', attempt: 2 }, deferred, services, {});
+    assert.deepEqual(inActivity.properties, { condition: 'true', errorMessage: 'try 1' });
   });
 });
 
