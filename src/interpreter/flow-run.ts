@@ -603,7 +603,7 @@ export class FlowRun {
     // Top-level ids stay the bare task id, as recorded in existing histories; loop values make ids
     // unique among concurrent iterations (a long value is replaced by its position, to keep ids short).
     const loopSuffix = scope.loops.map((l) => (l.value.length <= MAX_VALUE_IN_ACTIVITY_ID ? `[${l.value}]` : `[#${l.iteration}]`)).join('');
-    const retry = task.retry ?? this.ancestorRetry(scope) ?? this.request.flow.retry;
+    const retry = this.retryFor(task, scope);
     const shared = scope.sharedDirectory;
     try {
       const result = await this.port.runTask(
@@ -640,6 +640,11 @@ export class FlowRun {
     }
   }
 
+  /** Kestra's retry lookup (runnable tasks and Subflow): the task's own, the nearest enclosing flowable's, the flow's. */
+  private retryFor(task: TaskSpec, scope: Scope): RetrySpec | undefined {
+    return task.retry ?? this.ancestorRetry(scope) ?? this.request.flow.retry;
+  }
+
   /** Kestra's retry lookup after the task's own: the nearest enclosing flowable that has a `retry`. */
   private ancestorRetry(scope: Scope): RetrySpec | undefined {
     const retry = scope.parents.map((parent) => findTask(this.request.flow, parent.taskId)?.retry).find((r) => r !== undefined);
@@ -674,6 +679,8 @@ export class FlowRun {
       },
       runErrorHandlers,
       sleep: (ms) => this.port.sleep(ms, task.id),
+      now: () => this.port.now().getTime(),
+      retry: () => this.retryFor(task, scope),
       pause: (options) => this.pause(task, taskRun, options),
       loadFlow: (namespace, flowId, revision) => {
         if (!this.port.loadFlow) throw new TaskError('Subflow tasks need the flow registry, which this runner has not');
@@ -772,7 +779,9 @@ export class FlowRun {
   private async startSubflow(task: TaskSpec, scope: Scope, options: SubflowOptions): Promise<SubflowOutcome> {
     if (!this.port.startSubflow) throw new TaskError('Subflow tasks need child executions, which this runner has not');
     const parent = this.execution;
-    const executionId = [parent.id, task.id, ...scope.loops.map((loop) => loop.value)].join('.');
+    // A retry's child gets its own id (`-a<attempt>`): the failed attempt's stays in the history.
+    const retrySuffix = options.attempt && options.attempt > 1 ? `-a${options.attempt}` : '';
+    const executionId = [parent.id, task.id, ...scope.loops.map((loop) => loop.value)].join('.') + retrySuffix;
     const labels: Record<string, string> = {
       ...(options.inheritLabels ? parent.labels : {}),
       ...options.labels,

@@ -3,7 +3,7 @@
  * The interpreter (flow-run.ts) implements these contexts; task modules only call them, so each
  * flowable stays a small pure function of its properties and children.
  */
-import type { FlowSpec, InputSpec, LogLevel, TaskSpec } from '../flow/spec';
+import type { FlowSpec, InputSpec, LogLevel, RetrySpec, TaskSpec } from '../flow/spec';
 import type { FailedCheck } from './checks';
 import type { State, TaskRun } from './execution';
 
@@ -50,6 +50,10 @@ export interface FlowableContext extends WorkflowTaskContext {
   runErrorHandlers(): Promise<void>;
   /** A durable timer. */
   sleep(ms: number): Promise<void>;
+  /** The workflow's clock, in epoch milliseconds. */
+  now(): number;
+  /** The retry policy that applies to this task: its own, else the nearest enclosing flowable's, else the flow's. */
+  retry(): RetrySpec | undefined;
   /** Pauses the execution until a resume request (validated against `onResume`) or `timeoutMs`. */
   pause(options: { timeoutMs?: number; onResume: InputSpec[] }): Promise<PauseOutcome>;
   /** Subflow: a deployed flow (its latest revision unless `revision`), loaded outside the workflow. */
@@ -73,6 +77,8 @@ export interface SubflowOptions {
   wait: boolean;
   /** The child flow's `checks` that failed (none blocking): the child logs them, or fails at once. */
   failedChecks?: FailedCheck[];
+  /** The task's attempt (retry): from the 2nd on, the child gets its own id. */
+  attempt?: number;
 }
 
 /** The child's id; with `wait`, its final state and flow outputs. */

@@ -2,11 +2,15 @@ import { z } from 'zod';
 import type { State } from '../execution';
 import { blockedMessage, failedChecks } from '../checks';
 import { resolveInputs } from '../inputs';
+import { mayRetry, retryDelayMs } from '../retry-delay';
 import { defineFlowableTask } from '../../tasks/task-definition';
 import { TaskError } from '../workflow-task';
 
 /** The replay guard of the child flow's `checks` (before it, they were ignored). */
 const SUBFLOW_CHECKS_PATCH = 'tflow-subflow-checks';
+
+/** The replay guard of retrying a failed child (before it, a failed Subflow was never retried). */
+const SUBFLOW_RETRY_PATCH = 'tflow-subflow-retry';
 
 const labelsSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.strictObject({ key: z.string(), value: z.unknown() }))]);
 
@@ -16,7 +20,8 @@ const labelsSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.stric
  * start nothing. With `wait` (default) the task ends with the child's state — FAILED/KILLED give
  * FAILED, WARNING gives WARNING, unless `transmitFailed: false` (then SUCCESS) — and its outputs are
  * `{executionId, state, outputs}` (`outputs` = the child flow's outputs); without, it ends SUCCESS
- * once the child started, with `{executionId}`.
+ * once the child started, with `{executionId}`. A failed waited-for child is retried under the
+ * task's `retry` (lookup as for runnable tasks): each attempt is a new child execution (`…-a<n>`).
  */
 export const subflowTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.Subflow',
@@ -59,21 +64,46 @@ export const subflowTask = defineFlowableTask({
     const blocking = checks.find((check) => check.behavior === 'BLOCK_EXECUTION');
     if (blocking) throw new TaskError(blockedMessage(blocking));
 
-    const started = await context.startSubflow({
-      flow,
-      inputs: resolved.inputs,
-      labels: renderLabels(props.labels, context.renderProperties),
-      inheritLabels: props.inheritLabels ?? false,
-      wait,
-      ...(checks.length > 0 ? { failedChecks: checks } : {}),
-    });
+    const start = (attempt: number) =>
+      context.startSubflow({
+        flow,
+        inputs: resolved.inputs,
+        labels: renderLabels(props.labels, context.renderProperties),
+        inheritLabels: props.inheritLabels ?? false,
+        wait,
+        ...(checks.length > 0 ? { failedChecks: checks } : {}),
+        ...(attempt > 1 ? { attempt } : {}),
+      });
+    const firstStart = context.now();
+    let attempt = 1;
+    let started = await start(attempt);
     if (!wait || !started.end) return { state: 'SUCCESS', outputs: { executionId: started.executionId } };
 
-    const { end } = started;
-    if (end.error && (end.state === 'FAILED' || end.state === 'KILLED')) context.log('WARN', `Subflow execution ${started.executionId} ended ${end.state}: ${end.error}`);
-    return { state: taskState(end.state, transmitFailed), outputs: { executionId: started.executionId, state: end.state, outputs: end.outputs } };
+    // Retried as a runnable task is (task → enclosing flowable → flow `retry`): each attempt is a new child execution.
+    const failed = () => started.end !== undefined && taskState(started.end.state, transmitFailed) === 'FAILED';
+    const retry = failed() ? context.retry() : undefined;
+    while (retry && failed() && context.patched(SUBFLOW_RETRY_PATCH)) {
+      const delay = retryDelayMs(retry, attempt);
+      if (!mayRetry(retry, attempt, firstStart, context.now() + delay)) break;
+      logFailure(context.log, started);
+      await context.sleep(delay);
+      attempt += 1;
+      context.taskRun.attempts = attempt;
+      started = await start(attempt);
+    }
+
+    const end = started.end;
+    if (!end) throw new TaskError(`Subflow execution ${started.executionId} gave no final state`);
+    logFailure(context.log, started);
+    const state = taskState(end.state, transmitFailed);
+    const retried = attempt > 1 && state === 'SUCCESS' && retry?.warningOnRetry;
+    return { state: retried ? 'WARNING' : state, outputs: { executionId: started.executionId, state: end.state, outputs: end.outputs } };
   },
 });
+
+function logFailure(log: (level: 'WARN', message: string) => void, { executionId, end }: { executionId: string; end?: { state: State; error?: string } }): void {
+  if (end?.error && (end.state === 'FAILED' || end.state === 'KILLED')) log('WARN', `Subflow execution ${executionId} ended ${end.state}: ${end.error}`);
+}
 
 /** Kestra's ExecutableUtils.guessState: the child's failure reaches the task only with `transmitFailed`. */
 export function taskState(childState: State, transmitFailed: boolean): State {
