@@ -280,6 +280,8 @@ export class FlowRun {
   private readonly previousAttempt: PreviousAttempt | undefined;
   /** Attempts the previous attempts made, by task run id: added to the task run's own when it ends. */
   private readonly priorAttempts = new Map<string, number>();
+  /** Every task of the flow by id, built on first use (retry lookup, ForEach batches). */
+  private tasksById: Map<string, TaskSpec> | undefined;
 
   constructor(
     private readonly request: ExecutionRequest,
@@ -647,9 +649,15 @@ export class FlowRun {
 
   /** Kestra's retry lookup after the task's own: the nearest enclosing flowable that has a `retry`. */
   private ancestorRetry(scope: Scope): RetrySpec | undefined {
-    const retry = scope.parents.map((parent) => findTask(this.request.flow, parent.taskId)?.retry).find((r) => r !== undefined);
+    const retry = scope.parents.map((parent) => this.findTask(parent.taskId)?.retry).find((r) => r !== undefined);
     // Histories recorded before this lookup scheduled such tasks with the flow's retry.
     return retry && (this.port.patched?.(ANCESTOR_RETRY_PATCH) ?? true) ? retry : undefined;
+  }
+
+  /** A task anywhere in the flow, by id: indexed once, as the retry lookup asks for every runnable task. */
+  private findTask(taskId: string): TaskSpec | undefined {
+    this.tasksById ??= indexTasks(this.request.flow);
+    return this.tasksById.get(taskId);
   }
 
   private async runFlowable(task: TaskSpec, taskRun: TaskRun, scope: Scope): Promise<State> {
@@ -748,7 +756,7 @@ export class FlowRun {
     this.execution.labels = { ...batch.labels };
     this.execution.state = 'RUNNING';
     this.changed();
-    const task = findTask(this.request.flow, batch.taskId);
+    const task = this.findTask(batch.taskId);
     if (!task) throw new Error(`No task ${batch.taskId} in flow ${this.execution.namespace}.${this.execution.flowId}`);
     // The ForEach task run lives in the parent: here it is only the iterations' `parent`.
     const forEachRun: TaskRun = { id: batch.taskRunId, taskId: task.id, state: 'RUNNING', attempts: 1, outputs: {} };
@@ -1060,17 +1068,17 @@ function oversizeOutputs(task: TaskSpec, outputs: Record<string, unknown>): stri
   );
 }
 
-/** A task anywhere in the flow (tasks, errors, finally, nested children), by id. */
-function findTask(flow: FlowSpec, taskId: string): TaskSpec | undefined {
-  const search = (tasks: readonly TaskSpec[]): TaskSpec | undefined => {
+/** Every task of the flow (tasks, errors, finally, afterExecution, nested children), by id; the first of an id wins. */
+function indexTasks(flow: FlowSpec): Map<string, TaskSpec> {
+  const byId = new Map<string, TaskSpec>();
+  const add = (tasks: readonly TaskSpec[]): void => {
     for (const task of tasks) {
-      if (task.id === taskId) return task;
-      const found = search([...Object.values(task.children ?? {}).flat(), ...(task.errors ?? [])]);
-      if (found) return found;
+      if (!byId.has(task.id)) byId.set(task.id, task);
+      add([...Object.values(task.children ?? {}).flat(), ...(task.errors ?? [])]);
     }
-    return undefined;
   };
-  return search([...flow.tasks, ...flow.errors, ...flow.finally, ...(flow.afterExecution ?? [])]);
+  add([...flow.tasks, ...flow.errors, ...flow.finally, ...(flow.afterExecution ?? [])]);
+  return byId;
 }
 
 function sharedDirectoryInvocation(shared: SharedDirectory, task: TaskSpec): SharedDirectoryInvocation {

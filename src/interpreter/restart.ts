@@ -57,7 +57,7 @@ export function previousTaskRuns(execution: Execution): PreviousTaskRun[] {
 const REUSED_WHOLE = ['io.kestra.plugin.core.flow.WorkingDirectory'];
 
 /** True for flowable tasks that run children: a restart evaluates them again instead of reusing them. */
-export function hasChildren(task: TaskSpec): boolean {
+function hasChildren(task: TaskSpec): boolean {
   return task.kind === 'flowable' && Object.keys(task.children ?? {}).length > 0;
 }
 

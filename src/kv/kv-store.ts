@@ -72,24 +72,16 @@ export class KvStore {
     await this.schema.ensure();
     const expires = options.ttlMs === undefined ? null : new Date(Date.now() + options.ttlMs);
     const value = JSON.stringify(entry.value ?? null);
-    if (options.overwrite === false) {
-      // Insert unless a live value is there (an expired one is replaced).
-      const result = await this.pool.query(
-        `INSERT INTO tflow.kv_entries AS e (namespace, key, type, value, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5)
-         ON CONFLICT (namespace, key) DO UPDATE SET type = $3, value = $4::jsonb, expires_at = $5, updated_at = now()
-         WHERE e.expires_at IS NOT NULL AND e.expires_at <= now()`,
-        [namespace, key, entry.type, value, expires],
-      );
-      if (result.rowCount === 0) {
-        throw new KvKeyExistsError(`Cannot set value for key '${key}'. Key already exists and \`overwrite\` is set to \`false\`.`);
-      }
-      return;
-    }
-    await this.pool.query(
-      `INSERT INTO tflow.kv_entries (namespace, key, type, value, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5)
-       ON CONFLICT (namespace, key) DO UPDATE SET type = $3, value = $4::jsonb, expires_at = $5, updated_at = now()`,
+    // With `overwrite: false`, only an expired value is replaced.
+    const onlyExpired = options.overwrite === false ? ' WHERE e.expires_at IS NOT NULL AND e.expires_at <= now()' : '';
+    const result = await this.pool.query(
+      `INSERT INTO tflow.kv_entries AS e (namespace, key, type, value, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5)
+       ON CONFLICT (namespace, key) DO UPDATE SET type = $3, value = $4::jsonb, expires_at = $5, updated_at = now()${onlyExpired}`,
       [namespace, key, entry.type, value, expires],
     );
+    if (result.rowCount === 0) {
+      throw new KvKeyExistsError(`Cannot set value for key '${key}'. Key already exists and \`overwrite\` is set to \`false\`.`);
+    }
   }
 
   /** The live entry, or undefined (missing or expired). */

@@ -8,8 +8,7 @@ import type { Client } from '@temporalio/client';
 import { type ExecutionFilter, type ExecutionSummary, listExecutions, visibilityQuery } from '../client/execution-list';
 import { parseDuration } from '../interpreter/duration';
 import { HttpError } from './errors';
-import type { KestraExecution } from './execution-json';
-import { labelList } from './execution-json';
+import { executionJson, type KestraExecution } from './execution-json';
 
 export interface Paged<T> {
   results: T[];
@@ -103,15 +102,7 @@ export function parseSearchQuery(query: SearchQuery, now = new Date()): { filter
 
 /** An execution as visibility knows it: no inputs, outputs or task runs. */
 function kestraSummary(summary: ExecutionSummary): KestraExecution {
-  return {
-    id: summary.id,
-    namespace: summary.namespace,
-    flowId: summary.flowId,
-    flowRevision: summary.revision,
-    state: { current: summary.state, startDate: summary.startDate, ...(summary.endDate ? { endDate: summary.endDate } : {}) },
-    labels: labelList(summary.labels),
-    taskRunList: [],
-  };
+  return executionJson({ ...summary, inputs: {}, outputs: {}, taskRuns: [] });
 }
 
 /** One page of executions in visibility's order (see listExecutions), with the total that match. */

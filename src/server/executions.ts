@@ -10,7 +10,6 @@ import { currentExecution, executionResult, newExecutionId, resumeExecution, Res
 import type { FlowSpec } from '../flow/spec';
 import type { Execution } from '../interpreter/execution';
 import { loadDeployedFlow } from '../registry/deploy';
-import { FlowNotFoundError } from '../registry/flow-registry';
 import { splitExecutionId } from '../schedules/scheduled-request';
 import { executionPrefix, fileNameOf, storageFromConfig } from '../storage';
 import type { ApiContext } from './context';
@@ -173,7 +172,7 @@ const searchQuerySchema = {
 export function registerExecutionRoutes(app: FastifyInstance, context: ApiContext): void {
   const create = async (request: FastifyRequest<{ Params: { namespace: string; id: string }; Querystring: { wait?: string; labels?: string | string[]; revision?: string } }>) => {
     const { namespace, id } = request.params;
-    if (!(await context.registry.find(namespace, id))) throw new FlowNotFoundError(namespace, id);
+    // Answers FlowNotFoundError (404) for an unknown flow.
     const flow = await loadDeployedFlow(context.registry, `${namespace}/${id}`, revisionParam(request.query.revision));
     if (flow.disabled) throw new HttpError(409, 'Requested Flow is disabled.');
     const labels = parseLabels(request.query.labels);

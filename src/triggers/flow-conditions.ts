@@ -138,7 +138,7 @@ interface Preconditions {
 }
 
 /** One precondition an execution can satisfy: an upstream flow or a `where` group. */
-export interface Precondition {
+interface Precondition {
   id: string;
   holds(execution: Execution, context: Context): boolean;
 }
@@ -202,7 +202,7 @@ function filterHolds(filter: Filter, execution: Execution, context: Context): bo
 // Evaluation
 
 /** Kestra's default `states`: the terminated ones, and PAUSED (tflow fires when an execution ends, so never on PAUSED). */
-export const DEFAULT_FLOW_TRIGGER_STATES: readonly string[] = [...TERMINATED_STATES, 'PAUSED'];
+const DEFAULT_FLOW_TRIGGER_STATES: readonly string[] = [...TERMINATED_STATES, 'PAUSED'];
 
 export type FlowTriggerVerdict =
   /** The trigger does not listen to this execution. */
@@ -327,7 +327,7 @@ export interface SubscriptionKey {
 const EVERY_EXECUTION: SubscriptionKey = { namespace: '', namespacePrefix: true };
 
 /** The narrowest keys that cover every execution `trigger` can listen to. */
-export function subscriptionKeys(trigger: FlowTriggerSpec): SubscriptionKey[] {
+function subscriptionKeys(trigger: FlowTriggerSpec): SubscriptionKey[] {
   // A condition is required of every execution: one such condition is enough to narrow.
   for (const condition of trigger.conditions) {
     const definition = conditionsByName.get(condition.type as string);
@@ -419,7 +419,7 @@ export function flowTriggersOf(flow: FlowSpec): FlowTriggerSpec[] {
   return (flow.triggers ?? []).filter((t): t is FlowTriggerSpec => t.type === FLOW_TRIGGER_TYPE && !t.disabled);
 }
 
-export const FLOW_TRIGGER_TYPE = 'io.kestra.plugin.core.trigger.Flow';
+const FLOW_TRIGGER_TYPE = 'io.kestra.plugin.core.trigger.Flow';
 
 /** What the registry indexes for a flow: one row per key of each enabled Flow trigger. */
 export function flowTriggerSubscriptions(flow: FlowSpec): { triggerId: string; key: SubscriptionKey }[] {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode, type BundleOptions, type WorkerOptions } from '@temporalio/worker';
 
 const COMPILED_SOURCES = join(__dirname, '..');
-export const WORKFLOW_BUNDLE = join(__dirname, '..', '..', 'workflow-bundle.js');
+const WORKFLOW_BUNDLE = join(__dirname, '..', '..', 'workflow-bundle.js');
 
 /** `workflowBundle` when a fresh prebuilt bundle exists, else `workflowsPath` (bundled at start, same options). */
 export function workflowCodeOptions(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {

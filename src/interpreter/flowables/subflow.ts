@@ -64,11 +64,12 @@ export const subflowTask = defineFlowableTask({
     const blocking = checks.find((check) => check.behavior === 'BLOCK_EXECUTION');
     if (blocking) throw new TaskError(blockedMessage(blocking));
 
+    const labels = renderLabels(props.labels, context.renderProperties);
     const start = (attempt: number) =>
       context.startSubflow({
         flow,
         inputs: resolved.inputs,
-        labels: renderLabels(props.labels, context.renderProperties),
+        labels,
         inheritLabels: props.inheritLabels ?? false,
         wait,
         ...(checks.length > 0 ? { failedChecks: checks } : {}),
