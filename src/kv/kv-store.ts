@@ -6,8 +6,8 @@
  *
  * Used by the kv.* tasks and the `kv()` expression function, inside activities only.
  */
-import { Pool } from 'pg';
-import { SchemaSetup } from '../postgres/schema-migrations';
+import type { Pool } from 'pg';
+import { SchemaSetup, tflowDatabasePool } from '../postgres/schema-migrations';
 
 export const KV_TYPES = ['STRING', 'NUMBER', 'BOOLEAN', 'DATETIME', 'DATE', 'DURATION', 'JSON'] as const;
 export type KvType = (typeof KV_TYPES)[number];
@@ -57,10 +57,7 @@ export class KvStore {
   }
 
   static connect(databaseUrl: string): KvStore {
-    const pool = new Pool({ connectionString: databaseUrl, max: 4 });
-    // An idle client losing its server must not crash the worker.
-    pool.on('error', () => undefined);
-    return new KvStore(pool);
+    return new KvStore(tflowDatabasePool(databaseUrl));
   }
 
   async close(): Promise<void> {

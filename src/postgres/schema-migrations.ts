@@ -1,8 +1,20 @@
 /**
- * Transactions and first-use schema creation for the tables tflow keeps in its own Postgres
+ * Pools, transactions and first-use schema creation for the tables tflow keeps in its own Postgres
  * (schema `tflow`: the flow registry, the KV store).
  */
-import type { Pool, PoolClient } from 'pg';
+import { Pool, type PoolClient } from 'pg';
+
+/**
+ * A pool on tflow's own database (registry, KV store). Bounded in time: a database that does not
+ * answer fails a call in seconds instead of hanging it (workers call the registry at every
+ * execution's end), and a statement that hangs is cancelled. An idle client losing its server (a
+ * restart, the demo's embedded Postgres stopping) must not crash the process.
+ */
+export function tflowDatabasePool(databaseUrl: string): Pool {
+  const pool = new Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 10_000, query_timeout: 60_000 });
+  pool.on('error', () => undefined);
+  return pool;
+}
 
 /** Runs `work` in one transaction on a pooled connection: COMMIT when it resolves, ROLLBACK when it throws. */
 export async function inTransaction<T>(pool: Pool, work: (db: PoolClient) => Promise<T>): Promise<T> {

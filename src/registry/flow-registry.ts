@@ -6,9 +6,9 @@
  * (comments and formatting included); a flow's namespace and id never change; deleting is soft
  * (revisions stay; deploying the flow again continues its revision numbers).
  */
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { SubscriptionKey } from '../triggers/flow-conditions';
-import { inTransaction, SchemaSetup } from '../postgres/schema-migrations';
+import { inTransaction, SchemaSetup, tflowDatabasePool } from '../postgres/schema-migrations';
 
 export interface FlowRevision {
   namespace: string;
@@ -125,11 +125,7 @@ export class FlowRegistry {
   }
 
   static connect(databaseUrl: string): FlowRegistry {
-    // A database that does not answer fails a call in seconds rather than hanging it (workers call this at every execution's end).
-    const pool = new Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 10_000 });
-    // An idle client losing its server (a restart, the demo's embedded Postgres stopping) must not crash the worker.
-    pool.on('error', () => undefined);
-    return new FlowRegistry(pool);
+    return new FlowRegistry(tflowDatabasePool(databaseUrl));
   }
 
   async close(): Promise<void> {

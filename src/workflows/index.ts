@@ -97,6 +97,7 @@ const temporalPort: InterpreterPort = {
 };
 
 export { tflowConcurrencySemaphore } from './concurrency';
+export { tflowFlowTriggerRetry } from './flow-triggers';
 
 export default async function tflowExecution(input: ExecutionRequest | ScheduledExecutionRequest): Promise<Execution> {
   const request = executionRequestFor(input);
