@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { scriptEnvironment } from '../../src/activities/scripts/script-environment';
 import { connectClient, executionResult, startExecution } from '../../src/client/executions';
 import { loadConfig, type TflowConfig } from '../../src/config';
 import { compileFlow } from '../../src/flow/compile';
@@ -190,11 +191,28 @@ tasks:
     assert.deepEqual(loadConfig({ TFLOW_SCRIPT_ENV: ' AWS_PROFILE , GOOGLE_APPLICATION_CREDENTIALS' }).scriptEnv, ['AWS_PROFILE', 'GOOGLE_APPLICATION_CREDENTIALS']);
   });
 
+  it('builds a script\'s environment from the allowlist, the named variables, tflow\'s and the task\'s, never a tflow setting or secret', () => {
+    const env = scriptEnvironment({
+      worker: {
+        PATH: '/usr/bin', HOME: '/home/w', LC_ALL: 'C.UTF-8', https_proxy: 'http://proxy:3128', NO_PROXY: 'localhost',
+        AWS_PROFILE: 'etl', TFLOW_DATABASE_URL: 'postgres://u:pw@db/x', SECRET_FOO: 'c2VjcmV0', USER: 'worker', SSH_AUTH_SOCK: '/tmp/agent',
+      },
+      // A configuration built by hand (not loadConfig) naming a secret: still never passed.
+      passThrough: ['AWS_PROFILE', 'SECRET_FOO'],
+      tflow: { WORKING_DIR: '/tmp/w' },
+      task: { TOKEN: 'abc', EMPTY: null, PATH: '/opt/bin:/usr/bin' },
+    });
+    assert.deepEqual(env, {
+      PATH: '/opt/bin:/usr/bin', HOME: '/home/w', LC_ALL: 'C.UTF-8', https_proxy: 'http://proxy:3128', NO_PROXY: 'localhost',
+      AWS_PROFILE: 'etl', WORKING_DIR: '/tmp/w', TOKEN: 'abc', EMPTY: '',
+    });
+  });
+
   it('ends every process of a killed execution, a background child that ignores SIGTERM included', async () => {
     const marker = newMarker();
     const handle = await start(flow(leftoverScript('killed_script', marker, `sleep ${marker}`)));
     // The supervisor and its watcher, the script, its background subshell and the two sleeps.
-    console.error((await scriptRunning(marker, 4)).join('\n'));
+    console.error((await scriptRunning(marker, 6)).join('\n'));
     await handle.cancel();
     const execution = await executionResult(handle);
     assert.equal(execution.state, 'KILLED');
@@ -203,10 +221,26 @@ tasks:
 
   it('ends the background children of a script that succeeded when its task ends', async () => {
     const marker = newMarker();
-    const handle = await start(flow(leftoverScript('leftover_after_success', marker, 'echo "main part done"')));
+    const handle = await start(flow(leftoverScript('leftover_after_success', marker, 'sleep 1; echo "main part done"')));
     const execution = await executionResult(handle);
     assert.equal(execution.state, 'SUCCESS', execution.error);
     assert.deepEqual(await processesWith(marker), [], 'processes left once the task ended');
+  });
+
+  it('ends a task whose script left a process outside its group (setsid) holding its output, with a WARN', async () => {
+    const marker = newMarker();
+    // `sleep 1`: the script must not end before setsid has moved the sleep out of the group.
+    const handle = await start(flow(leftoverScript('escaped_group', marker, `setsid sleep ${marker} & sleep 1`)));
+    try {
+      const execution = await executionResult(handle);
+      assert.equal(execution.state, 'SUCCESS', execution.error);
+      const { logs } = await handle.query(logsQuery, 0);
+      assert.ok(logs.some((l) => l.level === 'WARN' && l.message.includes('moved out of its process group (setsid?) still holds its output')), JSON.stringify(logs));
+      // Out of tflow's reach, as the README says: only the setsid one is left.
+      assert.deepEqual((await processesWith(marker)).map((p) => p.split(': ')[1]), [`sleep ${marker}`]);
+    } finally {
+      for (const found of await processesWith(marker)) process.kill(Number(found.split(':')[0]), 'SIGKILL');
+    }
   });
 
   it('ends the script of a worker killed with SIGKILL', async () => {
@@ -214,7 +248,7 @@ tasks:
     const taskQueue = `test-processes-crash-${randomBytes(4).toString('hex')}`;
     const worker = await startWorker(taskQueue);
     const handle = await start(flow(leftoverScript('worker_crash', marker, `sleep ${marker}`)), taskQueue);
-    await scriptRunning(marker, 4);
+    await scriptRunning(marker, 6);
     await worker.stop('SIGKILL');
     await assertAllGone(marker, 15_000);
     await handle.terminate('test done');
@@ -229,7 +263,7 @@ tasks:
     // times out, 20 s after the crash); attempt 3 finds the bound used up.
     for (let attempt = 1; attempt <= 2; attempt++) {
       const worker = await startWorker(taskQueue, settings);
-      await scriptRunning(marker, 4, 60_000);
+      await scriptRunning(marker, 6, 60_000);
       await worker.stop('SIGKILL');
     }
     await startWorker(taskQueue, settings);

@@ -18,7 +18,8 @@
  *   another worker never runs alongside a leftover copy.
  * The group id stays valid while the watcher lives (it is a member), so signalling the group never
  * hits an unrelated process. A script that moves processes to another group or session (`setsid`,
- * `set -m`) takes them out of tflow's reach.
+ * `set -m`) takes them out of tflow's reach; if they hold the task's output open, tflow stops
+ * reading it (with a WARN) once the group is gone, so the task still ends.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
@@ -32,6 +33,8 @@ import { linesOf } from './output-lines';
 
 const STDERR_LINES_IN_ERROR = 20;
 const KILL_GRACE_MS = 5_000;
+/** After the group's SIGKILL, how long its output may stay open before tflow stops reading it. */
+const OUTPUT_AFTER_KILL_MS = 1_000;
 
 /**
  * Run as `sh -c SUPERVISOR tflow-script <grace seconds> <command...>`, as the leader of a new
@@ -95,12 +98,25 @@ export async function runProcess(run: ProcessRun, context: TaskContext): Promise
       // the whole group is gone already
     }
   };
+  let commandExited = false;
+  let outputClosed = false;
   let killTimer: NodeJS.Timeout | undefined;
+  let outputTimer: NodeJS.Timeout | undefined;
+  /** SIGKILL to what is left; output still open a moment later belongs to a process that left the group. */
+  const killGroup = () => {
+    signalGroup('SIGKILL');
+    outputTimer ??= setTimeout(() => {
+      if (outputClosed) return;
+      context.log('WARN', 'A process the script moved out of its process group (setsid?) still holds its output: no longer read');
+      stdout.destroy();
+      stderr.destroy();
+    }, OUTPUT_AFTER_KILL_MS);
+  };
   /** SIGTERM to everything the task started, SIGKILL after the grace period (or once output closes: endGroupNow). */
   const endGroup = () => {
     if (killTimer) return;
     signalGroup('SIGTERM');
-    killTimer = setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS);
+    killTimer = setTimeout(killGroup, KILL_GRACE_MS);
   };
   const onAbort = () => {
     context.log('WARN', 'Task cancelled: terminating the process');
@@ -109,8 +125,6 @@ export async function runProcess(run: ProcessRun, context: TaskContext): Promise
   if (context.signal.aborted) onAbort();
   else context.signal.addEventListener('abort', onAbort, { once: true });
 
-  let commandExited = false;
-  let outputClosed = false;
   /** Once the command has exited and nothing holds its output any more, what is left (the watcher, children that closed their output) is killed at once. */
   const endGroupNow = () => {
     if (commandExited && outputClosed) signalGroup('SIGKILL');
@@ -124,17 +138,13 @@ export async function runProcess(run: ProcessRun, context: TaskContext): Promise
     });
     child.once('close', () => resolve());
   });
-  const readStdout = (async () => {
-    for await (const line of linesOf(stdout)) handleLine(line, 'INFO');
-  })();
-  const readStderr = (async () => {
-    for await (const line of linesOf(stderr)) {
-      stderrLineCount++;
-      if (handleLine(line, 'ERROR') || line.trim() === '') continue;
-      lastStderrLines.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
-      if (lastStderrLines.length > STDERR_LINES_IN_ERROR) lastStderrLines.shift();
-    }
-  })();
+  const readStdout = readLines(stdout, (line) => handleLine(line, 'INFO'));
+  const readStderr = readLines(stderr, (line) => {
+    stderrLineCount++;
+    if (handleLine(line, 'ERROR') || line.trim() === '') return;
+    lastStderrLines.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+    if (lastStderrLines.length > STDERR_LINES_IN_ERROR) lastStderrLines.shift();
+  });
   const outputRead = Promise.all([readStdout, readStderr]).then(() => {
     outputClosed = true;
     endGroupNow();
@@ -168,7 +178,17 @@ export async function runProcess(run: ProcessRun, context: TaskContext): Promise
     throw error;
   } finally {
     context.signal.removeEventListener('abort', onAbort);
-    if (killTimer) clearTimeout(killTimer);
+    clearTimeout(killTimer);
+    clearTimeout(outputTimer);
+  }
+}
+
+/** Every line of `stream` until its end, or until tflow stops reading it (killGroup). */
+async function readLines(stream: Readable, onLine: (line: string) => void): Promise<void> {
+  try {
+    for await (const line of linesOf(stream)) onLine(line);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
   }
 }
 
