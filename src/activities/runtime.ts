@@ -165,7 +165,8 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
  * How many earlier attempts of this task lost their worker. A task without a user `retry` has its
  * own failures marked non-retryable (activity-options.ts), so its attempt N follows N - 1 lost
  * workers; runTask bounds them with TFLOW_WORKER_LOSS_RETRIES, on the worker, without workflow
- * changes. With a user `retry`, its `maxAttempts` or `maxDuration` bounds every attempt: 0 here.
+ * changes. With a user `retry`, its `maxAttempts` or `maxDuration` bounds every attempt: 0 here
+ * (and also when the server does not send the retry policy, as older servers do not).
  */
 function lostWorkerCount(info: Info): number {
   const ownFailuresRetried = !info.retryPolicy?.nonRetryableErrorTypes?.includes(TASK_FAILED);
