@@ -28,6 +28,17 @@ export interface TflowConfig {
    * the course's database on another name.
    */
   jdbcUrlAliases: Record<string, string>;
+  /**
+   * TFLOW_SCRIPT_ENV=`AWS_PROFILE,GOOGLE_APPLICATION_CREDENTIALS`: worker variables that scripts
+   * get on top of the allowlist (src/activities/scripts/script-environment.ts). tflow's own
+   * settings and `SECRET_*` values are refused: a flow passes a secret with `env:` and `secret()`.
+   */
+  scriptEnv: string[];
+  /**
+   * TFLOW_WORKER_LOSS_RETRIES (default 3): how many times a task without `retry` is retried after
+   * its worker was lost (crash, OOM kill, frozen event loop) before it fails (src/activities/runtime.ts).
+   */
+  workerLossRetries: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
@@ -44,7 +55,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
     webUiUrl: env.TFLOW_WEB_UI_URL ?? 'http://localhost:8233',
     hostAliases: parseAliasList(env.TFLOW_HOST_ALIASES),
     jdbcUrlAliases: parseJsonAliases('TFLOW_JDBC_URL_ALIASES', env.TFLOW_JDBC_URL_ALIASES),
+    scriptEnv: parseScriptEnv(env.TFLOW_SCRIPT_ENV),
+    workerLossRetries: parseCount('TFLOW_WORKER_LOSS_RETRIES', env.TFLOW_WORKER_LOSS_RETRIES, 3),
   };
+}
+
+/**
+ * Worker variables that never reach a script, whatever TFLOW_SCRIPT_ENV says: tflow's own settings
+ * (the database URL with its password, basic auth) and the `SECRET_*` values behind `secret()`.
+ */
+export function isWorkerOnlyVariable(name: string): boolean {
+  const upper = name.toUpperCase();
+  return upper.startsWith('TFLOW_') || upper.startsWith('SECRET_');
+}
+
+function parseScriptEnv(text: string | undefined): string[] {
+  const names = (text ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`TFLOW_SCRIPT_ENV: "${name}" is not a variable name (expected NAME,OTHER_NAME)`);
+    if (isWorkerOnlyVariable(name)) {
+      throw new Error(
+        `TFLOW_SCRIPT_ENV: ${name} is never passed to scripts (tflow's own settings and SECRET_* values stay on the worker); ` +
+          "give a script a secret through its task's env: with secret('NAME')",
+      );
+    }
+  }
+  return names;
+}
+
+function parseCount(variable: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text.trim() === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${variable}: expected a whole number (0 or more), got "${text}"`);
+  return value;
 }
 
 function parseAliasList(text: string | undefined): Record<string, string> {

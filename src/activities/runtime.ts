@@ -8,13 +8,14 @@ import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, Context, type Info } from '@temporalio/activity';
 import { loadConfig, type TflowConfig } from '../config';
 import type { LogLevel } from '../flow/spec';
 import type { TaskInvocation, TaskResult } from '../interpreter/flow-run';
 import { storageFromConfig, taskRunFileUri, type InternalStorage } from '../storage';
 import { runnableTaskTypes } from '../tasks/registry';
 import type { RunnableTaskDefinition, TaskContext } from '../tasks/task-definition';
+import { HEARTBEAT_TIMEOUT } from '../workflows/activity-options';
 import { TASK_FAILED } from '../workflows/definitions';
 import { LOG_LEVELS } from '../flow/spec';
 import { maskSecrets, renderDeferredProperties } from './io-rendering';
@@ -71,6 +72,16 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   };
   const fail = (message: string, nonRetryable = false) =>
     ApplicationFailure.create({ type: TASK_FAILED, message: maskSecrets(message, secrets), nonRetryable, details: [{ attempt, logs: logs.lines() }] });
+
+  const lostWorkers = lostWorkerCount(activityInfo());
+  if (lostWorkers > services.config.workerLossRetries) {
+    const retries = services.config.workerLossRetries;
+    const message =
+      `Not retried again: the worker running this task was lost ${lostWorkers} times (it died or froze: no heartbeat for ${HEARTBEAT_TIMEOUT}; ` +
+      `TFLOW_WORKER_LOSS_RETRIES=${retries} allows ${retries} ${retries === 1 ? 'retry' : 'retries'}). Look for the cause in the workers' and the host's logs (out of memory?)`;
+    log('ERROR', message);
+    throw fail(message, true);
+  }
 
   // Properties that call kv()/secret()/read() or read taskrun.attemptsCount arrive unrendered (src/interpreter/io-functions.ts).
   let properties = invocation.properties;
@@ -148,6 +159,18 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
     clearInterval(heartbeat);
     if (workingDirectory) await workingDirectory.then((dir) => rm(dir, { recursive: true, force: true })).catch(() => undefined);
   }
+}
+
+/**
+ * How many earlier attempts of this task lost their worker. A task without a user `retry` has its
+ * own failures marked non-retryable (activity-options.ts), so its attempt N follows N - 1 lost
+ * workers; runTask bounds them with TFLOW_WORKER_LOSS_RETRIES, on the worker, without workflow
+ * changes. With a user `retry`, its `maxAttempts` or `maxDuration` bounds every attempt: 0 here
+ * (and also when the server does not send the retry policy, as older servers do not).
+ */
+function lostWorkerCount(info: Info): number {
+  const ownFailuresRetried = !info.retryPolicy?.nonRetryableErrorTypes?.includes(TASK_FAILED);
+  return ownFailuresRetried ? 0 : info.attempt - 1;
 }
 
 async function createWorkingDirectory(invocation: TaskInvocation, attempt: number): Promise<string> {

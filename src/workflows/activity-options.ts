@@ -5,9 +5,14 @@
  * - The task's own failures (runtime.ts throws them as `TaskFailed`) and its `timeout` follow
  *   Kestra: no `retry` means exactly one attempt.
  * - Losing the worker (SIGKILL, OOM, host gone: the heartbeat times out) is not the task's fault.
- *   Without a user `retry`, such an attempt is retried without limit, so a restarted worker picks
- *   the task up again. With a user `retry`, Temporal counts every attempt alike: a lost worker
- *   uses up one of `maxAttempts` (kept simple on purpose; Temporal has no per-type attempt budget).
+ *   Without a user `retry`, such an attempt is retried, so a restarted worker picks the task up
+ *   again; but a task that crashes or freezes every worker it runs on must not be retried forever:
+ *   the activity itself (src/activities/runtime.ts, lostWorkerCount) fails for good once the worker
+ *   was lost more than TFLOW_WORKER_LOSS_RETRIES times (default 3), saying so. The retry policy
+ *   stays unlimited so that this bound lives in the worker's configuration, with no workflow change.
+ *   With a user `retry`, Temporal counts every attempt alike: a lost worker uses up one of
+ *   `maxAttempts`, and `maxDuration` (scheduleToClose) bounds the rest (kept simple on purpose;
+ *   Temporal has no per-type attempt budget).
  */
 import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { RetrySpec } from '../flow/spec';
@@ -44,7 +49,7 @@ export function activityOptionsFor(options: TaskInvocationOptions): ActivityOpti
 }
 
 export function retryPolicyFor(retry: RetrySpec | undefined): RetryPolicy {
-  // No `maximumAttempts` = unlimited (the SDK refuses 0), but only worker loss is retryable: see the header.
+  // No `maximumAttempts` = unlimited (the SDK refuses 0), but only worker loss is retryable, and runtime.ts bounds it: see the header.
   if (!retry) return { nonRetryableErrorTypes: TASK_OWN_FAILURES };
   const ms = (text?: string) => (text ? parseDuration(text) : undefined);
   // Without maxAttempts (e.g. only maxDuration), attempts are unlimited: the SDK refuses 0, so leave it out.

@@ -4,6 +4,8 @@
  * `outputFiles` uploaded to internal storage, the outputs `exitCode`, `vars`, `outputFiles`, and
  * the final state: FAILED on a non-zero exit, WARNING after stderr output (`warningOnStdErr`).
  *
+ * Scripts get a clean environment, not the worker's (./script-environment.ts).
+ *
  * Task runners: tflow runs scripts with the Process runner (on the worker host). A Docker runner
  * (`taskRunner.type: io.kestra.plugin.scripts.runner.docker.Docker`, Kestra's default for scripts)
  * or a `containerImage` is accepted but not used: the task logs a WARN saying it ran on the host.
@@ -17,6 +19,7 @@ import { z } from 'zod';
 import { isStorageUri, listNamespaceFiles, namespaceFileFilter, namespaceFilesPrefix, relativeFilePath } from '../../storage';
 import type { TaskContext } from '../../tasks/task-definition';
 import { runProcess } from './process-runner';
+import { scriptEnvironment } from './script-environment';
 
 export const PROCESS_RUNNER = 'io.kestra.plugin.core.runner.Process';
 export const DOCKER_RUNNER = 'io.kestra.plugin.scripts.runner.docker.Docker';
@@ -78,12 +81,16 @@ export async function runScript(
 
   const lines = [...(props.failFast ? ['set -e'] : []), ...(props.beforeCommands ?? []), ...commands];
   const interpreter = props.interpreter ?? ['/bin/sh', '-c'];
-  const env: NodeJS.ProcessEnv = { ...process.env, WORKING_DIR: workingDir, ...options.extraEnv };
-  for (const [name, value] of Object.entries(props.env ?? {})) env[name] = value === null ? '' : String(value);
+  const env = scriptEnvironment({
+    worker: process.env,
+    passThrough: context.config.scriptEnv,
+    tflow: { WORKING_DIR: workingDir, ...options.extraEnv },
+    task: props.env,
+  });
 
   const result = await runProcess({ command: [...interpreter, lines.join('\n')], cwd: workingDir, env }, context);
   if (result.exitCode !== 0) {
-    const how = result.signal ? `was killed by ${result.signal}` : `failed with exit code ${result.exitCode}`;
+    const how = result.signal ? `was killed by ${result.signal} (exit code ${result.exitCode})` : `failed with exit code ${result.exitCode}`;
     const stderr = result.lastStderrLines.length > 0 ? `; last lines of stderr:\n${result.lastStderrLines.join('\n')}` : ' (nothing on stderr)';
     throw new Error(`Command ${how}${stderr}`);
   }
