@@ -11,7 +11,13 @@ export interface TflowConfig {
   databaseUrl: string;
   storage: string;
   apiPort: number;
+  /** TFLOW_API_HOST: the address `tflow server` listens on (loopback unless told otherwise). */
+  apiHost: string;
   basicAuth?: string;
+  /** TFLOW_ALLOWED_ORIGINS (comma-separated): browser origins besides the API's own that may call it. */
+  allowedOrigins: string[];
+  /** TFLOW_PUBLIC_HOSTS (comma-separated): host names, besides localhost, a loopback-bound API answers to (a reverse proxy's). */
+  publicHosts: string[];
   /** Local state (Temporal's database file, storage, embedded Postgres): one folder, git-ignored. */
   stateDir: string;
   /** Web UI of the local dev server. */
@@ -39,12 +45,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
     databaseUrl: env.TFLOW_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/root',
     storage: env.TFLOW_STORAGE ?? join(stateDir, 'storage'),
     apiPort: Number(env.TFLOW_API_PORT ?? 8080),
+    apiHost: env.TFLOW_API_HOST || '127.0.0.1',
     basicAuth: env.TFLOW_BASIC_AUTH || undefined,
+    allowedOrigins: commaList(env.TFLOW_ALLOWED_ORIGINS),
+    publicHosts: commaList(env.TFLOW_PUBLIC_HOSTS).map((host) => host.toLowerCase()),
     stateDir,
     webUiUrl: env.TFLOW_WEB_UI_URL ?? 'http://localhost:8233',
     hostAliases: parseAliasList(env.TFLOW_HOST_ALIASES),
     jdbcUrlAliases: parseJsonAliases('TFLOW_JDBC_URL_ALIASES', env.TFLOW_JDBC_URL_ALIASES),
   };
+}
+
+function commaList(text: string | undefined): string[] {
+  return (text ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
 }
 
 function parseAliasList(text: string | undefined): Record<string, string> {
