@@ -33,12 +33,15 @@ const KEY_ENTRY = /(?:^|[\s{,])(?:key|"key"|'key')[ \t]*:[ \t]+([^\n]*)/g;
 /**
  * Every value a `key:` entry of the source could hold, read from its text in one linear pass, without
  * parsing or compiling it: a superset of its Webhook triggers' literal keys (README "Security").
- * A caller's key that is none of them is refused before the flow is compiled.
+ * A caller's key that is none of them is refused before the flow is compiled. Undefined when some
+ * `key:` value cannot be read from its line (an alias, a block scalar): only a compile tells then.
  */
-export function webhookKeyCandidates(source: string): string[] {
+export function webhookKeyCandidates(source: string): string[] | undefined {
   const candidates = new Set<string>();
   for (const match of source.matchAll(KEY_ENTRY)) {
-    const rest = match[1].replace(/[ \t]+#.*$/, '').trim();
+    // An anchor or a tag before the value does not change it.
+    const rest = match[1].replace(/[ \t]+#.*$/, '').replace(/^(?:[&!][^\s]*[ \t]+)+/, '').trim();
+    if (/^[*|>]/.test(rest) || rest === '') return undefined;
     // Block style takes the whole line; flow style (`{key: x, …}`) stops at `,` or `}`.
     for (const text of [rest, rest.split(/[,}]/)[0].trim()]) candidates.add(unquoted(text));
   }
@@ -126,7 +129,8 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext)
     if (!entry) throw new HttpError(404, 'Webhook not found');
     const stored = await context.registry.get(namespace, id, entry.revision);
     // The key first, from the source text: a wrong key costs no compile (flows can be large).
-    if (!anyKeyMatches(webhookKeyCandidates(stored.source), key)) throw new HttpError(404, 'Webhook not found');
+    const candidates = webhookKeyCandidates(stored.source);
+    if (candidates && !anyKeyMatches(candidates, key)) throw new HttpError(404, 'Webhook not found');
     const flow = compileDeployed(stored.source, namespace, id, stored.revision);
     const trigger = (flow.triggers ?? []).find(
       (t): t is WebhookTriggerSpec => t.type === 'io.kestra.plugin.core.trigger.Webhook' && !t.disabled && sameKey(t.key, key),

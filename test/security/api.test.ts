@@ -13,6 +13,9 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../src/config';
 import { compileFlow } from '../../src/flow/compile';
 import { FlowRegistry } from '../../src/registry/flow-registry';
+import { jsonTextProblem } from '../../src/server/body-limits';
+import { guardSettings, refusal } from '../../src/server/request-guard';
+import { webhookKeyCandidates } from '../../src/server/webhooks';
 import { purgeNamespace } from '../helpers/registry';
 import { ServerProcess } from '../helpers/server-process';
 
@@ -376,5 +379,48 @@ tasks:
       assert.equal(declared, 413);
       assert.ok(server.running);
     });
+  });
+});
+
+describe('the guards’ rules, without a server', () => {
+  it('reads every way a webhook key can be written on one line: plain, quoted, flow style, with a comment', () => {
+    const source = [
+      'triggers:',
+      '  - id: a',
+      '    key: plain-key-0123456789 # a comment',
+      `  - {id: b, type: io.kestra.plugin.core.trigger.Webhook, key: flow-key-0123456789}`,
+      `  - id: c\n    "key": "double \\"quoted\\" key"`,
+      `  - id: d\n    key: 'single ''quoted'' key'`,
+    ].join('\n');
+    const candidates = webhookKeyCandidates(`${source}\n  - id: e\n    key: &hook anchored-key-0123456789`) ?? [];
+    for (const key of ['plain-key-0123456789', 'flow-key-0123456789', 'double "quoted" key', "single 'quoted' key", 'anchored-key-0123456789']) {
+      assert.ok(candidates.includes(key), `${key} in ${JSON.stringify(candidates)}`);
+    }
+    // Values a line cannot tell (an alias, a block scalar): no pre-check, the compiled flow decides.
+    assert.equal(webhookKeyCandidates(`${source}\n  - id: e\n    key: *hook`), undefined);
+    assert.equal(webhookKeyCandidates(`${source}\n  - id: e\n    key: >-\n      folded-key-0123456789`), undefined);
+  });
+
+  it('Origin, Sec-Fetch-Site and Host rules', () => {
+    const loopback = guardSettings({ allowedOrigins: ['https://ui.example.com/'], publicHosts: ['tflow.example.com'] }, '127.0.0.1');
+    const ask = (headers: Record<string, string>, url = '/api/v1/flows') => refusal({ headers, url } as never, loopback);
+    assert.equal(ask({ host: '127.0.0.1:8080' }), undefined);
+    assert.equal(ask({ host: 'localhost:8080', origin: 'http://localhost:8080' }), undefined);
+    assert.equal(ask({ host: 'tflow.example.com', origin: 'https://tflow.example.com' }), undefined, 'behind a TLS proxy');
+    assert.equal(ask({ host: 'localhost:8080', origin: 'https://ui.example.com' }), undefined, 'an allowed origin');
+    assert.match(ask({ host: 'localhost:8080', origin: 'http://localhost:3000' }) ?? '', /Origin 'http:\/\/localhost:3000' is not allowed/);
+    assert.match(ask({ host: 'localhost:8080', 'sec-fetch-site': 'cross-site' }) ?? '', /Sec-Fetch-Site: cross-site/);
+    assert.equal(ask({ host: 'localhost:8080', 'sec-fetch-site': 'same-origin' }), undefined);
+    assert.match(ask({ host: 'rebound.example:8080' }) ?? '', /Host 'rebound\.example:8080' is not served/);
+    assert.equal(ask({ host: 'localhost:8080', origin: 'https://hooks.example' }, '/api/v1/executions/webhook/ns/flow/key'), undefined);
+    const anywhere = guardSettings({ allowedOrigins: [], publicHosts: [] }, '0.0.0.0');
+    assert.equal(refusal({ headers: { host: 'tflow.internal:8080' }, url: '/health' } as never, anywhere), undefined);
+  });
+
+  it('JSON text: depth and integer literals outside strings', () => {
+    assert.equal(jsonTextProblem(`${'['.repeat(100)}${']'.repeat(100)}`), undefined);
+    assert.match(jsonTextProblem(`${'['.repeat(101)}${']'.repeat(101)}`) ?? '', /nested more than 100 levels deep/);
+    assert.equal(jsonTextProblem('{"a": "[[[[ 12345678901234567890", "b": 9007199254740991, "c": 1e300, "d": -1.5}'), undefined);
+    assert.match(jsonTextProblem('{"a": -9007199254740993}') ?? '', /integer -9007199254740993 is beyond the safe integer range/);
   });
 });
