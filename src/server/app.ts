@@ -28,11 +28,19 @@ export interface ApiLimits {
   fileBytes: number;
   /** Largest flow file of `/flows/import`, in bytes. */
   flowFileBytes: number;
-  /** Most flow files in one `/flows/import` (each is compiled before the answer). */
+  /** Most flow files in one `/flows/import`. */
   importFiles: number;
+  /** All flow files of one `/flows/import` together: each is compiled before the answer (~1 s per MiB, ~70 MB of memory). */
+  importBytes: number;
 }
 
-export const DEFAULT_LIMITS: ApiLimits = { bodyBytes: 1024 * 1024, fileBytes: 10 * 1024 * 1024, flowFileBytes: 1024 * 1024, importFiles: 10 };
+export const DEFAULT_LIMITS: ApiLimits = {
+  bodyBytes: 1024 * 1024,
+  fileBytes: 10 * 1024 * 1024,
+  flowFileBytes: 1024 * 1024,
+  importFiles: 10,
+  importBytes: 2 * 1024 * 1024,
+};
 
 /**
  * Slow clients cannot hold connections open: the headers must arrive within HEADERS_TIMEOUT_MS and

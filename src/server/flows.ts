@@ -65,16 +65,16 @@ function pageParams(query: { page?: string; size?: string }): { page: number; si
   return { page, size };
 }
 
-export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, limits: Pick<ApiLimits, 'flowFileBytes' | 'importFiles'>): void {
-  // A declared length beyond what the import can accept is refused before a byte of it is read.
-  const importBytes = limits.importFiles * limits.flowFileBytes + 64 * 1024;
+export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, limits: Pick<ApiLimits, 'flowFileBytes' | 'importFiles' | 'importBytes'>): void {
+  const tooLarge = () =>
+    new HttpError(413, `Request body is too large: at most ${limits.importFiles} flow files of at most ${limits.flowFileBytes} bytes each, ${limits.importBytes} bytes in all`);
   app.post(
     '/flows/import',
     {
+      // A declared length beyond what the import can accept is refused before a byte of it is read
+      // (the allowance is for the multipart framing).
       onRequest: async (request) => {
-        if (Number(request.headers['content-length'] ?? 0) > importBytes) {
-          throw new HttpError(413, `Request body is too large: at most ${limits.importFiles} flow files of ${limits.flowFileBytes} bytes each`);
-        }
+        if (Number(request.headers['content-length'] ?? 0) > limits.importBytes + 64 * 1024) throw tooLarge();
       },
       schema: {
         summary: 'Create or update flows from a YAML file (multipart part `fileUpload`, several documents allowed); answers the documents that failed: []',
@@ -85,6 +85,7 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
     async (request) => {
       if (!request.isMultipart()) throw new HttpError(422, 'Expected a multipart/form-data body with a `fileUpload` part');
       const sources: FlowSource[] = [];
+      let importedBytes = 0;
       // Each file part stops at flowFileBytes (413), and at most importFiles of them (413).
       for await (const part of request.parts({ limits: { fileSize: limits.flowFileBytes, files: limits.importFiles } })) {
         if (part.type !== 'file') continue;
@@ -94,7 +95,10 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
         }
         const name = part.filename ?? 'fileUpload';
         if (!/\.ya?ml$/i.test(name)) throw new HttpError(422, `Cannot import file of type ${name.includes('.') ? name.slice(name.lastIndexOf('.')) : name}`);
-        const documents = splitYamlDocuments((await part.toBuffer()).toString('utf8'));
+        const file = await part.toBuffer();
+        importedBytes += file.length;
+        if (importedBytes > limits.importBytes) throw tooLarge();
+        const documents = splitYamlDocuments(file.toString('utf8'));
         documents.forEach((source, index) => sources.push({ file: documents.length > 1 ? `${name}#${index}` : name, source }));
       }
       if (sources.length === 0) throw new HttpError(422, 'No flow to import: send YAML in a `fileUpload` part');

@@ -315,7 +315,7 @@ tasks:
       assert.equal(await executionsOf('typed'), 0);
     });
 
-    it('a flow source over 1 MiB answers 413, as body or as an imported file; at most 10 files per import', async () => {
+    it('a flow source over 1 MiB answers 413, as body or as an imported file; at most 10 files and 2 MiB per import', async () => {
       const big = `${shellFlow('huge')}# ${'x'.repeat(1024 * 1024)}\n`;
       assert.equal((await api('/flows', { method: 'POST', headers: YAML, body: big })).status, 413);
       const one = new FormData();
@@ -325,6 +325,12 @@ tasks:
       for (let i = 0; i < 11; i++) many.append('fileUpload', new Blob([shellFlow(`many${i}`)]), `many${i}.yaml`);
       const response = await api('/flows/import', { method: 'POST', body: many });
       assert.equal(response.status, 413);
+      const heavy = new FormData();
+      for (let i = 0; i < 3; i++) heavy.append('fileUpload', new Blob([`${shellFlow(`heavy${i}`)}# ${'x'.repeat(800 * 1024)}\n`]), `heavy${i}.yaml`);
+      const total = await api('/flows/import', { method: 'POST', body: heavy });
+      assert.equal(total.status, 413);
+      assert.match(((await total.json()) as InvalidEntity).message, /2097152 bytes in all/);
+      assert.equal(await flowStatus('heavy0'), 404);
       assert.equal(await flowStatus('huge'), 404);
       assert.equal(await flowStatus('many0'), 404);
     });
