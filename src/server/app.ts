@@ -32,6 +32,8 @@ export interface ApiLimits {
   importFiles: number;
   /** All flow files of one `/flows/import` together: each is compiled before the answer (~1 s per MiB, ~70 MB of memory). */
   importBytes: number;
+  /** How long a `wait: true` webhook holds its caller before answering with the running execution's id. */
+  webhookWaitMs: number;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
@@ -40,6 +42,7 @@ export const DEFAULT_LIMITS: ApiLimits = {
   flowFileBytes: 1024 * 1024,
   importFiles: 10,
   importBytes: 2 * 1024 * 1024,
+  webhookWaitMs: 30_000,
 };
 
 /**
@@ -95,7 +98,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         registerKvRoutes(api, context);
         registerTriggerRoutes(api, context);
         // Own plugin: webhooks take any body as text.
-        await api.register(async (webhooks) => registerWebhookRoutes(webhooks, context));
+        await api.register(async (webhooks) => registerWebhookRoutes(webhooks, context, limits));
       },
       { prefix },
     );

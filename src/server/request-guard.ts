@@ -13,6 +13,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TflowConfig } from '../config';
+import { isWebhookPath } from './auth';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -29,9 +30,6 @@ export function hostName(header: string): string {
   const colon = host.lastIndexOf(':');
   return colon === -1 ? host : host.slice(0, colon);
 }
-
-/** Webhook paths: open to other origins (the trigger key is their credential). */
-export const WEBHOOK_PATH = /^\/api\/v1(?:\/main)?\/executions\/webhook\//;
 
 export interface GuardSettings {
   /** The API listens on loopback only: `Host` must name loopback or a public host. */
@@ -61,7 +59,7 @@ export function refusal(request: Pick<FastifyRequest, 'headers' | 'url'>, settin
       return `Host '${host}' is not served: this API listens on loopback (add the name to TFLOW_PUBLIC_HOSTS to serve it)`;
     }
   }
-  if (WEBHOOK_PATH.test(request.url)) return undefined;
+  if (isWebhookPath(request.url)) return undefined;
   const origin = request.headers.origin;
   if (origin !== undefined) {
     if (sameHost(origin, host) || settings.allowedOrigins.includes(normaliseOrigin(origin))) return undefined;

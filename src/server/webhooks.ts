@@ -3,7 +3,7 @@
  * of a deployed flow whose `io.kestra.plugin.core.trigger.Webhook` trigger has that key. The flow sees
  * `trigger.body` (the body as JSON when it parses, else its text), `trigger.headers` and
  * `trigger.parameters` (each name → list of values; credential-like headers left out). With the
- * trigger's `wait`, the answer comes when the execution ends (or, after WEBHOOK_WAIT_MS, with the
+ * trigger's `wait`, the answer comes when the execution ends (or, after ApiLimits.webhookWaitMs, with the
  * running execution's id); with `returnOutputs` too, it is the flow's outputs. As in Kestra, these
  * routes need no Basic auth: the key is the secret, checked before the flow is compiled.
  */
@@ -15,6 +15,7 @@ import type { WebhookTriggerSpec } from '../flow/spec';
 import type { Execution } from '../interpreter/execution';
 import { type Context, render, renderProperties } from '../interpreter/expression';
 import { compileDeployed } from '../registry/deploy';
+import type { ApiLimits } from './app';
 import { digest } from './auth';
 import { checkInputBounds, jsonTextProblem } from './body-limits';
 import type { ApiContext } from './context';
@@ -73,9 +74,6 @@ function anyKeyMatches(candidates: readonly string[], given: string): boolean {
  */
 const HIDDEN_HEADER = /^(?:authorization|proxy-authorization|cookie)$|token|secret|signature|passw|api[-_]?key|auth|credential|session|csrf|xsrf/i;
 
-/** How long a `wait: true` webhook holds the caller: past it, the answer is the running execution's id. */
-export const WEBHOOK_WAIT_MS = 30_000;
-
 function listValues(record: Record<string, string | string[] | undefined>, hidden?: RegExp): Record<string, string[]> {
   const values: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(record)) {
@@ -106,10 +104,10 @@ export function webhookTriggerVariables(request: FastifyRequest): Record<string,
   };
 }
 
-/** The ended execution, or undefined when it has not ended within WEBHOOK_WAIT_MS. */
-async function untilEnded(handle: WorkflowHandle): Promise<Execution | undefined> {
+/** The ended execution, or undefined when it has not ended within `waitMs`. */
+async function untilEnded(handle: WorkflowHandle, waitMs: number): Promise<Execution | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), WEBHOOK_WAIT_MS)));
+  const bound = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
   try {
     return await Promise.race([executionResult(handle), bound]);
   } finally {
@@ -117,7 +115,7 @@ async function untilEnded(handle: WorkflowHandle): Promise<Execution | undefined
   }
 }
 
-export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext): void {
+export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext, limits: Pick<ApiLimits, 'webhookWaitMs'>): void {
   // Any body is accepted as text (JSON is parsed in the handler, so `trigger.body` is an object).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -163,8 +161,8 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext)
     const triggerJson = { id: trigger.id, type: trigger.type, variables };
     const created = { ...createdExecutionJson(context, handle, flow, labels), trigger: triggerJson };
     if (!trigger.wait) return created;
-    const execution = await untilEnded(handle);
-    if (!execution) return created; // still running after WEBHOOK_WAIT_MS: the caller follows it by id
+    const execution = await untilEnded(handle, limits.webhookWaitMs);
+    if (!execution) return created; // still running after webhookWaitMs: the caller follows it by id
     if (trigger.returnOutputs) return execution.outputs;
     return { ...executionJson(execution), trigger: triggerJson, url: executionUrl(context, handle.workflowId) };
   };

@@ -11,10 +11,12 @@ import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../src/config';
+import { connectClient } from '../../src/client/executions';
 import { compileFlow } from '../../src/flow/compile';
 import { FlowRegistry } from '../../src/registry/flow-registry';
 import { jsonTextProblem } from '../../src/server/body-limits';
 import { guardSettings, refusal } from '../../src/server/request-guard';
+import { startServer } from '../../src/server/server';
 import { webhookKeyCandidates } from '../../src/server/webhooks';
 import { purgeNamespace } from '../helpers/registry';
 import { ServerProcess } from '../helpers/server-process';
@@ -385,6 +387,35 @@ tasks:
       assert.equal(declared, 413);
       assert.ok(server.running);
     });
+  });
+});
+
+describe('webhook wait: bounded', { timeout: 60_000 }, () => {
+  it('a `wait: true` webhook whose execution does not end answers with its id once the bound passes', async () => {
+    const namespace = `tflow.test.secwait${randomBytes(3).toString('hex')}`;
+    // No worker: the execution never ends, so only the bound can answer.
+    const config = { ...loadConfig(), taskQueue: `test-${randomBytes(4).toString('hex')}` };
+    const server = await startServer(config, { port: 0, worker: false, limits: { webhookWaitMs: 1_000 } });
+    const client = await connectClient(config);
+    try {
+      const flow = `id: waiting\nnamespace: ${namespace}\ntriggers:\n  - id: hook\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: ${HOOK_KEY}\n    wait: true\n    returnOutputs: true\ntasks:\n  - id: hello\n    type: io.kestra.plugin.core.log.Log\n    message: hello\n`;
+      assert.equal((await fetch(`${server.url}/api/v1/flows`, { method: 'POST', headers: YAML, body: flow })).status, 200);
+      const started = Date.now();
+      const response = await fetch(`${server.url}/api/v1/executions/webhook/${namespace}/waiting/${HOOK_KEY}`, { method: 'POST' });
+      const elapsed = Date.now() - started;
+      assert.equal(response.status, 200);
+      const execution = (await response.json()) as { id: string; state: { current: string }; flowId: string };
+      assert.equal(execution.flowId, 'waiting');
+      assert.equal(execution.state.current, 'CREATED');
+      assert.ok(elapsed >= 1_000 && elapsed < 10_000, `${elapsed} ms`);
+      const handle = client.workflow.getHandle(execution.id);
+      assert.equal((await handle.describe()).status.name, 'RUNNING');
+      await handle.terminate('test over');
+    } finally {
+      await client.connection.close();
+      await server.close();
+      await purgeNamespace(namespace);
+    }
   });
 });
 
