@@ -13,6 +13,9 @@ export const YAML_CONTENT_TYPES = ['application/x-yaml', 'application/yaml', 'te
 
 export const MAX_JSON_DEPTH = 100;
 
+/** A JSON number at `lastIndex` (sticky). */
+const JSON_NUMBER = /-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
+
 /** Throws 415 unless the request's body was sent as YAML. */
 export function requireYamlBody(request: FastifyRequest): string {
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -39,7 +42,8 @@ export function jsonTextProblem(text: string): string | undefined {
       if (++depth > MAX_JSON_DEPTH) return `JSON is nested more than ${MAX_JSON_DEPTH} levels deep`;
     } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
     else if ((c >= 0x30 && c <= 0x39) || c === 0x2d /* - */) {
-      const number = /^-?\d+(\.\d+)?([eE][-+]?\d+)?/.exec(text.slice(i, i + 400))?.[0] ?? '';
+      JSON_NUMBER.lastIndex = i;
+      const number = JSON_NUMBER.exec(text)?.[0] ?? '';
       if (number && !/[.eE]/.test(number) && !Number.isSafeInteger(Number(number))) return unsafeIntegerMessage(number);
       i += Math.max(number.length - 1, 0);
     }
@@ -51,9 +55,9 @@ function unsafeIntegerMessage(number: string): string {
   return `integer ${number.length > 40 ? `${number.slice(0, 40)}…` : number} is beyond the safe integer range (±${Number.MAX_SAFE_INTEGER})`;
 }
 
-/** JSON bodies: checked by jsonTextProblem (422), then parsed as Fastify does (prototype poisoning refused). */
+/** JSON bodies: checked by jsonTextProblem (422), then parsed as Fastify does by default (`__proto__` and `constructor.prototype` keys refused). */
 export function installBodyParsers(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
@@ -70,17 +74,22 @@ export function installBodyParsers(app: FastifyInstance): void {
  */
 export function checkInputBounds(flow: FlowSpec, inputs: Record<string, unknown>): void {
   for (const spec of flow.inputs) {
-    const values = inputs[spec.id] === undefined ? [] : Array.isArray(inputs[spec.id]) && spec.type === 'INT' ? (inputs[spec.id] as unknown[]) : [inputs[spec.id]];
-    for (const value of values) {
-      let problem: string | undefined;
-      if (spec.type === 'INT') {
+    const given = inputs[spec.id];
+    if (given === undefined) continue;
+    let problem: string | undefined;
+    if (spec.type === 'INT') {
+      // A repeated multipart part gives a list; the input's own rules refuse it later.
+      for (const value of Array.isArray(given) ? given : [given]) {
         const text = String(value).trim();
-        if (/^[-+]?\d+$/.test(text) && !Number.isSafeInteger(Number(text))) problem = unsafeIntegerMessage(text);
-        if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) problem = unsafeIntegerMessage(String(value));
-      } else if (typeof value === 'string' && ['JSON', 'ARRAY', 'MULTISELECT'].includes(spec.type)) {
-        problem = jsonTextProblem(value);
+        const integer = typeof value === 'number' ? Number.isInteger(value) : /^[-+]?\d+$/.test(text);
+        if (integer && !Number.isSafeInteger(Number(text))) problem ??= unsafeIntegerMessage(text);
       }
-      if (problem) throw new HttpError(422, `Invalid input for \`${spec.id}\`, ${problem}`);
+    } else if (typeof given === 'string' && JSON_TEXT_TYPES.includes(spec.type)) {
+      problem = jsonTextProblem(given);
     }
+    if (problem) throw new HttpError(422, `Invalid input for \`${spec.id}\`, ${problem}`);
   }
 }
+
+/** Input types whose text value is parsed as JSON. */
+const JSON_TEXT_TYPES: readonly string[] = ['JSON', 'ARRAY', 'MULTISELECT'];
