@@ -86,13 +86,16 @@ function listValues(record: Record<string, string | string[] | undefined>, hidde
 function bodyOf(raw: unknown): unknown {
   if (raw === undefined || raw === null || raw === '') return null;
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return text; // not JSON: the flow sees the text as it came
+  }
+  // JSON the execution could not carry (too deep to serialize, integers that would change value).
   const problem = jsonTextProblem(text);
   if (problem) throw new HttpError(422, `Invalid webhook body: ${problem}`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return json;
 }
 
 /** The `trigger` variables of a webhook call. */

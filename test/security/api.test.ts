@@ -244,6 +244,16 @@ tasks:
       assert.ok(refusedMs < compileMs / 2, `wrong key took ${refusedMs} ms, a compile ${compileMs} ms`);
     });
 
+    it('a webhook body of JSON nested 100,000 deep answers 422; a text body is passed on as text', async () => {
+      const url = `/executions/webhook/${namespace}/hook/${HOOK_KEY}`;
+      const deep = await api(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `${'['.repeat(100_000)}${']'.repeat(100_000)}` });
+      assert.equal(deep.status, 422);
+      assert.match(await deep.text(), /Invalid webhook body: JSON is nested more than 100 levels deep/);
+      const text = await api(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'order 12345678901234567890 shipped' });
+      assert.equal(text.status, 200);
+      assert.equal(((await text.json()) as { trigger: { variables: { body: unknown } } }).trigger.variables.body, 'order 12345678901234567890 shipped');
+    });
+
     it('a webhook key shorter than 16 characters is refused at deploy (422)', async () => {
       const response = await api('/flows', { method: 'POST', headers: YAML, body: hookFlow('short', 'abc') });
       assert.equal(response.status, 422);
