@@ -83,7 +83,7 @@ export function compileFlow(source: string, file = '<flow>'): CompileResult {
 }
 
 /** The shortest webhook key the compiler accepts (README "Security"). */
-export const MIN_WEBHOOK_KEY_LENGTH = 16;
+const MIN_WEBHOOK_KEY_LENGTH = 16;
 
 /** YAML aliases may expand to at most this many nodes (the `yaml` library's alias-bomb guard). */
 const MAX_ALIAS_COUNT = 100;

@@ -50,7 +50,6 @@ const flowParams = {
   properties: { namespace: { type: 'string' }, id: { type: 'string', description: 'The flow id' } },
   required: ['namespace', 'id'],
 } as const;
-const YAML_TYPES = YAML_CONTENT_TYPES;
 
 /** Is `namespace` the filter or one of its child namespaces (Kestra's namespace filter)? */
 function inNamespace(namespace: string, filter: string | undefined): boolean {
@@ -108,7 +107,7 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
     },
   );
 
-  app.post('/flows', { schema: { summary: 'Create a flow from its YAML (422 when the id exists)', tags: ['Flows'], consumes: YAML_TYPES } }, async (request) => {
+  app.post('/flows', { schema: { summary: 'Create a flow from its YAML (422 when the id exists)', tags: ['Flows'], consumes: YAML_CONTENT_TYPES } }, async (request) => {
     const source = requireYamlBody(request);
     const compiled = compileFlow(source, 'api');
     if (!compiled.spec) throw new FlowValidationError(compiled.diagnostics);
@@ -119,7 +118,7 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
     return flowJson(context, deployed.namespace, deployed.flowId, deployed.revision);
   });
 
-  app.post('/flows/validate', { schema: { summary: 'Validate flows (YAML, several documents allowed) without deploying them', tags: ['Flows'], consumes: YAML_TYPES } }, async (request) => {
+  app.post('/flows/validate', { schema: { summary: 'Validate flows (YAML, several documents allowed) without deploying them', tags: ['Flows'], consumes: YAML_CONTENT_TYPES } }, async (request) => {
     return splitYamlDocuments(requireYamlBody(request)).map((source, index) => {
       const { diagnostics } = validateForDeploy([{ file: String(index), source }]);
       const compiled = compileFlow(source, String(index));
@@ -200,7 +199,7 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
 
   app.put<{ Params: { namespace: string; id: string } }>(
     '/flows/:namespace/:id',
-    { schema: { summary: 'Update a flow from its YAML: a new revision when the source changed; 404 when absent', tags: ['Flows'], params: flowParams, consumes: YAML_TYPES } },
+    { schema: { summary: 'Update a flow from its YAML: a new revision when the source changed; 404 when absent', tags: ['Flows'], params: flowParams, consumes: YAML_CONTENT_TYPES } },
     async (request) => {
       const { namespace, id } = request.params;
       const source = requireYamlBody(request);
