@@ -11,9 +11,10 @@ COPY . .
 RUN npm rebuild && npm run build && npm prune --omit=dev
 
 FROM node:20.19-bookworm-slim
-# What the course's Shell and Python tasks call (Process task runner: the worker's own PATH).
+# What the course's Shell and Python tasks call (Process task runner: the worker's own PATH), and
+# tini: as PID 1 it reaps the orphans scripts leave behind and forwards signals to tflow.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates wget gzip python3 python3-venv \
+ && apt-get install -y --no-install-recommends ca-certificates wget gzip python3 python3-venv tini \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app /app
@@ -23,8 +24,10 @@ ENV NODE_ENV=production \
     TFLOW_STATE_DIR=/var/lib/tflow \
     TFLOW_STORAGE=/var/lib/tflow/storage \
     TFLOW_API_PORT=8080
+# `tflow server` listens on loopback unless told otherwise: in a container, set TFLOW_API_HOST=0.0.0.0
+# together with TFLOW_BASIC_AUTH (it refuses to start without), as docker-compose.yml does.
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.TFLOW_API_PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "bin/tflow.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/tflow.js"]
 CMD ["server"]

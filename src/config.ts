@@ -11,7 +11,13 @@ export interface TflowConfig {
   databaseUrl: string;
   storage: string;
   apiPort: number;
+  /** TFLOW_API_HOST: the address `tflow server` listens on (loopback unless told otherwise). */
+  apiHost: string;
   basicAuth?: string;
+  /** TFLOW_ALLOWED_ORIGINS (comma-separated): browser origins besides the API's own that may call it. */
+  allowedOrigins: string[];
+  /** TFLOW_PUBLIC_HOSTS (comma-separated): host names, besides localhost, a loopback-bound API answers to (a reverse proxy's). */
+  publicHosts: string[];
   /** Local state (Temporal's database file, storage, embedded Postgres): one folder, git-ignored. */
   stateDir: string;
   /** Web UI of the local dev server. */
@@ -50,7 +56,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
     databaseUrl: env.TFLOW_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/root',
     storage: env.TFLOW_STORAGE ?? join(stateDir, 'storage'),
     apiPort: Number(env.TFLOW_API_PORT ?? 8080),
+    apiHost: env.TFLOW_API_HOST || '127.0.0.1',
     basicAuth: env.TFLOW_BASIC_AUTH || undefined,
+    allowedOrigins: commaList(env.TFLOW_ALLOWED_ORIGINS),
+    publicHosts: commaList(env.TFLOW_PUBLIC_HOSTS).map((host) => host.toLowerCase()),
     stateDir,
     webUiUrl: env.TFLOW_WEB_UI_URL ?? 'http://localhost:8233',
     hostAliases: parseAliasList(env.TFLOW_HOST_ALIASES),
@@ -70,7 +79,7 @@ export function isWorkerOnlyVariable(name: string): boolean {
 }
 
 function parseScriptEnv(text: string | undefined): string[] {
-  const names = (text ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const names = commaList(text);
   for (const name of names) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`TFLOW_SCRIPT_ENV: "${name}" is not a variable name (expected NAME,OTHER_NAME)`);
     if (isWorkerOnlyVariable(name)) {
@@ -90,9 +99,13 @@ function parseCount(variable: string, text: string | undefined, fallback: number
   return value;
 }
 
+function commaList(text: string | undefined): string[] {
+  return (text ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+}
+
 function parseAliasList(text: string | undefined): Record<string, string> {
   const aliases: Record<string, string> = {};
-  for (const entry of (text ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of commaList(text)) {
     const [name, target] = entry.split('=').map((part) => part?.trim());
     if (!name || !target) throw new Error(`TFLOW_HOST_ALIASES: expected name=host[:port], got "${entry}"`);
     aliases[name.toLowerCase()] = target;

@@ -71,7 +71,29 @@ export function compileFlowFile(path: string): CompileResult {
 
 /** Compiles flow YAML. `file` names the source in diagnostics. */
 export function compileFlow(source: string, file = '<flow>'): CompileResult {
-  return new FlowCompiler(source, file).compile();
+  try {
+    return new FlowCompiler(source, file).compile();
+  } catch (error) {
+    // Hostile or pathological documents (an alias bomb, nesting deeper than the stack) are a
+    // problem of the flow, reported like any other, never a crash of whoever compiles it.
+    const message = unmanageableDocumentMessage(error);
+    if (message === undefined) throw error;
+    return { diagnostics: [{ file, line: 1, col: 1, path: '', message }] };
+  }
+}
+
+/** The shortest webhook key the compiler accepts (README "Security"). */
+const MIN_WEBHOOK_KEY_LENGTH = 16;
+
+/** YAML aliases may expand to at most this many nodes (the `yaml` library's alias-bomb guard). */
+const MAX_ALIAS_COUNT = 100;
+
+function unmanageableDocumentMessage(error: unknown): string | undefined {
+  if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+    return `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} aliased nodes): the document looks like an alias bomb (${error.message})`;
+  }
+  if (error instanceof RangeError) return `the flow is nested too deeply to compile (${error.message})`;
+  return undefined;
 }
 
 /** Properties of a flowable task that hold error handlers, compiled as tasks. */
@@ -102,7 +124,7 @@ class FlowCompiler {
   compile(): CompileResult {
     if (!this.reportYamlErrors()) return { diagnostics: this.diagnostics };
 
-    const raw = this.doc.toJS({ maxAliasCount: 100 }) as unknown;
+    const raw = this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
     if (!isPlainObject(raw)) {
       this.report([], 'a flow must be a YAML mapping with at least `id`, `namespace` and `tasks`');
       return { diagnostics: this.diagnostics };
@@ -431,8 +453,18 @@ class FlowCompiler {
       case 'flow':
         return { ...common, type: 'io.kestra.plugin.core.trigger.Flow', ...optional('states'), ...optional('preconditions') };
       case 'webhook':
+        this.checkWebhookKey(trigger.key as string, [...path, 'key']);
         return { ...common, type: 'io.kestra.plugin.core.trigger.Webhook', key: trigger.key as string, ...optional('wait'), ...optional('returnOutputs') };
     }
+  }
+
+  /**
+   * A webhook key is the webhook's only credential (its routes need no auth): short keys can be
+   * guessed. A key written as an expression is only known once rendered, so it is not checked here.
+   */
+  private checkWebhookKey(key: string, path: YamlPath): void {
+    if (key.includes('{{') || key.length >= MIN_WEBHOOK_KEY_LENGTH) return;
+    this.report(path, `\`key\` must be at least ${MIN_WEBHOOK_KEY_LENGTH} characters long (it is the webhook's only credential), but has ${key.length}`, 'use a random string, e.g. `openssl rand -hex 16`');
   }
 
   /** Flow-level retry (task-level retry is part of the task's schema). */

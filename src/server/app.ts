@@ -8,6 +8,7 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { installBasicAuth } from './auth';
+import { installBodyParsers } from './body-limits';
 import type { ApiContext } from './context';
 import { installErrorHandler } from './errors';
 import { registerExecutionRoutes } from './executions';
@@ -15,32 +16,59 @@ import { registerFlowRoutes } from './flows';
 import { registerKvRoutes } from './kv';
 import { registerLogRoutes } from './logs';
 import { registerTriggerRoutes } from './triggers';
+import { guardSettings, installRequestGuard } from './request-guard';
 import { registerWebhookRoutes } from './webhooks';
 
 export const API_PREFIXES = ['/api/v1', '/api/v1/main'] as const;
 
 export interface ApiLimits {
-  /** Largest non-multipart body (YAML, JSON), in bytes. */
+  /** Largest non-multipart body (YAML, JSON), in bytes: flow sources among them. */
   bodyBytes: number;
-  /** Largest uploaded file part, in bytes. */
+  /** Largest uploaded file part (FILE inputs), in bytes. */
   fileBytes: number;
+  /** Largest flow file of `/flows/import`, in bytes. */
+  flowFileBytes: number;
+  /** Most flow files in one `/flows/import`. */
+  importFiles: number;
+  /** All flow files of one `/flows/import` together: each is compiled before the answer (~1 s per MiB, ~70 MB of memory). */
+  importBytes: number;
+  /** How long a `wait: true` webhook holds its caller before answering with the running execution's id. */
+  webhookWaitMs: number;
 }
 
-export const DEFAULT_LIMITS: ApiLimits = { bodyBytes: 1024 * 1024, fileBytes: 10 * 1024 * 1024 };
+export const DEFAULT_LIMITS: ApiLimits = {
+  bodyBytes: 1024 * 1024,
+  fileBytes: 10 * 1024 * 1024,
+  flowFileBytes: 1024 * 1024,
+  importFiles: 10,
+  importBytes: 2 * 1024 * 1024,
+  webhookWaitMs: 30_000,
+};
+
+/**
+ * Slow clients cannot hold connections open: the headers must arrive within HEADERS_TIMEOUT_MS and
+ * the whole request (body included) within REQUEST_TIMEOUT_MS. Responses are not bounded, so the
+ * server-sent event streams (`/follow`) stay open as long as they need.
+ */
+const HEADERS_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 120_000;
 
 export interface ApiOptions {
   logger?: FastifyServerOptions['logger'];
   limits?: Partial<ApiLimits>;
+  /** The address the API listens on (default TFLOW_API_HOST): on loopback, `Host` is checked. */
+  listenHost?: string;
 }
-
-const YAML_CONTENT_TYPES = ['application/x-yaml', 'application/yaml', 'text/yaml', 'text/x-yaml', 'text/plain'];
 
 export async function buildApi(context: ApiContext, options: ApiOptions = {}): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: limits.bodyBytes, return503OnClosing: true });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: limits.bodyBytes, return503OnClosing: true, requestTimeout: REQUEST_TIMEOUT_MS });
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
   installErrorHandler(app);
+  // Before auth and before any body is read: a refused browser request changes nothing.
+  installRequestGuard(app, guardSettings(context.config, options.listenHost ?? context.config.apiHost));
   installBasicAuth(app, context.config.basicAuth);
-  app.addContentTypeParser(YAML_CONTENT_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  installBodyParsers(app);
   await app.register(multipart, {
     limits: { fileSize: limits.fileBytes, fieldSize: limits.bodyBytes, fields: 200, files: 20, parts: 220, headerPairs: 200 },
     throwFileSizeLimit: true,
@@ -64,13 +92,13 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
   for (const prefix of API_PREFIXES) {
     await app.register(
       async (api) => {
-        registerFlowRoutes(api, context);
+        registerFlowRoutes(api, context, limits);
         registerExecutionRoutes(api, context);
         registerLogRoutes(api, context);
         registerKvRoutes(api, context);
         registerTriggerRoutes(api, context);
         // Own plugin: webhooks take any body as text.
-        await api.register(async (webhooks) => registerWebhookRoutes(webhooks, context));
+        await api.register(async (webhooks) => registerWebhookRoutes(webhooks, context, limits));
       },
       { prefix },
     );

@@ -10,9 +10,14 @@ const OPEN_PATHS = new Set(['/health']);
 /** Webhooks stay open, as in Kestra: the trigger's key in the URL is their secret. Exactly that shape, no dot segments. */
 const OPEN_WEBHOOK = /^\/api\/v1(?:\/main)?\/executions\/webhook\/[^/]+\/[^/]+\/[^/]+$/;
 
-function isOpen(url: string): boolean {
+/** Is `url` a webhook call (open to anyone who has the key, from any origin)? */
+export function isWebhookPath(url: string): boolean {
   const path = url.split('?')[0];
-  return OPEN_PATHS.has(path) || (OPEN_WEBHOOK.test(path) && !path.split('/').some((segment) => segment === '.' || segment === '..'));
+  return OPEN_WEBHOOK.test(path) && !path.split('/').some((segment) => segment === '.' || segment === '..');
+}
+
+function isOpen(url: string): boolean {
+  return OPEN_PATHS.has(url.split('?')[0]) || isWebhookPath(url);
 }
 
 export function digest(text: string): Buffer {

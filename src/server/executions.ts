@@ -12,6 +12,7 @@ import type { Execution } from '../interpreter/execution';
 import { loadDeployedFlow } from '../registry/deploy';
 import { splitExecutionId } from '../schedules/scheduled-request';
 import { executionPrefix, fileNameOf, storageFromConfig } from '../storage';
+import { checkInputBounds } from './body-limits';
 import type { ApiContext } from './context';
 import { HttpError } from './errors';
 import { executionJson, type KestraExecution, labelList } from './execution-json';
@@ -180,6 +181,7 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
     let handle: WorkflowHandle;
     try {
       const inputs = await requestInputs(request, { context, flow, executionId });
+      checkInputBounds(flow, inputs);
       handle = await startExecution(context.client, context.config, flow, { inputs, labels, executionId });
     } catch (error) {
       // Nothing started: drop the files uploaded for it.

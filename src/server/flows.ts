@@ -3,11 +3,13 @@
  * Kestra's paths, status codes and shapes, deployed through the registry (Schedules synced as
  * `tflow deploy` does).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { compileFlow } from '../flow/compile';
 import { FlowValidationError } from '../flow/diagnostics';
 import { compileDeployed, deleteDeployedFlow, deployFlows, type FlowSource, validateForDeploy } from '../registry/deploy';
 import { FlowNotFoundError } from '../registry/flow-registry';
+import type { ApiLimits } from './app';
+import { requireYamlBody, YAML_CONTENT_TYPES } from './body-limits';
 import type { ApiContext } from './context';
 import { HttpError } from './errors';
 import { labelList } from './execution-json';
@@ -18,13 +20,6 @@ export function splitYamlDocuments(text: string): string[] {
     .split(/^---[ \t]*(?:#.*)?$/m)
     .map((doc) => doc.replace(/^\s*\n/, ''))
     .filter((doc) => doc.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('#')));
-}
-
-function bodyText(request: FastifyRequest): string {
-  const body = request.body;
-  if (typeof body === 'string') return body;
-  if (Buffer.isBuffer(body)) return body.toString('utf8');
-  throw new HttpError(422, 'Expected a YAML body (Content-Type: application/x-yaml)');
 }
 
 async function deploySources(context: ApiContext, sources: FlowSource[]) {
@@ -55,7 +50,6 @@ const flowParams = {
   properties: { namespace: { type: 'string' }, id: { type: 'string', description: 'The flow id' } },
   required: ['namespace', 'id'],
 } as const;
-const YAML_TYPES = ['application/x-yaml'];
 
 /** Is `namespace` the filter or one of its child namespaces (Kestra's namespace filter)? */
 function inNamespace(namespace: string, filter: string | undefined): boolean {
@@ -70,10 +64,17 @@ function pageParams(query: { page?: string; size?: string }): { page: number; si
   return { page, size };
 }
 
-export function registerFlowRoutes(app: FastifyInstance, context: ApiContext): void {
+export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, limits: Pick<ApiLimits, 'flowFileBytes' | 'importFiles' | 'importBytes'>): void {
+  const tooLarge = () =>
+    new HttpError(413, `Request body is too large: at most ${limits.importFiles} flow files of at most ${limits.flowFileBytes} bytes each, ${limits.importBytes} bytes in all`);
   app.post(
     '/flows/import',
     {
+      // A declared length beyond what the import can accept is refused before a byte of it is read
+      // (the allowance is for the multipart framing).
+      onRequest: async (request) => {
+        if (Number(request.headers['content-length'] ?? 0) > limits.importBytes + 64 * 1024) throw tooLarge();
+      },
       schema: {
         summary: 'Create or update flows from a YAML file (multipart part `fileUpload`, several documents allowed); answers the documents that failed: []',
         tags: ['Flows'],
@@ -83,7 +84,9 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext): v
     async (request) => {
       if (!request.isMultipart()) throw new HttpError(422, 'Expected a multipart/form-data body with a `fileUpload` part');
       const sources: FlowSource[] = [];
-      for await (const part of request.parts()) {
+      let importedBytes = 0;
+      // Each file part stops at flowFileBytes (413), and at most importFiles of them (413).
+      for await (const part of request.parts({ limits: { fileSize: limits.flowFileBytes, files: limits.importFiles } })) {
         if (part.type !== 'file') continue;
         if (part.fieldname !== 'fileUpload') {
           await part.toBuffer();
@@ -91,7 +94,10 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext): v
         }
         const name = part.filename ?? 'fileUpload';
         if (!/\.ya?ml$/i.test(name)) throw new HttpError(422, `Cannot import file of type ${name.includes('.') ? name.slice(name.lastIndexOf('.')) : name}`);
-        const documents = splitYamlDocuments((await part.toBuffer()).toString('utf8'));
+        const file = await part.toBuffer();
+        importedBytes += file.length;
+        if (importedBytes > limits.importBytes) throw tooLarge();
+        const documents = splitYamlDocuments(file.toString('utf8'));
         documents.forEach((source, index) => sources.push({ file: documents.length > 1 ? `${name}#${index}` : name, source }));
       }
       if (sources.length === 0) throw new HttpError(422, 'No flow to import: send YAML in a `fileUpload` part');
@@ -101,8 +107,8 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext): v
     },
   );
 
-  app.post('/flows', { schema: { summary: 'Create a flow from its YAML (422 when the id exists)', tags: ['Flows'], consumes: YAML_TYPES } }, async (request) => {
-    const source = bodyText(request);
+  app.post('/flows', { schema: { summary: 'Create a flow from its YAML (422 when the id exists)', tags: ['Flows'], consumes: YAML_CONTENT_TYPES } }, async (request) => {
+    const source = requireYamlBody(request);
     const compiled = compileFlow(source, 'api');
     if (!compiled.spec) throw new FlowValidationError(compiled.diagnostics);
     if (await context.registry.find(compiled.spec.namespace, compiled.spec.id)) {
@@ -112,8 +118,8 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext): v
     return flowJson(context, deployed.namespace, deployed.flowId, deployed.revision);
   });
 
-  app.post('/flows/validate', { schema: { summary: 'Validate flows (YAML, several documents allowed) without deploying them', tags: ['Flows'], consumes: YAML_TYPES } }, async (request) => {
-    return splitYamlDocuments(bodyText(request)).map((source, index) => {
+  app.post('/flows/validate', { schema: { summary: 'Validate flows (YAML, several documents allowed) without deploying them', tags: ['Flows'], consumes: YAML_CONTENT_TYPES } }, async (request) => {
+    return splitYamlDocuments(requireYamlBody(request)).map((source, index) => {
       const { diagnostics } = validateForDeploy([{ file: String(index), source }]);
       const compiled = compileFlow(source, String(index));
       return {
@@ -193,10 +199,10 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext): v
 
   app.put<{ Params: { namespace: string; id: string } }>(
     '/flows/:namespace/:id',
-    { schema: { summary: 'Update a flow from its YAML: a new revision when the source changed; 404 when absent', tags: ['Flows'], params: flowParams, consumes: YAML_TYPES } },
+    { schema: { summary: 'Update a flow from its YAML: a new revision when the source changed; 404 when absent', tags: ['Flows'], params: flowParams, consumes: YAML_CONTENT_TYPES } },
     async (request) => {
       const { namespace, id } = request.params;
-      const source = bodyText(request);
+      const source = requireYamlBody(request);
       if (!(await context.registry.find(namespace, id))) throw new FlowNotFoundError(namespace, id);
       const compiled = compileFlow(source, 'api');
       if (!compiled.spec) throw new FlowValidationError(compiled.diagnostics);

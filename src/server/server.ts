@@ -9,6 +9,7 @@ import { KvStore } from '../kv/kv-store';
 import { FlowRegistry } from '../registry/flow-registry';
 import { startWorker, type TflowWorker } from '../worker/worker';
 import { buildApi, type ApiOptions } from './app';
+import { isLoopbackHost } from './request-guard';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -19,20 +20,36 @@ export interface RunningServer {
 }
 
 export interface ServerOptions extends ApiOptions {
+  /** The address to listen on (default TFLOW_API_HOST, itself 127.0.0.1). */
   host?: string;
   port?: number;
   /** Run a worker in the same process (default true). */
   worker?: boolean;
+  /** Listen on a non-loopback address without TFLOW_BASIC_AUTH (refused otherwise: anyone on the network could run a Shell flow). */
+  insecureNoAuth?: boolean;
+}
+
+/**
+ * The API runs whatever flow it is sent (Shell tasks included): on an address other machines reach,
+ * it must ask for credentials. Throws, naming TFLOW_BASIC_AUTH, unless it does or the caller insists.
+ */
+export function checkListenSafety(config: Pick<TflowConfig, 'basicAuth'>, host: string, insecureNoAuth = false): void {
+  if (isLoopbackHost(host) || config.basicAuth || insecureNoAuth) return;
+  throw new Error(
+    `refusing to listen on ${host} without authentication: set TFLOW_BASIC_AUTH=user:password, or listen on 127.0.0.1 (--insecure-no-auth overrides, letting anyone who reaches ${host} run flows)`,
+  );
 }
 
 export async function startServer(config: TflowConfig, options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? config.apiHost;
+  checkListenSafety(config, host, options.insecureNoAuth);
   const registry = FlowRegistry.connect(config.databaseUrl);
   const kv = KvStore.connect(config.databaseUrl);
   const client = await connectClient(config);
   const worker = options.worker === false ? undefined : await startWorker(config);
-  const app = await buildApi({ config, client, registry, kv }, options);
+  const app = await buildApi({ config, client, registry, kv }, { ...options, listenHost: host });
   try {
-    await app.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? config.apiPort });
+    await app.listen({ host, port: options.port ?? config.apiPort });
   } catch (error) {
     await worker?.shutdown();
     await client.connection.close();
@@ -46,7 +63,7 @@ export async function startServer(config: TflowConfig, options: ServerOptions = 
   return {
     app,
     worker,
-    url: `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`,
+    url: `http://${urlHost(host)}:${port}`,
     close() {
       closing ??= (async () => {
         await app.close();
@@ -58,4 +75,10 @@ export async function startServer(config: TflowConfig, options: ServerOptions = 
       return closing;
     },
   };
+}
+
+/** How to reach an address in a URL: a wildcard address through loopback, IPv6 in brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -2,17 +2,22 @@
  * Webhook triggers: `GET|POST|PUT /executions/webhook/{namespace}/{flowId}/{key}` starts an execution
  * of a deployed flow whose `io.kestra.plugin.core.trigger.Webhook` trigger has that key. The flow sees
  * `trigger.body` (the body as JSON when it parses, else its text), `trigger.headers` and
- * `trigger.parameters` (each name → list of values). With the trigger's `wait`, the answer comes when
- * the execution ends; with `returnOutputs` too, it is the flow's outputs. As in Kestra, these routes
- * need no Basic auth: the key is the secret.
+ * `trigger.parameters` (each name → list of values; credential-like headers left out). With the
+ * trigger's `wait`, the answer comes when the execution ends (or, after ApiLimits.webhookWaitMs, with the
+ * running execution's id); with `returnOutputs` too, it is the flow's outputs. As in Kestra, these
+ * routes need no Basic auth: the key is the secret, checked before the flow is compiled.
  */
 import { timingSafeEqual } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { executionResult, newExecutionId, startExecution } from '../client/executions';
 import type { WebhookTriggerSpec } from '../flow/spec';
+import type { Execution } from '../interpreter/execution';
 import { type Context, render, renderProperties } from '../interpreter/expression';
-import { loadDeployedFlow } from '../registry/deploy';
+import { compileDeployed } from '../registry/deploy';
+import type { ApiLimits } from './app';
 import { digest } from './auth';
+import { checkInputBounds, jsonTextProblem } from './body-limits';
 import type { ApiContext } from './context';
 import { HttpError } from './errors';
 import { executionJson } from './execution-json';
@@ -23,13 +28,56 @@ function sameKey(expected: string, given: string): boolean {
   return timingSafeEqual(digest(expected), digest(given));
 }
 
-/** Headers that carry credentials: they never reach the execution (nor Temporal's history). */
-const HIDDEN_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+/** A `key:` entry anywhere in a YAML text, block or flow style; group 1 is the rest of its line. */
+const KEY_ENTRY = /(?:^|[\s{,])(?:key|"key"|'key')[ \t]*:[ \t]+([^\n]*)/g;
 
-function listValues(record: Record<string, string | string[] | undefined>, skip: Set<string> = new Set()): Record<string, string[]> {
+/**
+ * Every value a `key:` entry of the source could hold, read from its text in one linear pass, without
+ * parsing or compiling it: a superset of its Webhook triggers' literal keys (README "Security").
+ * A caller's key that is none of them is refused before the flow is compiled. Undefined when some
+ * `key:` value cannot be read from its line (an alias, a block scalar): only a compile tells then.
+ */
+export function webhookKeyCandidates(source: string): string[] | undefined {
+  const candidates = new Set<string>();
+  for (const match of source.matchAll(KEY_ENTRY)) {
+    // An anchor or a tag before the value does not change it.
+    const rest = match[1].replace(/[ \t]+#.*$/, '').replace(/^(?:[&!][^\s]*[ \t]+)+/, '').trim();
+    if (/^[*|>]/.test(rest) || rest === '') return undefined;
+    // Block style takes the whole line; flow style (`{key: x, …}`) stops at `,` or `}`.
+    for (const text of [rest, rest.split(/[,}]/)[0].trim()]) candidates.add(unquoted(text));
+  }
+  return [...candidates];
+}
+
+function unquoted(text: string): string {
+  if (text.startsWith("'")) return text.slice(1, text.indexOf("'", 1) === -1 ? undefined : text.lastIndexOf("'")).replaceAll("''", "'");
+  if (text.startsWith('"')) {
+    const end = text.lastIndexOf('"');
+    try {
+      return JSON.parse(end > 0 ? text.slice(0, end + 1) : `${text}"`) as string;
+    } catch {
+      return text.slice(1, end > 0 ? end : undefined);
+    }
+  }
+  return text;
+}
+
+/** Any of `candidates` equal to `given`? Every candidate is compared, in constant time each. */
+function anyKeyMatches(candidates: readonly string[], given: string): boolean {
+  return candidates.reduce((found, candidate) => sameKey(candidate, given) || found, false);
+}
+
+/**
+ * Headers that carry credentials or signatures never reach the execution (nor Temporal's history,
+ * where anyone who can read executions would see them): `Authorization`, `Cookie`, and any name that
+ * looks like a key, token, secret, signature or password (`X-Api-Key`, `X-Hub-Signature-256`…).
+ */
+const HIDDEN_HEADER = /^(?:authorization|proxy-authorization|cookie)$|token|secret|signature|passw|api[-_]?key|auth|credential|session|csrf|xsrf/i;
+
+function listValues(record: Record<string, string | string[] | undefined>, hidden?: RegExp): Record<string, string[]> {
   const values: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(record)) {
-    if (value === undefined || skip.has(name.toLowerCase())) continue;
+    if (value === undefined || hidden?.test(name)) continue;
     values[name] = Array.isArray(value) ? value : [value];
   }
   return values;
@@ -38,23 +86,39 @@ function listValues(record: Record<string, string | string[] | undefined>, skip:
 function bodyOf(raw: unknown): unknown {
   if (raw === undefined || raw === null || raw === '') return null;
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch {
-    return text;
+    return text; // not JSON: the flow sees the text as it came
   }
+  // JSON the execution could not carry (too deep to serialize, integers that would change value).
+  const problem = jsonTextProblem(text);
+  if (problem) throw new HttpError(422, `Invalid webhook body: ${problem}`);
+  return json;
 }
 
 /** The `trigger` variables of a webhook call. */
 export function webhookTriggerVariables(request: FastifyRequest): Record<string, unknown> {
   return {
     body: bodyOf(request.body),
-    headers: listValues(request.headers as Record<string, string | string[] | undefined>, HIDDEN_HEADERS),
+    headers: listValues(request.headers as Record<string, string | string[] | undefined>, HIDDEN_HEADER),
     parameters: listValues(request.query as Record<string, string | string[] | undefined>),
   };
 }
 
-export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext): void {
+/** The ended execution, or undefined when it has not ended within `waitMs`. */
+async function untilEnded(handle: WorkflowHandle, waitMs: number): Promise<Execution | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
+  try {
+    return await Promise.race([executionResult(handle), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext, limits: Pick<ApiLimits, 'webhookWaitMs'>): void {
   // Any body is accepted as text (JSON is parsed in the handler, so `trigger.body` is an object).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -62,8 +126,13 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext)
   const handler = async (request: FastifyRequest<{ Params: { namespace: string; id: string; key: string } }>) => {
     const { namespace, id, key } = request.params;
     // The same answer for an unknown flow and a wrong key: an open route tells strangers nothing.
-    if (!(await context.registry.find(namespace, id))) throw new HttpError(404, 'Webhook not found');
-    const flow = await loadDeployedFlow(context.registry, `${namespace}/${id}`);
+    const entry = await context.registry.find(namespace, id);
+    if (!entry) throw new HttpError(404, 'Webhook not found');
+    const stored = await context.registry.get(namespace, id, entry.revision);
+    // The key first, from the source text: a wrong key costs no compile (flows can be large).
+    const candidates = webhookKeyCandidates(stored.source);
+    if (candidates && !anyKeyMatches(candidates, key)) throw new HttpError(404, 'Webhook not found');
+    const flow = compileDeployed(stored.source, namespace, id, stored.revision);
     const trigger = (flow.triggers ?? []).find(
       (t): t is WebhookTriggerSpec => t.type === 'io.kestra.plugin.core.trigger.Webhook' && !t.disabled && sameKey(t.key, key),
     );
@@ -85,6 +154,7 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext)
     } catch (error) {
       throw new HttpError(422, `Unable to render the inputs or labels of trigger ${trigger.id}: ${error instanceof Error ? error.message : String(error)}`);
     }
+    checkInputBounds(flow, inputs);
     const handle = await startExecution(context.client, context.config, flow, {
       inputs,
       labels,
@@ -92,8 +162,10 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext)
       trigger: variables,
     });
     const triggerJson = { id: trigger.id, type: trigger.type, variables };
-    if (!trigger.wait) return { ...createdExecutionJson(context, handle, flow, labels), trigger: triggerJson };
-    const execution = await executionResult(handle);
+    const created = { ...createdExecutionJson(context, handle, flow, labels), trigger: triggerJson };
+    if (!trigger.wait) return created;
+    const execution = await untilEnded(handle, limits.webhookWaitMs);
+    if (!execution) return created; // still running after webhookWaitMs: the caller follows it by id
     if (trigger.returnOutputs) return execution.outputs;
     return { ...executionJson(execution), trigger: triggerJson, url: executionUrl(context, handle.workflowId) };
   };
@@ -107,5 +179,6 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext)
       required: ['namespace', 'id', 'key'],
     },
   };
-  app.route({ method: ['GET', 'POST', 'PUT'], url: '/executions/webhook/:namespace/:id/:key', schema, handler });
+  // Kestra's methods only: no HEAD (Fastify would add it to GET, and it would start executions too).
+  app.route({ method: ['GET', 'POST', 'PUT'], url: '/executions/webhook/:namespace/:id/:key', exposeHeadRoute: false, schema, handler });
 }

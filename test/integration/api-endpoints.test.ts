@@ -80,12 +80,12 @@ outputs:
 triggers:
   - id: incoming
     type: io.kestra.plugin.core.trigger.Webhook
-    key: s3cr3t-key
+    key: s3cr3t-key-0123456789
     inputs:
       who: "{{ trigger.body.name | default('') }}"
   - id: waiting
     type: io.kestra.plugin.core.trigger.Webhook
-    key: wait-key
+    key: wait-key-0123456789ab
     wait: true
     returnOutputs: true
 `,
@@ -99,7 +99,7 @@ tasks:
 triggers:
   - id: incoming
     type: io.kestra.plugin.core.trigger.Webhook
-    key: off-key
+    key: off-key-0123456789ab
 `,
     monthly: `id: monthly
 namespace: ${namespace}
@@ -199,7 +199,7 @@ tasks:
     for (const prefix of ['/api/v1', '/api/v1/main']) {
       const response = await fetch(`${server.url}${prefix}/executions/webhook/${namespace}/hook/wrong-key`, { method: 'POST' });
       assert.equal(response.status, 404, prefix);
-      const started = await fetch(`${server.url}${prefix}/executions/webhook/${namespace}/hook/s3cr3t-key?source=anonymous`, { method: 'POST' });
+      const started = await fetch(`${server.url}${prefix}/executions/webhook/${namespace}/hook/s3cr3t-key-0123456789?source=anonymous`, { method: 'POST' });
       assert.equal(started.status, 200, prefix);
     }
     // Only the webhook path is open.
@@ -420,7 +420,7 @@ tasks:
 
   it('a webhook call starts an execution whose trigger.body holds the posted JSON; wrong key 404; wait+returnOutputs answers the outputs', async () => {
     const created = await json<Execution>(
-      await api(`/executions/webhook/${namespace}/hook/s3cr3t-key?source=curl`, {
+      await api(`/executions/webhook/${namespace}/hook/s3cr3t-key-0123456789?source=curl`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-client': 'test-suite' },
         body: JSON.stringify({ name: 'Linus', extra: [1, 2] }),
@@ -444,16 +444,16 @@ tasks:
     assert.deepEqual(done.inputs, { who: 'Linus' });
 
     // GET and PUT work too; a text body stays text.
-    assert.equal((await api(`/executions/webhook/${namespace}/hook/s3cr3t-key`)).status, 200);
+    assert.equal((await api(`/executions/webhook/${namespace}/hook/s3cr3t-key-0123456789`)).status, 200);
     const outputs = await json<Record<string, unknown>>(
-      await api(`/executions/webhook/${namespace}/hook/wait-key?source=put`, { method: 'PUT', headers: { 'content-type': 'text/plain', 'x-client': 'plain' }, body: 'not json' }),
+      await api(`/executions/webhook/${namespace}/hook/wait-key-0123456789ab?source=put`, { method: 'PUT', headers: { 'content-type': 'text/plain', 'x-client': 'plain' }, body: 'not json' }),
     );
     assert.deepEqual(outputs, { echoed: ' from put via plain, input nobody' });
 
     assert.deepEqual(await json(await api(`/executions/webhook/${namespace}/hook/wrong-key`, { method: 'POST' }), 404), { message: 'Webhook not found' });
-    assert.equal((await api(`/executions/webhook/${namespace}/greet/s3cr3t-key`, { method: 'POST' })).status, 404, 'a flow without that webhook');
-    assert.equal((await api(`/executions/webhook/${namespace}/absent/s3cr3t-key`, { method: 'POST' })).status, 404);
-    assert.deepEqual(await json(await api(`/executions/webhook/${namespace}/hook_off/off-key`, { method: 'POST' }), 409), { message: 'Requested Flow is disabled.' });
+    assert.equal((await api(`/executions/webhook/${namespace}/greet/s3cr3t-key-0123456789`, { method: 'POST' })).status, 404, 'a flow without that webhook');
+    assert.equal((await api(`/executions/webhook/${namespace}/absent/s3cr3t-key-0123456789`, { method: 'POST' })).status, 404);
+    assert.deepEqual(await json(await api(`/executions/webhook/${namespace}/hook_off/off-key-0123456789ab`, { method: 'POST' }), 409), { message: 'Requested Flow is disabled.' });
   });
 
   it('KV: PUT infers the type, GET gives {type, value}, list, DELETE; 404 for a missing key', async () => {

@@ -148,7 +148,7 @@ triggers:
       taxi: green
   - id: hook
     type: io.kestra.plugin.core.trigger.Webhook
-    key: secret-key
+    key: secret-key-0123456789
 `;
   const { spec, diagnostics } = compileFlow(source, 'flow-level.yaml');
 
@@ -162,7 +162,7 @@ triggers:
       { cron: schedule.cron, withSeconds: schedule.withSeconds, timezone: schedule.timezone, labels: schedule.labels, inputs: schedule.inputs, disabled: schedule.disabled },
       { cron: '0 9 1 * *', withSeconds: false, timezone: 'Europe/Paris', labels: { origin: 'schedule' }, inputs: { taxi: 'green' }, disabled: false },
     );
-    assert.ok(webhook.type === 'io.kestra.plugin.core.trigger.Webhook' && webhook.key === 'secret-key');
+    assert.ok(webhook.type === 'io.kestra.plugin.core.trigger.Webhook' && webhook.key === 'secret-key-0123456789');
   });
 
   it('applies a prefix pluginDefault only with the properties the plugin has', () => {

@@ -1,7 +1,8 @@
 /**
  * docker-compose.yml and the Dockerfile cannot run here (no Docker engine): these checks keep them
  * consistent with the code — valid YAML, the services the course expects, an environment that
- * src/config.ts reads, the search attributes tflow uses.
+ * src/config.ts reads, the search attributes tflow uses — and safe (README "Security"): published
+ * ports on loopback only, Temporal's gRPC port unpublished, credentials required from .env.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -23,10 +24,35 @@ interface Service {
   depends_on?: string[] | Record<string, unknown>;
 }
 
+/** `NAME=value` lines of an env file (comments and blank lines skipped). */
+function envFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.indexOf('=');
+    values[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return values;
+}
+
+/** Compose's interpolation of `${VAR}`, `${VAR:?message}`, `${VAR:-default}` and `$$`; a required variable left unset throws. */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\$|\$\{([A-Z0-9_]+)(?::([?-])([^}]*))?\}/g, (match, name: string | undefined, kind: string | undefined, rest: string) => {
+    if (match === '$$') return '$';
+    const value = env[name as string];
+    if (value) return value;
+    if (kind === '?') throw new Error(`${name}: ${rest}`);
+    return kind === '-' ? rest : '';
+  });
+}
+
 describe('docker-compose.yml', () => {
-  const document = parseDocument(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { uniqueKeys: true, prettyErrors: true });
+  const raw = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+  const example = envFile(readFileSync(join(ROOT, '.env.example'), 'utf8'));
+  const document = parseDocument(interpolate(raw, example), { uniqueKeys: true, prettyErrors: true });
   const compose = document.toJS() as { services: Record<string, Service>; volumes: Record<string, unknown> };
   const services = compose.services;
+  const rawServices = (parseDocument(raw).toJS() as { services: Record<string, Service> }).services;
 
   it('is valid YAML without duplicate keys', () => {
     assert.deepEqual(document.errors.map(String), []);
@@ -35,8 +61,8 @@ describe('docker-compose.yml', () => {
 
   it('has the course database, tflow’s database, pgAdmin, Temporal, its Web UI and tflow', () => {
     assert.deepEqual(Object.keys(services).sort(), ['pgadmin', 'pgdatabase', 'temporal', 'temporal-ui', 'tflow', 'tflow-postgres']);
-    assert.deepEqual(services.pgdatabase.environment, { POSTGRES_USER: 'root', POSTGRES_PASSWORD: 'root', POSTGRES_DB: 'ny_taxi' });
-    assert.ok(services.pgdatabase.ports?.includes('5432:5432'));
+    assert.deepEqual(services.pgdatabase.environment, { POSTGRES_USER: example.COURSE_DB_USER, POSTGRES_PASSWORD: example.COURSE_DB_PASSWORD, POSTGRES_DB: 'ny_taxi' });
+    assert.ok(services.pgdatabase.ports?.includes('127.0.0.1:5432:5432'));
     assert.equal(services.tflow.build, '.');
     assert.deepEqual(services.tflow.command, ['server']);
   });
@@ -53,8 +79,11 @@ describe('docker-compose.yml', () => {
     assert.equal(decodeURIComponent(database.username), registry.POSTGRES_USER);
     assert.equal(decodeURIComponent(database.password), registry.POSTGRES_PASSWORD);
     assert.equal(database.pathname.slice(1), registry.POSTGRES_DB);
-    assert.ok(services.tflow.ports?.includes(`${config.apiPort}:${config.apiPort}`));
-    assert.equal(config.basicAuth, 'admin@kestra.io:Admin1234!');
+    assert.ok(services.tflow.ports?.includes(`127.0.0.1:${config.apiPort}:${config.apiPort}`));
+    assert.equal(config.basicAuth, example.TFLOW_BASIC_AUTH);
+    // Inside the container the API listens on all interfaces, which tflow allows only with credentials.
+    assert.equal(config.apiHost, '0.0.0.0');
+    assert.ok(config.basicAuth);
     assert.ok(config.storage.startsWith(config.stateDir), 'storage lives in the state volume');
     assert.ok(services.tflow.volumes?.some((v) => v.endsWith(`:${config.stateDir}`)));
     assert.equal(services['temporal-ui'].environment?.TEMPORAL_ADDRESS, config.temporalAddress);
@@ -63,6 +92,37 @@ describe('docker-compose.yml', () => {
   it('registers exactly tflow’s search attributes on the Temporal dev server', () => {
     const flags = (services.temporal.command ?? []).filter((a) => a.startsWith('--search-attribute=')).map((a) => a.slice('--search-attribute='.length));
     assert.deepEqual(flags.sort(), SEARCH_ATTRIBUTES.map((key) => `${key.name}=${CLI_TYPE_NAMES[key.type]}`).sort());
+  });
+
+  it('publishes every port on 127.0.0.1 only, and never Temporal’s gRPC frontend (it runs any flow sent to it)', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const port of service.ports ?? []) assert.match(port, /^127\.0\.0\.1:\d+:\d+$/, `${name} publishes ${port} beyond loopback`);
+    }
+    assert.equal(services.temporal.ports, undefined);
+    assert.ok(!Object.values(services).some((service) => (service.ports ?? []).some((port) => port.endsWith(':7233'))));
+  });
+
+  it('takes every credential from .env, required (compose refuses to start without it), none written in the file', () => {
+    const credentials: [string, string][] = [
+      ['pgdatabase', 'POSTGRES_USER'],
+      ['pgdatabase', 'POSTGRES_PASSWORD'],
+      ['tflow-postgres', 'POSTGRES_PASSWORD'],
+      ['pgadmin', 'PGADMIN_DEFAULT_EMAIL'],
+      ['pgadmin', 'PGADMIN_DEFAULT_PASSWORD'],
+      ['tflow', 'TFLOW_BASIC_AUTH'],
+      ['tflow', 'TFLOW_DATABASE_URL'],
+    ];
+    for (const [service, variable] of credentials) {
+      assert.match(rawServices[service].environment?.[variable] ?? '', /\$\{[A-Z0-9_]+:\?[^}]+\}/, `${service}.${variable}`);
+    }
+    // Every variable the file uses is documented in .env.example, and without it compose stops with the message.
+    const used = [...raw.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]);
+    for (const name of used) assert.ok(name in example, `${name} is not in .env.example`);
+    assert.throws(() => interpolate(raw, { ...example, TFLOW_BASIC_AUTH: '' }), /TFLOW_BASIC_AUTH: set TFLOW_BASIC_AUTH=user:password in \.env/);
+    assert.doesNotMatch(raw, /Admin1234!/);
+    for (const ignore of ['.gitignore', '.dockerignore']) {
+      assert.ok(readFileSync(join(ROOT, ignore), 'utf8').split('\n').map((l) => l.trim()).includes('.env'), `.env is not in ${ignore}`);
+    }
   });
 
   it('depends only on services it defines and mounts only volumes it declares', () => {
@@ -82,10 +142,15 @@ describe('Dockerfile', () => {
 
   it('builds with the lockfile and runs `tflow server` on the port docker-compose maps', () => {
     assert.match(dockerfile, /npm ci/);
-    assert.match(dockerfile, /ENTRYPOINT \["node", "bin\/tflow\.js"\]/);
+    assert.match(dockerfile, /ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "bin\/tflow\.js"\]/);
     assert.match(dockerfile, /CMD \["server"\]/);
     const port = /EXPOSE (\d+)/.exec(dockerfile)?.[1];
     assert.equal(port, String(loadConfig({}).apiPort));
+  });
+
+  it('runs tflow under an init (tini, installed from Debian) that reaps orphaned script processes', () => {
+    assert.match(dockerfile, /apt-get install[^\n]*\btini\b/);
+    assert.match(dockerfile, /ENTRYPOINT \["\/usr\/bin\/tini", "--"/);
   });
 
   it('leaves local state and build output out of the image context', () => {

@@ -1,17 +1,32 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
+import { isLoopbackHost } from '../../server/request-guard';
 import { startServer } from '../../server/server';
-import { toStderr } from '../output';
+import { toStderr, UsageError } from '../output';
 
 export function configureServerCommand(program: Command): void {
   program
     .command('server')
-    .description('run the Kestra-compatible REST API and a worker in one process (TFLOW_API_PORT, TFLOW_BASIC_AUTH)')
-    .option('--host <host>', 'address to listen on', '0.0.0.0')
+    .description('run the Kestra-compatible REST API and a worker in one process (TFLOW_API_HOST, TFLOW_API_PORT, TFLOW_BASIC_AUTH)')
+    .option('--host <host>', 'address to listen on (default TFLOW_API_HOST, else 127.0.0.1); another than loopback requires TFLOW_BASIC_AUTH')
+    .option('--port <port>', 'port to listen on (default TFLOW_API_PORT, else 8080)')
+    .option('--insecure-no-auth', 'listen on a non-loopback address without TFLOW_BASIC_AUTH: anyone who reaches it can run flows')
     .option('--no-worker', 'serve the API only (workers run elsewhere)')
-    .action(async (options: { host: string; worker: boolean }) => {
+    .action(async (options: { host?: string; port?: string; insecureNoAuth?: boolean; worker: boolean }) => {
       const config = loadConfig();
-      const server = await startServer(config, { host: options.host, worker: options.worker, logger: { level: process.env.TFLOW_LOG_LEVEL?.toLowerCase() ?? 'info' } });
+      const host = options.host ?? config.apiHost;
+      const port = options.port === undefined ? undefined : Number(options.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port: expected a port number, got '${options.port}'`);
+      if (options.insecureNoAuth && !config.basicAuth && !isLoopbackHost(host)) {
+        toStderr(`WARNING: --insecure-no-auth: the API on ${host} has no authentication; anyone who reaches it can deploy and run flows (Shell tasks included).`);
+      }
+      const server = await startServer(config, {
+        host,
+        port,
+        insecureNoAuth: options.insecureNoAuth,
+        worker: options.worker,
+        logger: { level: process.env.TFLOW_LOG_LEVEL?.toLowerCase() ?? 'info' },
+      });
       toStderr(
         `tflow server: API on ${server.url}/api/v1${config.basicAuth ? ' (Basic auth)' : ''}` +
           (server.worker ? `, worker on task queue '${config.taskQueue}'` : '') +
