@@ -17,20 +17,34 @@ export const LIMITS = {
    */
   nesting: 100,
   /**
-   * Units of work of one rendering (one property, one condition, one input default): an
-   * expression node evaluated, a jq step, an item copied, sorted or compared, 64 characters of
-   * text built. A million-item `range` or a jq program over a few MB of task output stays far
-   * below it; reaching it costs a few hundred milliseconds at most.
+   * Units of work of one rendering (one property, one condition, one input default), weighted
+   * by COSTS below: about 1.2 million expression nodes, 600,000 jq steps or 10 million items
+   * copied, compared or sorted. A million-item `range` or a jq program over a few MB of task
+   * output stays below it; reaching it costs about half a second of CPU.
    */
-  steps: 20_000_000,
+  steps: 10_000_000,
   /** Items of one list or map an expression builds (`range`, jq arrays, `+` on lists, `split`…). */
   items: 1_000_000,
   /** Characters of one string an expression builds (`~`, `join`, `*` on strings in jq, `toJson`…). */
   stringLength: 10_000_000,
 } as const;
 
-/** Characters of text that count as one step (building a string is cheap per character). */
-const CHARACTERS_PER_STEP = 64;
+/**
+ * What one piece of work costs in steps, from measurements (a Pebble node ≈ 0.3 µs, a jq step,
+ * a generator, ≈ 0.7 µs, copying or comparing an item ≈ 30 ns on a 2-core machine).
+ */
+export const COSTS = {
+  /** Evaluating one node of an expression (a variable, an operator, a filter call…). */
+  node: 8,
+  /** One step of a jq program (one filter applied to one input, one value passed on by `.[]` or `range`). */
+  jqStep: 16,
+  /** One value of a list or map turned into text (`json`, `tojson`, printing) or copied out of the engine. */
+  serialized: 8,
+  /** One item of a list or map built, copied or compared; one comparison of a sort. */
+  item: 1,
+  /** Characters of text built for one step (building a string is cheap per character). */
+  charactersPerStep: 64,
+} as const;
 
 /**
  * A budget was exceeded. Not a JqError, so jq's `try` and `?` cannot swallow it, and not an
@@ -73,7 +87,7 @@ export function charge(units: number): void {
 /** Counts building a string of `length` characters, refusing one beyond the size limit. */
 export function chargeString(length: number, what = 'a string'): void {
   checkStringLength(length, what);
-  charge(Math.ceil(length / CHARACTERS_PER_STEP));
+  charge(Math.ceil(length / COSTS.charactersPerStep));
 }
 
 /** Counts building a collection of `count` items, refusing one beyond the size limit. */

@@ -3,7 +3,7 @@
  * JSON output of maps and lists.
  */
 import { Args as ArgNodes, Expr, Node, Template } from './ast';
-import { BudgetExceeded, charge, chargeItems, chargeString, checkStringLength, deeper, engineLimitMessage } from './budget';
+import { BudgetExceeded, charge, COSTS, chargeItems, chargeString, checkStringLength, deeper, engineLimitMessage } from './budget';
 import { ExpressionError, position, UndefinedError } from './errors';
 import { FILTERS } from './filters';
 import { FUNCTIONS, IO_FUNCTIONS } from './functions';
@@ -53,7 +53,7 @@ export class Evaluation {
   private print(text: string, out: string[]): void {
     this.printed += text.length;
     checkStringLength(this.printed, 'the rendered text');
-    charge(1);
+    charge(COSTS.item);
     out.push(text);
   }
 
@@ -323,7 +323,7 @@ export class Evaluation {
   /** One step of the budget, failing with the position of the expression being evaluated. */
   private step(offset: number): void {
     try {
-      charge(1);
+      charge(COSTS.node);
     } catch (e) {
       throw this.fail((e as Error).message, offset);
     }
@@ -470,7 +470,27 @@ export function renderString(text: string, context: Context, options: RenderOpti
   return stripRaw(current);
 }
 
+const RAW_OPEN = /\{%-*\s*raw\s*-*%\}/g;
+const RAW_CLOSE = /\{%-*\s*endraw\s*-*%\}/g;
+
+/**
+ * Kestra's final `RAW_PATTERN` replacement (`{% raw %}x{% endraw %}` → `x`), as a scan: the
+ * regex with a lazy body tries every opening against the rest of the text, which is quadratic
+ * when rendered data holds many openings without a closing.
+ */
 export function stripRaw(text: string): string {
-  return text.replace(/\{%-*\s*raw\s*-*%\}([\s\S]*?)\{%-*\s*endraw\s*-*%\}/g, '$1');
+  if (!text.includes('raw')) return text;
+  let out = '';
+  let from = 0;
+  RAW_OPEN.lastIndex = 0;
+  for (let open = RAW_OPEN.exec(text); open; open = RAW_OPEN.exec(text)) {
+    RAW_CLOSE.lastIndex = open.index + open[0].length;
+    const close = RAW_CLOSE.exec(text);
+    if (!close) break; // no later opening has a closing either
+    out += text.slice(from, open.index) + text.slice(open.index + open[0].length, close.index);
+    from = close.index + close[0].length;
+    RAW_OPEN.lastIndex = from;
+  }
+  return out + text.slice(from);
 }
 

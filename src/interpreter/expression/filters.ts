@@ -3,7 +3,7 @@
  * (`io.kestra.core.runners.pebble.Extension`). One entry per filter; argument names follow the
  * Java classes so that named arguments (`date(format='yyyy', timeZone='UTC')`) work.
  */
-import { charge, checkStringLength } from './budget';
+import { charge, checkStringLength, COSTS } from './budget';
 import { base64Decode, base64Encode, md5, sha1, sha256, sha512, urlDecode, urlEncode, utf8Decode, utf8Encode } from './codec';
 import { chronoUnit, formatDate, toZoned, zoneOf } from './dates';
 import { decimalFormat } from './decimal-format';
@@ -43,7 +43,7 @@ function javaTrim(s: string): string {
 
 /** Java's natural ordering for `sort`: numbers, strings, booleans; mixed types fail like `ClassCastException`. */
 function naturalCompare(a: unknown, b: unknown): number {
-  charge(1);
+  charge(COSTS.item);
   if (isNumber(a) && isNumber(b)) return num(a) - num(b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
@@ -124,7 +124,8 @@ function numberFromString(val: string, type: string): unknown {
   // NumberUtils.createNumber: integers stay integral, anything with a point or exponent is a double.
   if (hex) return parseInt(t.replace('#', '0x'), 16);
   if (/^[+-]?\d+[lL]?$/.test(t)) return Number(t.replace(/[lL]$/, ''));
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?$/.test(t)) return double(Number(t.replace(/[fFdD]$/, '')));
+  // `\d+(\.\d*)?`, not `\d+\.?\d*` (same numbers): the latter backtracks quadratically on long digit runs.
+  if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[fFdD]?$/.test(t)) return double(Number(t.replace(/[fFdD]$/, '')));
   throw new CallError(`${val} is not a valid number.`);
 }
 
@@ -142,7 +143,9 @@ function indent(kind: 'indent' | 'nindent'): FilterDef {
       const newLine = s.includes('\r\n') ? '\r\n' : s.includes('\n\r') ? '\n\r' : s.includes('\n') ? '\n' : s.includes('\r') ? '\r' : '\n';
       const source = kind === 'nindent' ? newLine + s : s;
       const lines = source.split(newLine);
-      checkStringLength(source.length + (lines.length - 1) * (newLine.length + prefix.length * amount), `the result of '${kind}'`);
+      const padding = prefix.length * amount;
+      checkStringLength(padding, `the indentation of '${kind}'`);
+      checkStringLength(source.length + (lines.length - 1) * (newLine.length + padding), `the result of '${kind}'`);
       return lines.join(newLine + prefix.repeat(amount));
     },
   };

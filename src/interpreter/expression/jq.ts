@@ -21,7 +21,7 @@
  * Values are the engine's (plain JS plus `JavaDouble`): values selected from the input keep their
  * type, computed numbers are plain JS numbers (an integral result prints as an integer, as in jackson-jq).
  */
-import { BudgetExceeded, charge, chargeItems, chargeString, checkItems, checkStringLength, engineLimitMessage, LIMITS, metered, nestingMessage, syntaxDepth } from './budget';
+import { BudgetExceeded, charge, COSTS, chargeItems, chargeString, checkItems, checkStringLength, engineLimitMessage, LIMITS, metered, nestingMessage, syntaxDepth } from './budget';
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from './codec';
 import { flowRegex, FlowRegexError, matchesPart } from './regex';
 import { instantToString, isNumber, JavaDouble, num } from './values';
@@ -667,6 +667,7 @@ function toJqJson(v: Json): string {
   }
   if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
   const parts = Array.isArray(v) ? v.map((x) => toJqJson(x)) : Object.entries(v as Record<string, Json>).map(([k, x]) => `${JSON.stringify(k)}:${toJqJson(x)}`);
+  charge(parts.length * COSTS.serialized);
   chargeString(parts.reduce((n, part) => n + part.length + 1, 2));
   return Array.isArray(v) ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
 }
@@ -725,7 +726,7 @@ function arithmetic(op: string, a: Json, b: Json): Json {
       if (ta === 'string') {
         // V8 joins strings lazily: the size is what matters, not a copy.
         checkStringLength((a as string).length + (b as string).length);
-        charge(1);
+        charge(COSTS.item);
         return (a as string) + (b as string);
       }
       if (ta === 'array') {
@@ -819,18 +820,18 @@ function slice(target: Json, from: Json, to: Json): Json {
 
 function* iterate(target: Json): Generator<Json> {
   if (Array.isArray(target)) {
-    charge(target.length);
+    charge(target.length * COSTS.jqStep);
     yield* target;
   } else if (isObject(target)) {
     const items = Object.values(target);
-    charge(items.length);
+    charge(items.length * COSTS.jqStep);
     yield* items;
   }
   else throw new JqError(target === null || target === undefined ? 'Cannot iterate over null' : `Cannot iterate over ${describe(target)}`);
 }
 
 function* recurse(v: Json): Generator<Json> {
-  charge(1);
+  charge(COSTS.item);
   yield v;
   if (Array.isArray(v) || isObject(v)) for (const child of iterate(v)) yield* recurse(child);
 }
@@ -865,7 +866,7 @@ function has(v: Json, key: Json): boolean {
 }
 
 function contains(a: Json, b: Json): boolean {
-  charge(1);
+  charge(COSTS.item);
   const [ta, tb] = [typeOf(a), typeOf(b)];
   if (ta !== tb) throw new JqError(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
   if (ta === 'object') return Object.entries(b as Record<string, Json>).every(([k, v]) => has(a, k) && contains((a as Record<string, Json>)[k], v));
@@ -917,7 +918,8 @@ function toText(v: Json): string {
 
 function toNumber(v: Json): number {
   if (isNumber(v)) return plainNumber(v);
-  if (typeof v === 'string' && /^\s*-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(v)) return Number(v);
+  // `\d+(\.\d*)?`, not `\d+\.?\d*` (same numbers): the latter backtracks quadratically on long digit runs.
+  if (typeof v === 'string' && /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(v)) return Number(v);
   throw new JqError(`${describe(v)} cannot be parsed as a number`);
 }
 
@@ -931,7 +933,7 @@ function sortedBy(v: Json, keysOf: (x: Json) => Json[]): Json[] {
   if (!Array.isArray(v)) throw new JqError(`${describe(v)} cannot be sorted, as it is not an array`);
   return v
     .map((x, i) => ({ x, k: keysOf(x), i }))
-    .sort((p, q) => (charge(1), compare(p.k, q.k) || p.i - q.i))
+    .sort((p, q) => (charge(COSTS.item), compare(p.k, q.k) || p.i - q.i))
     .map((p) => p.x);
 }
 
@@ -1198,7 +1200,7 @@ const BUILTINS: Record<string, Builtin> = {
 /** `range(from; upto)`: each number is a step (an infinite range stops at the budget, not the heap). */
 function* counted(from: number, upto: number): Generator<Json> {
   for (let i = from; i < upto; i++) {
-    charge(1);
+    charge(COSTS.jqStep);
     yield i;
     // Beyond 2^53, `i++` stops moving: stop rather than yield the same number forever.
     if (i + 1 === i) return;
@@ -1242,7 +1244,7 @@ function regExp(re: Json, flags: Json) {
 }
 
 function* evaluate(node: Node, input: Json, env: Env): Generator<Json> {
-  charge(1);
+  charge(COSTS.jqStep);
   switch (node.kind) {
     case 'identity':
       yield input;
@@ -1689,12 +1691,12 @@ function toJqInput(value: unknown): Json {
   if (value instanceof JavaDouble) return value;
   if (typeof value === 'bigint') return Number(value);
   if (Array.isArray(value)) {
-    charge(value.length);
+    charge(value.length * COSTS.serialized);
     return value.map(toJqInput);
   }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value);
-    charge(entries.length);
+    charge(entries.length * COSTS.serialized);
     return Object.fromEntries(entries.map(([k, v]) => [k, toJqInput(v)]));
   }
   return value;

@@ -6,7 +6,7 @@
  * A JS number cannot tell `2` from `2.0`, so a double with an integral value is boxed in `JavaDouble`.
  */
 
-import { charge, chargeString } from './budget';
+import { charge, chargeString, COSTS } from './budget';
 
 export class JavaDouble {
   constructor(readonly value: number) {}
@@ -44,13 +44,13 @@ export function toPlain(value: unknown): unknown {
   if (value instanceof JavaDouble) return value.value;
   if (Array.isArray(value)) {
     // Copying counts: a value that shares one list many times over is as big as its copy.
-    charge(value.length);
+    charge(value.length * COSTS.serialized);
     return value.map(toPlain);
   }
   if (isMap(value)) {
     const out: Dict = {};
     const entries = Object.entries(value);
-    charge(entries.length);
+    charge(entries.length * COSTS.serialized);
     for (const [k, v] of entries) out[k] = toPlain(v);
     return out;
   }
@@ -59,6 +59,7 @@ export function toPlain(value: unknown): unknown {
 
 /** Joins the texts of a value's parts, counting the text built against the budget first. */
 function joined(parts: string[], separator: string, open: string, close: string): string {
+  charge(parts.length * COSTS.serialized);
   let length = open.length + close.length + Math.max(0, parts.length - 1) * separator.length;
   for (const part of parts) length += part.length;
   chargeString(length);
