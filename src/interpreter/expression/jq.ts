@@ -844,8 +844,12 @@ function length(v: Json): Json {
       throw new JqError(`${describe(v)} has no length`);
     case 'number':
       return Math.abs(plainNumber(v));
-    case 'string':
-      return [...(v as string)].length;
+    case 'string': {
+      // Code points, counted without spreading the string into an array.
+      let count = 0;
+      for (const _ of v as string) count++;
+      return count;
+    }
     case 'array':
       return (v as Json[]).length;
     default:
@@ -1055,7 +1059,11 @@ const BUILTINS: Record<string, Builtin> = {
   'trim/0': map1((v) => requireString(v, 'trim').trim()),
   'ltrim/0': map1((v) => requireString(v, 'ltrim').trimStart()),
   'rtrim/0': map1((v) => requireString(v, 'rtrim').trimEnd()),
-  'explode/0': map1((v) => [...requireString(v, 'explode')].map((c) => c.codePointAt(0)!)),
+  'explode/0': map1((v) => {
+    const s = requireString(v, 'explode');
+    chargeItems(s.length, 'an array');
+    return [...s].map((c) => c.codePointAt(0)!);
+  }),
   'implode/0': map1((v) => requireArray(v, 'implode').map((c) => String.fromCodePoint(toNumberStrict(c, 'implode'))).join('')),
   'from_entries/0': map1(fromEntries),
   'with_entries/1': function* (input, [f], env) {
