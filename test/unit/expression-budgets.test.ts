@@ -139,6 +139,19 @@ describe('expression budgets', () => {
       assert.equal(within(3_000, () => render('{{ range(1, 100000) | distinct | length }}', {})), '100000');
     });
 
+    it('loop iterations count even with an empty body', () => {
+      assert.equal(render('{% for a in range(1, 100000) %}{% endfor %}done', {}), 'done');
+      const cube = '{% set r = range(1, 300) %}{% for a in r %}{% for b in r %}{% for c in r %}{% endfor %}{% endfor %}{% endfor %}done';
+      within(3_000, () => assert.match(failure(cube), /needs more than 10,000,000 evaluation steps/));
+    });
+
+    it('jq updates and deletions over 100,000 items run in linear time', () => {
+      within(3_000, () => assert.equal(render("{{ range(1, 100000) | jq('.[] |= . + 1 | [first, last, length]') | first }}", {}), '[2,100001,100000]'));
+      within(3_000, () => assert.equal(render("{{ range(1, 100000) | jq('del(.[] | select(. % 2 == 0)) | [first, last, length]') | first }}", {}), '[1,99999,50000]'));
+      // An update that reads a value it already changed still sees the values, not a shared copy.
+      assert.equal(render(`{{ {"a": {"b": 1}} | jq('(.a.b, .a) |= (if type == "object" then [., .] else . + 1 end)') | first }}`, {}), '{"a":[{"b":2},{"b":2}]}');
+    });
+
     it('a value sharing one list many times is as big as its copy: printing it stops at the limit', () => {
       const doubling = "{{ 1 | jq('reduce range(0; 60) as $i (.; [., .])') }}";
       within(3_000, () => assert.match(failure(doubling), /needs more than 10,000,000 evaluation steps/));

@@ -42,6 +42,8 @@ export const COSTS = {
   serialized: 8,
   /** One item of a list or map built, copied or compared; one comparison of a sort. */
   item: 1,
+  /** Items copied in bulk (`[...list]`, a jq update copying an array) for one step. */
+  itemsCopiedPerStep: 4,
   /** Characters of text built for one step (building a string is cheap per character). */
   charactersPerStep: 64,
 } as const;

@@ -100,6 +100,8 @@ export class Evaluation {
     this.scopes.push(scope);
     try {
       items.forEach((item, index) => {
+        // An iteration is work even when its body is empty (`{% for a in r %}{% for b in r %}…`).
+        this.step(node.offset);
         scope.set(node.variable, item);
         scope.set('loop', {
           index,

@@ -1554,35 +1554,70 @@ function getpath(v: Json, path: Path): Json {
   return current;
 }
 
-function setpath(v: Json, path: Path, value: Json): Json {
+/**
+ * `v` with the value at `path` replaced. Values are immutable, so the maps and arrays along the
+ * path are copied, except those in `owned`: copies this same update made (an assignment updates
+ * many paths: `.[] |= f` copies the array once, not once per item).
+ */
+function setpath(v: Json, path: Path, value: Json, owned?: Set<object>): Json {
   if (path.length === 0) return value;
   const [key, ...rest] = path;
   if (typeof key === 'string') {
     if (v !== null && !isObject(v)) throw new JqError(`Cannot index ${typeOf(v)} with ${JSON.stringify(key)}`);
     const o = (v ?? {}) as Record<string, Json>;
-    charge(Object.keys(o).length + 1);
-    return { ...o, [key]: setpath(o[key] ?? null, rest, value) };
+    const updated = o[key] ?? null;
+    const target = owned?.has(o) ? o : copied({ ...o }, Object.keys(o).length, owned);
+    target[key] = setpath(updated, rest, value, owned);
+    return target;
   }
   if (isNumber(key)) {
     if (v !== null && !Array.isArray(v)) throw new JqError(`Cannot index ${typeOf(v)} with number`);
     let i = Math.floor(plainNumber(key));
     if (i >= LIMITS.items) checkItems(i + 1, `setting index ${i} gives an array that`);
-    const a = [...((v ?? []) as Json[])];
+    const source = (v ?? []) as Json[];
+    const a = owned?.has(source) ? source : copied([...source], source.length, owned);
     if (i < 0) i += a.length;
     if (i < 0) throw new JqError('Out of bounds negative array index');
     // `.[300000000] = 1` pads with nulls: refused before the padding, not when the heap runs out.
-    chargeItems(Math.max(a.length, i + 1), `setting index ${i} gives an array that`);
+    checkItems(i + 1, `setting index ${i} gives an array that`);
+    if (i > a.length) charge(i - a.length);
     while (a.length < i) a.push(null);
-    a[i] = setpath(a[i] ?? null, rest, value);
+    a[i] = setpath(a[i] ?? null, rest, value, owned);
     return a;
   }
   throw new JqError(`Cannot update field at object index of ${typeOf(v)}`);
 }
 
+/** A copy setpath made, counted, and owned by the update under way when there is one. */
+function copied<T extends object>(copy: T, items: number, owned: Set<object> | undefined): T {
+  charge(Math.ceil(items / COSTS.itemsCopiedPerStep));
+  owned?.add(copy);
+  return copy;
+}
+
 function delpaths(v: Json, list: Path[]): Json {
+  const filtered = deleteIndices(v, list);
+  if (filtered !== undefined) return filtered;
   // Longest and last paths first, so that deleting one does not move the others.
   const sorted = [...list].sort((a, b) => compare(b, a));
   return sorted.reduce((acc, path) => deletePath(acc, path), v);
+}
+
+/**
+ * `del(.[] | select(…))`: many items of one array deleted in one pass (one by one, each deletion
+ * copies the array). Undefined unless the paths are distinct non-negative indices of `v`.
+ */
+function deleteIndices(v: Json, list: Path[]): Json[] | undefined {
+  if (!Array.isArray(v) || list.length < 2) return undefined;
+  const doomed = new Set<number>();
+  for (const path of list) {
+    if (path.length !== 1 || !isNumber(path[0])) return undefined;
+    const i = Math.floor(plainNumber(path[0]));
+    if (i < 0 || doomed.has(i)) return undefined;
+    doomed.add(i);
+  }
+  charge(v.length);
+  return v.filter((_, i) => !doomed.has(i));
 }
 
 function deletePath(v: Json, path: Path): Json {
@@ -1596,11 +1631,14 @@ function deletePath(v: Json, path: Path): Json {
   }
   if (typeof key === 'string' && isObject(v)) {
     const { [key]: _removed, ...others } = v;
+    charge(Math.ceil(Object.keys(others).length / COSTS.itemsCopiedPerStep));
     return others;
   }
   if (isNumber(key) && Array.isArray(v)) {
     let i = Math.floor(plainNumber(key));
     if (i < 0) i += v.length;
+    // Each deletion copies the array: deleting many items of a long array is quadratic, and counted so.
+    charge(Math.ceil(v.length / COSTS.itemsCopiedPerStep));
     return i >= 0 && i < v.length ? [...v.slice(0, i), ...v.slice(i + 1)] : v;
   }
   throw new JqError(`Cannot delete field at ${typeOf(key)} index of ${typeOf(v)}`);
@@ -1608,24 +1646,38 @@ function deletePath(v: Json, path: Path): Json {
 
 function* assign(node: Extract<Node, { kind: 'assign' }>, input: Json, env: Env): Generator<Json> {
   const targets = () => [...paths(node.target, input, env)].map(([p]) => p);
+  // Copies made by this update may be changed in place (see setpath): only the update holds them,
+  // as long as none is handed to the program (overlapping paths) or to delpaths.
+  const owned = new Set<object>();
+  const handedOut = (value: Json) => {
+    if (value !== null && typeof value === 'object' && owned.has(value)) owned.clear();
+  };
   if (node.op === '|=') {
     let out = input;
     for (const p of targets()) {
-      const next = values(node.value, getpath(out, p), env);
-      out = next.length > 0 ? setpath(out, p, next[0]) : delpaths(out, [p]);
+      const old = getpath(out, p);
+      handedOut(old);
+      const next = values(node.value, old, env);
+      if (next.length > 0) out = setpath(out, p, next[0], owned);
+      else {
+        out = delpaths(out, [p]);
+        owned.clear();
+      }
     }
     yield out;
     return;
   }
   for (const v of evaluate(node.value, input, env)) {
     let out = input;
+    owned.clear();
     for (const p of targets()) {
       const old = getpath(out, p);
+      handedOut(old);
       let updated: Json;
       if (node.op === '=') updated = v;
       else if (node.op === '//=') updated = truthy(old) ? old : v;
       else updated = arithmetic(node.op.slice(0, -1), old, v);
-      out = setpath(out, p, updated);
+      out = setpath(out, p, updated, owned);
     }
     yield out;
   }
