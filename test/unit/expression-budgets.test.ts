@@ -235,6 +235,13 @@ describe('flow regexes on RE2', () => {
     assert.deepEqual(resolveInputs([input({ id: 'email', type: 'STRING', validator: CATASTROPHIC })], { email: 'ada@example.com' }).problems, []);
   });
 
+  it('an EMAIL input is checked in linear time (its regex backtracked quadratically on dots)', () => {
+    const email = (value: string) => resolveInputs([input({ id: 'e', type: 'EMAIL' })], { e: value }).problems.map((p) => p.message);
+    assert.deepEqual(email('ada@example.com'), []);
+    assert.deepEqual(email('ada@example'), ['Invalid input for `e`, The input must be a valid email, but received `ada@example`']);
+    within(1_000, () => assert.equal(email(`a@${'.'.repeat(200_000)} `).length, 1));
+  });
+
   it('a validator RE2 cannot run, in a flow deployed before, makes the input invalid with the reason', () => {
     const { problems } = resolveInputs([input({ id: 'word', type: 'STRING', validator: '(a)\\1' })], { word: 'aa' });
     assert.match(problems[0].message, /^Invalid input for `word`, its validator is unusable: invalid pattern \[\(a\)\\1\]: the pattern needs a feature the linear-time regex engine \(RE2\) lacks/);
