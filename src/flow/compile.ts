@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
-import { checkTemplate } from '../interpreter/expression';
+import { checkTemplate, regexProblem } from '../interpreter/expression';
 import { parseDuration } from '../interpreter/duration';
 import { findTaskType, knownTypeNames } from '../tasks/registry';
 import type { ChildrenLayout, TaskDefinition } from '../tasks/task-definition';
@@ -242,9 +242,8 @@ class FlowCompiler {
       if (input.itemType === 'ARRAY') this.report([...path, 'itemType'], '`itemType` cannot be `ARRAY`');
       else this.checkTypeName(input.itemType, INPUT_TYPES, [...path, 'itemType']);
     }
-    if (input.validator !== undefined && !isValidRegExp(input.validator)) {
-      this.report([...path, 'validator'], `invalid pattern [${input.validator}]`, 'a regular expression the whole value must match');
-    }
+    const validatorProblem = typeof input.validator === 'string' ? regexProblem(input.validator) : undefined;
+    if (validatorProblem !== undefined) this.report([...path, 'validator'], validatorProblem, 'a regular expression (RE2 syntax) the whole value must match');
     if ((type === 'SELECT' || type === 'ENUM' || type === 'MULTISELECT') && !input.values && !input.options && !input.expression) {
       this.report(path, `a ${type} input needs \`values\` or \`expression\``, 'list the allowed values, e.g. values: [yellow, green]');
     }
@@ -858,15 +857,6 @@ function valueAt(value: unknown, path: YamlPath): unknown {
 
 function isTemplate(value: unknown): boolean {
   return typeof value === 'string' && (value.includes('{{') || value.includes('{%'));
-}
-
-function isValidRegExp(pattern: string): boolean {
-  try {
-    new RegExp(pattern);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function firstLine(text: string): string {

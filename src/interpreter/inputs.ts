@@ -4,7 +4,7 @@
  * checks inputs before it starts an execution, so a bad value never creates one.
  */
 import type { InputSpec, InputType } from '../flow/spec';
-import { type Context, ExpressionError, renderTyped } from './expression';
+import { type Context, ExpressionError, FlowRegexError, matchesWhole, renderTyped } from './expression';
 import { parseDuration } from './duration';
 
 export interface InputProblem {
@@ -69,6 +69,29 @@ function show(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/**
+ * Java's `matches()` on RE2 (linear time: the API checks inputs in its own process). A pattern
+ * RE2 cannot run is refused when the flow is validated; one deployed before is an invalid input.
+ */
+function validatorMatches(validator: string, value: string): boolean {
+  try {
+    return matchesWhole(validator, value);
+  } catch (error) {
+    if (error instanceof FlowRegexError) throw new InvalidInput(`its validator is unusable: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * What `/^[^\s@]+@[^\s@]+\.[^\s@]+$/` accepts (one `@`, no whitespace, a dot inside the domain),
+ * without that regex: it backtracks quadratically on a long run of dots, in the API process.
+ */
+function isEmail(text: string): boolean {
+  if (/\s/.test(text)) return false;
+  const parts = text.split('@');
+  return parts.length === 2 && parts[0] !== '' && parts[1].slice(1, -1).includes('.');
+}
+
 export function parseInput(spec: InputSpec, raw: unknown): unknown {
   return parseByType(spec.type, spec, raw);
 }
@@ -77,7 +100,7 @@ function parseByType(type: InputType, spec: InputSpec, raw: unknown): unknown {
   switch (type) {
     case 'STRING': {
       // Kestra passes non-string values through untouched.
-      if (spec.validator && typeof raw === 'string' && !new RegExp(`^(?:${spec.validator})$`).test(raw)) {
+      if (spec.validator && typeof raw === 'string' && !validatorMatches(spec.validator, raw)) {
         throw new InvalidInput(`it must match the pattern \`${spec.validator}\``);
       }
       return raw;
@@ -159,7 +182,7 @@ function parseByType(type: InputType, spec: InputSpec, raw: unknown): unknown {
     }
     case 'EMAIL': {
       const text = String(raw);
-      if (text !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text)) throw new InvalidInput('The input must be a valid email');
+      if (text !== '' && !isEmail(text)) throw new InvalidInput('The input must be a valid email');
       return text;
     }
     case 'FILE': {

@@ -8,6 +8,7 @@
  */
 import type { Readable } from 'node:stream';
 import picomatch from 'picomatch';
+import { flowRegex } from '../interpreter/expression';
 import type { InternalStorage, StoredFile } from './internal-storage';
 import { relativeFilePath, STORAGE_SCHEME } from './storage-uri';
 
@@ -56,7 +57,7 @@ export function namespaceFileFilter(include: string[] = [], exclude: string[] = 
 function anyOf(patterns: string[]): (path: string) => boolean {
   const matchers = patterns.map((pattern): ((path: string) => boolean) => {
     if (pattern.startsWith('regex:')) {
-      const regex = new RegExp(`^(?:${pattern.slice('regex:'.length)})$`);
+      const regex = flowRegex(`^(?:${pattern.slice('regex:'.length)})$`);
       return (path) => regex.test(path) || regex.test(`/${path}`);
     }
     let glob = pattern.replace(/^glob:/, '');

@@ -13,7 +13,7 @@ import type { PropertyProblem } from '../flow/diagnostics';
 import { EXECUTION_STATES } from '../flow/schema';
 import type { FlowSpec, FlowTriggerSpec } from '../flow/spec';
 import { type Execution, TERMINATED_STATES } from '../interpreter/execution';
-import { type Context, render } from '../interpreter/expression';
+import { type Context, matchesWhole, regexProblem, render } from '../interpreter/expression';
 import { parseDuration } from '../interpreter/duration';
 
 // ---------------------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ function filterHolds(filter: Filter, execution: Execution, context: Context): bo
     case 'CONTAINS':
       return expected !== undefined && actual.includes(expected);
     case 'REGEX':
-      return expected !== undefined && new RegExp(`^(?:${expected})$`).test(actual);
+      return expected !== undefined && matchesWhole(expected, actual);
     case 'IS_TRUE':
       return isTrue(actual);
     case 'IS_FALSE':
@@ -399,6 +399,13 @@ export function flowTriggerProblems(trigger: Record<string, unknown>): PropertyP
   if (trigger.preconditions !== undefined) {
     const parsed = preconditionsSchema.safeParse(trigger.preconditions);
     for (const issue of parsed.success ? [] : parsed.error.issues) problems.push(problemOf(['preconditions'], issue));
+    // REGEX patterns run on RE2: one it cannot run is refused here rather than when an execution ends.
+    ((trigger.preconditions as Preconditions).where ?? []).forEach((group, g) =>
+      (Array.isArray(group?.filters) ? group.filters : []).forEach((filter, f) => {
+        const problem = filter?.type === 'REGEX' && typeof filter.value === 'string' ? regexProblem(filter.value) : undefined;
+        if (problem !== undefined) problems.push({ path: ['preconditions', 'where', g, 'filters', f, 'value'], message: problem });
+      }),
+    );
     const window = (trigger.preconditions as Preconditions).timeWindow;
     for (const key of ['window', 'windowAdvance'] as const) {
       if (window?.[key] !== undefined && !(parseDuration(window[key]) !== undefined && parseDuration(window[key])! >= (key === 'window' ? 1 : 0))) {

@@ -31,6 +31,9 @@ const EXPRESSIONS: Record<string, string> = {
   json: "{{ fromJson(inputs.body).items[0].name }} {{ {'z': 1, 'a': [null, 2.0]} | toJson }}",
   collections: '{{ [3, 1, 2] | sort }} {{ [[1, 2], [3]] | flatten }} {{ [1, 2, 3, 4, 5] | chunk(2) }} {{ range(1, 10, 4) }}',
   render: "{{ render(\"{{ inputs.day | date('yyyy') }}\") }}",
+  // Flow regexes run on RE2 (re2js), bundled into the sandbox too.
+  regexes: "{{ 'a1b22c' | split('[0-9]+') }} {{ 'a1b22' | replace({'([0-9]+)': '<$1>'}, regexp=true) }} {{ inputs.body | jq('[.items[].name | test(\"^ü\"; \"i\")]') | first }}",
+  budget: "{{ range(1, 2000) | length }}",
 };
 
 describe('the expression engine inside the workflow sandbox', { timeout: 180_000 }, () => {
@@ -69,5 +72,6 @@ ${values}
     assert.equal(inSandbox.jq_error, 'caught');
     assert.equal(inSandbox.date_zone, '2024-03-09 20:30 -05:00 America/New_York');
     assert.equal(inSandbox.url, 'a+b%26c%3D%C3%A9%2F%C3%BC a b&c');
+    assert.equal(inSandbox.regexes, '["a","b","c"] a<1>b<22> [true,false]');
   });
 });

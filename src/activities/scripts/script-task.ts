@@ -16,6 +16,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { glob } from 'tinyglobby';
 import { z } from 'zod';
+import { flowRegex } from '../../interpreter/expression';
 import { isStorageUri, listNamespaceFiles, namespaceFileFilter, namespaceFilesPrefix, relativeFilePath } from '../../storage';
 import type { TaskContext } from '../../tasks/task-definition';
 import { runProcess } from './process-runner';
@@ -160,7 +161,7 @@ export async function writeInputFiles(inputFiles: ScriptProperties['inputFiles']
  */
 export async function uploadOutputFiles(patterns: string[], workingDir: string, context: Pick<TaskContext, 'putFile'>): Promise<Record<string, string>> {
   if (patterns.length === 0) return {};
-  const regexes = patterns.filter((p) => p.startsWith('regex:')).map((p) => new RegExp(`^(?:${p.slice('regex:'.length)})$`));
+  const regexes = patterns.filter((p) => p.startsWith('regex:')).map((p) => flowRegex(`^(?:${p.slice('regex:'.length)})$`));
   const globs = patterns.filter((p) => !p.startsWith('regex:')).map((p) => p.replace(/^glob:/, ''));
   const matched = new Set<string>(globs.length > 0 ? await glob(globs, { cwd: workingDir, onlyFiles: true, dot: true, expandDirectories: false }) : []);
   if (regexes.length > 0) {

@@ -48,7 +48,10 @@ export function base64Encode(bytes: number[]): string {
 
 /** Java's basic decoder: rejects characters outside the alphabet. */
 export function base64Decode(text: string): number[] {
-  const clean = text.replace(/=+$/, '');
+  // A loop, not `/=+$/`: that regex is quadratic on a long run of `=` that is not at the end.
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '=') end--;
+  const clean = text.slice(0, end);
   const bytes: number[] = [];
   let bits = 0;
   let value = 0;

@@ -3,6 +3,7 @@
  * JSON output of maps and lists.
  */
 import { Args as ArgNodes, Expr, Node, Template } from './ast';
+import { BudgetExceeded, charge, COSTS, chargeItems, chargeString, checkStringLength, deeper, engineLimitMessage } from './budget';
 import { ExpressionError, position, UndefinedError } from './errors';
 import { FILTERS } from './filters';
 import { FUNCTIONS, IO_FUNCTIONS } from './functions';
@@ -34,10 +35,14 @@ export class Evaluation {
   ) {
     this.callContext = {
       variables: () => this.variables(),
-      render: (text, recursive) => renderString(text, this.variables(), options, renderer, recursive),
+      // A `render()` inside a rendering is one level deeper: a template that renders itself stops at the limit.
+      render: (text, recursive) => deeper(() => renderString(text, this.variables(), options, renderer, recursive)),
       options,
     };
   }
+
+  /** Characters printed so far, against the size limit of one string. */
+  private printed = 0;
 
   run(): string {
     const out: string[] = [];
@@ -45,18 +50,27 @@ export class Evaluation {
     return out.join('');
   }
 
+  private print(text: string, out: string[]): void {
+    this.printed += text.length;
+    checkStringLength(this.printed, 'the rendered text');
+    charge(COSTS.item);
+    out.push(text);
+  }
+
   private renderNodes(nodes: Node[], out: string[]): void {
     for (const node of nodes) {
       switch (node.kind) {
         case 'text':
-          out.push(node.text);
+          this.print(node.text, out);
           break;
         case 'raw':
-          out.push(node.source);
+          this.print(node.source, out);
           break;
-        case 'print':
-          out.push(stringify(this.evaluate(node.expr)));
+        case 'print': {
+          const value = this.evaluate(node.expr);
+          this.print(this.guard(() => stringify(value), node.offset), out);
           break;
+        }
         case 'set':
           this.assign(node.name, this.evaluate(node.value));
           break;
@@ -86,6 +100,8 @@ export class Evaluation {
     this.scopes.push(scope);
     try {
       items.forEach((item, index) => {
+        // An iteration is work even when its body is empty (`{% for a in r %}{% for b in r %}…`).
+        this.step(node.offset);
         scope.set(node.variable, item);
         scope.set('loop', {
           index,
@@ -144,6 +160,7 @@ export class Evaluation {
   }
 
   evaluate(expr: Expr): unknown {
+    this.step(expr.offset);
     switch (expr.kind) {
       case 'literal':
         return expr.value;
@@ -153,6 +170,7 @@ export class Evaluation {
         return this.attribute(expr);
       case 'list':
         return expr.items.map((item) => this.evaluate(item));
+      // A map literal's keys are counted by the steps of their expressions.
       case 'map': {
         const map: Record<string, unknown> = {};
         for (const [k, v] of expr.entries) map[javaToString(this.evaluate(k))] = this.evaluate(v);
@@ -201,7 +219,7 @@ export class Evaluation {
       }
     }
     const args = expr.args ? expr.args.positional.map((a) => this.evaluate(a)) : undefined;
-    const member = this.guard(() => memberAccess(object, name, args), expr.offset);
+    const member = this.guard(() => sized(memberAccess(object, name, args)), expr.offset);
     if (member.found) return member.value;
     throw this.undefinedError(name, expr.offset);
   }
@@ -231,7 +249,7 @@ export class Evaluation {
     const right = this.evaluate(expr.right);
     switch (expr.op) {
       case '~':
-        return (left === null || left === undefined ? '' : javaToString(left)) + (right === null || right === undefined ? '' : javaToString(right));
+        return this.guard(() => concat(left === null || left === undefined ? '' : javaToString(left), right === null || right === undefined ? '' : javaToString(right)), expr.offset);
       case '==':
         return javaEquals(left, right);
       case '!=':
@@ -276,7 +294,11 @@ export class Evaluation {
     // Pebble evaluates the input of `default` without strictness.
     const input = expr.name === 'default' ? nullish(this.evaluateLenient(expr.input)) : this.evaluate(expr.input);
     const args = this.arguments(expr.args, filter.args, `filter \`${expr.name}\``, expr.offset);
-    return this.guard(() => filter.apply(input, args, this.callContext), expr.offset);
+    return this.guard(() => {
+      const result = filter.apply(input, args, this.callContext);
+      // A filter that hands its input back (`default`, `sort` of a non-list) built nothing.
+      return result === input ? result : sized(result);
+    }, expr.offset);
   }
 
   private test(expr: Extract<Expr, { kind: 'test' }>): boolean {
@@ -297,18 +319,48 @@ export class Evaluation {
       throw this.fail(`Function or Macro [${expr.name}] does not exist`, expr.offset);
     }
     const args = this.arguments(expr.args, fn.args, `function \`${expr.name}\``, expr.offset);
-    return this.guard(() => fn.call(args, this.callContext), expr.offset);
+    return this.guard(() => sized(fn.call(args, this.callContext)), expr.offset);
   }
 
-  /** Runs a filter/function/operator body, giving its failures the template and position. */
+  /** One step of the budget, failing with the position of the expression being evaluated. */
+  private step(offset: number): void {
+    try {
+      charge(COSTS.node);
+    } catch (e) {
+      throw this.fail((e as Error).message, offset);
+    }
+  }
+
+  /**
+   * Runs a filter/function/operator body, giving its failures the template and position; a budget
+   * exceeded or a stack overflow becomes such an error too, so it fails the task or the validation.
+   */
   private guard<T>(body: () => T, offset: number): T {
     try {
       return body();
     } catch (e) {
       if (e instanceof ExpressionError) throw e;
-      throw this.fail(e instanceof Error ? e.message : String(e), offset);
+      const message = e instanceof BudgetExceeded ? e.message : (engineLimitMessage(e) ?? (e instanceof Error ? e.message : String(e)));
+      throw this.fail(message, offset);
     }
   }
+}
+
+/**
+ * Counts a value a filter, function or member returned against the budget: a string by its
+ * length, a list or map by its items (the work of building it; a size beyond the limit is refused).
+ */
+function sized<T>(value: T): T {
+  if (typeof value === 'string') chargeString(value.length);
+  else if (isList(value)) chargeItems(value.length);
+  else if (isMap(value)) chargeItems(Object.keys(value).length, 'a map');
+  return value;
+}
+
+/** `~` and `+` on strings: refused before a string beyond the size limit is built. */
+function concat(left: string, right: string): string {
+  chargeString(left.length + right.length);
+  return left + right;
 }
 
 function nullish(value: unknown): unknown {
@@ -330,9 +382,16 @@ function toIterable(value: unknown): unknown[] | undefined {
 
 /** Pebble's `OperatorUtils` arithmetic with Java's Long/Double widening. */
 export function arithmetic(op: string, left: unknown, right: unknown): unknown {
-  if (op === '+' && (typeof left === 'string' || typeof right === 'string')) return javaToString(left) + javaToString(right);
-  if (op === '+' && isList(left)) return isList(right) ? [...left, ...right] : [...left, right];
-  if (op === '-' && isList(left)) return isList(right) ? left.filter((x) => !right.some((y) => javaEquals(x, y))) : removeFirst(left, right);
+  if (op === '+' && (typeof left === 'string' || typeof right === 'string')) return concat(javaToString(left), javaToString(right));
+  if (op === '+' && isList(left)) {
+    chargeItems(left.length + (isList(right) ? right.length : 1));
+    return isList(right) ? [...left, ...right] : [...left, right];
+  }
+  if (op === '-' && isList(left)) {
+    // Each item of the left is compared with each of the right.
+    charge(left.length * (isList(right) ? right.length : 1));
+    return isList(right) ? left.filter((x) => !right.some((y) => javaEquals(x, y))) : removeFirst(left, right);
+  }
   const names: Record<string, string> = { '+': 'ADD', '-': 'SUBTRACT', '*': 'MULTIPLICATION', '/': 'DIVISION', '%': 'MODULUS' };
   if (!isNumber(left) || !isNumber(right)) throw new CallError(`invalid operands for mathematical operation [${names[op]}]`);
   const a = num(left);
@@ -390,6 +449,7 @@ function contains(left: unknown, right: unknown): boolean {
     return isList(right) ? right.every(has) : has(right);
   }
   if (isList(left)) {
+    charge(left.length * (isList(right) ? right.length : 1));
     const has = (x: unknown) => left.some((y) => javaEquals(y, x));
     return isList(right) ? right.every(has) : has(right);
   }
@@ -412,7 +472,27 @@ export function renderString(text: string, context: Context, options: RenderOpti
   return stripRaw(current);
 }
 
+const RAW_OPEN = /\{%-*\s*raw\s*-*%\}/g;
+const RAW_CLOSE = /\{%-*\s*endraw\s*-*%\}/g;
+
+/**
+ * Kestra's final `RAW_PATTERN` replacement (`{% raw %}x{% endraw %}` → `x`), as a scan: the
+ * regex with a lazy body tries every opening against the rest of the text, which is quadratic
+ * when rendered data holds many openings without a closing.
+ */
 export function stripRaw(text: string): string {
-  return text.replace(/\{%-*\s*raw\s*-*%\}([\s\S]*?)\{%-*\s*endraw\s*-*%\}/g, '$1');
+  if (!text.includes('raw')) return text;
+  let out = '';
+  let from = 0;
+  RAW_OPEN.lastIndex = 0;
+  for (let open = RAW_OPEN.exec(text); open; open = RAW_OPEN.exec(text)) {
+    RAW_CLOSE.lastIndex = open.index + open[0].length;
+    const close = RAW_CLOSE.exec(text);
+    if (!close) break; // no later opening has a closing either
+    out += text.slice(from, open.index) + text.slice(open.index + open[0].length, close.index);
+    from = close.index + close[0].length;
+    RAW_OPEN.lastIndex = from;
+  }
+  return out + text.slice(from);
 }
 

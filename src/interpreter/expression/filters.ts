@@ -3,11 +3,13 @@
  * (`io.kestra.core.runners.pebble.Extension`). One entry per filter; argument names follow the
  * Java classes so that named arguments (`date(format='yyyy', timeZone='UTC')`) work.
  */
+import { charge, checkStringLength, COSTS } from './budget';
 import { base64Decode, base64Encode, md5, sha1, sha256, sha512, urlDecode, urlEncode, utf8Decode, utf8Encode } from './codec';
 import { chronoUnit, formatDate, toZoned, zoneOf } from './dates';
 import { decimalFormat } from './decimal-format';
 import { runJq } from './jq';
 import { parseJson } from './json';
+import { replaceAllJava, splitJava } from './regex';
 import { Args, CallError, FilterDef } from './registry';
 import { isEmpty } from './tests';
 import { stringify as stringifyYaml } from 'yaml';
@@ -30,31 +32,18 @@ function intArg(value: unknown, name: string): number {
   return Math.trunc(num(value));
 }
 
-/** Java's `String.trim`: strips characters up to U+0020 only. */
+/** Java's `String.trim`: strips characters up to U+0020 only (a loop: `[ ]+$` as a regex is quadratic). */
 function javaTrim(s: string): string {
-  return s.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
-}
-
-/** Java's `String.split(regex, limit)`: trailing empty strings dropped when limit is 0. */
-function javaSplit(s: string, delimiter: string, limit: number): string[] {
-  const re = new RegExp(delimiter, 'gu');
-  const parts: string[] = [];
-  let last = 0;
-  for (const m of s.matchAll(re)) {
-    if (limit > 0 && parts.length === limit - 1) break;
-    if (m[0].length === 0 && m.index === 0) continue;
-    if (m[0].length === 0 && m.index === s.length) break;
-    parts.push(s.slice(last, m.index));
-    last = m.index! + m[0].length;
-  }
-  parts.push(s.slice(last));
-  if (s.length === 0) return [''];
-  if (limit === 0) while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-  return parts;
+  let start = 0;
+  let end = s.length;
+  while (start < end && s.charCodeAt(start) <= 0x20) start++;
+  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
+  return s.slice(start, end);
 }
 
 /** Java's natural ordering for `sort`: numbers, strings, booleans; mixed types fail like `ClassCastException`. */
 function naturalCompare(a: unknown, b: unknown): number {
+  charge(COSTS.item);
   if (isNumber(a) && isNumber(b)) return num(a) - num(b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
@@ -74,9 +63,39 @@ function replaceAll(input: unknown, pairs: Record<string, unknown>, regexp: bool
 function replaceString(s: string, pairs: Record<string, unknown>, regexp: boolean): string {
   let data = s;
   for (const [from, to] of Object.entries(pairs)) {
-    data = regexp ? data.replace(new RegExp(from, 'g'), str(to).replace(/\\\$/g, '$$$$')) : data.split(from).join(str(to));
+    data = regexp ? replaceAllJava(data, from, str(to)) : data.split(from).join(str(to));
   }
   return data;
+}
+
+/**
+ * The first of each group of equal items (Java's `equals`: `1` and `1.0` differ). Scalars are
+ * found by key in one pass; lists and maps are compared with the distinct ones kept so far.
+ */
+function distinct(input: unknown[]): unknown[] {
+  const seen = new Set<string>();
+  const kept: unknown[] = [];
+  const keptCollections: unknown[] = [];
+  for (const x of input) {
+    if (isList(x) || isMap(x)) {
+      charge(keptCollections.length);
+      if (keptCollections.some((y) => javaEquals(x, y))) continue;
+      keptCollections.push(x);
+    } else {
+      const key = scalarKey(x);
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    kept.push(x);
+  }
+  return kept;
+}
+
+function scalarKey(x: unknown): string {
+  if (x === null || x === undefined) return 'null';
+  if (isNumber(x)) return `${isDouble(x) ? 'd' : 'l'}${num(x)}`;
+  if (x instanceof Date) return `t${x.getTime()}`;
+  return `${typeof x}:${String(x)}`;
 }
 
 function timestampOf(input: unknown, args: Args) {
@@ -105,7 +124,8 @@ function numberFromString(val: string, type: string): unknown {
   // NumberUtils.createNumber: integers stay integral, anything with a point or exponent is a double.
   if (hex) return parseInt(t.replace('#', '0x'), 16);
   if (/^[+-]?\d+[lL]?$/.test(t)) return Number(t.replace(/[lL]$/, ''));
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?$/.test(t)) return double(Number(t.replace(/[fFdD]$/, '')));
+  // `\d+(\.\d*)?`, not `\d+\.?\d*` (same numbers): the latter backtracks quadratically on long digit runs.
+  if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[fFdD]?$/.test(t)) return double(Number(t.replace(/[fFdD]$/, '')));
   throw new CallError(`${val} is not a valid number.`);
 }
 
@@ -122,7 +142,11 @@ function indent(kind: 'indent' | 'nindent'): FilterDef {
       const prefix = args.prefix === undefined ? ' ' : str(args.prefix);
       const newLine = s.includes('\r\n') ? '\r\n' : s.includes('\n\r') ? '\n\r' : s.includes('\n') ? '\n' : s.includes('\r') ? '\r' : '\n';
       const source = kind === 'nindent' ? newLine + s : s;
-      return source.split(newLine).join(newLine + prefix.repeat(amount));
+      const lines = source.split(newLine);
+      const padding = prefix.length * amount;
+      checkStringLength(padding, `the indentation of '${kind}'`);
+      checkStringLength(source.length + (lines.length - 1) * (newLine.length + padding), `the result of '${kind}'`);
+      return lines.join(newLine + prefix.repeat(amount));
     },
   };
 }
@@ -156,7 +180,7 @@ export const FILTERS: Record<string, FilterDef> = {
   }),
   split: stringFilter(['delimiter', 'limit'], (s, a) => {
     if (a.delimiter === undefined || a.delimiter === null) throw new CallError('missing delimiter parameter in split filter');
-    return javaSplit(s, str(a.delimiter), a.limit === undefined || a.limit === null ? 0 : intArg(a.limit, 'limit'));
+    return splitJava(s, str(a.delimiter), a.limit === undefined || a.limit === null ? 0 : intArg(a.limit, 'limit'));
   }),
   replace: {
     args: ['replace_pairs', 'regexp'],
@@ -253,8 +277,10 @@ export const FILTERS: Record<string, FilterDef> = {
     args: ['separator'],
     apply(input, a) {
       if (input === null || input === undefined) return null;
-      const items = isList(input) ? input : isMap(input) ? Object.values(input) : [input];
-      return items.map(str).join(a.separator === undefined || a.separator === null ? '' : str(a.separator));
+      const items = (isList(input) ? input : isMap(input) ? Object.values(input) : [input]).map(str);
+      const separator = a.separator === undefined || a.separator === null ? '' : str(a.separator);
+      checkStringLength(items.reduce((n, item) => n + item.length, Math.max(0, items.length - 1) * separator.length), "the result of 'join'");
+      return items.join(separator);
     },
   },
   slice: {
@@ -353,7 +379,7 @@ export const FILTERS: Record<string, FilterDef> = {
     apply(input) {
       if (input === null || input === undefined) return null;
       if (!isList(input)) throw new CallError(`'distinct' filter can only be applied to List. Actual type was: ${typeName(input)}`);
-      return input.filter((x, i) => input.findIndex((y) => javaEquals(x, y) && isDouble(x) === isDouble(y)) === i);
+      return distinct(input);
     },
   },
 

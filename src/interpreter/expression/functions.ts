@@ -5,6 +5,7 @@
  */
 import { ZonedDateTime, Instant } from '@js-joda/core';
 import { parse as parseYaml } from 'yaml';
+import { checkItems } from './budget';
 import { formatZoned, zoneOf } from './dates';
 import { parseJson } from './json';
 import { Args, CallContext, CallError, FunctionDef } from './registry';
@@ -64,6 +65,12 @@ function loopValuesOf(variables: Record<string, unknown>): string[] {
   const valueOf = (taskrun: unknown) => (isMap(taskrun) && taskrun.value !== undefined && taskrun.value !== null ? [javaToString(taskrun.value)] : []);
   const parents = isList(variables.parents) ? [...variables.parents].reverse() : [];
   return [...parents.flatMap((p) => (isMap(p) ? valueOf(p.taskrun) : [])), ...valueOf(variables.taskrun)];
+}
+
+/** Items of `range(a, b, step)`, computed before building it (an infinite bound gives Infinity). */
+function rangeLength(a: number, b: number, step: number): number {
+  const span = step > 0 ? b - a : a - b;
+  return span >= 0 ? Math.floor(span / Math.abs(step)) + 1 : 0; // NaN bounds: nothing, as the loop would
 }
 
 function fromJson(args: Args): unknown {
@@ -145,7 +152,10 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
       const out: unknown[] = [];
       if (isNumber(start) && isNumber(end)) {
         const [a, b] = [Math.trunc(num(start)), Math.trunc(num(end))];
-        for (let i = a; step > 0 ? i <= b : i >= b; i += step) out.push(i);
+        const length = rangeLength(a, b, step);
+        checkItems(length, `range(${javaToString(start)}, ${javaToString(end)})`);
+        // Counted, not compared: beyond 2^53, `i += step` may not move `i` at all.
+        for (let k = 0; k < length; k++) out.push(a + k * step);
         return out;
       }
       if (typeof start === 'string' && typeof end === 'string' && start.length === 1 && end.length === 1) {

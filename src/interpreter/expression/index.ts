@@ -8,11 +8,13 @@
  * `filters`, `functions`, `tests` are the registries; `values` holds the Java-like value model.
  */
 import { Expr, Node, Template } from './ast';
+import { BudgetExceeded, engineLimitMessage, metered } from './budget';
 import { ExpressionError, inProperty, position } from './errors';
 import { Context, Evaluation, renderString, Renderer } from './evaluator';
 import { FILTERS } from './filters';
 import { FUNCTIONS, IO_FUNCTIONS } from './functions';
-import { compileJq, JqError } from './jq';
+import { compileJq, JqError, literalPatterns } from './jq';
+import { regexProblem } from './regex';
 import { parseTemplate } from './parser';
 import { RenderOptions } from './registry';
 import { TESTS } from './tests';
@@ -29,6 +31,8 @@ export { TESTS } from './tests';
 export { JavaDouble, double, stringify, toJson } from './values';
 export { parseExpression, parseTemplate } from './parser';
 export { JqError, runJq } from './jq';
+export { LIMITS } from './budget';
+export { FlowRegexError, flowRegex, matchesWhole, regexProblem } from './regex';
 export type { Expr, Node, Template } from './ast';
 
 const CACHE_LIMIT = 1000;
@@ -46,32 +50,51 @@ export function parse(template: string): Template {
 }
 
 const renderer: Renderer = {
-  renderOnce: (template, context, options) => new Evaluation(parse(template), context, options, renderer).run(),
+  renderOnce: (template, context, options) => evaluating(template, () => new Evaluation(parse(template), context, options, renderer).run()),
 };
+
+/**
+ * Runs an evaluation of `template`: a budget exceeded (./budget) or a stack overflow that escaped
+ * the evaluator becomes an ExpressionError naming the template, the error every caller reports
+ * (a failed task naming its property, an invalid input, a validation diagnostic).
+ */
+function evaluating<T>(template: string, body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof ExpressionError) throw error;
+    const message = error instanceof BudgetExceeded ? error.message : engineLimitMessage(error);
+    if (message === undefined) throw error;
+    throw new ExpressionError(`${message} in the expression \`${template}\``, template);
+  }
+}
 
 /**
  * Renders a template to a string, one pass, as Kestra does (recursive rendering is off since 0.14).
  * Strings without `{` are returned untouched; `{% raw %}…{% endraw %}` is printed as written.
  */
 export function render(template: string, context: Context, options: RenderOptions = {}): string {
-  return renderString(template, context, options, renderer, false);
+  return metered(() => renderString(template, context, options, renderer, false));
 }
 
 /** Renders until the text stops changing (at most 100 passes), like the `render()` function. */
 export function renderRecursive(template: string, context: Context, options: RenderOptions = {}): string {
-  return renderString(template, context, options, renderer, true);
+  return metered(() => renderString(template, context, options, renderer, true));
 }
 
 /** A template that is exactly one `{{ … }}` (surrounding whitespace allowed) keeps the value's native type. */
 export function renderTyped(template: string, context: Context, options: RenderOptions = {}): unknown {
   if (!template.includes('{')) return template;
-  const parsed = parse(template);
-  const prints = parsed.nodes.filter((n) => !(n.kind === 'text' && n.text.trim() === ''));
-  if (prints.length === 1 && prints[0].kind === 'print') {
-    const evaluation = new Evaluation(parsed, context, options, renderer);
-    return toPlain(evaluation.evaluate(prints[0].expr) ?? null);
-  }
-  return render(template, context, options);
+  return metered(() => {
+    const parsed = parse(template);
+    const prints = parsed.nodes.filter((n) => !(n.kind === 'text' && n.text.trim() === ''));
+    if (prints.length === 1 && prints[0].kind === 'print') {
+      const evaluation = new Evaluation(parsed, context, options, renderer);
+      const print = prints[0];
+      return evaluating(template, () => toPlain(evaluation.evaluate(print.expr) ?? null));
+    }
+    return render(template, context, options);
+  });
 }
 
 /** Evaluates a bare expression (no `{{ }}`) to its native value, e.g. for `tflow expr`. */
@@ -84,11 +107,16 @@ export function evaluateExpression(expression: string, context: Context, options
  * kept. An error names the leaf it came from (`property 'headers.Authorization': …`).
  */
 export function renderProperties(value: unknown, context: Context, options: RenderOptions = {}): unknown {
+  // One budget for the whole value: a task's properties together cost at most one rendering.
+  return metered(() => renderLeaves(value, context, options));
+}
+
+function renderLeaves(value: unknown, context: Context, options: RenderOptions): unknown {
   if (typeof value === 'string') return render(value, context, options);
   if (Array.isArray(value)) {
     return value.map((item, i) => {
       try {
-        return renderProperties(item, context, options);
+        return renderLeaves(item, context, options);
       } catch (error) {
         throw inProperty(error, `[${i}]`);
       }
@@ -100,7 +128,7 @@ export function renderProperties(value: unknown, context: Context, options: Rend
       try {
         const renderedKey = render(key, context, options);
         // Kestra's `putIfAbsent`: the first key that renders to a name wins.
-        if (!(renderedKey in out)) out[renderedKey] = renderProperties(item, context, options);
+        if (!(renderedKey in out)) out[renderedKey] = renderLeaves(item, context, options);
       } catch (error) {
         throw inProperty(error, key);
       }
@@ -169,6 +197,10 @@ export function checkTemplate(template: string, options: RenderOptions = {}): Ex
       case 'filter':
         if (!FILTERS[e.name] && !options.filters?.[e.name]) report(`Filter [${e.name}] does not exist`, e.offset);
         if (e.name === 'jq') checkJq(e.args.positional[0] ?? e.args.named.find((a) => a.name === 'expression')?.value, report);
+        for (const pattern of literalFilterPatterns(e)) {
+          const problem = regexProblem(pattern.value);
+          if (problem !== undefined) report(problem, pattern.offset);
+        }
         visitExpr(e.input);
         e.args.positional.forEach(visitExpr);
         e.args.named.forEach((a) => visitExpr(a.value));
@@ -225,15 +257,34 @@ export function checkTemplate(template: string, options: RenderOptions = {}): Ex
   return problems;
 }
 
-/** A jq program written as a literal is compiled at check time too, so its syntax errors show before a run. */
+/**
+ * A jq program written as a literal is compiled at check time too, so its syntax errors show
+ * before a run, and so are the literal patterns of its `test` calls.
+ */
 function checkJq(program: Expr | undefined, report: (message: string, offset: number) => void): void {
   if (program?.kind !== 'literal' || typeof program.value !== 'string') return;
   try {
-    compileJq(program.value);
+    for (const pattern of literalPatterns(compileJq(program.value))) {
+      const problem = regexProblem(pattern);
+      if (problem !== undefined) report(`jq expression '${program.value}': ${problem}`, program.offset);
+    }
   } catch (error) {
     if (error instanceof JqError) report(error.message, program.offset);
     else throw error;
   }
+}
+
+type StringLiteral = { value: string; offset: number };
+
+/** Regex patterns written as literals in a `split` or `replace(…, regexp=true)`, checked at validation. */
+function literalFilterPatterns(e: Extract<Expr, { kind: 'filter' }>): StringLiteral[] {
+  const arg = (position: number, name: string) => e.args.positional[position] ?? e.args.named.find((a) => a.name === name)?.value;
+  const literal = (x: Expr | undefined): StringLiteral[] => (x?.kind === 'literal' && typeof x.value === 'string' ? [{ value: x.value, offset: x.offset }] : []);
+  if (e.name === 'split') return literal(arg(0, 'delimiter'));
+  const regexp = arg(1, 'regexp');
+  const pairs = arg(0, 'replace_pairs');
+  if (e.name === 'replace' && regexp?.kind === 'literal' && regexp.value === true && pairs?.kind === 'map') return pairs.entries.flatMap(([key]) => literal(key));
+  return [];
 }
 
 /** Kestra's truthiness of a rendered condition: anything but "false", "0", "-0" and "". */

@@ -21,7 +21,9 @@
  * Values are the engine's (plain JS plus `JavaDouble`): values selected from the input keep their
  * type, computed numbers are plain JS numbers (an integral result prints as an integer, as in jackson-jq).
  */
+import { BudgetExceeded, charge, COSTS, chargeItems, chargeString, checkItems, checkStringLength, engineLimitMessage, LIMITS, metered, nestingMessage, syntaxDepth } from './budget';
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from './codec';
+import { flowRegex, FlowRegexError, matchesPart } from './regex';
 import { instantToString, isNumber, JavaDouble, num } from './values';
 
 /** A jq error: bad syntax, or a runtime error (`Cannot index number with "a"`), which `try` and `?` catch. */
@@ -181,10 +183,32 @@ const IDENTITY: Node = { kind: 'identity' };
 
 class Parser {
   private i = 0;
+  /** Nesting levels open (parentheses, brackets, calls, unary minus): refused past the limit. */
+  private depth: number;
+  /**
+   * `parsePostfix` results by start token: `parsePipe` tries a term (for `term as $x | …`) and
+   * parses again from the same token when it is not a binding; without the memo nested
+   * parentheses would be parsed 2^depth times.
+   */
+  private readonly postfixAt = new Map<number, { node?: Node; error?: unknown; end: number }>();
   constructor(
     private readonly tokens: Token[],
     private readonly source: string,
-  ) {}
+    /** Levels open around these tokens (a `\(…)` inside a string). */
+    depth = 0,
+  ) {
+    this.depth = depth;
+  }
+
+  private nested<T>(parse: () => T): T {
+    if (this.depth >= LIMITS.nesting) throw this.fail(nestingMessage('the jq expression'));
+    this.depth++;
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
 
   private peek(ahead = 0): Token | undefined {
     return this.tokens[this.i + ahead];
@@ -219,6 +243,10 @@ class Parser {
 
   /** `a | b`, `a as $x | b`; the loosest level. `noComma` inside object values. */
   parsePipe(noComma = false): Node {
+    return this.nested(() => this.parsePipeLevel(noComma));
+  }
+
+  private parsePipeLevel(noComma: boolean): Node {
     const start = this.i;
     if (this.peek() && !this.at('-') && !this.at('reduce') && !this.at('if') && !this.at('try')) {
       const term = this.tryParse(() => this.parsePostfix());
@@ -340,7 +368,7 @@ class Parser {
     if (this.at('-')) {
       const t = this.peek()!;
       this.i++;
-      return { kind: 'negate', operand: this.parseUnary(), offset: t.offset };
+      return { kind: 'negate', operand: this.nested(() => this.parseUnary()), offset: t.offset };
     }
     if (this.at('reduce')) return this.parseReduce();
     if (this.at('if')) return this.parsePostfixOf(this.parseIf());
@@ -392,7 +420,21 @@ class Parser {
   }
 
   private parsePostfix(): Node {
-    return this.parsePostfixOf(this.parsePrimary());
+    const start = this.i;
+    const known = this.postfixAt.get(start);
+    if (known) {
+      if (known.error) throw known.error;
+      this.i = known.end;
+      return known.node!;
+    }
+    try {
+      const node = this.parsePostfixOf(this.parsePrimary());
+      this.postfixAt.set(start, { node, end: this.i });
+      return node;
+    } catch (error) {
+      this.postfixAt.set(start, { error, end: this.i });
+      throw error;
+    }
   }
 
   /** Suffixes: `.foo`, `."foo"`, `[e]`, `[]`, `[a:b]`, `?`. */
@@ -447,7 +489,7 @@ class Parser {
     if (!t.parts) return { kind: 'literal', value: t.value };
     return {
       kind: 'string',
-      parts: t.parts.map((p) => (typeof p === 'string' ? p : new Parser(p, this.source).parseProgram())),
+      parts: t.parts.map((p) => (typeof p === 'string' ? p : this.nested(() => new Parser(p, this.source, this.depth).parseProgram()))),
     };
   }
 
@@ -624,8 +666,10 @@ function toJqJson(v: Json): string {
     return Number.isFinite(n) ? String(n) : n > 0 ? '1.7976931348623157e+308' : n < 0 ? '-1.7976931348623157e+308' : 'null';
   }
   if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map((x) => toJqJson(x)).join(',')}]`;
-  return `{${Object.entries(v as Record<string, Json>).map(([k, x]) => `${JSON.stringify(k)}:${toJqJson(x)}`).join(',')}}`;
+  const parts = Array.isArray(v) ? v.map((x) => toJqJson(x)) : Object.entries(v as Record<string, Json>).map(([k, x]) => `${JSON.stringify(k)}:${toJqJson(x)}`);
+  charge(parts.length * COSTS.serialized);
+  chargeString(parts.reduce((n, part) => n + part.length + 1, 2));
+  return Array.isArray(v) ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
 }
 
 function describe(v: Json): string {
@@ -679,19 +723,36 @@ function arithmetic(op: string, a: Json, b: Json): Json {
       if (tb === 'null') return a;
       if (ta !== tb) throw fail('added');
       if (ta === 'number') return plainNumber(a) + plainNumber(b);
-      if (ta === 'string') return (a as string) + (b as string);
-      if (ta === 'array') return [...(a as Json[]), ...(b as Json[])];
-      if (ta === 'object') return { ...(a as object), ...(b as object) };
+      if (ta === 'string') {
+        // V8 joins strings lazily: the size is what matters, not a copy.
+        checkStringLength((a as string).length + (b as string).length);
+        charge(COSTS.item);
+        return (a as string) + (b as string);
+      }
+      if (ta === 'array') {
+        chargeItems((a as Json[]).length + (b as Json[]).length, 'an array');
+        return [...(a as Json[]), ...(b as Json[])];
+      }
+      if (ta === 'object') {
+        chargeItems(Object.keys(a as object).length + Object.keys(b as object).length, 'an object');
+        return { ...(a as object), ...(b as object) };
+      }
       throw fail('added');
     case '-':
       if (ta === 'number' && tb === 'number') return plainNumber(a) - plainNumber(b);
-      if (ta === 'array' && tb === 'array') return (a as Json[]).filter((x) => !(b as Json[]).some((y) => compare(x, y) === 0));
+      if (ta === 'array' && tb === 'array') {
+        charge((a as Json[]).length * (b as Json[]).length);
+        return (a as Json[]).filter((x) => !(b as Json[]).some((y) => compare(x, y) === 0));
+      }
       throw fail('subtracted');
     case '*':
       if (ta === 'number' && tb === 'number') return plainNumber(a) * plainNumber(b);
       if ((ta === 'string' && tb === 'number') || (ta === 'number' && tb === 'string')) {
         const [s, n] = ta === 'string' ? [a as string, plainNumber(b)] : [b as string, plainNumber(a)];
-        return n > 0 ? s.repeat(Math.max(1, Math.ceil(n))) : null;
+        if (!(n > 0)) return null;
+        const times = Math.max(1, Math.ceil(n));
+        chargeString(s.length * times);
+        return s.repeat(times);
       }
       if (ta === 'object' && tb === 'object') return deepMerge(a as Record<string, Json>, b as Record<string, Json>);
       throw fail('multiplied');
@@ -713,6 +774,7 @@ function arithmetic(op: string, a: Json, b: Json): Json {
 }
 
 function deepMerge(a: Record<string, Json>, b: Record<string, Json>): Record<string, Json> {
+  charge(Object.keys(a).length + Object.keys(b).length);
   const out: Record<string, Json> = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = isObject(out[k]) && isObject(v) ? deepMerge(out[k] as Record<string, Json>, v) : v;
   return out;
@@ -757,12 +819,19 @@ function slice(target: Json, from: Json, to: Json): Json {
 }
 
 function* iterate(target: Json): Generator<Json> {
-  if (Array.isArray(target)) yield* target;
-  else if (isObject(target)) yield* Object.values(target);
+  if (Array.isArray(target)) {
+    charge(target.length * COSTS.jqStep);
+    yield* target;
+  } else if (isObject(target)) {
+    const items = Object.values(target);
+    charge(items.length * COSTS.jqStep);
+    yield* items;
+  }
   else throw new JqError(target === null || target === undefined ? 'Cannot iterate over null' : `Cannot iterate over ${describe(target)}`);
 }
 
 function* recurse(v: Json): Generator<Json> {
+  charge(COSTS.item);
   yield v;
   if (Array.isArray(v) || isObject(v)) for (const child of iterate(v)) yield* recurse(child);
 }
@@ -775,8 +844,12 @@ function length(v: Json): Json {
       throw new JqError(`${describe(v)} has no length`);
     case 'number':
       return Math.abs(plainNumber(v));
-    case 'string':
-      return [...(v as string)].length;
+    case 'string': {
+      // Code points, counted without spreading the string into an array.
+      let count = 0;
+      for (const _ of v as string) count++;
+      return count;
+    }
     case 'array':
       return (v as Json[]).length;
     default:
@@ -797,6 +870,7 @@ function has(v: Json, key: Json): boolean {
 }
 
 function contains(a: Json, b: Json): boolean {
+  charge(COSTS.item);
   const [ta, tb] = [typeOf(a), typeOf(b)];
   if (ta !== tb) throw new JqError(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
   if (ta === 'object') return Object.entries(b as Record<string, Json>).every(([k, v]) => has(a, k) && contains((a as Record<string, Json>)[k], v));
@@ -823,6 +897,7 @@ function indices(v: Json, x: Json): Json {
   if (Array.isArray(v)) {
     const needle = Array.isArray(x) ? x : [x];
     if (needle.length === 0) return null;
+    charge(v.length * needle.length);
     for (let i = 0; i + needle.length <= v.length; i++) if (needle.every((y, j) => compare(v[i + j], y) === 0)) out.push(i);
     return out;
   }
@@ -847,7 +922,8 @@ function toText(v: Json): string {
 
 function toNumber(v: Json): number {
   if (isNumber(v)) return plainNumber(v);
-  if (typeof v === 'string' && /^\s*-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(v)) return Number(v);
+  // `\d+(\.\d*)?`, not `\d+\.?\d*` (same numbers): the latter backtracks quadratically on long digit runs.
+  if (typeof v === 'string' && /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(v)) return Number(v);
   throw new JqError(`${describe(v)} cannot be parsed as a number`);
 }
 
@@ -861,7 +937,7 @@ function sortedBy(v: Json, keysOf: (x: Json) => Json[]): Json[] {
   if (!Array.isArray(v)) throw new JqError(`${describe(v)} cannot be sorted, as it is not an array`);
   return v
     .map((x, i) => ({ x, k: keysOf(x), i }))
-    .sort((p, q) => compare(p.k, q.k) || p.i - q.i)
+    .sort((p, q) => (charge(COSTS.item), compare(p.k, q.k) || p.i - q.i))
     .map((p) => p.x);
 }
 
@@ -882,7 +958,12 @@ type Builtin = (input: Json, args: Node[], env: Env) => Iterable<Json>;
 
 /** All values of `node`, collected (for arguments used as values: `join(", ")`, `has("a")`). */
 function values(node: Node, input: Json, env: Env): Json[] {
-  return [...evaluate(node, input, env)];
+  const out: Json[] = [];
+  for (const v of evaluate(node, input, env)) {
+    out.push(v);
+    checkItems(out.length, 'an array');
+  }
+  return out;
 }
 
 /** A function of the input alone: one output. */
@@ -978,8 +1059,12 @@ const BUILTINS: Record<string, Builtin> = {
   'trim/0': map1((v) => requireString(v, 'trim').trim()),
   'ltrim/0': map1((v) => requireString(v, 'ltrim').trimStart()),
   'rtrim/0': map1((v) => requireString(v, 'rtrim').trimEnd()),
-  'explode/0': map1((v) => [...requireString(v, 'explode')].map((c) => c.codePointAt(0)!)),
-  'implode/0': map1((v) => String.fromCodePoint(...requireArray(v, 'implode').map((c) => toNumberStrict(c, 'implode')))),
+  'explode/0': map1((v) => {
+    const s = requireString(v, 'explode');
+    chargeItems(s.length, 'an array');
+    return [...s].map((c) => c.codePointAt(0)!);
+  }),
+  'implode/0': map1((v) => requireArray(v, 'implode').map((c) => String.fromCodePoint(toNumberStrict(c, 'implode'))).join('')),
   'from_entries/0': map1(fromEntries),
   'with_entries/1': function* (input, [f], env) {
     const mapped: Json[] = [];
@@ -1002,10 +1087,10 @@ const BUILTINS: Record<string, Builtin> = {
   'flatten/0': map1((v) => flatten(v, 1e9)),
   'flatten/1': withArg((v, d) => flatten(v, toNumber(d))),
   'range/1': function* (input, [n], env) {
-    for (const upto of evaluate(n, input, env)) for (let i = 0; i < toNumber(upto); i++) yield i;
+    for (const upto of evaluate(n, input, env)) yield* counted(0, toNumber(upto));
   },
   'range/2': function* (input, [a, b], env) {
-    for (const from of evaluate(a, input, env)) for (const upto of evaluate(b, input, env)) for (let i = toNumber(from); i < toNumber(upto); i++) yield i;
+    for (const from of evaluate(a, input, env)) for (const upto of evaluate(b, input, env)) yield* counted(toNumber(from), toNumber(upto));
   },
   'floor/0': map1((v) => Math.floor(toNumberStrict(v, 'floor'))),
   'ceil/0': map1((v) => Math.ceil(toNumberStrict(v, 'ceil'))),
@@ -1040,9 +1125,9 @@ const BUILTINS: Record<string, Builtin> = {
       })
       .join(separator);
   }),
-  'test/1': withArg((v, re) => regExp(re, '').test(requireString(v, 'test'))),
+  'test/1': withArg((v, re) => matchesPart(regExp(re, null), requireString(v, 'test'))),
   'test/2': function* (input, [re, flags], env) {
-    for (const f of evaluate(flags, input, env)) for (const r of evaluate(re, input, env)) yield regExp(r, f).test(requireString(input, 'test'));
+    for (const f of evaluate(flags, input, env)) for (const r of evaluate(re, input, env)) yield matchesPart(regExp(r, f), requireString(input, 'test'));
   },
   'sort/0': map1((v) => sortedBy(v, (x) => [x])),
   'sort_by/1': function* (input, [f], env) {
@@ -1120,6 +1205,16 @@ const BUILTINS: Record<string, Builtin> = {
   'scalars/0': typeSelector(['null', 'boolean', 'number', 'string']),
 };
 
+/** `range(from; upto)`: each number is a step (an infinite range stops at the budget, not the heap). */
+function* counted(from: number, upto: number): Generator<Json> {
+  for (let i = from; i < upto; i++) {
+    charge(COSTS.jqStep);
+    yield i;
+    // Beyond 2^53, `i++` stops moving: stop rather than yield the same number forever.
+    if (i + 1 === i) return;
+  }
+}
+
 function utf8Length(s: string): number {
   let bytes = 0;
   for (const ch of s) {
@@ -1144,18 +1239,20 @@ function extreme(items: Json[], keyOf: (x: Json) => Json[], sign: number): Json 
   return best ? best.x : null;
 }
 
-function regExp(re: Json, flags: Json): RegExp {
+/** jq's regex with its flags (`i`, `s`; `x`, `n`, `g` change nothing for `test`), on RE2 (see ./regex). */
+function regExp(re: Json, flags: Json) {
   const source = requireString(re, 'test');
   const f = flags === null ? '' : requireString(flags, 'test');
-  const js = [...f].filter((c) => 'ixsn'.includes(c)).map((c) => (c === 'x' || c === 'n' ? '' : c)).join('');
   try {
-    return new RegExp(source, `u${js}`);
-  } catch {
-    throw new JqError(`${dump(re)} cannot be matched, as it is not a valid regular expression`);
+    return flowRegex(source, { caseInsensitive: f.includes('i'), dotAll: f.includes('s') });
+  } catch (error) {
+    if (!(error instanceof FlowRegexError)) throw error;
+    throw new JqError(`${dump(re)} cannot be matched: ${error.message}`);
   }
 }
 
 function* evaluate(node: Node, input: Json, env: Env): Generator<Json> {
+  charge(COSTS.jqStep);
   switch (node.kind) {
     case 'identity':
       yield input;
@@ -1437,6 +1534,7 @@ function* paths(node: Node, input: Json, env: Env): Generator<[Path, Json]> {
 }
 
 function* recursePaths(prefix: Path, v: Json): Generator<[Path, Json]> {
+  charge(1 + prefix.length);
   yield [prefix, v];
   if (Array.isArray(v)) for (let i = 0; i < v.length; i++) yield* recursePaths([...prefix, i], v[i]);
   else if (isObject(v)) for (const [k, x] of Object.entries(v)) yield* recursePaths([...prefix, k], x);
@@ -1456,31 +1554,70 @@ function getpath(v: Json, path: Path): Json {
   return current;
 }
 
-function setpath(v: Json, path: Path, value: Json): Json {
+/**
+ * `v` with the value at `path` replaced. Values are immutable, so the maps and arrays along the
+ * path are copied, except those in `owned`: copies this same update made (an assignment updates
+ * many paths: `.[] |= f` copies the array once, not once per item).
+ */
+function setpath(v: Json, path: Path, value: Json, owned?: Set<object>): Json {
   if (path.length === 0) return value;
   const [key, ...rest] = path;
   if (typeof key === 'string') {
     if (v !== null && !isObject(v)) throw new JqError(`Cannot index ${typeOf(v)} with ${JSON.stringify(key)}`);
     const o = (v ?? {}) as Record<string, Json>;
-    return { ...o, [key]: setpath(o[key] ?? null, rest, value) };
+    const updated = o[key] ?? null;
+    const target = owned?.has(o) ? o : copied({ ...o }, Object.keys(o).length, owned);
+    target[key] = setpath(updated, rest, value, owned);
+    return target;
   }
   if (isNumber(key)) {
     if (v !== null && !Array.isArray(v)) throw new JqError(`Cannot index ${typeOf(v)} with number`);
-    const a = [...((v ?? []) as Json[])];
     let i = Math.floor(plainNumber(key));
+    if (i >= LIMITS.items) checkItems(i + 1, `setting index ${i} gives an array that`);
+    const source = (v ?? []) as Json[];
+    const a = owned?.has(source) ? source : copied([...source], source.length, owned);
     if (i < 0) i += a.length;
     if (i < 0) throw new JqError('Out of bounds negative array index');
+    // `.[300000000] = 1` pads with nulls: refused before the padding, not when the heap runs out.
+    checkItems(i + 1, `setting index ${i} gives an array that`);
+    if (i > a.length) charge(i - a.length);
     while (a.length < i) a.push(null);
-    a[i] = setpath(a[i] ?? null, rest, value);
+    a[i] = setpath(a[i] ?? null, rest, value, owned);
     return a;
   }
   throw new JqError(`Cannot update field at object index of ${typeOf(v)}`);
 }
 
+/** A copy setpath made, counted, and owned by the update under way when there is one. */
+function copied<T extends object>(copy: T, items: number, owned: Set<object> | undefined): T {
+  charge(Math.ceil(items / COSTS.itemsCopiedPerStep));
+  owned?.add(copy);
+  return copy;
+}
+
 function delpaths(v: Json, list: Path[]): Json {
+  const filtered = deleteIndices(v, list);
+  if (filtered !== undefined) return filtered;
   // Longest and last paths first, so that deleting one does not move the others.
   const sorted = [...list].sort((a, b) => compare(b, a));
   return sorted.reduce((acc, path) => deletePath(acc, path), v);
+}
+
+/**
+ * `del(.[] | select(…))`: many items of one array deleted in one pass (one by one, each deletion
+ * copies the array). Undefined unless the paths are distinct non-negative indices of `v`.
+ */
+function deleteIndices(v: Json, list: Path[]): Json[] | undefined {
+  if (!Array.isArray(v) || list.length < 2) return undefined;
+  const doomed = new Set<number>();
+  for (const path of list) {
+    if (path.length !== 1 || !isNumber(path[0])) return undefined;
+    const i = Math.floor(plainNumber(path[0]));
+    if (i < 0 || doomed.has(i)) return undefined;
+    doomed.add(i);
+  }
+  charge(v.length);
+  return v.filter((_, i) => !doomed.has(i));
 }
 
 function deletePath(v: Json, path: Path): Json {
@@ -1494,11 +1631,14 @@ function deletePath(v: Json, path: Path): Json {
   }
   if (typeof key === 'string' && isObject(v)) {
     const { [key]: _removed, ...others } = v;
+    charge(Math.ceil(Object.keys(others).length / COSTS.itemsCopiedPerStep));
     return others;
   }
   if (isNumber(key) && Array.isArray(v)) {
     let i = Math.floor(plainNumber(key));
     if (i < 0) i += v.length;
+    // Each deletion copies the array: deleting many items of a long array is quadratic, and counted so.
+    charge(Math.ceil(v.length / COSTS.itemsCopiedPerStep));
     return i >= 0 && i < v.length ? [...v.slice(0, i), ...v.slice(i + 1)] : v;
   }
   throw new JqError(`Cannot delete field at ${typeOf(key)} index of ${typeOf(v)}`);
@@ -1506,24 +1646,38 @@ function deletePath(v: Json, path: Path): Json {
 
 function* assign(node: Extract<Node, { kind: 'assign' }>, input: Json, env: Env): Generator<Json> {
   const targets = () => [...paths(node.target, input, env)].map(([p]) => p);
+  // Copies made by this update may be changed in place (see setpath): only the update holds them,
+  // as long as none is handed to the program (overlapping paths) or to delpaths.
+  const owned = new Set<object>();
+  const handedOut = (value: Json) => {
+    if (value !== null && typeof value === 'object' && owned.has(value)) owned.clear();
+  };
   if (node.op === '|=') {
     let out = input;
     for (const p of targets()) {
-      const next = values(node.value, getpath(out, p), env);
-      out = next.length > 0 ? setpath(out, p, next[0]) : delpaths(out, [p]);
+      const old = getpath(out, p);
+      handedOut(old);
+      const next = values(node.value, old, env);
+      if (next.length > 0) out = setpath(out, p, next[0], owned);
+      else {
+        out = delpaths(out, [p]);
+        owned.clear();
+      }
     }
     yield out;
     return;
   }
   for (const v of evaluate(node.value, input, env)) {
     let out = input;
+    owned.clear();
     for (const p of targets()) {
       const old = getpath(out, p);
+      handedOut(old);
       let updated: Json;
       if (node.op === '=') updated = v;
       else if (node.op === '//=') updated = truthy(old) ? old : v;
       else updated = arithmetic(node.op.slice(0, -1), old, v);
-      out = setpath(out, p, updated);
+      out = setpath(out, p, updated, owned);
     }
     yield out;
   }
@@ -1561,11 +1715,33 @@ const compiled = new Map<string, Node>();
 export function compileJq(source: string): Node {
   let program = compiled.get(source);
   if (!program) {
-    program = new Parser(lex(source, 0, false).tokens, source).parseProgram();
+    try {
+      program = new Parser(lex(source, 0, false).tokens, source).parseProgram();
+    } catch (error) {
+      // The lexer recurses into `\(…)` too: a stack overflow there is the same nesting error.
+      if (engineLimitMessage(error) === undefined) throw error;
+      throw syntaxError(nestingMessage('the jq expression'), source, 0);
+    }
+    // `.a.a.a…` or `1 + 1 + …` builds a deep tree without recursing while parsing; evaluating it recurses.
+    if (syntaxDepth(program) > LIMITS.nesting) throw syntaxError(nestingMessage('the jq expression'), source, 0);
     if (compiled.size >= CACHE_LIMIT) compiled.delete(compiled.keys().next().value as string);
     compiled.set(source, program);
   }
   return program;
+}
+
+/** The patterns of `test` calls written as string literals (`test("^a+$")`), for validation. */
+export function literalPatterns(program: Node): string[] {
+  const found: string[] = [];
+  const stack: unknown[] = [program];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    const n = node as Node;
+    if (n.kind === 'call' && (n.name === 'test/1' || n.name === 'test/2') && n.args[0].kind === 'literal' && typeof n.args[0].value === 'string') found.push(n.args[0].value);
+    stack.push(...Object.values(node));
+  }
+  return found;
 }
 
 /** Dates become ISO strings and `undefined` null, as Jackson's `valueToTree` does. */
@@ -1574,19 +1750,31 @@ function toJqInput(value: unknown): Json {
   if (value instanceof Date) return instantToString(value);
   if (value instanceof JavaDouble) return value;
   if (typeof value === 'bigint') return Number(value);
-  if (Array.isArray(value)) return value.map(toJqInput);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJqInput(v)]));
+  if (Array.isArray(value)) {
+    charge(value.length * COSTS.serialized);
+    return value.map(toJqInput);
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    charge(entries.length * COSTS.serialized);
+    return Object.fromEntries(entries.map(([k, v]) => [k, toJqInput(v)]));
+  }
   return value;
 }
 
 /** Runs `program` on `input` and returns every result, as Kestra's `jq` filter does. */
 export function runJq(program: string, input: unknown): unknown[] {
-  const node = compileJq(program);
-  try {
-    return [...evaluate(node, toJqInput(input), new Map())];
-  } catch (error) {
-    if (error instanceof RangeError) throw new JqError(`jq expression '${program}' recursed too deeply`);
-    if (error instanceof JqError) throw new JqError(`jq expression '${program}' failed: ${error.message}`, error.value);
-    throw error;
-  }
+  return metered(() => {
+    const node = compileJq(program);
+    try {
+      return values(node, toJqInput(input), new Map());
+    } catch (error) {
+      // Budgets (./budget) are not JqErrors: `try` inside the program cannot catch them.
+      if (error instanceof BudgetExceeded) throw new BudgetExceeded(`jq expression '${program}': ${error.message}`);
+      const limit = engineLimitMessage(error);
+      if (limit !== undefined) throw new BudgetExceeded(`jq expression '${program}': ${limit}`);
+      if (error instanceof JqError) throw new JqError(`jq expression '${program}' failed: ${error.message}`, error.value);
+      throw error;
+    }
+  });
 }

@@ -4,6 +4,7 @@
  * map literals take no postfix access; filter and test names are not expressions).
  */
 import { Args, Expr, Node, Template } from './ast';
+import { engineLimitMessage, LIMITS, nestingMessage, syntaxDepth } from './budget';
 import { errorAt, ExpressionError } from './errors';
 import { lex, Token } from './lexer';
 import { scan, Segment } from './scanner';
@@ -50,6 +51,8 @@ class ExpressionParser {
     private readonly tokens: Token[],
     private readonly template: string,
     private readonly endOffset: number,
+    /** Nesting levels already open around these tokens (an interpolation inside a string). */
+    private depth = 0,
   ) {}
 
   get done(): boolean {
@@ -86,7 +89,18 @@ class ExpressionParser {
     if (!this.done) throw this.fail(`Unexpected ${this.describe(this.peek())}`);
   }
 
+  /** One nesting level (the parser recurses per level): refused past the limit, before the stack runs out. */
   parseExpression(minPrecedence = 0): Expr {
+    if (this.depth >= LIMITS.nesting) throw new TooDeep();
+    this.depth++;
+    try {
+      return this.parseLevel(minPrecedence);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseLevel(minPrecedence: number): Expr {
     const token = this.peek();
     if (!token) throw this.fail('Expected an expression');
     let expr: Expr;
@@ -165,7 +179,7 @@ class ExpressionParser {
         this.i++;
         const parts: Expr[] = (token.parts ?? []).map((part) => {
           if (typeof part === 'string') return { kind: 'literal', value: part, offset: token.offset };
-          const inner = new ExpressionParser(part, this.template, token.offset);
+          const inner = new ExpressionParser(part, this.template, token.offset, this.depth);
           const e = inner.parseExpression();
           inner.expectEnd();
           return e;
@@ -258,16 +272,48 @@ class ExpressionParser {
 
 /** Parses a bare expression (no `{{ }}`), e.g. for a `tflow expr` console or compile-time checks. */
 export function parseExpression(source: string): Expr {
-  const { tokens } = lex(source, 0, null);
-  const parser = new ExpressionParser(tokens, source, source.length);
-  const expr = parser.parseExpression();
-  parser.expectEnd();
-  return expr;
+  return withinNesting(source, () => {
+    const { tokens } = lex(source, 0, null);
+    const parser = new ExpressionParser(tokens, source, source.length);
+    const expr = parser.parseExpression();
+    parser.expectEnd();
+    return expr;
+  });
+}
+
+/**
+ * Parses with the nesting limit: the parser refuses deep recursion itself; a tree made deep by
+ * long operator chains (`a ~ b ~ c …`, evaluated recursively) or block nesting is measured after,
+ * and a stack overflow in the scanner or lexer becomes the same clear error.
+ */
+function withinNesting<T extends object>(source: string, parse: () => T): T {
+  let tree: T;
+  try {
+    tree = parse();
+  } catch (error) {
+    if (!(error instanceof TooDeep) && engineLimitMessage(error) === undefined) throw error;
+    throw tooDeep(source);
+  }
+  if (syntaxDepth(tree) > LIMITS.nesting) throw tooDeep(source);
+  return tree;
+}
+
+/** Thrown by the parser at the nesting limit; `withinNesting` turns it into the error for the whole source. */
+class TooDeep extends Error {}
+
+/** The template is shown cut short: one nested this deep is long and repetitive. */
+function tooDeep(source: string): ExpressionError {
+  const shown = source.length > 80 ? `${source.slice(0, 77)}...` : source;
+  return new ExpressionError(`${nestingMessage('the expression')} in the expression \`${shown}\``, source);
 }
 
 type Frame = { tag: 'if' | 'for'; node: Extract<Node, { kind: 'if' | 'for' }>; offset: number };
 
 export function parseTemplate(source: string): Template {
+  return withinNesting(source, () => parseTemplateNodes(source));
+}
+
+function parseTemplateNodes(source: string): Template {
   const root: Node[] = [];
   const stack: Frame[] = [];
   let target = root;

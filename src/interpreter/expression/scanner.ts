@@ -23,12 +23,13 @@ export function scan(template: string): Segment[] {
   const pushText = (text: string, offset: number, trimEnd: boolean) => {
     let t = text;
     let o = offset;
+    // `trimStart`/`trimEnd` strip exactly what `\s` matches, in linear time (`/\s+$/` is quadratic).
     if (trimNext) {
-      const trimmed = t.replace(/^\s+/, '');
+      const trimmed = t.trimStart();
       o += t.length - trimmed.length;
       t = trimmed;
     }
-    if (trimEnd) t = t.replace(/\s+$/, '');
+    if (trimEnd) t = t.trimEnd();
     if (t) segments.push({ kind: 'text', text: t, offset: o });
   };
   while (i < template.length) {

@@ -6,6 +6,8 @@
  * A JS number cannot tell `2` from `2.0`, so a double with an integral value is boxed in `JavaDouble`.
  */
 
+import { charge, chargeString, COSTS } from './budget';
+
 export class JavaDouble {
   constructor(readonly value: number) {}
 }
@@ -40,13 +42,28 @@ export function double(value: number): number | JavaDouble {
 /** Converts engine values back to plain JS (for typed rendering and callers outside the engine). */
 export function toPlain(value: unknown): unknown {
   if (value instanceof JavaDouble) return value.value;
-  if (Array.isArray(value)) return value.map(toPlain);
+  if (Array.isArray(value)) {
+    // Copying counts: a value that shares one list many times over is as big as its copy.
+    charge(value.length * COSTS.serialized);
+    return value.map(toPlain);
+  }
   if (isMap(value)) {
     const out: Dict = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toPlain(v);
+    const entries = Object.entries(value);
+    charge(entries.length * COSTS.serialized);
+    for (const [k, v] of entries) out[k] = toPlain(v);
     return out;
   }
   return value;
+}
+
+/** Joins the texts of a value's parts, counting the text built against the budget first. */
+function joined(parts: string[], separator: string, open: string, close: string): string {
+  charge(parts.length * COSTS.serialized);
+  let length = open.length + close.length + Math.max(0, parts.length - 1) * separator.length;
+  for (const part of parts) length += part.length;
+  chargeString(length);
+  return open + parts.join(separator) + close;
 }
 
 /** Java's `Double.toString`. */
@@ -86,14 +103,14 @@ export function toJson(value: unknown, includeNulls = false): string {
   if (isNumber(value)) return numberToString(value);
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return JSON.stringify(instantToString(value));
-  if (Array.isArray(value)) return `[${value.map((v) => toJson(v, includeNulls)).join(',')}]`;
+  if (Array.isArray(value)) return joined(value.map((v) => toJson(v, includeNulls)), ',', '[', ']');
   if (isMap(value)) {
     const parts: string[] = [];
     for (const [k, v] of Object.entries(value)) {
       if (!includeNulls && (v === null || v === undefined)) continue;
       parts.push(`${JSON.stringify(k)}:${toJson(v, includeNulls)}`);
     }
-    return `{${parts.join(',')}}`;
+    return joined(parts, ',', '{', '}');
   }
   return JSON.stringify(String(value));
 }
@@ -113,8 +130,8 @@ export function javaToString(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (isNumber(value)) return numberToString(value);
   if (value instanceof Date) return instantToString(value);
-  if (Array.isArray(value)) return `[${value.map(javaToString).join(', ')}]`;
-  if (isMap(value)) return `{${Object.entries(value).map(([k, v]) => `${k}=${javaToString(v)}`).join(', ')}}`;
+  if (Array.isArray(value)) return joined(value.map(javaToString), ', ', '[', ']');
+  if (isMap(value)) return joined(Object.entries(value).map(([k, v]) => `${k}=${javaToString(v)}`), ', ', '{', '}');
   return String(value);
 }
 
