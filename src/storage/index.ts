@@ -9,6 +9,8 @@ import { LocalDirectoryStorage } from './local-storage';
 export * from './internal-storage';
 export * from './storage-uri';
 export * from './namespace-files';
+export * from './storage-scope';
+export { scopedStorage } from './scoped-storage';
 export { LocalDirectoryStorage } from './local-storage';
 
 export function storageFromConfig(config: Pick<TflowConfig, 'storage'>): InternalStorage {

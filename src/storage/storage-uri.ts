@@ -42,8 +42,20 @@ export function storageKey(uri: string): string {
   if (!isStorageUri(uri)) throw new Error(`Not an internal-storage URI (expected kestra:///…): ${uri}`);
   const path = uri.slice(STORAGE_SCHEME.length).replace(/^\/+/, '');
   const parts = path.split('/');
-  if (path === '' || parts.some((p) => p === '..' || p === '.')) throw new Error(`Invalid internal-storage URI: ${uri}`);
+  // Segments are file names as they are (no percent-decoding), but a `%2e%2e` or a backslash is
+  // refused all the same: a URI that means "go up" to any reader never names a file.
+  if (path === '' || parts.some(climbsOut)) throw new Error(`Invalid internal-storage URI: ${uri}: it must name a file below the storage root, without "..", "." or "\\"`);
   return parts.filter((p) => p !== '').join('/');
+}
+
+function climbsOut(segment: string): boolean {
+  let decoded = segment;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    // Not percent-encoded text: judged as written.
+  }
+  return [segment, decoded].some((s) => s === '.' || s.split('/').includes('..') || s.includes('\\') || s.includes('\0'));
 }
 
 /** The last segment of a URI or path: the file's own name. */
