@@ -11,7 +11,7 @@ import type { FlowSpec } from '../flow/spec';
 import type { Execution } from '../interpreter/execution';
 import { loadDeployedFlow } from '../registry/deploy';
 import { splitExecutionId } from '../schedules/scheduled-request';
-import { executionPrefix, fileNameOf, storageFromConfig } from '../storage';
+import { executionPrefix, inputFileUri, storageFromConfig } from '../storage';
 import type { ApiContext } from './context';
 import { HttpError } from './errors';
 import { executionJson, type KestraExecution, labelList } from './execution-json';
@@ -77,15 +77,9 @@ export async function requestInputs(request: FastifyRequest, files?: FileInputTa
 /** Kestra's input id rule: a part named otherwise (`..`, `a/b`) names no input. */
 const INPUT_ID = /^[a-zA-Z0-9][.a-zA-Z0-9_-]*$/;
 
-/**
- * An uploaded FILE input goes to `<execution>/inputs/<input id>/<file name>`: only the last segment
- * of the name the client gave is kept (`../../x` is stored as `x`), so it stays in that folder.
- */
+/** An uploaded FILE input, stored in the execution's `inputs/<input id>/` folder (inputFileUri). */
 async function storeUploadedFile(files: FileInputTarget, inputId: string, clientName: string, content: AsyncIterable<Uint8Array>): Promise<string> {
-  const location = { namespace: files.flow.namespace, flowId: files.flow.id, executionId: files.executionId };
-  const lastSegment = fileNameOf(clientName);
-  const name = lastSegment === '' || lastSegment === '.' || lastSegment === '..' ? inputId : lastSegment;
-  const uri = `${executionPrefix(location)}inputs/${encodeURIComponent(inputId)}/${encodeURIComponent(name)}`;
+  const uri = inputFileUri({ namespace: files.flow.namespace, flowId: files.flow.id, executionId: files.executionId }, inputId, clientName);
   await storageFromConfig(files.context.config).put(uri, content);
   return uri;
 }

@@ -35,6 +35,16 @@ export function taskRunFileUri(location: TaskRunLocation, fileName: string): str
 }
 
 /**
+ * Where an uploaded FILE input is kept: `<execution>/inputs/<input id>/<file name>`. Only the last
+ * segment of the name the client gave is kept (`../../x` becomes `x`), so it stays in that folder.
+ */
+export function inputFileUri(location: ExecutionLocation, inputId: string, clientName: string): string {
+  const lastSegment = fileNameOf(clientName);
+  const name = lastSegment === '' || lastSegment === '.' || lastSegment === '..' ? inputId : lastSegment;
+  return `${executionPrefix(location)}inputs/${encodeURIComponent(inputId)}/${encodeURIComponent(name)}`;
+}
+
+/**
  * The path of a URI below the storage root, as `/`-separated segments. Refuses anything that is not
  * a `kestra:///` URI or that tries to climb out of the root.
  */

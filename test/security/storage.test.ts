@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +19,7 @@ import { startExecution } from '../../src/client/executions';
 import { FlowValidationError } from '../../src/flow/diagnostics';
 import { executionPrefix, namespaceFilesPrefix } from '../../src/storage';
 import { findTemporalCli } from '../../src/temporal/dev-server';
+import { runTflow } from '../helpers/cli';
 import { flow } from '../helpers/fake-port';
 import { purgeNamespace } from '../helpers/registry';
 import { ServerProcess } from '../helpers/server-process';
@@ -123,6 +125,25 @@ outputs:
       return true;
     });
     console.log(`8: API ${response.status}: ${text.slice(0, 300)}`);
+  });
+
+  it('8 (CLI): `-i data=file:///etc/hostname` is refused; `-i data=@local-file` uploads the user\'s own file', async (t) => {
+    const cliDir = await mkdtemp(join(tmpdir(), 'tflow-sec-cli-'));
+    t.after(() => rm(cliDir, { recursive: true, force: true }));
+    const flowFile = join(cliDir, 'upload.yaml');
+    await writeFile(flowFile, uploadFlow);
+    const env = { TFLOW_TASK_QUEUE: fixture.config.taskQueue, TFLOW_STORAGE: tempStorage.root };
+    const refused = await runTflow(['run', flowFile, '-i', 'data=file:///etc/hostname'], env);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /Invalid input for `data`, expected a file uploaded with the execution/);
+    const local = join(cliDir, `tflow-local-${suffix}.txt`);
+    await writeFile(local, 'my own local file');
+    const uploaded = await runTflow(['run', flowFile, '-i', `data=@${local}`, '--wait', '--json'], env);
+    assert.equal(uploaded.code, 0, uploaded.stderr);
+    const execution = JSON.parse(uploaded.stdout) as { id: string; state: string; inputs: { data: string }; taskRuns: { outputs: unknown }[] };
+    assert.equal(execution.inputs.data, `${executionPrefix({ namespace, flowId: 'upload', executionId: execution.id })}inputs/data/tflow-local-${suffix}.txt`);
+    assert.deepEqual(execution.taskRuns[0].outputs, { value: 'my own local file' });
+    console.log(`8 (CLI): refused: ${refused.stderr.trim().split('\n').pop()}; @file → ${execution.state}`);
   });
 
   it("9: a FILE input naming another namespace's kestra:// file is refused, naming the URI", async () => {
