@@ -72,19 +72,30 @@ export interface Execution {
 /**
  * Temporal refuses workflow results over 2 MB (the execution would never complete): above
  * MAX_PAYLOAD_DATA_BYTES (UTF-8, ./payload-size.ts), the result leaves out task-run outputs, then the
- * oldest task runs, and names what it left out. The whole execution stays available from the
+ * execution's outputs and inputs, then the oldest task runs, and names what it left out. The whole execution stays available from the
  * execution query (`tflow executions get`) while the workflow can answer it.
  */
 export function fitForResult(execution: Execution): Execution {
   if (jsonBytes(execution) <= MAX_PAYLOAD_DATA_BYTES) return execution;
   const withOutputs = [...new Set(execution.taskRuns.filter((run) => Object.keys(run.outputs).length > 0).map((run) => run.taskId))];
   const named = withOutputs.length <= 10 ? withOutputs.join(', ') : `${withOutputs.slice(0, 10).join(', ')} and ${withOutputs.length - 10} more`;
+  const leftOut = [`outputs of task ${named}`];
+  const note = () => `${leftOut.join(', ')} left out to fit in the workflow result: query the execution for them`;
   let taskRuns = execution.taskRuns.map((run) => ({ ...run, outputs: {} }));
-  const fitted = { ...execution, taskRuns, truncated: `outputs of task ${named} left out to fit in the workflow result: query the execution for them` };
+  const fitted = { ...execution, taskRuns, truncated: note() };
+  // Then large flow outputs and inputs (an API body), before any task run.
+  for (const part of ['outputs', 'inputs'] as const) {
+    if (jsonBytes(fitted) <= MAX_PAYLOAD_DATA_BYTES) return fitted;
+    fitted[part] = {};
+    leftOut.push(`the execution's ${part}`);
+    fitted.truncated = note();
+  }
+  const listed = leftOut.length;
   while (jsonBytes(fitted) > MAX_PAYLOAD_DATA_BYTES && taskRuns.length > 0) {
     taskRuns = taskRuns.slice(Math.ceil(taskRuns.length / 4));
     fitted.taskRuns = taskRuns;
-    fitted.truncated = `outputs of task ${named} and the ${execution.taskRuns.length - taskRuns.length} oldest task runs left out to fit in the workflow result: query the execution for them`;
+    leftOut.splice(listed, 1, `the ${execution.taskRuns.length - taskRuns.length} oldest task runs`);
+    fitted.truncated = note();
   }
   return fitted;
 }
