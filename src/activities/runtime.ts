@@ -12,11 +12,12 @@ import { activityInfo, ApplicationFailure, Context, type Info } from '@temporali
 import { loadConfig, type TflowConfig } from '../config';
 import type { LogLevel } from '../flow/spec';
 import type { TaskInvocation, TaskResult } from '../interpreter/flow-run';
-import { storageFromConfig, taskRunFileUri, type InternalStorage } from '../storage';
+import { scopedStorage, storageFromConfig, taskRunFileUri, type InternalStorage } from '../storage';
 import { runnableTaskTypes } from '../tasks/registry';
 import type { RunnableTaskDefinition, TaskContext } from '../tasks/task-definition';
 import { HEARTBEAT_TIMEOUT } from '../workflows/activity-options';
 import { TASK_FAILED } from '../workflows/definitions';
+import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from '../interpreter/payload-size';
 import { LOG_LEVELS } from '../flow/spec';
 import { maskSecrets, renderDeferredProperties } from './io-rendering';
 import { TaskLogBuffer } from './task-logs';
@@ -27,8 +28,8 @@ import { mentionsWorkingDir, openSharedDirectory, saveSharedDirectory, type Shar
  * (activity-options.ts), and a kill reaches the task with the next heartbeat's answer.
  */
 const HEARTBEAT_EVERY_MS = 2_000;
-/** Outputs travel in the workflow history; Temporal refuses payloads over 2 MB. */
-const MAX_OUTPUTS_BYTES = 1_500_000;
+/** A failure's message travels in the history too: a huge one (a command echoing its input) is cut. */
+const MAX_ERROR_MESSAGE_CHARS = 20_000;
 
 export type TaskActivities = Record<string, (invocation: TaskInvocation) => Promise<TaskResult>>;
 
@@ -71,7 +72,15 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
     activity.log[levelMethod(level)](message, { taskId: invocation.taskId, executionId: invocation.executionId });
   };
   const fail = (message: string, nonRetryable = false) =>
-    ApplicationFailure.create({ type: TASK_FAILED, message: maskSecrets(message, secrets), nonRetryable, details: [{ attempt, logs: logs.lines() }] });
+    ApplicationFailure.create({ type: TASK_FAILED, message: shortened(maskSecrets(message, secrets)), nonRetryable, details: [{ attempt, logs: logs.lines() }] });
+
+  // What this execution may read and write in internal storage (src/storage/storage-scope.ts).
+  const storage = scopedStorage(services.storage, {
+    namespace: invocation.namespace,
+    flowId: invocation.flowId,
+    executionId: invocation.executionId,
+    ...(invocation.parentExecution ? { parent: invocation.parentExecution } : {}),
+  });
 
   const lostWorkers = lostWorkerCount(activityInfo());
   if (lostWorkers > services.config.workerLossRetries) {
@@ -87,7 +96,7 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   let properties = invocation.properties;
   if (invocation.deferred) {
     try {
-      const rendered = await renderDeferredProperties({ type: invocation.type, namespace: invocation.namespace, attempt }, invocation.deferred, services);
+      const rendered = await renderDeferredProperties({ type: invocation.type, namespace: invocation.namespace, attempt }, invocation.deferred, { config: services.config, storage });
       secrets = rendered.secrets;
       properties = { ...invocation.properties, ...rendered.properties };
     } catch (error) {
@@ -105,7 +114,7 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   let workingDirectory: Promise<string> | undefined;
   // A WorkingDirectory child restores the directory its siblings share (./working-directory.ts).
   const shared: SharedInvocation | undefined = invocation.workingDirectory ? { ...invocation, workingDirectory: invocation.workingDirectory } : undefined;
-  const openWorkingDirectory = () => (workingDirectory ??= shared ? openSharedDirectory(shared, services.storage) : createWorkingDirectory(invocation, attempt));
+  const openWorkingDirectory = () => (workingDirectory ??= shared ? openSharedDirectory(shared, storage) : createWorkingDirectory(invocation, attempt));
   let lastProgress: unknown;
   let warning = false;
   const context: TaskContext = {
@@ -117,9 +126,9 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
     attempt,
     log,
     signal: activity.cancellationSignal,
-    storage: services.storage,
+    storage,
     config: services.config,
-    putFile: (fileName: string, content: Readable) => services.storage.put(taskRunFileUri(invocation, fileName), content),
+    putFile: (fileName: string, content: Readable) => storage.put(taskRunFileUri(invocation, fileName), content),
     workingDirectory: openWorkingDirectory,
     endInWarning: (reason: string) => {
       warning = true;
@@ -135,14 +144,15 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
     // `{{ workingDir }}` was rendered in the workflow as a placeholder: the directory is only known here.
     const props = mentionsWorkingDir(parsed.data) ? withWorkingDir(parsed.data, await openWorkingDirectory()) : parsed.data;
     const outputs = maskSecrets(await definition.run(props, context), secrets);
-    const size = Buffer.byteLength(JSON.stringify(outputs));
-    if (size > MAX_OUTPUTS_BYTES) {
+    // Outputs travel in the workflow history (the activity's result): Temporal refuses payloads over 2 MB.
+    const size = jsonBytes(outputs);
+    if (size > MAX_PAYLOAD_DATA_BYTES) {
       throw new Error(
-        `The outputs of task ${invocation.taskId} are ${size} bytes, too large to keep in the workflow history (limit ${MAX_OUTPUTS_BYTES}): ` +
+        `The outputs of task ${invocation.taskId} are ${size} bytes, too large to keep in the workflow history (limit ${MAX_PAYLOAD_DATA_BYTES}): ` +
           'store large results as files (for JDBC queries, `fetchType: STORE`; for scripts, `outputFiles`)',
       );
     }
-    const savedDirectory = shared ? await saveSharedDirectory(shared, await openWorkingDirectory(), services.storage) : undefined;
+    const savedDirectory = shared ? await saveSharedDirectory(shared, await openWorkingDirectory(), storage) : undefined;
     return { outputs, logs: logs.lines(), attempts: attempt, ...(warning ? { state: 'WARNING' as const } : {}), ...(savedDirectory ? { workingDirectory: savedDirectory } : {}) };
   } catch (error) {
     if (activity.cancellationSignal.aborted) {
@@ -177,6 +187,10 @@ async function createWorkingDirectory(invocation: TaskInvocation, attempt: numbe
   const parent = join(tmpdir(), 'tflow-work');
   await mkdir(parent, { recursive: true });
   return mkdtemp(join(parent, `${safe(invocation.taskId)}-${attempt}-`));
+}
+
+function shortened(message: string): string {
+  return message.length <= MAX_ERROR_MESSAGE_CHARS ? message : `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… [${message.length - MAX_ERROR_MESSAGE_CHARS} more characters]`;
 }
 
 function safe(text: string): string {

@@ -6,35 +6,40 @@
  */
 import type { LogLevel } from '../flow/spec';
 import type { TaskLogLine } from '../interpreter/flow-run';
+import { utf8Length } from '../interpreter/payload-size';
 
 const MAX_LINE_CHARS = 4_000;
-/** Budgets count each line's message plus its JSON envelope (timestamp, level). */
-const LINE_OVERHEAD_CHARS = 64;
-const HEAD_BUDGET_CHARS = 128 * 1024;
-const TAIL_BUDGET_CHARS = 128 * 1024;
+/**
+ * Budgets count each line's message in UTF-8 bytes (as Temporal measures payloads) plus its JSON
+ * envelope (timestamp, level). Head and tail together leave room in the 2 MB activity result for
+ * the task's outputs (MAX_PAYLOAD_DATA_BYTES, src/interpreter/payload-size.ts).
+ */
+const LINE_OVERHEAD_BYTES = 64;
+const HEAD_BUDGET_BYTES = 128 * 1024;
+const TAIL_BUDGET_BYTES = 128 * 1024;
 
 export class TaskLogBuffer {
   private readonly head: TaskLogLine[] = [];
-  private headChars = 0;
+  private headBytes = 0;
   private readonly tail: TaskLogLine[] = [];
-  private tailChars = 0;
+  private tailBytes = 0;
   private omitted = 0;
   private firstOmittedAt?: string;
 
   add(level: LogLevel, message: string): void {
     const text = message.length > MAX_LINE_CHARS ? `${message.slice(0, MAX_LINE_CHARS)}… [${message.length - MAX_LINE_CHARS} more characters]` : message;
     const line: TaskLogLine = { timestamp: new Date().toISOString(), level, message: text };
-    const cost = text.length + LINE_OVERHEAD_CHARS;
-    if (this.tail.length === 0 && this.headChars + cost <= HEAD_BUDGET_CHARS) {
+    const cost = lineCost(text);
+    if (this.tail.length === 0 && this.headBytes + cost <= HEAD_BUDGET_BYTES) {
       this.head.push(line);
-      this.headChars += cost;
+      this.headBytes += cost;
       return;
     }
     this.tail.push(line);
-    this.tailChars += cost;
-    while (this.tailChars > TAIL_BUDGET_CHARS && this.tail.length > 1) {
+    this.tailBytes += cost;
+    while (this.tailBytes > TAIL_BUDGET_BYTES && this.tail.length > 1) {
       const dropped = this.tail.shift()!;
-      this.tailChars -= dropped.message.length + LINE_OVERHEAD_CHARS;
+      this.tailBytes -= lineCost(dropped.message);
       this.omitted++;
       this.firstOmittedAt ??= dropped.timestamp;
     }
@@ -49,4 +54,8 @@ export class TaskLogBuffer {
     };
     return [...this.head, note, ...this.tail];
   }
+}
+
+function lineCost(message: string): number {
+  return utf8Length(message) + LINE_OVERHEAD_BYTES;
 }

@@ -59,11 +59,17 @@ export async function startExecution(
 ): Promise<WorkflowHandle> {
   if (flow.disabled) throw new FlowValidationError([diagnosticAt(flow, undefined, 'Requested Flow is disabled.')]);
   const executionId = options.executionId ?? newExecutionId(flow);
-  const resolved = resolveInputs(flow.inputs, options.inputs ?? {}, {
-    flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision },
-    execution: { id: executionId },
-    ...(options.trigger ? { trigger: options.trigger } : {}),
-  });
+  const resolved = resolveInputs(
+    flow.inputs,
+    options.inputs ?? {},
+    {
+      flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision },
+      execution: { id: executionId },
+      ...(options.trigger ? { trigger: options.trigger } : {}),
+    },
+    // FILE inputs: files uploaded with this execution (or its own), never `file://` or another namespace's.
+    { fileScope: { namespace: flow.namespace, flowId: flow.id, executionId } },
+  );
   if (resolved.problems.length > 0) {
     throw new FlowValidationError(resolved.problems.map((p) => diagnosticAt(flow, p.inputId, p.message)));
   }

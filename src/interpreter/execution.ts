@@ -3,6 +3,7 @@
  * Pure types and helpers, safe in the workflow sandbox.
  */
 import type { LogLevel } from '../flow/spec';
+import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from './payload-size';
 
 export type State =
   | 'CREATED'
@@ -69,21 +70,32 @@ export interface Execution {
 }
 
 /**
- * Temporal refuses workflow results over 2 MB (the execution would never complete): above this
- * size, the result leaves out task-run outputs, then the oldest task runs. The whole execution
- * stays available from the execution query (`tflow executions get`).
+ * Temporal refuses workflow results over 2 MB (the execution would never complete): above
+ * MAX_PAYLOAD_DATA_BYTES (UTF-8, ./payload-size.ts), the result leaves out task-run outputs, then the
+ * execution's outputs and inputs, then the oldest task runs, and names what it left out. The whole execution stays available from the
+ * execution query (`tflow executions get`) while the workflow can answer it.
  */
-export const MAX_RESULT_BYTES = 1_500_000;
-
 export function fitForResult(execution: Execution): Execution {
-  const size = (value: unknown) => JSON.stringify(value).length;
-  if (size(execution) <= MAX_RESULT_BYTES) return execution;
+  if (jsonBytes(execution) <= MAX_PAYLOAD_DATA_BYTES) return execution;
+  const withOutputs = [...new Set(execution.taskRuns.filter((run) => Object.keys(run.outputs).length > 0).map((run) => run.taskId))];
+  const named = withOutputs.length <= 10 ? withOutputs.join(', ') : `${withOutputs.slice(0, 10).join(', ')} and ${withOutputs.length - 10} more`;
+  const leftOut = [`outputs of task ${named}`];
+  const note = () => `${leftOut.join(', ')} left out to fit in the workflow result: query the execution for them`;
   let taskRuns = execution.taskRuns.map((run) => ({ ...run, outputs: {} }));
-  const fitted = { ...execution, taskRuns, truncated: 'task-run outputs left out to fit in the workflow result: query the execution for them' };
-  while (size(fitted) > MAX_RESULT_BYTES && taskRuns.length > 0) {
+  const fitted = { ...execution, taskRuns, truncated: note() };
+  // Then large flow outputs and inputs (an API body), before any task run.
+  for (const part of ['outputs', 'inputs'] as const) {
+    if (jsonBytes(fitted) <= MAX_PAYLOAD_DATA_BYTES) return fitted;
+    fitted[part] = {};
+    leftOut.push(`the execution's ${part}`);
+    fitted.truncated = note();
+  }
+  const listed = leftOut.length;
+  while (jsonBytes(fitted) > MAX_PAYLOAD_DATA_BYTES && taskRuns.length > 0) {
     taskRuns = taskRuns.slice(Math.ceil(taskRuns.length / 4));
     fitted.taskRuns = taskRuns;
-    fitted.truncated = `task-run outputs and the ${execution.taskRuns.length - taskRuns.length} oldest task runs left out to fit in the workflow result: query the execution for them`;
+    leftOut.splice(listed, 1, `the ${execution.taskRuns.length - taskRuns.length} oldest task runs`);
+    fitted.truncated = note();
   }
   return fitted;
 }

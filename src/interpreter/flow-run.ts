@@ -16,6 +16,7 @@ import { FLOWABLE_TASKS } from './flowables';
 import { WORKING_DIR_PLACEHOLDER } from './flowables/working-directory';
 import { INLINE_TASKS } from './inline-tasks';
 import { parseInput, resolveInputs } from './inputs';
+import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from './payload-size';
 import { type DeferredProperties, type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
 import { type Carried, PreviousAttempt, type PreviousTaskRun, type RestartRequest } from './restart';
 import { type FlowableContext, type FlowableOutcome, type InlineTaskContext, type LoopIteration, type PauseOutcome, type SubflowEnd, type SubflowOptions, type SubflowOutcome, TaskError, type WorkflowTaskContext } from './workflow-task';
@@ -37,6 +38,8 @@ export interface TaskInvocation {
   logLevel?: LogLevel;
   /** A task of a WorkingDirectory: the directory it shares with its siblings. */
   workingDirectory?: SharedDirectoryInvocation;
+  /** The execution that started this one (Subflow parent, Flow trigger source): its files are readable too. */
+  parentExecution?: { namespace: string; flowId: string; executionId: string };
 }
 
 /** How a WorkingDirectory child finds its directory (src/activities/working-directory.ts keeps it between tasks). */
@@ -247,6 +250,13 @@ function batchSizeFor(forEach: TaskSpec): number {
 /** The replay guard of the enclosing flowables' `retry` (before it, only the task's and the flow's counted). */
 export const ANCESTOR_RETRY_PATCH = 'tflow-ancestor-retry';
 
+/**
+ * The replay guard of payload sizes counted in UTF-8 bytes (./payload-size.ts): a task's input, the
+ * outputs of the whole execution, flow outputs. Before it, only one task's outputs were measured, in
+ * UTF-16 characters. Asked only when a size is over the limit, so other histories carry no marker.
+ */
+export const PAYLOAD_BYTES_PATCH = 'tflow-payload-bytes';
+
 /** The replay guard of flow `sla` (before it, SLAs were accepted and ignored). */
 export const SLA_PATCH = 'tflow-flow-sla';
 
@@ -282,6 +292,8 @@ export class FlowRun {
   private readonly priorAttempts = new Map<string, number>();
   /** Every task of the flow by id, built on first use (retry lookup, ForEach batches). */
   private tasksById: Map<string, TaskSpec> | undefined;
+  /** The UTF-8 size of every task run's outputs so far: the execution record carries them all. */
+  private outputsBytes = 0;
 
   constructor(
     private readonly request: ExecutionRequest,
@@ -607,24 +619,34 @@ export class FlowRun {
     const loopSuffix = scope.loops.map((l) => (l.value.length <= MAX_VALUE_IN_ACTIVITY_ID ? `[${l.value}]` : `[#${l.iteration}]`)).join('');
     const retry = this.retryFor(task, scope);
     const shared = scope.sharedDirectory;
-    try {
-      const result = await this.port.runTask(
-        {
-          executionId: this.execution.id,
-          namespace: this.execution.namespace,
-          flowId: this.execution.flowId,
-          taskRunId: taskRun.id,
-          taskId: task.id,
-          type: task.type,
-          properties: rendered.properties,
-          ...(rendered.deferred ? { deferred: rendered.deferred } : {}),
-          logLevel: task.logLevel,
-          ...(shared ? { workingDirectory: sharedDirectoryInvocation(shared, task) } : {}),
-        },
-        { summary: loopSuffix ? `${task.id} ${loopSuffix}` : task.id, activityId: task.id + loopSuffix, retry, timeout: task.timeout },
+    const parentExecution = this.parentExecution();
+    const invocation: TaskInvocation = {
+      executionId: this.execution.id,
+      namespace: this.execution.namespace,
+      flowId: this.execution.flowId,
+      taskRunId: taskRun.id,
+      taskId: task.id,
+      type: task.type,
+      properties: rendered.properties,
+      ...(rendered.deferred ? { deferred: rendered.deferred } : {}),
+      logLevel: task.logLevel,
+      ...(shared ? { workingDirectory: sharedDirectoryInvocation(shared, task) } : {}),
+      ...(parentExecution ? { parentExecution } : {}),
+    };
+    const inputBytes = jsonBytes(invocation);
+    if (inputBytes > MAX_PAYLOAD_DATA_BYTES && this.port.patched?.(PAYLOAD_BYTES_PATCH) !== false) {
+      taskRun.attempts = 1;
+      return this.failTaskRun(
+        task,
+        taskRun,
+        `The input of task ${task.id} is ${inputBytes} bytes, more than a task may be sent (limit ${MAX_PAYLOAD_DATA_BYTES}, under Temporal's 2 MB payload limit): ` +
+          'its properties take large values from earlier outputs; pass large data as files (kestra:// URIs) instead',
       );
+    }
+    try {
+      const result = await this.port.runTask(invocation, { summary: loopSuffix ? `${task.id} ${loopSuffix}` : task.id, activityId: task.id + loopSuffix, retry, timeout: task.timeout });
       taskRun.attempts = result.attempts;
-      const oversize = oversizeOutputs(task, result.outputs);
+      const oversize = this.outputsTooLarge(task, result.outputs);
       if (oversize) return this.failTaskRun(task, taskRun, oversize);
       if (shared && result.workingDirectory) {
         shared.restoreFrom = taskRun.id;
@@ -695,6 +717,7 @@ export class FlowRun {
         return this.port.loadFlow(namespace, flowId, revision);
       },
       startSubflow: (options) => this.startSubflow(task, scope, options),
+      execution: { namespace: this.execution.namespace, flowId: this.execution.flowId, executionId: this.execution.id },
       patched: (id) => this.port.patched?.(id) ?? true,
     };
 
@@ -705,6 +728,12 @@ export class FlowRun {
       if (this.port.isCancellation(error)) throw error;
       taskRun.error = messageOf(error);
       this.log('ERROR', taskRun.error, task, taskRun);
+      outcome = { state: 'FAILED' };
+    }
+    const oversize = outcome.outputs && this.outputsTooLarge(task, outcome.outputs);
+    if (oversize) {
+      taskRun.error = oversize;
+      this.log('ERROR', oversize, task, taskRun);
       outcome = { state: 'FAILED' };
     }
     if (outcome.outputs) this.setOutputs(task, taskRun, scope, outcome.outputs);
@@ -822,7 +851,7 @@ export class FlowRun {
     };
     try {
       const outputs = definition.execute(context);
-      const oversize = oversizeOutputs(task, outputs);
+      const oversize = this.outputsTooLarge(task, outputs);
       if (oversize) return this.failTaskRun(task, taskRun, oversize);
       this.setOutputs(task, taskRun, scope, outputs);
     } catch (error) {
@@ -887,9 +916,32 @@ export class FlowRun {
     return final;
   }
 
+  /**
+   * Why a task's outputs cannot be kept, if they cannot: they travel in the workflow history and the
+   * execution record (the workflow's result) carries every task run's outputs, each a payload
+   * Temporal limits to 2 MB. So one task's outputs, and all of the execution's together, must stay
+   * under MAX_PAYLOAD_DATA_BYTES (UTF-8 bytes); the task that would go over fails, named.
+   */
+  private outputsTooLarge(task: TaskSpec, outputs: Record<string, unknown>): string | undefined {
+    const bytes = jsonBytes(outputs);
+    if (this.outputsBytes + bytes <= MAX_PAYLOAD_DATA_BYTES) return undefined;
+    // Histories recorded before counted one task's outputs, in UTF-16 characters.
+    const refusedBefore = JSON.stringify(outputs).length > MAX_PAYLOAD_DATA_BYTES;
+    if (!refusedBefore && this.port.patched?.(PAYLOAD_BYTES_PATCH) === false) return undefined;
+    const advice = 'store large results in internal storage instead (scripts: `outputFiles`; JDBC queries: `fetchType: STORE`) and pass their kestra:// URIs';
+    if (bytes > MAX_PAYLOAD_DATA_BYTES || refusedBefore) {
+      return `The outputs of task ${task.id} are ${bytes} bytes, too large to keep in the execution (limit ${MAX_PAYLOAD_DATA_BYTES}): ${advice}`;
+    }
+    return (
+      `The outputs of task ${task.id} (${bytes} bytes) would bring the outputs of this execution to ${this.outputsBytes + bytes} bytes, ` +
+      `more than an execution may hold (limit ${MAX_PAYLOAD_DATA_BYTES}, under Temporal's 2 MB payload limit): ${advice}`
+    );
+  }
+
   /** Records a task run's outputs; inside ForEach they are keyed by the loop values: `outputs.<id>.<v1>.<v2>`. */
   private setOutputs(task: TaskSpec, taskRun: TaskRun, scope: Scope, outputs: Record<string, unknown>): void {
     taskRun.outputs = outputs;
+    this.outputsBytes += jsonBytes(outputs);
     if (scope.loops.length === 0) {
       this.outputs[task.id] = outputs;
       return;
@@ -913,6 +965,13 @@ export class FlowRun {
       for (const output of this.request.flow.outputs) {
         const rendered = typeof output.value === 'string' ? render(output.value, context) : renderProperties(output.value, context);
         outputs[output.id] = parseInput({ id: output.id, type: output.type, required: true }, rendered);
+      }
+      const bytes = jsonBytes(outputs);
+      if (bytes > MAX_PAYLOAD_DATA_BYTES && this.port.patched?.(PAYLOAD_BYTES_PATCH) !== false) {
+        throw new Error(
+          `the flow outputs (${Object.keys(outputs).join(', ')}) are ${bytes} bytes, more than an execution may return ` +
+            `(limit ${MAX_PAYLOAD_DATA_BYTES}, under Temporal's 2 MB payload limit): return kestra:// URIs of files instead`,
+        );
       }
       this.execution.outputs = outputs;
       return true;
@@ -955,6 +1014,17 @@ export class FlowRun {
 
   // ---------------------------------------------------------------------------------------------
   // Expression variables, logs
+
+  /**
+   * The execution that started this one, from Kestra's `trigger` variables (a Subflow's parent, a
+   * Flow trigger's source): Kestra lets an execution read that execution's files as well as its own.
+   */
+  private parentExecution(): { namespace: string; flowId: string; executionId: string } | undefined {
+    const trigger = this.request.trigger;
+    const { executionId, namespace, flowId } = trigger ?? {};
+    if (typeof executionId !== 'string' || typeof namespace !== 'string' || typeof flowId !== 'string') return undefined;
+    return { namespace, flowId, executionId };
+  }
 
   /** The variables an expression sees (Kestra's RunVariables). */
   private baseContext(): Context {
@@ -1054,18 +1124,6 @@ async function runConcurrently(jobs: readonly (() => Promise<State>)[], limit: n
   await Promise.all(Array.from({ length: width }, worker));
   if (thrown) throw thrown.error;
   return states;
-}
-
-/** Task outputs live in the execution's state and history (2 MB per payload): bigger ones belong in files. */
-export const MAX_TASK_OUTPUTS_BYTES = 1_500_000;
-
-function oversizeOutputs(task: TaskSpec, outputs: Record<string, unknown>): string | undefined {
-  const size = JSON.stringify(outputs).length;
-  if (size <= MAX_TASK_OUTPUTS_BYTES) return undefined;
-  return (
-    `The outputs of task ${task.id} are ${size} bytes, too large to keep in the execution (limit ${MAX_TASK_OUTPUTS_BYTES}): ` +
-    'store large results in internal storage instead (scripts: `outputFiles`; JDBC queries: `fetchType: STORE`) and pass their kestra:// URIs'
-  );
 }
 
 /** Every task of the flow (tasks, errors, finally, afterExecution, nested children), by id; the first of an id wins. */

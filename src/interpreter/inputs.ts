@@ -6,6 +6,8 @@
 import type { InputSpec, InputType } from '../flow/spec';
 import { type Context, ExpressionError, FlowRegexError, matchesWhole, renderTyped } from './expression';
 import { parseDuration } from './duration';
+import { checkReadable, type StorageScope } from '../storage/storage-scope';
+import { isStorageUri } from '../storage/storage-uri';
 
 export interface InputProblem {
   inputId: string;
@@ -19,11 +21,20 @@ export interface ResolvedInputs {
 
 class InvalidInput extends Error {}
 
+export interface InputOptions {
+  /**
+   * FILE inputs must be kestra:// URIs this execution may read (its uploads, its parent's files: see
+   * src/storage/storage-scope.ts); `file://` and other namespaces' URIs are refused. Without it, any
+   * kestra://, nsfile:// or file:// string passes, as for executions recorded before the rule.
+   */
+  fileScope?: StorageScope;
+}
+
 /**
  * Resolves every declared input: the given value, else the (rendered) default; then parses it by type.
  * Values given for undeclared inputs are dropped, as Kestra does.
  */
-export function resolveInputs(specs: readonly InputSpec[], given: Record<string, unknown>, context: Context = {}): ResolvedInputs {
+export function resolveInputs(specs: readonly InputSpec[], given: Record<string, unknown>, context: Context = {}, options: InputOptions = {}): ResolvedInputs {
   const inputs: Record<string, unknown> = {};
   const problems: InputProblem[] = [];
   for (const spec of specs) {
@@ -37,7 +48,7 @@ export function resolveInputs(specs: readonly InputSpec[], given: Record<string,
         setNested(inputs, spec.id, null);
         continue;
       }
-      setNested(inputs, spec.id, parseInput(spec, raw));
+      setNested(inputs, spec.id, parseInput(spec, raw, options));
     } catch (error) {
       if (!(error instanceof InvalidInput) && !(error instanceof ExpressionError)) throw error;
       problems.push({
@@ -92,11 +103,11 @@ function isEmail(text: string): boolean {
   return parts.length === 2 && parts[0] !== '' && parts[1].slice(1, -1).includes('.');
 }
 
-export function parseInput(spec: InputSpec, raw: unknown): unknown {
-  return parseByType(spec.type, spec, raw);
+export function parseInput(spec: InputSpec, raw: unknown, options: InputOptions = {}): unknown {
+  return parseByType(spec.type, spec, raw, options);
 }
 
-function parseByType(type: InputType, spec: InputSpec, raw: unknown): unknown {
+function parseByType(type: InputType, spec: InputSpec, raw: unknown, options: InputOptions): unknown {
   switch (type) {
     case 'STRING': {
       // Kestra passes non-string values through untouched.
@@ -140,7 +151,7 @@ function parseByType(type: InputType, spec: InputSpec, raw: unknown): unknown {
       const itemType = spec.itemType ?? 'STRING';
       return list.map((item) => {
         try {
-          return parseByType(itemType, { ...spec, type: itemType }, item);
+          return parseByType(itemType, { ...spec, type: itemType }, item, options);
         } catch {
           throw new InvalidInput(`Unable to parse array element as \`${itemType}\` on \`${show(item)}\``);
         }
@@ -188,7 +199,16 @@ function parseByType(type: InputType, spec: InputSpec, raw: unknown): unknown {
     case 'FILE': {
       // The API stores an uploaded file first and passes its internal-storage URI.
       const text = String(raw);
-      if (!/^(kestra|nsfile|file):\/\//.test(text)) throw new InvalidInput(`Expected a file URI (kestra:///…) but received \`${text}\``);
+      if (!options.fileScope) {
+        if (!/^(kestra|nsfile|file):\/\//.test(text)) throw new InvalidInput(`Expected a file URI (kestra:///…) but received \`${text}\``);
+        return text;
+      }
+      if (!isStorageUri(text)) throw new InvalidInput('expected a file uploaded with the execution (multipart) or a kestra:// URI it may read');
+      try {
+        checkReadable(text, options.fileScope);
+      } catch (error) {
+        throw new InvalidInput(error instanceof Error ? error.message : String(error));
+      }
       return text;
     }
   }

@@ -15,7 +15,7 @@
  *
  * Pure and sandbox-safe: both sides import this module, so they render exactly alike.
  */
-import { type Context, type FunctionDef, inProperty, type RenderOptions, renderProperties, renderTyped } from './expression';
+import { type Context, EXECUTION_RUNTIME, type Expr, type FunctionDef, inProperty, parseTemplate, type RenderOptions, renderProperties, renderTyped, visitTemplateExpressions } from './expression';
 
 /** The functions the activity supplies, with Kestra's argument names; calling one in the workflow defers the property. */
 export const IO_FUNCTION_ARGS = {
@@ -38,7 +38,10 @@ const TYPED_PROPERTIES: Record<string, readonly string[]> = {
 export interface DeferredProperties {
   /** The properties as written (after pluginDefaults), by name. */
   properties: Record<string, unknown>;
-  /** The variables of the task run at the moment the workflow rendered the others. */
+  /**
+   * The variables of the task run at the moment the workflow rendered the others: only those the
+   * deferred properties mention (contextReferencedBy), not every earlier output.
+   */
   context: Context;
   /**
    * Whether a deferred property calls an I/O function: only the activity can render it. When false,
@@ -100,7 +103,104 @@ export function renderRunnableTaskProperties(type: string, properties: Record<st
     callsIo ||= calledIo;
   }
   if (Object.keys(deferred).length === 0) return { properties: rendered };
-  return { properties: rendered, deferred: { properties: deferred, context, callsIo } };
+  return { properties: rendered, deferred: { properties: deferred, context: contextReferencedBy(deferred, context), callsIo } };
+}
+
+/** Small roots a deferred property may need whatever it says (ids, dates, the attempt count). */
+const ALWAYS_SENT = ['flow', 'execution', 'task', 'taskrun', 'workingDir'];
+
+/**
+ * The part of `context` that the templates in `properties` can read: the activity input carries
+ * these variables only, not every earlier task's outputs (which could exceed Temporal's 2 MB
+ * payload limit and would copy data the task never uses into its history). References are found
+ * in the syntax: `outputs.extract.uri` keeps `outputs.extract`; a computed key (`outputs[x]`) keeps
+ * the whole root; `render()`/`renderOnce()` of a flow variable adds what the flow's `vars` mention,
+ * of anything else keeps the whole context, as does a template that does not parse.
+ */
+export function contextReferencedBy(properties: Record<string, unknown>, context: Context): Context {
+  const wanted = new Map<string, Set<string> | 'all'>();
+  let everything = false;
+  const want = (root: string, key?: string) => {
+    const seen = wanted.get(root);
+    if (seen === 'all') return;
+    if (key === undefined) wanted.set(root, 'all');
+    else wanted.set(root, (seen ?? new Set<string>()).add(key));
+  };
+  const visitExpr = (e: Expr): void => {
+    switch (e.kind) {
+      case 'variable':
+        return want(e.name);
+      case 'attribute':
+        if (e.object.kind === 'variable' && e.key.kind === 'literal') want(e.object.name, String(e.key.value));
+        else visitExpr(e.object);
+        visitExpr(e.key);
+        return e.args && visitArgs(e.args);
+      case 'list':
+        return e.items.forEach(visitExpr);
+      case 'map':
+        return e.entries.forEach(([k, v]) => (visitExpr(k), visitExpr(v)));
+      case 'unary':
+        return visitExpr(e.operand);
+      case 'binary':
+        return (visitExpr(e.left), visitExpr(e.right));
+      case 'ternary':
+        return (visitExpr(e.condition), visitExpr(e.then), visitExpr(e.otherwise));
+      case 'filter':
+      case 'test':
+        return (visitExpr(e.input), visitArgs(e.args));
+      case 'call':
+        if (e.name === 'render' || e.name === 'renderOnce') {
+          const target = e.args.positional[0] ?? e.args.named[0]?.value;
+          if (target && rootOf(target) === 'vars') visitValue(context.vars);
+          else everything = true;
+        }
+        return visitArgs(e.args);
+    }
+  };
+  const visitArgs = (args: { positional: Expr[]; named: Array<{ value: Expr }> }) => {
+    args.positional.forEach(visitExpr);
+    args.named.forEach((a) => visitExpr(a.value));
+  };
+  const visited = new Set<unknown>();
+  const visitValue = (value: unknown): void => {
+    if (everything || visited.has(value)) return;
+    if (typeof value === 'string') {
+      if (!value.includes('{')) return;
+      try {
+        visitTemplateExpressions(parseTemplate(value).nodes, visitExpr);
+      } catch {
+        everything = true; // the activity reports the syntax error; what it needs cannot be told
+      }
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    visited.add(value);
+    for (const [key, item] of Object.entries(value)) {
+      visitValue(key);
+      visitValue(item);
+    }
+  };
+  visitValue(properties);
+  if (everything) return context;
+
+  const picked: Context = {};
+  for (const root of ALWAYS_SENT) if (root in context) picked[root] = context[root];
+  for (const [root, keys] of wanted) {
+    if (!(root in context) || ALWAYS_SENT.includes(root)) continue;
+    const value = context[root];
+    if (keys === 'all' || value === null || typeof value !== 'object' || Array.isArray(value)) picked[root] = value;
+    else picked[root] = Object.fromEntries([...keys].filter((k) => k in (value as object)).map((k) => [k, (value as Record<string, unknown>)[k]]));
+  }
+  // currentEachOutput() and errorLogs() when the workflow itself renders (pure tasks).
+  const runtime = (context as Record<symbol, unknown>)[EXECUTION_RUNTIME];
+  if (runtime !== undefined) (picked as Record<symbol, unknown>)[EXECUTION_RUNTIME] = runtime;
+  return picked;
+}
+
+function rootOf(e: Expr): string | undefined {
+  if (e.kind === 'variable') return e.name;
+  if (e.kind === 'attribute') return rootOf(e.object);
+  return undefined;
 }
 
 /** A copy of `context` whose `taskrun.attemptsCount` calls `onRead` when an expression reads it. */

@@ -56,6 +56,8 @@ export interface FlowableContext extends WorkflowTaskContext {
   retry(): RetrySpec | undefined;
   /** Pauses the execution until a resume request (validated against `onResume`) or `timeoutMs`. */
   pause(options: { timeoutMs?: number; onResume: InputSpec[] }): Promise<PauseOutcome>;
+  /** This execution, where its files live (a Subflow child may read them). */
+  execution: { namespace: string; flowId: string; executionId: string };
   /** Subflow: a deployed flow (its latest revision unless `revision`), loaded outside the workflow. */
   loadFlow(namespace: string, flowId: string, revision?: number): Promise<FlowSpec>;
   /**

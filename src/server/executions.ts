@@ -11,7 +11,7 @@ import type { FlowSpec } from '../flow/spec';
 import type { Execution } from '../interpreter/execution';
 import { loadDeployedFlow } from '../registry/deploy';
 import { splitExecutionId } from '../schedules/scheduled-request';
-import { executionPrefix, fileNameOf, storageFromConfig } from '../storage';
+import { executionPrefix, inputFileUri, storageFromConfig } from '../storage';
 import { checkInputBounds } from './body-limits';
 import type { ApiContext } from './context';
 import { HttpError } from './errors';
@@ -42,17 +42,27 @@ export async function requestInputs(request: FastifyRequest, files?: FileInputTa
   };
   if (request.isMultipart()) {
     for await (const part of request.parts()) {
+      const inputId = part.type === 'file' && part.fieldname === 'files' ? (part.filename ?? '') : part.fieldname;
+      if (!INPUT_ID.test(inputId)) {
+        if (part.type === 'file') await drain(part.file);
+        throw new HttpError(422, `Invalid input id \`${inputId}\`: it must match ${INPUT_ID.source}`);
+      }
       if (part.type === 'file') {
-        const inputId = part.fieldname === 'files' ? part.filename : part.fieldname;
         if (!files) {
-          await part.toBuffer();
+          await drain(part.file);
           throw new HttpError(422, `File input \`${inputId}\`: files cannot be sent here`);
         }
-        const location = { namespace: files.flow.namespace, flowId: files.flow.id, executionId: files.executionId };
-        const name = fileNameOf(part.filename ?? '') || inputId;
-        const uri = `${executionPrefix(location)}inputs/${encodeURIComponent(inputId)}/${encodeURIComponent(name)}`;
-        await storageFromConfig(files.context.config).put(uri, part.file);
-        add(inputId, uri);
+        const declared = files.flow.inputs.find((input) => input.id === inputId);
+        if (!declared) {
+          // As for any undeclared input, Kestra drops it: nothing is stored.
+          await drain(part.file);
+          continue;
+        }
+        if (declared.type !== 'FILE') {
+          await drain(part.file);
+          throw new HttpError(422, `Invalid input for \`${inputId}\`, a file was sent but the input is of type ${declared.type}`);
+        }
+        add(inputId, await storeUploadedFile(files, inputId, part.filename ?? '', part.file));
         continue;
       }
       add(part.fieldname, typeof part.value === 'string' ? part.value : String(part.value));
@@ -63,6 +73,23 @@ export async function requestInputs(request: FastifyRequest, files?: FileInputTa
   if (body === undefined || body === null || body === '') return inputs;
   if (typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body)) return body as Record<string, unknown>;
   throw new HttpError(422, 'Inputs must be sent as multipart/form-data parts');
+}
+
+/** Kestra's input id rule: a part named otherwise (`..`, `a/b`) names no input. */
+const INPUT_ID = /^[a-zA-Z0-9][.a-zA-Z0-9_-]*$/;
+
+/** An uploaded FILE input, stored in the execution's `inputs/<input id>/` folder (inputFileUri). */
+async function storeUploadedFile(files: FileInputTarget, inputId: string, clientName: string, content: AsyncIterable<Uint8Array>): Promise<string> {
+  const uri = inputFileUri({ namespace: files.flow.namespace, flowId: files.flow.id, executionId: files.executionId }, inputId, clientName);
+  await storageFromConfig(files.context.config).put(uri, content);
+  return uri;
+}
+
+/** Reads a part to its end without keeping it (the next part only comes after). */
+async function drain(content: AsyncIterable<unknown>): Promise<void> {
+  for await (const _chunk of content) {
+    // discarded
+  }
 }
 
 /** `labels=k:v` query values (repeatable). */

@@ -9,6 +9,9 @@ import { LocalDirectoryStorage } from './local-storage';
 export * from './internal-storage';
 export * from './storage-uri';
 export * from './namespace-files';
+export * from './storage-scope';
+export { scopedStorage } from './scoped-storage';
+export { uploadLocalFileInputs } from './input-files';
 export { LocalDirectoryStorage } from './local-storage';
 
 export function storageFromConfig(config: Pick<TflowConfig, 'storage'>): InternalStorage {

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageFileNotFound, type InternalStorage, type StoredFile } from './internal-storage';
@@ -19,7 +19,10 @@ export class LocalDirectoryStorage implements InternalStorage {
 
   async put(uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> {
     const path = this.pathOf(uri);
+    // Folders are created only below a real folder of the root, and checked again once they exist.
+    await this.confineExisting(uri, dirname(path));
     await mkdir(dirname(path), { recursive: true });
+    await this.confineExisting(uri, dirname(path));
     const partial = `${path}.${randomBytes(4).toString('hex')}${PARTIAL_SUFFIX}`;
     try {
       const source = content instanceof Readable ? content : Readable.from(content);
@@ -33,15 +36,14 @@ export class LocalDirectoryStorage implements InternalStorage {
   }
 
   async get(uri: string): Promise<Readable> {
-    const path = this.pathOf(uri);
     const size = await this.stat(uri);
     if (size === undefined) throw new StorageFileNotFound(uri);
-    return createReadStream(path);
+    return createReadStream(await this.confineExisting(uri, this.pathOf(uri)));
   }
 
   async stat(uri: string): Promise<number | undefined> {
     try {
-      const info = await stat(this.pathOf(uri));
+      const info = await stat(await this.confineExisting(uri, this.pathOf(uri)));
       return info.isFile() ? info.size : undefined;
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -51,6 +53,7 @@ export class LocalDirectoryStorage implements InternalStorage {
 
   async list(prefixUri: string): Promise<StoredFile[]> {
     const folder = this.pathOf(prefixUri);
+    await this.confineExisting(prefixUri, folder);
     const files: StoredFile[] = [];
     const walk = async (dir: string): Promise<void> => {
       let entries;
@@ -82,6 +85,37 @@ export class LocalDirectoryStorage implements InternalStorage {
   /** The local path of a URI; storageKey() has already refused `..` and other escapes. */
   pathOf(uri: string): string {
     return join(this.root, ...storageKey(uri).split('/'));
+  }
+
+  /**
+   * `path` with its symbolic links resolved (its nearest existing ancestor's, when it does not exist
+   * yet), refused when that leads out of the root: a link inside the storage folder never lets a
+   * task read or write elsewhere. (`list` does not follow links below the folder it lists.)
+   */
+  private async confineExisting(uri: string, path: string): Promise<string> {
+    let root: string;
+    try {
+      root = await realpath(this.root);
+    } catch (error) {
+      if (isMissing(error)) return path; // no storage folder yet: nothing to escape through
+      throw error;
+    }
+    let existing = path;
+    for (;;) {
+      let real: string;
+      try {
+        real = await realpath(existing);
+      } catch (error) {
+        if (!isMissing(error) || existing === this.root) throw error;
+        existing = dirname(existing);
+        continue;
+      }
+      const inside = relative(root, real);
+      if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+        throw new Error(`Access denied to ${uri}: it leads out of the internal storage folder (through a symbolic link)`);
+      }
+      return existing === path ? real : path;
+    }
   }
 
   private uriOf(path: string): string {

@@ -10,13 +10,12 @@ import type { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { flowRegex } from '../interpreter/expression';
 import type { InternalStorage, StoredFile } from './internal-storage';
-import { relativeFilePath, STORAGE_SCHEME } from './storage-uri';
+import { namespaceFilesFolder } from './storage-scope';
+import { relativeFilePath } from './storage-uri';
 
 /** The folder URI of a namespace's files, e.g. `kestra:///company/team/_files/`. */
 export function namespaceFilesPrefix(namespace: string): string {
-  const segments = namespace.split('.');
-  if (segments.some((s) => s === '' || s === '..' || /[/\\]/.test(s))) throw new Error(`Invalid namespace "${namespace}"`);
-  return `${STORAGE_SCHEME}/${segments.join('/')}/_files/`;
+  return namespaceFilesFolder(namespace);
 }
 
 export interface NamespaceFile {

@@ -35,6 +35,16 @@ export function taskRunFileUri(location: TaskRunLocation, fileName: string): str
 }
 
 /**
+ * Where an uploaded FILE input is kept: `<execution>/inputs/<input id>/<file name>`. Only the last
+ * segment of the name the client gave is kept (`../../x` becomes `x`), so it stays in that folder.
+ */
+export function inputFileUri(location: ExecutionLocation, inputId: string, clientName: string): string {
+  const lastSegment = fileNameOf(clientName);
+  const name = lastSegment === '' || lastSegment === '.' || lastSegment === '..' ? inputId : lastSegment;
+  return `${executionPrefix(location)}inputs/${encodeURIComponent(inputId)}/${encodeURIComponent(name)}`;
+}
+
+/**
  * The path of a URI below the storage root, as `/`-separated segments. Refuses anything that is not
  * a `kestra:///` URI or that tries to climb out of the root.
  */
@@ -42,8 +52,20 @@ export function storageKey(uri: string): string {
   if (!isStorageUri(uri)) throw new Error(`Not an internal-storage URI (expected kestra:///…): ${uri}`);
   const path = uri.slice(STORAGE_SCHEME.length).replace(/^\/+/, '');
   const parts = path.split('/');
-  if (path === '' || parts.some((p) => p === '..' || p === '.')) throw new Error(`Invalid internal-storage URI: ${uri}`);
+  // Segments are file names as they are (no percent-decoding), but a `%2e%2e` or a backslash is
+  // refused all the same: a URI that means "go up" to any reader never names a file.
+  if (path === '' || parts.some(climbsOut)) throw new Error(`Invalid internal-storage URI: ${uri}: it must name a file below the storage root, without "..", "." or "\\"`);
   return parts.filter((p) => p !== '').join('/');
+}
+
+function climbsOut(segment: string): boolean {
+  let decoded = segment;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    // Not percent-encoded text: judged as written.
+  }
+  return [segment, decoded].some((s) => s === '.' || s.split('/').includes('..') || s.includes('\\') || s.includes('\0'));
 }
 
 /** The last segment of a URI or path: the file's own name. */

@@ -124,7 +124,9 @@ export function createFlowTriggerActivities(databaseUrl: string): FlowTriggerAct
     } catch (error) {
       return `Unable to render the inputs or labels of trigger ${trigger.id}: ${messageOf(error)}`;
     }
-    const resolved = resolveInputs(flow.inputs, given, context);
+    // FILE inputs: this execution's files, or those of the execution that triggered it (src/storage/storage-scope.ts).
+    const fileScope = { namespace: flow.namespace, flowId: flow.id, executionId, parent: { namespace: source.namespace, flowId: source.flowId, executionId: source.id } };
+    const resolved = resolveInputs(flow.inputs, given, context, { fileScope });
     if (resolved.problems.length > 0) return resolved.problems.map((p) => p.message).join('; ');
     // The flow's checks, as for a manual run: a BLOCK_EXECUTION one starts nothing.
     const { request, blocking } = checkRequest({ executionId, flow, inputs: resolved.inputs, labels, trigger: triggerVariables(source) });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { failedChecks } from '../../src/interpreter/checks';
-import { type Execution, fitForResult, MAX_RESULT_BYTES } from '../../src/interpreter/execution';
+import { type Execution, fitForResult } from '../../src/interpreter/execution';
+import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from '../../src/interpreter/payload-size';
 import { flow, runWithFakePort } from '../helpers/fake-port';
 
 describe('history and payload limits', () => {
@@ -28,11 +29,22 @@ tasks:
     const taskRuns = Array.from({ length: 3000 }, (_, i) => ({ id: `r${i}`, taskId: 't', value: String(i), state: 'SUCCESS' as const, attempts: 1, outputs: { value: 'x'.repeat(1000) } }));
     const execution: Execution = { id: 'e', namespace: 'n', flowId: 'f', revision: 1, state: 'SUCCESS', inputs: {}, outputs: {}, labels: {}, taskRuns, startDate: '2026-01-01T00:00:00Z' };
     const fitted = fitForResult(execution);
-    assert.ok(JSON.stringify(fitted).length <= MAX_RESULT_BYTES);
+    assert.ok(jsonBytes(fitted) <= MAX_PAYLOAD_DATA_BYTES);
     assert.equal(fitted.taskRuns.length, 3000);
     assert.deepEqual(fitted.taskRuns[0].outputs, {});
-    assert.match(fitted.truncated ?? '', /outputs left out/);
+    assert.match(fitted.truncated ?? '', /^outputs of task t left out to fit in the workflow result/);
     assert.equal(fitForResult({ ...execution, taskRuns: taskRuns.slice(0, 10) }).truncated, undefined);
+  });
+
+  it('counts UTF-8 bytes: CJK outputs under the limit in characters but over it in bytes are left out, naming their tasks', () => {
+    const cjk = '漢'.repeat(450_000);
+    const taskRuns = ['one', 'two', 'three'].map((taskId) => ({ id: taskId, taskId, state: 'SUCCESS' as const, attempts: 1, outputs: { text: cjk } }));
+    const execution: Execution = { id: 'e', namespace: 'n', flowId: 'f', revision: 1, state: 'SUCCESS', inputs: { big: 'é'.repeat(400_000) }, outputs: { o: '漢'.repeat(400_000) }, labels: {}, taskRuns, startDate: '2026-01-01T00:00:00Z' };
+    const fitted = fitForResult(execution);
+    assert.ok(jsonBytes(fitted) <= MAX_PAYLOAD_DATA_BYTES, `${jsonBytes(fitted)} bytes`);
+    assert.deepEqual(fitted.taskRuns.map((r) => r.taskId), ['one', 'two', 'three']);
+    assert.equal(fitted.truncated, "outputs of task one, two, three, the execution's outputs left out to fit in the workflow result: query the execution for them");
+    assert.deepEqual(fitted.inputs, execution.inputs);
   });
 
   it('checks: a false condition or one that cannot be rendered fails, with the message rendered', () => {

@@ -50,3 +50,29 @@ describe('inputs', () => {
     assert.deepEqual(resolveInputs([input({ id: 'a.b', type: 'INT' })], { 'a.b': '1' }).inputs, { a: { b: 1 } });
   });
 });
+
+describe('FILE inputs (storage scope)', () => {
+  const specs: InputSpec[] = [{ id: 'f', type: 'FILE', required: true }];
+  const fileScope = { namespace: 'company.team', flowId: 'taxi', executionId: 'e1' };
+  const problem = (value: string) => resolveInputs(specs, { f: value }, {}, { fileScope }).problems.map((p) => p.message);
+
+  it("accepts the execution's own uploads and its namespace's files", () => {
+    assert.deepEqual(problem('kestra:///company/team/taxi/executions/e1/inputs/f/data.csv'), []);
+    assert.deepEqual(problem('kestra:///company/team/_files/data.csv'), []);
+  });
+
+  it('refuses file://, another namespace, another execution, and escapes, naming the URI', () => {
+    assert.deepEqual(problem('file:///etc/hostname'), [
+      'Invalid input for `f`, expected a file uploaded with the execution (multipart) or a kestra:// URI it may read, but received `file:///etc/hostname`',
+    ]);
+    assert.match(problem('kestra:///other/ns/flow/executions/x/inputs/f/a.csv')[0], /^Invalid input for `f`, Access denied to file kestra:\/\/\/other\/ns\/flow\/executions\/x\/inputs\/f\/a.csv: execution e1 may only read its own files/);
+    assert.match(problem('kestra:///company/team/taxi/executions/e2/inputs/f/a.csv')[0], /Access denied/);
+    assert.match(problem('kestra:///company/team/taxi/executions/e1/%2e%2e/%2e%2e/x')[0], /Invalid internal-storage URI/);
+  });
+
+  it("a child may get its parent's files (Subflow), which are not its own namespace's", () => {
+    const child = { namespace: 'other.ns', flowId: 'child', parent: { namespace: 'company.team', flowId: 'taxi', executionId: 'e1' } };
+    assert.deepEqual(resolveInputs(specs, { f: 'kestra:///company/team/taxi/executions/e1/tasks/t/r/out.csv' }, {}, { fileScope: child }).problems, []);
+    assert.equal(resolveInputs(specs, { f: 'kestra:///company/team/taxi/executions/e9/tasks/t/r/out.csv' }, {}, { fileScope: child }).problems.length, 1);
+  });
+});

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { maskSecrets, renderDeferredProperties } from '../../src/activities/io-rendering';
 import { toKvValue } from '../../src/activities/kv/kv-value';
 import type { TflowConfig } from '../../src/config';
-import { renderAttemptProperties, renderRunnableTaskProperties } from '../../src/interpreter/io-functions';
+import { contextReferencedBy, renderAttemptProperties, renderRunnableTaskProperties } from '../../src/interpreter/io-functions';
 import type { InternalStorage } from '../../src/storage';
 
 const context = { flow: { id: 'f', namespace: 'ns' }, vars: { url: "https://{{ secret('HOST') }}/x" }, inputs: { n: 2 } };
@@ -18,8 +18,24 @@ describe('I/O functions: what the workflow renders and what it defers', () => {
     }, context);
     assert.deepEqual(rendered.properties, { commands: ['echo 2'] });
     assert.deepEqual(Object.keys(rendered.deferred?.properties ?? {}), ['env', 'url', 'named']);
-    assert.equal(rendered.deferred?.context, context);
+    // Only the variables the deferred properties mention travel to the activity (`inputs` stays behind).
+    assert.deepEqual(rendered.deferred?.context, { flow: context.flow, vars: context.vars });
     assert.equal(rendered.deferred?.callsIo, true);
+  });
+
+  it('a deferred property carries only the variables its expressions mention', () => {
+    const big = { flow: { id: 'f', namespace: 'ns' }, taskrun: { attemptsCount: 0 }, inputs: { a: 1, b: 2 }, vars: { q: "{{ outputs.one.value }}" }, outputs: { one: { value: 1 }, two: { value: 'x'.repeat(1000) }, three: { uri: 'u' } } };
+    assert.deepEqual(contextReferencedBy({ p: "{{ read(outputs.three.uri) }} {% if inputs.a %}{{ kv('k') }}{% endif %}" }, big), {
+      flow: big.flow,
+      taskrun: big.taskrun,
+      inputs: { a: 1 },
+      outputs: { three: { uri: 'u' } },
+    });
+    // render(vars.q) renders a flow variable: what the variables mention comes along.
+    assert.deepEqual(contextReferencedBy({ p: "{{ kv(render(vars.q)) }}" }, big).outputs, { one: { value: 1 } });
+    // A computed key, or render() of something else, keeps the whole root or the whole context.
+    assert.deepEqual(contextReferencedBy({ p: "{{ kv(outputs[inputs.b]) }}" }, big).outputs, big.outputs);
+    assert.equal(contextReferencedBy({ p: "{{ kv(render(outputs.one.value)) }}" }, big), big);
   });
 
   it('defers nothing (and keeps the old invocation shape) when no I/O function is called', () => {

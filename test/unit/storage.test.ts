@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
-import { executionPrefix, LocalDirectoryStorage, StorageFileNotFound, storageKey, taskRunFileUri } from '../../src/storage';
+import { checkReadable, executionPrefix, LocalDirectoryStorage, scopedStorage, StorageFileNotFound, storageKey, taskRunFileUri } from '../../src/storage';
 
 describe('internal storage (local directory)', () => {
   let root: string;
@@ -26,6 +26,10 @@ describe('internal storage (local directory)', () => {
   it('refuses URIs that are not kestra:/// or that climb out of the root', () => {
     assert.throws(() => storageKey('file:///etc/passwd'), /Not an internal-storage URI/);
     assert.throws(() => storageKey('kestra:///a/../../etc/passwd'), /Invalid internal-storage URI/);
+    assert.throws(() => storageKey('kestra:///../../etc/passwd'), /Invalid internal-storage URI/);
+    assert.throws(() => storageKey('kestra:///a/%2e%2e/%2E%2E/etc/passwd'), /Invalid internal-storage URI/);
+    assert.throws(() => storageKey('kestra:///a/..%2F..%2Fetc/passwd'), /Invalid internal-storage URI/);
+    assert.throws(() => storageKey('kestra:///a/..\\..\\etc'), /Invalid internal-storage URI/);
     assert.throws(() => taskRunFileUri(run, '../escape.csv'), /Invalid file name/);
   });
 
@@ -67,5 +71,62 @@ describe('internal storage (local directory)', () => {
     assert.deepEqual(deleted, [taskRunFileUri(run, 'data.csv'), taskRunFileUri(run, 'x/y.csv')]);
     assert.deepEqual(await storage.list(executionPrefix(run)), []);
     assert.equal(await storage.stat(taskRunFileUri(other, 'keep.csv')), 1);
+  });
+
+  it('refuses a path that leads out of the root through a symbolic link, for reading and for writing', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'tflow-outside-'));
+    try {
+      await writeFile(join(outside, 'secret.txt'), 'outside the root');
+      await mkdir(join(root, 'links'), { recursive: true });
+      await symlink(outside, join(root, 'links', 'out'));
+      await symlink(join(outside, 'secret.txt'), join(root, 'links', 'secret.txt'));
+      await assert.rejects(storage.get('kestra:///links/out/secret.txt'), /Access denied to kestra:\/\/\/links\/out\/secret.txt: it leads out of the internal storage folder/);
+      await assert.rejects(storage.get('kestra:///links/secret.txt'), /leads out of the internal storage folder/);
+      await assert.rejects(storage.stat('kestra:///links/secret.txt'), /leads out of the internal storage folder/);
+      await assert.rejects(storage.put('kestra:///links/out/new/written.txt', Readable.from(['x'])), /leads out of the internal storage folder/);
+      await assert.rejects(readFile(join(outside, 'new', 'written.txt')), /ENOENT/);
+      // Listing a folder does not follow the links inside it.
+      assert.deepEqual(await storage.list('kestra:///links/'), []);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('storage scope (what an execution may read and write)', () => {
+  let root: string;
+  let storage: LocalDirectoryStorage;
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'tflow-scope-test-'));
+    storage = new LocalDirectoryStorage(root);
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+  const scope = { namespace: 'company.team', flowId: 'taxi', executionId: 'exec-1', parent: { namespace: 'company.parent', flowId: 'p', executionId: 'exec-0' } };
+
+  it('reads its own files, its namespace files and its parent execution files', () => {
+    assert.equal(checkReadable('kestra:///company/team/taxi/executions/exec-1/inputs/f/a.csv', scope), 'kestra:///company/team/taxi/executions/exec-1/inputs/f/a.csv');
+    assert.equal(checkReadable('kestra:///company/team/_files/q.sql', scope), 'kestra:///company/team/_files/q.sql');
+    assert.equal(checkReadable('kestra:///company/parent/p/executions/exec-0/tasks/t/r/out.csv', scope), 'kestra:///company/parent/p/executions/exec-0/tasks/t/r/out.csv');
+  });
+
+  it('refuses another namespace, another execution, a sibling namespace with the same prefix, and escapes, naming the URI', () => {
+    assert.throws(
+      () => checkReadable('kestra:///other/ns/f/executions/e/tasks/t/r/x.csv', scope),
+      /^StorageAccessDenied: Access denied to file kestra:\/\/\/other\/ns\/f\/executions\/e\/tasks\/t\/r\/x.csv: execution exec-1 may only read its own files/,
+    );
+    assert.throws(() => checkReadable('kestra:///company/team/taxi/executions/exec-2/x.csv', scope), /Access denied/);
+    assert.throws(() => checkReadable('kestra:///company/team/taxi/executions/exec-10/x.csv', scope), /Access denied/);
+    assert.throws(() => checkReadable('kestra:///company/team2/_files/q.sql', scope), /Access denied/);
+    assert.throws(() => checkReadable('kestra:///company/team/taxi/executions/exec-1/../../../../../../etc/passwd', scope), /Invalid internal-storage URI/);
+  });
+
+  it("a task's view of storage writes only its own execution's files", async () => {
+    const scoped = scopedStorage(storage, scope);
+    await assert.rejects(scoped.put('kestra:///company/team/_files/evil.sql', Readable.from(['x'])), /may only write its own files/);
+    await assert.rejects(scoped.deleteByPrefix('kestra:///company/'), /may only write its own files/);
+    await assert.rejects(scoped.get('kestra:///other/f/executions/e/x.csv'), /Access denied to file kestra:\/\/\/other/);
+    const uri = taskRunFileUri({ ...scope, taskId: 't', taskRunId: 'r' }, 'ok.txt');
+    await scoped.put(uri, Readable.from(['ok']));
+    assert.equal(await scoped.stat(uri), 2);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TaskLogBuffer } from '../../src/activities/task-logs';
+import { jsonBytes, utf8Length } from '../../src/interpreter/payload-size';
 
 describe('task log buffer (what a task run sends back to the workflow)', () => {
   it('keeps everything when the output is small', () => {
@@ -25,5 +26,18 @@ describe('task log buffer (what a task run sends back to the workflow)', () => {
     const buffer = new TaskLogBuffer();
     buffer.add('INFO', 'x'.repeat(100_000));
     assert.match(buffer.lines()[0].message, /^x{4000}… \[96000 more characters\]$/);
+  });
+
+  it('counts UTF-8 bytes, not characters: a flood of CJK lines stays as small in bytes as an ASCII one', () => {
+    const buffer = new TaskLogBuffer();
+    for (let i = 1; i <= 20_000; i++) buffer.add('INFO', '漢'.repeat(1000));
+    assert.ok(jsonBytes(buffer.lines()) < 400_000, `${jsonBytes(buffer.lines())} bytes`);
+  });
+});
+
+describe('payload sizes in UTF-8 bytes', () => {
+  it('measures as Buffer.byteLength does (ASCII, accents, CJK, emoji)', () => {
+    for (const text of ['', 'abc', 'é', '漢字', '😀', 'a漢😀é\n', '\ud800 lone']) assert.equal(utf8Length(text), Buffer.byteLength(text), text);
+    assert.equal(jsonBytes({ v: '漢' }), Buffer.byteLength(JSON.stringify({ v: '漢' })));
   });
 });

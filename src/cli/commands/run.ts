@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { connectClient, followExecution, startExecution } from '../../client/executions';
+import { connectClient, followExecution, newExecutionId, startExecution } from '../../client/executions';
+import { storageFromConfig, uploadLocalFileInputs } from '../../storage';
 import { loadConfig, type TflowConfig } from '../../config';
 import { compileFlowFile } from '../../flow/compile';
 import { FlowValidationError } from '../../flow/diagnostics';
@@ -60,8 +61,11 @@ async function loadFlow(flowRef: string, config: TflowConfig): Promise<FlowSpec>
 
 /** Starts an execution; returns what is known of it at once. */
 export async function startFlow(client: Client, config: TflowConfig, flow: FlowSpec, options: RunOptions): Promise<Pick<Execution, 'id' | 'namespace' | 'flowId' | 'revision' | 'state'>> {
+  const executionId = newExecutionId(flow);
   const handle = await startExecution(client, config, flow, {
-    inputs: parsePairs(options.input, '--input'),
+    executionId,
+    // `-i data=@local.csv`: the user's own file, uploaded as the API's multipart upload does.
+    inputs: await uploadLocalFileInputs(storageFromConfig(config), flow, executionId, parsePairs(options.input, '--input')),
     labels: parsePairs(options.label, '--label'),
   });
   return { id: handle.workflowId, namespace: flow.namespace, flowId: flow.id, revision: flow.revision, state: 'CREATED' };

@@ -239,22 +239,24 @@ export function checkTemplate(template: string, options: RenderOptions = {}): Ex
         break;
     }
   };
-  const visit = (nodes: Node[]): void => {
-    for (const n of nodes) {
-      if (n.kind === 'print') visitExpr(n.expr);
-      else if (n.kind === 'set') visitExpr(n.value);
-      else if (n.kind === 'if') {
-        n.branches.forEach((b) => (visitExpr(b.condition), visit(b.body)));
-        if (n.otherwise) visit(n.otherwise);
-      } else if (n.kind === 'for') {
-        visitExpr(n.iterable);
-        visit(n.body);
-        if (n.otherwise) visit(n.otherwise);
-      }
-    }
-  };
-  visit(parsed.nodes);
+  visitTemplateExpressions(parsed.nodes, visitExpr);
   return problems;
+}
+
+/** Calls `visitExpr` on every top expression of a template (prints, sets, conditions, loop iterables), nested blocks included. */
+export function visitTemplateExpressions(nodes: Node[], visitExpr: (e: Expr) => void): void {
+  for (const n of nodes) {
+    if (n.kind === 'print') visitExpr(n.expr);
+    else if (n.kind === 'set') visitExpr(n.value);
+    else if (n.kind === 'if') {
+      n.branches.forEach((b) => (visitExpr(b.condition), visitTemplateExpressions(b.body, visitExpr)));
+      if (n.otherwise) visitTemplateExpressions(n.otherwise, visitExpr);
+    } else if (n.kind === 'for') {
+      visitExpr(n.iterable);
+      visitTemplateExpressions(n.body, visitExpr);
+      if (n.otherwise) visitTemplateExpressions(n.otherwise, visitExpr);
+    }
+  }
 }
 
 /**

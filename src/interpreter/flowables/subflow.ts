@@ -11,6 +11,12 @@ const SUBFLOW_CHECKS_PATCH = 'tflow-subflow-checks';
 
 /** The replay guard of retrying a failed child (before it, a failed Subflow was never retried). */
 const SUBFLOW_RETRY_PATCH = 'tflow-subflow-retry';
+/** The replay guard of the storage scope of a child's FILE inputs (before it, any file URI passed). */
+const SUBFLOW_FILE_INPUTS_PATCH = 'tflow-subflow-file-inputs-scope';
+
+function isFileInput(input: { type: string; itemType?: string }): boolean {
+  return input.type === 'FILE' || input.itemType === 'FILE';
+}
 
 const labelsSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.strictObject({ key: z.string(), value: z.unknown() }))]);
 
@@ -57,7 +63,9 @@ export const subflowTask = defineFlowableTask({
     const flow = await context.loadFlow(namespace, flowId, props.revision);
     if (flow.disabled) throw new TaskError(`Cannot execute the flow ${namespace}.${flowId}: it is disabled`);
     const given = (context.renderProperties(props.inputs ?? {}) ?? {}) as Record<string, unknown>;
-    const resolved = resolveInputs(flow.inputs, given, { flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision } });
+    // FILE inputs: the parent's files (or the child namespace's), never another namespace's (not checked in executions recorded before).
+    const fileScope = flow.inputs.some(isFileInput) && context.patched(SUBFLOW_FILE_INPUTS_PATCH) ? { namespace: flow.namespace, flowId: flow.id, parent: context.execution } : undefined;
+    const resolved = resolveInputs(flow.inputs, given, { flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision } }, fileScope ? { fileScope } : {});
     if (resolved.problems.length > 0) throw new TaskError(resolved.problems.map((p) => p.message).join('\n'));
     // The child flow's `checks`, as for any new execution (executions recorded before they applied replay without).
     const checks = flow.checks?.length && context.patched(SUBFLOW_CHECKS_PATCH) ? failedChecks(flow, resolved.inputs) : [];

@@ -1,0 +1,18 @@
+/**
+ * Internal storage as one execution's tasks see it: reads limited to what the execution may read
+ * (./storage-scope.ts), writes and deletes to its own files. Every task (read(), inputFiles, CopyIn
+ * `from`, HTTP upload sources, the storage tasks) gets this view, so the rule lives in one place.
+ */
+import type { Readable } from 'node:stream';
+import type { InternalStorage, StoredFile } from './internal-storage';
+import { checkReadable, checkWritable, type StorageScope } from './storage-scope';
+
+export function scopedStorage(storage: InternalStorage, scope: StorageScope & { executionId: string }): InternalStorage {
+  return {
+    put: async (uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> => storage.put(checkWritable(uri, scope), content),
+    get: async (uri: string) => storage.get(checkReadable(uri, scope)),
+    stat: async (uri: string) => storage.stat(checkReadable(uri, scope)),
+    list: async (prefixUri: string) => storage.list(checkReadable(prefixUri, scope, 'folder')),
+    deleteByPrefix: async (prefixUri: string) => storage.deleteByPrefix(checkWritable(prefixUri, scope)),
+  };
+}
