@@ -45,8 +45,9 @@ export function checkReadable(uri: string, scope: StorageScope, what = 'file'): 
 /** The URI in its normal form when it is one of the execution's own files (where tasks write). */
 export function checkWritable(uri: string, scope: StorageScope & { executionId: string }): string {
   const normal = normalUri(uri);
-  if (normal.startsWith(executionPrefix({ namespace: scope.namespace, flowId: scope.flowId, executionId: scope.executionId }))) return normal;
-  throw new StorageAccessDenied(`Access denied to ${uri}: execution ${scope.executionId} may only write its own files (${readableFolders({ ...scope, parent: undefined })[0]})`);
+  const own = executionPrefix({ namespace: scope.namespace, flowId: scope.flowId, executionId: scope.executionId });
+  if (normal.startsWith(own)) return normal;
+  throw new StorageAccessDenied(`Access denied to ${uri}: execution ${scope.executionId} may only write its own files (${own})`);
 }
 
 function whoMayRead(scope: StorageScope): string {

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { Worker } from '@temporalio/worker';
 import { startExecution } from '../../src/client/executions';
 import { FlowValidationError } from '../../src/flow/diagnostics';
 import { executionPrefix, namespaceFilesPrefix } from '../../src/storage';
@@ -277,12 +278,16 @@ tasks:
     inputs:
       file: "${foreignUri}"
 `);
-    const { execution, taskRun } = await runWithLogs(fixture, parent);
+    const { execution, taskRun, handle } = await runWithLogs(fixture, parent);
     assert.equal(taskRun('call')?.state, 'SUCCESS', taskRun('call')?.error);
     assert.deepEqual((taskRun('call')?.outputs as { outputs?: unknown }).outputs, { content: 'from the parent' });
     assert.equal(taskRun('foreign')?.state, 'FAILED');
     assert.ok(taskRun('foreign')?.error?.includes(`Invalid input for \`file\`, Access denied to file ${foreignUri}`), taskRun('foreign')?.error);
     assert.equal(execution.state, 'FAILED');
+    // The new check is behind a patch (tflow-subflow-file-inputs-scope): the history records it and replays.
+    const history = await handle.fetchHistory();
+    assert.ok(historyText(handle.workflowId).includes('"id":"tflow-subflow-file-inputs-scope"'), 'the patch marker is in the history');
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history, handle.workflowId);
     console.log(`subflow: call ${taskRun('call')?.state}; foreign: ${taskRun('foreign')?.error?.slice(0, 200)}`);
   });
 
