@@ -18,11 +18,12 @@ export const LIMITS = {
   nesting: 100,
   /**
    * Units of work of one rendering (one property, one condition, one input default), weighted
-   * by COSTS below: about 1.2 million expression nodes, 600,000 jq steps or 10 million items
+   * by COSTS below: about 2.5 million expression nodes, 1.2 million jq steps or 20 million items
    * copied, compared or sorted. A million-item `range` or a jq program over a few MB of task
-   * output stays below it; reaching it costs about half a second of CPU.
+   * output (parsing 3 MB of JSON is 6 million) stays below it; reaching it costs about half a
+   * second of CPU.
    */
-  steps: 10_000_000,
+  steps: 20_000_000,
   /** Items of one list or map an expression builds (`range`, jq arrays, `+` on lists, `split`…). */
   items: 1_000_000,
   /** Characters of one string an expression builds (`~`, `join`, `*` on strings in jq, `toJson`…). */
@@ -39,14 +40,24 @@ export const COSTS = {
   /** One step of a jq program (one filter applied to one input, one value passed on by `.[]` or `range`). */
   jqStep: 16,
   /** One value of a list or map turned into text (`json`, `tojson`, printing) or copied out of the engine. */
-  serialized: 8,
+  serialized: 4,
   /** One item of a list or map built, copied or compared; one comparison of a sort. */
   item: 1,
   /** Items copied in bulk (`[...list]`, a jq update copying an array) for one step. */
   itemsCopiedPerStep: 4,
   /** Characters of text built for one step (building a string is cheap per character). */
   charactersPerStep: 64,
+  /**
+   * Steps per character read by the filters that are slow per character (pure-JS hashes and
+   * codecs, JSON parsing): `sha512` of 1 MB is seconds of CPU, so it is counted as such.
+   */
+  perCharacter: { sha512: 128, sha1: 40, urldecode: 40, sha256: 32, md5: 20, urlencode: 20, base64encode: 16, base64decode: 10, json: 2 },
 } as const;
+
+/** Counts reading `text` with one of the slow per-character filters of `COSTS.perCharacter`. */
+export function chargeCharacters(text: string, filter: keyof typeof COSTS.perCharacter): void {
+  charge(text.length * COSTS.perCharacter[filter]);
+}
 
 /**
  * A budget was exceeded. Not a JqError, so jq's `try` and `?` cannot swallow it, and not an

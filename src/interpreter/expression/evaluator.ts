@@ -170,7 +170,6 @@ export class Evaluation {
         return this.attribute(expr);
       case 'list':
         return expr.items.map((item) => this.evaluate(item));
-      // A map literal's keys are counted by the steps of their expressions.
       case 'map': {
         const map: Record<string, unknown> = {};
         for (const [k, v] of expr.entries) map[javaToString(this.evaluate(k))] = this.evaluate(v);
@@ -219,8 +218,8 @@ export class Evaluation {
       }
     }
     const args = expr.args ? expr.args.positional.map((a) => this.evaluate(a)) : undefined;
-    const member = this.guard(() => sized(memberAccess(object, name, args)), expr.offset);
-    if (member.found) return member.value;
+    const member = this.guard(() => memberAccess(object, name, args), expr.offset);
+    if (member.found) return this.guard(() => sized(member.value), expr.offset);
     throw this.undefinedError(name, expr.offset);
   }
 

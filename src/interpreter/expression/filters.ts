@@ -3,7 +3,7 @@
  * (`io.kestra.core.runners.pebble.Extension`). One entry per filter; argument names follow the
  * Java classes so that named arguments (`date(format='yyyy', timeZone='UTC')`) work.
  */
-import { charge, checkStringLength, COSTS } from './budget';
+import { charge, chargeCharacters, checkStringLength, COSTS } from './budget';
 import { base64Decode, base64Encode, md5, sha1, sha256, sha512, urlDecode, urlEncode, utf8Decode, utf8Encode } from './codec';
 import { chronoUnit, formatDate, toZoned, zoneOf } from './dates';
 import { decimalFormat } from './decimal-format';
@@ -20,6 +20,14 @@ const str = (input: unknown): string => javaToString(input);
 /** Filters of Java strings return null for a null input. */
 function stringFilter(args: string[], fn: (input: string, args: Args) => unknown): FilterDef {
   return { args, apply: (input, a) => (input === null || input === undefined ? null : fn(str(input), a)) };
+}
+
+/** A string filter whose work per character is counted (COSTS.perCharacter): hashes and codecs in pure JS. */
+function slowStringFilter(name: keyof typeof COSTS.perCharacter, fn: (input: string) => unknown): FilterDef {
+  return stringFilter([], (s) => {
+    chargeCharacters(s, name);
+    return fn(s);
+  });
 }
 
 function requireArg(args: Args, name: string, filter: string): unknown {
@@ -225,14 +233,14 @@ export const FILTERS: Record<string, FilterDef> = {
   }),
   startsWith: { args: ['value'], apply: (input, a) => str(input).startsWith(str(a.value)) },
   endsWith: { args: ['value'], apply: (input, a) => str(input).endsWith(str(a.value)) },
-  urlencode: stringFilter([], urlEncode),
-  urldecode: stringFilter([], urlDecode),
-  base64encode: stringFilter([], (s) => base64Encode(utf8Encode(s))),
-  base64decode: stringFilter([], (s) => utf8Decode(base64Decode(s))),
-  md5: stringFilter([], md5),
-  sha1: stringFilter([], sha1),
-  sha256: stringFilter([], sha256),
-  sha512: stringFilter([], sha512),
+  urlencode: slowStringFilter('urlencode', urlEncode),
+  urldecode: slowStringFilter('urldecode', urlDecode),
+  base64encode: slowStringFilter('base64encode', (s) => base64Encode(utf8Encode(s))),
+  base64decode: slowStringFilter('base64decode', (s) => utf8Decode(base64Decode(s))),
+  md5: slowStringFilter('md5', md5),
+  sha1: slowStringFilter('sha1', sha1),
+  sha256: slowStringFilter('sha256', sha256),
+  sha512: slowStringFilter('sha512', sha512),
   indent: indent('indent'),
   nindent: indent('nindent'),
   nl2br: stringFilter([], (s) => s.replace(/\r\n|\n|\r/g, '<br />')),
@@ -471,6 +479,7 @@ export const FILTERS: Record<string, FilterDef> = {
       let value: unknown = input;
       if (typeof input === 'string') {
         try {
+          chargeCharacters(input, 'json');
           value = parseJson(input);
         } catch (error) {
           throw new CallError(`The input of the 'jq' filter is a string that is not JSON: ${error instanceof Error ? error.message : String(error)}`);

@@ -5,7 +5,7 @@
  */
 import { ZonedDateTime, Instant } from '@js-joda/core';
 import { parse as parseYaml } from 'yaml';
-import { checkItems } from './budget';
+import { chargeCharacters, checkItems } from './budget';
 import { formatZoned, zoneOf } from './dates';
 import { parseJson } from './json';
 import { Args, CallContext, CallError, FunctionDef } from './registry';
@@ -77,6 +77,7 @@ function fromJson(args: Args): unknown {
   const json = args.json;
   if (json === null || json === undefined) return null;
   if (typeof json !== 'string') throw new CallError(`Invalid json input, must be a string, got ${typeName(json)}`);
+  chargeCharacters(json, 'json');
   return parseJson(json);
 }
 

@@ -4,6 +4,9 @@
  */
 import { double } from './values';
 
+// Sticky (`y`): matched at the current position, without slicing the rest of the text first.
+const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+
 export function parseJson(text: string): unknown {
   let i = 0;
   const fail = (what: string): never => {
@@ -58,7 +61,8 @@ export function parseJson(text: string): unknown {
       }
     }
     if (c === '"') return string();
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
     if (m && m[0]) {
       i += m[0].length;
       const n = Number(m[0]);
@@ -72,11 +76,31 @@ export function parseJson(text: string): unknown {
     }
     return fail('unexpected character');
   };
+  // A scan, not a regex: an alternation per character is slow on long strings.
   const string = (): string => {
-    const m = /^"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/.exec(text.slice(i));
-    if (!m) fail('invalid string');
-    i += m![0].length;
-    return JSON.parse(m![0]) as string;
+    let end = i + 1;
+    let escaped = false;
+    for (; end < text.length; end++) {
+      const c = text.charCodeAt(end);
+      if (c === 0x22) break;
+      if (c < 0x20) fail('invalid string');
+      if (c === 0x5c) {
+        escaped = true;
+        end++;
+      }
+    }
+    if (end >= text.length) fail('invalid string');
+    const raw = text.slice(i, end + 1);
+    let value = raw.slice(1, -1);
+    if (escaped) {
+      try {
+        value = JSON.parse(raw) as string;
+      } catch {
+        fail('invalid string');
+      }
+    }
+    i = end + 1;
+    return value;
   };
   const result = value();
   ws();
