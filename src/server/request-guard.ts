@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TflowConfig } from '../config';
-import { isWebhookPath } from './auth';
+import { isWebhookRoute } from './auth';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -51,7 +51,7 @@ function normaliseOrigin(origin: string): string {
 }
 
 /** Why the request is refused, or undefined when it may go on. */
-export function refusal(request: Pick<FastifyRequest, 'headers' | 'url'>, settings: GuardSettings): string | undefined {
+export function refusal(request: Pick<FastifyRequest, 'headers' | 'routeOptions'>, settings: GuardSettings): string | undefined {
   const host = request.headers.host ?? '';
   if (settings.loopback) {
     const name = hostName(host);
@@ -59,7 +59,7 @@ export function refusal(request: Pick<FastifyRequest, 'headers' | 'url'>, settin
       return `Host '${host}' is not served: this API listens on loopback (add the name to TFLOW_PUBLIC_HOSTS to serve it)`;
     }
   }
-  if (isWebhookPath(request.url)) return undefined;
+  if (isWebhookRoute(request)) return undefined;
   const origin = request.headers.origin;
   if (origin !== undefined) {
     if (sameHost(origin, host) || settings.allowedOrigins.includes(normaliseOrigin(origin))) return undefined;

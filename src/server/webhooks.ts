@@ -180,5 +180,5 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext,
     },
   };
   // Kestra's methods only: no HEAD (Fastify would add it to GET, and it would start executions too).
-  app.route({ method: ['GET', 'POST', 'PUT'], url: '/executions/webhook/:namespace/:id/:key', exposeHeadRoute: false, schema, handler });
+  app.route({ method: ['GET', 'POST', 'PUT'], url: '/executions/webhook/:namespace/:id/:key', exposeHeadRoute: false, config: { openTo: 'webhook-key' }, schema, handler });
 }
