@@ -67,3 +67,82 @@ describe('review: the open webhook route is told by the route, not by the raw UR
     assert.equal(started.count, 0, 'an execution was started without credentials');
   });
 });
+
+describe('review: KV values are held to the JSON bounds of request bodies', { timeout: 120_000 }, () => {
+  const namespace = `tflow.test.review${randomBytes(3).toString('hex')}`;
+  let server: ServerProcess;
+  const kv = (key: string, init: RequestInit = {}) => fetch(`${server.url}/api/v1/namespaces/${namespace}/kv/${key}`, init);
+
+  before(async () => {
+    server = await ServerProcess.start({ args: ['server', '--no-worker'], env: { TFLOW_BASIC_AUTH: '', TFLOW_API_HOST: '' } });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('a KV PUT of JSON nested 100,000 deep or of an unsafe integer answers 422 and stores nothing, whatever its content type', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const cases: [string, string, RegExp][] = [
+      ['text/plain', deep, /nested more than 100 levels deep/],
+      ['text/plain', '{"id": 123456789012345678901234}', /integer 123456789012345678901234 is beyond the safe integer range/],
+      ['application/json', JSON.stringify(deep), /nested more than 100 levels deep/],
+    ];
+    for (const [type, body, problem] of cases) {
+      const response = await kv('bounded', { method: 'PUT', headers: { 'content-type': type }, body });
+      const text = await response.text();
+      assert.equal(response.status, 422, `${type}: ${text}`);
+      assert.match((JSON.parse(text) as { message: string }).message, problem);
+      assert.equal((await kv('bounded')).status, 404, `${type}: a value was stored`);
+    }
+    // Within the bounds, text that is JSON still keeps its type.
+    assert.equal((await kv('bounded', { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: '{"id": 9007199254740991}' })).status, 200);
+    assert.deepEqual(await (await kv('bounded')).json(), { type: 'JSON', value: { id: 9007199254740991 } });
+    assert.equal((await fetch(`${server.url}/health`)).status, 200);
+  });
+});
+
+describe('review: a multi-line secret is masked line by line', { timeout: 120_000 }, () => {
+  const pemLines = ['-----BEGIN PRIVATE KEY-----', randomBytes(36).toString('base64'), randomBytes(36).toString('base64'), '-----END PRIVATE KEY-----'];
+  const taskQueue = `test-review-${randomBytes(4).toString('hex')}`;
+  let worker: WorkerProcess;
+
+  before(async () => {
+    worker = new WorkerProcess({ TFLOW_TASK_QUEUE: taskQueue, SECRET_PEM: Buffer.from(`${pemLines.join('\n')}\n`).toString('base64') });
+    await worker.polling();
+  });
+  after(async () => {
+    await worker?.stop('SIGKILL');
+  });
+
+  it('no line of a PEM secret reaches the logs or the error when a script prints it (echo, set -x, stderr)', async () => {
+    const compiled = compileFlow(`
+id: multiline_secret
+namespace: tflow.security
+tasks:
+  - id: leak
+    type: io.kestra.plugin.scripts.shell.Commands
+    env:
+      KEY: "{{ secret('PEM') }}"
+    commands:
+      - echo "$KEY"
+      - set -x
+      - ': "$KEY"'
+      - echo "$KEY" >&2
+      - exit 3
+`);
+    assert.ok(compiled.spec, JSON.stringify(compiled.diagnostics));
+    const config = { ...loadConfig(), taskQueue };
+    const client = await connectClient(config);
+    try {
+      const handle = await startExecution(client, config, compiled.spec);
+      const execution = await executionResult(handle);
+      assert.equal(execution.state, 'FAILED');
+      const { logs } = await handle.query(logsQuery, 0);
+      const seen = JSON.stringify({ logs, error: execution.error, taskRuns: execution.taskRuns });
+      for (const line of pemLines) assert.ok(!seen.includes(line), `"${line}" reached the logs or the error`);
+      assert.ok(logs.some((l) => l.message === '********'), logs.map((l) => l.message).join('\n'));
+    } finally {
+      await client.connection.close();
+    }
+  });
+});
