@@ -26,7 +26,7 @@ function rawRequest(port: number, head: string): Promise<number> {
   });
 }
 
-describe('review: the open webhook route is told by the route, not by the raw URL', { timeout: 120_000 }, () => {
+describe('review: webhook routes: told by the matched route, keys read as YAML reads them', { timeout: 120_000 }, () => {
   // Only a flow in namespace `webhook` is reachable this way: `/executions/webhook/<id>` is its create route.
   const namespace = 'webhook';
   const flowId = `review_${randomBytes(4).toString('hex')}`;
@@ -65,6 +65,36 @@ describe('review: the open webhook route is told by the route, not by the raw UR
     }
     const started = await temporal.workflow.count(`TaskQueue = "${server.taskQueue}" AND FlowId = "${flowId}"`);
     assert.equal(started.count, 0, 'an execution was started without credentials');
+  });
+
+  it('a webhook whose quoted key holds ` # ` or a YAML escape is served with that key: the pre-check does not refuse it', async () => {
+    const keys = { hashed: `hook # key ${randomBytes(6).toString('hex')}`, escaped: `hook\\x41key-${randomBytes(6).toString('hex')}` };
+    const hookFlow = `review_hook_${randomBytes(4).toString('hex')}`;
+    const deployed = await fetch(`${server.url}/api/v1/flows`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/x-yaml' },
+      body: [
+        `id: ${hookFlow}`,
+        `namespace: ${namespace}`,
+        'tasks:',
+        '  - id: hello',
+        '    type: io.kestra.plugin.core.log.Log',
+        '    message: hello',
+        'triggers:',
+        '  - id: hashed',
+        '    type: io.kestra.plugin.core.trigger.Webhook',
+        `    key: "${keys.hashed}" # the key holds " # "`,
+        `  - {id: escaped, type: io.kestra.plugin.core.trigger.Webhook, key: "${keys.escaped}"}`,
+      ].join('\n'),
+    });
+    assert.equal(deployed.status, 200, await deployed.text());
+    // YAML reads `\x41` in a double-quoted scalar as `A`.
+    for (const key of [keys.hashed, keys.escaped.replace('\\x41', 'A')]) {
+      const response = await fetch(`${server.url}/api/v1/executions/webhook/${namespace}/${hookFlow}/${encodeURIComponent(key)}`, { method: 'POST' });
+      assert.equal(response.status, 200, `${key}: ${await response.text()}`);
+    }
+    const wrong = await fetch(`${server.url}/api/v1/executions/webhook/${namespace}/${hookFlow}/hook`, { method: 'POST' });
+    assert.equal(wrong.status, 404);
   });
 });
 
