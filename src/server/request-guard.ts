@@ -23,12 +23,13 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_NAMES.has(name) || /^127(?:\.\d{1,3}){3}$/.test(name) || name.endsWith('.localhost');
 }
 
-/** The host name of a `Host` header, without its port (`[::1]:8080` → `[::1]`). */
+/**
+ * The host name of a `Host` header, without its port (`[::1]:8080` → `[::1]`). A header that is not
+ * `name[:digits]` (`localhost:8080.evil.example`, `[::1]x`) is returned whole: no loopback name.
+ */
 export function hostName(header: string): string {
   const host = header.trim().toLowerCase();
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
-  const colon = host.lastIndexOf(':');
-  return colon === -1 ? host : host.slice(0, colon);
+  return /^(\[[^\]]*\]|[^:[\]]*)(?::\d*)?$/.exec(host)?.[1] ?? host;
 }
 
 export interface GuardSettings {

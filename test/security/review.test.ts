@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { connectClient, executionResult, startExecution } from '../../src/client/executions';
 import { loadConfig } from '../../src/config';
 import { compileFlow } from '../../src/flow/compile';
+import { guardSettings, refusal } from '../../src/server/request-guard';
 import { logsQuery } from '../../src/workflows/definitions';
 import { purgeNamespace } from '../helpers/registry';
 import { ServerProcess } from '../helpers/server-process';
@@ -174,5 +175,16 @@ tasks:
     } finally {
       await client.connection.close();
     }
+  });
+});
+
+describe('review: Host names that only look like loopback', () => {
+  it('a Host whose port is not digits, or with text after an IPv6 literal, is not loopback: 403', () => {
+    const loopback = guardSettings({ allowedOrigins: [], publicHosts: [] }, '127.0.0.1');
+    const ask = (host: string) => refusal({ headers: { host }, routeOptions: { config: {} } } as never, loopback);
+    for (const host of ['localhost:8080.evil.example', '127.0.0.1:80.nip.io', '[::1].evil.example', '[::1]x:8080', 'a@localhost:8080']) {
+      assert.match(ask(host) ?? '', /is not served/, host);
+    }
+    for (const host of ['localhost', 'LOCALHOST:8080', '127.0.0.1:8080', '[::1]:8080', '[::1]']) assert.equal(ask(host), undefined, host);
   });
 });
