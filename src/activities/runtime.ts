@@ -97,7 +97,7 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   if (invocation.deferred) {
     try {
       const rendered = await renderDeferredProperties({ type: invocation.type, namespace: invocation.namespace, attempt }, invocation.deferred, { config: services.config, storage });
-      secrets = rendered.secrets;
+      secrets = withSecretLines(rendered.secrets);
       properties = { ...invocation.properties, ...rendered.properties };
     } catch (error) {
       // Same as a render error in the workflow: the task fails, without retry.
@@ -169,6 +169,18 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
     clearInterval(heartbeat);
     if (workingDirectory) await workingDirectory.then((dir) => rm(dir, { recursive: true, force: true })).catch(() => undefined);
   }
+}
+
+/** Lines of a multi-line secret shorter than this (`{`, `}`) are too common to mask. */
+const MIN_MASKED_SECRET_LINE = 4;
+
+/**
+ * The texts to mask for `secrets`: each secret, and each line of a multi-line one (a PEM key, a JSON
+ * key file), since a script printing it (`echo "$KEY"`, `set -x`) is logged line by line.
+ */
+function withSecretLines(secrets: readonly string[]): string[] {
+  const lines = secrets.flatMap((secret) => secret.split(/\r?\n/).map((line) => line.trim()));
+  return [...new Set([...secrets, ...lines.filter((line) => line.length >= MIN_MASKED_SECRET_LINE)])];
 }
 
 /**

@@ -87,7 +87,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     // One copy of each route in the description: the /api/v1/main/ twins are the same.
     transform: ({ schema, url }) => ({ schema: url.startsWith('/api/v1/main/') ? { ...schema, hide: true } : schema, url }),
   });
-  app.get('/health', { schema: { summary: 'Liveness: {status: UP}', tags: ['Health'] } }, async () => ({ status: 'UP' }));
+  app.get('/health', { config: { openTo: 'anyone' }, schema: { summary: 'Liveness: {status: UP}', tags: ['Health'] } }, async () => ({ status: 'UP' }));
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   for (const prefix of API_PREFIXES) {
     await app.register(

@@ -3,21 +3,29 @@
  * Credentials are compared in constant time (over digests, so lengths leak nothing either).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-/** Paths that stay open (liveness probes). */
-const OPEN_PATHS = new Set(['/health']);
-/** Webhooks stay open, as in Kestra: the trigger's key in the URL is their secret. Exactly that shape, no dot segments. */
-const OPEN_WEBHOOK = /^\/api\/v1(?:\/main)?\/executions\/webhook\/[^/]+\/[^/]+\/[^/]+$/;
-
-/** Is `url` a webhook call (open to anyone who has the key, from any origin)? */
-export function isWebhookPath(url: string): boolean {
-  const path = url.split('?')[0];
-  return OPEN_WEBHOOK.test(path) && !path.split('/').some((segment) => segment === '.' || segment === '..');
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Who may call the route without Basic auth: `anyone` (liveness probes), `webhook-key` (webhooks,
+     * as in Kestra: the trigger's key in the URL is their secret, so any origin may call them too).
+     */
+    openTo?: 'anyone' | 'webhook-key';
+  }
 }
 
-function isOpen(url: string): boolean {
-  return OPEN_PATHS.has(url.split('?')[0]) || isWebhookPath(url);
+/**
+ * Is the request a webhook call (open to anyone who has the key, from any origin)? Told by the route
+ * the router matched, never by the raw URL: the router ignores what follows a `#`, so
+ * `/api/v1/executions/webhook/<id>#/x/y` has a webhook's shape but runs `POST /executions/webhook/<id>`.
+ */
+export function isWebhookRoute(request: Pick<FastifyRequest, 'routeOptions'>): boolean {
+  return request.routeOptions.config?.openTo === 'webhook-key';
+}
+
+function isOpenRoute(request: Pick<FastifyRequest, 'routeOptions'>): boolean {
+  return request.routeOptions.config?.openTo !== undefined;
 }
 
 export function digest(text: string): Buffer {
@@ -35,7 +43,7 @@ export function basicAuthMatches(header: string | undefined, expected: string): 
 export function installBasicAuth(app: FastifyInstance, credentials: string | undefined): void {
   if (!credentials) return;
   app.addHook('onRequest', async (request, reply) => {
-    if (isOpen(request.url)) return;
+    if (isOpenRoute(request)) return;
     if (basicAuthMatches(request.headers.authorization, credentials)) return;
     return reply.code(401).header('WWW-Authenticate', 'Basic realm="tflow", charset="UTF-8"').send({ message: 'Unauthorized' });
   });

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toKvValue } from '../activities/kv/kv-value';
 import { parseDuration } from '../interpreter/duration';
 import { missingKeyMessage, type KvValue } from '../kv/kv-store';
+import { jsonTextProblem } from './body-limits';
 import type { ApiContext } from './context';
 import { HttpError } from './errors';
 
@@ -14,14 +15,18 @@ export function kvValueOfBody(body: unknown): KvValue {
   if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return toKvValue(body, 'JSON');
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : body === undefined || body === null ? '' : String(body);
   const trimmed = text.trim();
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(trimmed);
-    if (typeof parsed === 'string') return kvValueOfText(parsed);
-    if (parsed !== null) return toKvValue(parsed, undefined);
+    parsed = JSON.parse(trimmed);
   } catch {
-    // Not JSON: plain text.
+    return kvValueOfText(text); // not JSON: plain text
   }
-  return kvValueOfText(text);
+  if (typeof parsed === 'string') return kvValueOfText(parsed);
+  if (parsed === null) return kvValueOfText(text);
+  // Text that is JSON is held to the bounds of JSON bodies (too deep to store, integers that would change value).
+  const problem = jsonTextProblem(trimmed);
+  if (problem) throw new Error(`Invalid JSON value: ${problem}`);
+  return toKvValue(parsed, undefined);
 }
 
 function kvValueOfText(text: string): KvValue {

@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TflowConfig } from '../config';
-import { isWebhookPath } from './auth';
+import { isWebhookRoute } from './auth';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -23,12 +23,13 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_NAMES.has(name) || /^127(?:\.\d{1,3}){3}$/.test(name) || name.endsWith('.localhost');
 }
 
-/** The host name of a `Host` header, without its port (`[::1]:8080` → `[::1]`). */
+/**
+ * The host name of a `Host` header, without its port (`[::1]:8080` → `[::1]`). A header that is not
+ * `name[:digits]` (`localhost:8080.evil.example`, `[::1]x`) is returned whole: no loopback name.
+ */
 export function hostName(header: string): string {
   const host = header.trim().toLowerCase();
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
-  const colon = host.lastIndexOf(':');
-  return colon === -1 ? host : host.slice(0, colon);
+  return /^(\[[^\]]*\]|[^:[\]]*)(?::\d*)?$/.exec(host)?.[1] ?? host;
 }
 
 export interface GuardSettings {
@@ -51,7 +52,7 @@ function normaliseOrigin(origin: string): string {
 }
 
 /** Why the request is refused, or undefined when it may go on. */
-export function refusal(request: Pick<FastifyRequest, 'headers' | 'url'>, settings: GuardSettings): string | undefined {
+export function refusal(request: Pick<FastifyRequest, 'headers' | 'routeOptions'>, settings: GuardSettings): string | undefined {
   const host = request.headers.host ?? '';
   if (settings.loopback) {
     const name = hostName(host);
@@ -59,7 +60,7 @@ export function refusal(request: Pick<FastifyRequest, 'headers' | 'url'>, settin
       return `Host '${host}' is not served: this API listens on loopback (add the name to TFLOW_PUBLIC_HOSTS to serve it)`;
     }
   }
-  if (isWebhookPath(request.url)) return undefined;
+  if (isWebhookRoute(request)) return undefined;
   const origin = request.headers.origin;
   if (origin !== undefined) {
     if (sameHost(origin, host) || settings.allowedOrigins.includes(normaliseOrigin(origin))) return undefined;

@@ -35,31 +35,40 @@ const KEY_ENTRY = /(?:^|[\s{,])(?:key|"key"|'key')[ \t]*:[ \t]+([^\n]*)/g;
  * Every value a `key:` entry of the source could hold, read from its text in one linear pass, without
  * parsing or compiling it: a superset of its Webhook triggers' literal keys (README "Security").
  * A caller's key that is none of them is refused before the flow is compiled. Undefined when some
- * `key:` value cannot be read from its line (an alias, a block scalar): only a compile tells then.
+ * `key:` value cannot be read from its line (an alias, a block scalar, a quoted value that goes on
+ * or has an escape JSON does not know): only a compile tells then.
  */
 export function webhookKeyCandidates(source: string): string[] | undefined {
   const candidates = new Set<string>();
   for (const match of source.matchAll(KEY_ENTRY)) {
     // An anchor or a tag before the value does not change it.
-    const rest = match[1].replace(/[ \t]+#.*$/, '').replace(/^(?:[&!][^\s]*[ \t]+)+/, '').trim();
-    if (/^[*|>]/.test(rest) || rest === '') return undefined;
+    const value = match[1].replace(/^(?:[&!][^\s]*[ \t]+)+/, '').trim();
+    // A quoted value ends at its closing quote: a ` #` inside it is part of the key, not a comment.
+    const quoted = quotedScalar(value);
+    if (quoted !== undefined) {
+      candidates.add(quoted);
+      continue;
+    }
+    const plain = value.replace(/(?:^|[ \t]+)#.*$/, '').trim();
+    if (/^[*|>'"]/.test(plain) || plain === '') return undefined;
     // Block style takes the whole line; flow style (`{key: x, …}`) stops at `,` or `}`.
-    for (const text of [rest, rest.split(/[,}]/)[0].trim()]) candidates.add(unquoted(text));
+    candidates.add(plain);
+    candidates.add(plain.split(/[,}]/)[0].trim());
   }
   return [...candidates];
 }
 
-function unquoted(text: string): string {
-  if (text.startsWith("'")) return text.slice(1, text.indexOf("'", 1) === -1 ? undefined : text.lastIndexOf("'")).replaceAll("''", "'");
-  if (text.startsWith('"')) {
-    const end = text.lastIndexOf('"');
-    try {
-      return JSON.parse(end > 0 ? text.slice(0, end + 1) : `${text}"`) as string;
-    } catch {
-      return text.slice(1, end > 0 ? end : undefined);
-    }
+/** The value of a quoted scalar closed on its line (YAML's double-quoted escapes read as JSON's), else undefined. */
+function quotedScalar(text: string): string | undefined {
+  const single = /^'((?:[^']|'')*)'(?!')/.exec(text);
+  if (single) return single[1].replaceAll("''", "'");
+  const double = /^"((?:[^"\\]|\\.)*)"/.exec(text);
+  if (!double) return undefined;
+  try {
+    return JSON.parse(`"${double[1]}"`) as string;
+  } catch {
+    return undefined; // `\x41`, `\e`…: YAML escapes JSON does not know
   }
-  return text;
 }
 
 /** Any of `candidates` equal to `given`? Every candidate is compared, in constant time each. */
@@ -180,5 +189,5 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext,
     },
   };
   // Kestra's methods only: no HEAD (Fastify would add it to GET, and it would start executions too).
-  app.route({ method: ['GET', 'POST', 'PUT'], url: '/executions/webhook/:namespace/:id/:key', exposeHeadRoute: false, schema, handler });
+  app.route({ method: ['GET', 'POST', 'PUT'], url: '/executions/webhook/:namespace/:id/:key', exposeHeadRoute: false, config: { openTo: 'webhook-key' }, schema, handler });
 }

@@ -450,7 +450,8 @@ describe('the guards’ rules, without a server', () => {
 
   it('Origin, Sec-Fetch-Site and Host rules', () => {
     const loopback = guardSettings({ allowedOrigins: ['https://ui.example.com/'], publicHosts: ['tflow.example.com'] }, '127.0.0.1');
-    const ask = (headers: Record<string, string>, url = '/api/v1/flows') => refusal({ headers, url } as never, loopback);
+    // The route the router matched: a webhook's is open to any origin.
+    const ask = (headers: Record<string, string>, openTo?: 'webhook-key') => refusal({ headers, routeOptions: { config: { openTo } } } as never, loopback);
     assert.equal(ask({ host: '127.0.0.1:8080' }), undefined);
     assert.equal(ask({ host: 'localhost:8080', origin: 'http://localhost:8080' }), undefined);
     assert.equal(ask({ host: 'tflow.example.com', origin: 'https://tflow.example.com' }), undefined, 'behind a TLS proxy');
@@ -459,9 +460,10 @@ describe('the guards’ rules, without a server', () => {
     assert.match(ask({ host: 'localhost:8080', 'sec-fetch-site': 'cross-site' }) ?? '', /Sec-Fetch-Site: cross-site/);
     assert.equal(ask({ host: 'localhost:8080', 'sec-fetch-site': 'same-origin' }), undefined);
     assert.match(ask({ host: 'rebound.example:8080' }) ?? '', /Host 'rebound\.example:8080' is not served/);
-    assert.equal(ask({ host: 'localhost:8080', origin: 'https://hooks.example' }, '/api/v1/executions/webhook/ns/flow/key'), undefined);
+    assert.equal(ask({ host: 'localhost:8080', origin: 'https://hooks.example' }, 'webhook-key'), undefined);
+    assert.match(ask({ host: 'localhost:8080', origin: 'https://hooks.example' }) ?? '', /Origin 'https:\/\/hooks\.example' is not allowed/);
     const anywhere = guardSettings({ allowedOrigins: [], publicHosts: [] }, '0.0.0.0');
-    assert.equal(refusal({ headers: { host: 'tflow.internal:8080' }, url: '/health' } as never, anywhere), undefined);
+    assert.equal(refusal({ headers: { host: 'tflow.internal:8080' }, routeOptions: { config: {} } } as never, anywhere), undefined);
   });
 
   it('JSON text: depth and integer literals outside strings', () => {
