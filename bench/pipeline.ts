@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 import { compileFlowFile } from '../src/flow/compile';
 import type { FlowSpec } from '../src/flow/spec';
 import type { Execution } from '../src/interpreter/execution';
-import { createTestDatabase, type TestDatabase } from '../test/helpers/postgres';
+import { createTestDatabase } from '../test/helpers/postgres';
 import { PROJECT_ROOT } from '../test/helpers/paths';
 import { RELEASE_PATH, startTaxiDataServer, TAXI_COLUMNS, writeWgetShim } from '../src/demo/taxi-data';
 import type { BenchRow } from './results';

@@ -3,6 +3,8 @@
  * Each figure comes with a baseline measured in the same run.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../src/config';
+import { devServerOwnership } from '../src/temporal/dev-server';
 import { benchApiThroughput } from './api-throughput';
 import { benchCopyIn } from './copy-in';
 import { benchExpressions } from './expressions';
@@ -15,6 +17,17 @@ import { benchValidation } from './validation';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // Benchmarks start the dev server when none answers; that one is stopped at the end, another is left running.
+  const { stateDir, temporalAddress } = loadConfig();
+  const devServer = await devServerOwnership(stateDir, temporalAddress);
+  try {
+    await runBenchmarks();
+  } finally {
+    if (await devServer.stopIfStarted()) console.error(`stopped the Temporal dev server the benchmarks started on ${temporalAddress}`);
+  }
+}
+
+async function runBenchmarks(): Promise<void> {
   const only = process.argv.slice(2);
   const wanted = (name: string) => only.length === 0 || only.includes(name);
   const rows: BenchRow[] = [];

@@ -21,9 +21,22 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--enable-source-maps', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+// A Temporal dev server the tests start (the first integration test does, when none answers) is
+// stopped at the end; one that was already running (a developer's, CI's) is left running.
+async function main() {
+  const { loadConfig } = require(join(__dirname, '..', 'dist', 'src', 'config.js'));
+  const { devServerOwnership } = require(join(__dirname, '..', 'dist', 'src', 'temporal', 'dev-server.js'));
+  const { stateDir, temporalAddress } = loadConfig();
+  const devServer = await devServerOwnership(stateDir, temporalAddress);
+  const result = spawnSync(
+    process.execPath,
+    ['--enable-source-maps', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+    { stdio: 'inherit' },
+  );
+  if (await devServer.stopIfStarted()) console.error(`stopped the Temporal dev server the tests started on ${temporalAddress}`);
+  process.exit(result.status ?? 1);
+}
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

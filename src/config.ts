@@ -1,5 +1,5 @@
 /**
- * The environment contract (DESIGN.md §3): the one place that reads tflow's environment variables.
+ * The environment contract (README "Configuration"): the one place that reads tflow's environment variables.
  * Defaults work on a developer machine with `tflow dev`.
  */
 import { join, resolve } from 'node:path';

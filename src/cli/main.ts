@@ -28,6 +28,7 @@ import { printDiagnostics, toStderr, UsageError } from './output';
 const program = new Command()
   .name('tflow')
   .description('Kestra-style declarative YAML flows, run on Temporal')
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- read at run time: an import would copy package.json into dist/
   .version(require('../../../package.json').version)
   .showHelpAfterError();
 

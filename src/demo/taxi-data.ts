@@ -1,5 +1,5 @@
 /**
- * Synthetic NYC taxi data, shaped like the course's files (shared/reference/taxi-data.md), and a
+ * Synthetic NYC taxi data, shaped like the course's files (README "The course's taxi flow, without internet or Docker"), and a
  * local server laid out like the course's release URLs, so the course's flows run here unmodified.
  *
  * - generateTaxiFile(): green or yellow CSV(.gz) for any month and row count: the real headers and

@@ -2,7 +2,8 @@
  * The flow compiler: YAML text → a validated FlowSpec, or every problem found, each with its
  * `file:line:col`, YAML path and a hint. Runs outside the workflow (CLI, API, worker), never inside.
  *
- * The rules are Kestra's (../shared/reference/kestra-semantics.md §a, §b, §d, §f), with its error
+ * The rules are Kestra's (flow properties, inputs, task properties, triggers; where tflow differs: README
+ * "Beyond the course: Kestra 1.x features, and where tflow differs"), with its error
  * texts where it has one. Schemas live in ./schema.ts (flow, inputs, retry…), ./triggers.ts and the
  * task registry; this file walks the document, applies pluginDefaults, checks what schemas cannot
  * say (unique ids, references, cycles, cron, regexes, expressions) and builds the FlowSpec.

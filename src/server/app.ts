@@ -1,5 +1,5 @@
 /**
- * The Kestra-compatible REST API (DESIGN.md §3): every route under both `/api/v1/` and
+ * The Kestra-compatible REST API (README "REST API"): every route under both `/api/v1/` and
  * `/api/v1/main/` (Kestra 1.x's tenant segment), Basic auth when configured, size limits,
  * Kestra's error shapes, and an OpenAPI description generated from the route schemas
  * (`/api/v1/openapi.json`). `buildApi` makes the Fastify app; `server.ts` runs it with a worker.

@@ -1,5 +1,5 @@
 /**
- * Kestra's error shapes and status codes (kestra-semantics.md §h): 422 `Invalid entity` with one
+ * Kestra's error shapes and status codes (README "REST API"): 422 `Invalid entity` with one
  * entry per problem, 404 for unknown flows and executions, 409 for illegal states. Never a stack trace.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';

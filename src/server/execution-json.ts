@@ -1,5 +1,5 @@
 /**
- * tflow's Execution in Kestra's JSON shape (kestra-semantics.md §h): `flowRevision`, `state` as
+ * tflow's Execution in Kestra's JSON shape (README "REST API"): `flowRevision`, `state` as
  * `{current, startDate, endDate}`, labels as `[{key, value}]`, `taskRunList`.
  */
 import type { Execution, TaskRun } from '../interpreter/execution';

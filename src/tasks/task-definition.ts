@@ -6,13 +6,12 @@
  * the workflow. Each type is one module, listed once (`src/tasks/registry.ts` gathers the lists):
  * the compiler, the JSON Schema, the worker and the interpreter all read them.
  */
-import type { Readable } from 'node:stream';
 import type { z } from 'zod';
-import type { TflowConfig } from '../config';
 import type { PropertyProblem } from '../flow/diagnostics';
-import type { LogLevel } from '../flow/spec';
 import type { FlowableContext, FlowableOutcome, InlineTaskContext } from '../interpreter/workflow-task';
-import type { InternalStorage, StoredFile } from '../storage/internal-storage';
+import type { TaskContext } from './task-context';
+
+export type { TaskContext };
 
 interface TaskDefinitionBase<Props extends z.ZodObject> {
   /** The canonical Kestra type, e.g. `io.kestra.plugin.core.log.Log`. */
@@ -74,35 +73,6 @@ export interface InlineTaskDefinition<Props extends z.ZodObject = z.ZodObject> e
 }
 
 export type TaskDefinition = RunnableTaskDefinition | FlowableTaskDefinition | InlineTaskDefinition;
-
-/** What a runnable task sees of its execution while it runs (inside an activity). */
-export interface TaskContext {
-  executionId: string;
-  namespace: string;
-  flowId: string;
-  taskId: string;
-  taskRunId: string;
-  /** 1 on the first attempt. */
-  attempt: number;
-  log(level: LogLevel, message: string): void;
-  /** Aborted when Temporal cancels the activity (kill, timeout, worker shutdown). */
-  signal: AbortSignal;
-  /** Internal storage: read any `kestra:///…` file, write this task run's files. */
-  storage: InternalStorage;
-  /** Stores a file this task run produced, under its own folder; returns the `kestra:///…` URI. */
-  putFile(fileName: string, content: Readable): Promise<StoredFile>;
-  /** This attempt's private working directory: created on first call, deleted when the task ends. */
-  workingDirectory(): Promise<string>;
-  /**
-   * Ends the task run WARNING instead of SUCCESS when it returns (Kestra's task-specific final
-   * state, e.g. a script that wrote on stderr); `reason` is logged at WARN.
-   */
-  endInWarning(reason: string): void;
-  /** Reports progress to Temporal (shown in the Web UI's pending activity); also proves liveness. */
-  heartbeat(progress?: unknown): void;
-  /** The worker's configuration (host aliases for connection URLs, …). */
-  config: TflowConfig;
-}
 
 export function defineRunnableTask<Props extends z.ZodObject>(
   definition: Omit<RunnableTaskDefinition<Props>, 'kind'>,

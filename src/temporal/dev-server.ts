@@ -232,6 +232,33 @@ export async function stopDevServer(stateDir: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * For a command that may start the dev server along the way (`npm test`, `npm run bench`): call it
+ * first, and `stopIfStarted()` at the end stops the server only if none answered at `address`
+ * before and one was started in `stateDir` since (its pid file is new). A server that was already
+ * running (another shell's, CI's `tflow temporal start`) is left alone.
+ */
+export async function devServerOwnership(stateDir: string, address: string): Promise<{ wasRunning: boolean; stopIfStarted(): Promise<boolean> }> {
+  const wasRunning = await isTemporalUp(address);
+  const pidBefore = readPid(stateDir);
+  return {
+    wasRunning,
+    async stopIfStarted() {
+      const pidNow = readPid(stateDir);
+      if (wasRunning || pidNow === undefined || pidNow === pidBefore) return false;
+      return stopDevServer(stateDir);
+    },
+  };
+}
+
+function readPid(stateDir: string): string | undefined {
+  try {
+    return readFileSync(pidFile(stateDir), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 function pidFile(stateDir: string): string {
   return join(stateDir, 'temporal.pid');
 }

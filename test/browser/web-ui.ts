@@ -137,7 +137,7 @@ export async function userMetadata(page: Page): Promise<{ summary: string; detai
   // (A function, not a string: the UI's Content Security Policy forbids eval. No DOM types here.)
   await page.waitForFunction(
     () => {
-      const frame = (globalThis as any).document.querySelectorAll('iframe[title="output"]')[2]; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const frame = (globalThis as any).document.querySelectorAll('iframe[title="output"]')[2];
       return !!frame && !/[?&]content=(&|$)/.test(frame.getAttribute('src') ?? '');
     },
     undefined,

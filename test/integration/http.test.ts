@@ -40,6 +40,15 @@ describe('HTTP tasks (Download, Request) and PurgeCurrentExecutionFiles', { time
           response.writeHead(201, { 'content-type': 'application/json' });
           response.end(JSON.stringify({ method: request.method, body, auth: request.headers.authorization ?? null }));
         });
+      } else if (url.pathname === '/headers') {
+        // Repeated header lines: fetch hands them over joined with ", ".
+        response.setHeader('date', 'Wed, 26 Nov 2025 10:00:00 GMT');
+        response.setHeader('last-modified', 'Tue, 25 Nov 2025 09:30:00 GMT');
+        response.setHeader('set-cookie', ['session=abc; Path=/', 'theme=dark; Expires=Thu, 27 Nov 2025 10:00:00 GMT']);
+        response.setHeader('vary', ['Accept', 'Origin']);
+        response.setHeader('x-tags', 'red, "blue, green"');
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        response.end('ok');
       } else if (url.pathname === '/empty') {
         response.writeHead(200);
         response.end();
@@ -148,6 +157,32 @@ tasks:
     assert.deepEqual(get.headers['x-total'], ['2']);
     assert.deepEqual(outputsOf(execution, 'post').body, { method: 'POST', body: '{"n": 2}', auth: `Basic ${Buffer.from('admin:secret').toString('base64')}` });
     assert.equal(outputsOf(execution, 'use').value, 'b 201');
+  });
+
+  it('gives a Request the response headers as HTTP defines them: dates whole, cookies and list headers one value each', async () => {
+    const execution = await runToEnd(
+      fixture,
+      flow(`
+id: response_headers
+namespace: tests.http
+tasks:
+  - id: get
+    type: io.kestra.plugin.core.http.Request
+    uri: ${base}/headers
+  - id: show
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.get.headers.date[0] }} | {{ outputs.get.headers['set-cookie'] | length }} cookies"
+`),
+    );
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    const headers = (outputsOf(execution, 'get') as { headers: Record<string, string[]> }).headers;
+    assert.deepEqual(headers['date'], ['Wed, 26 Nov 2025 10:00:00 GMT']);
+    assert.deepEqual(headers['last-modified'], ['Tue, 25 Nov 2025 09:30:00 GMT']);
+    assert.deepEqual(headers['set-cookie'], ['session=abc; Path=/', 'theme=dark; Expires=Thu, 27 Nov 2025 10:00:00 GMT']);
+    assert.deepEqual(headers['vary'], ['Accept', 'Origin']);
+    assert.deepEqual(headers['x-tags'], ['red', '"blue, green"']);
+    assert.deepEqual(headers['content-type'], ['text/plain']);
+    assert.equal(outputsOf(execution, 'show').value, 'Wed, 26 Nov 2025 10:00:00 GMT | 2 cookies');
   });
 
   it('refuses a Request response too large for the history, pointing at Download', async () => {

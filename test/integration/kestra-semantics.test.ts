@@ -1,5 +1,5 @@
 /**
- * Kestra's execution semantics (kestra-semantics.md §c, §d, §g) checked on the real dev server:
+ * Kestra's execution semantics (core tasks, task properties, execution states) checked on the real dev server:
  * each test runs a small flow and compares final state, task runs and outputs with what Kestra gives.
  * Flowables and rules already covered elsewhere (flowables, execution, subflow, concurrency,
  * sla-checks, task-timeout, working-directory tests) are not repeated here.

@@ -8,7 +8,6 @@
  * points the flow's `jdbc:postgresql://pgdatabase:5432/ny_taxi` at a throwaway database.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Execution } from '../../src/interpreter/execution';
 import { executionPrefix } from '../../src/storage';

@@ -79,11 +79,65 @@ export async function sendRequest(props: HttpProperties, context: TaskContext): 
   return response;
 }
 
-/** Kestra's output shape: header name → list of values. */
+/**
+ * Kestra's output shape: header name → list of values. `fetch` joins repeated header lines with ", ",
+ * which HTTP allows only for list-valued headers (RFC 9110 §5.3), so only those are split back, and
+ * only at commas outside quoted strings. Set-Cookie lines are kept apart by `getSetCookie()`.
+ */
 export function headersOutput(headers: Headers): Record<string, string[]> {
   const result: Record<string, string[]> = {};
   headers.forEach((value, name) => {
-    result[name] = name === 'set-cookie' ? headers.getSetCookie() : value.split(/,\s*/);
+    if (name === 'set-cookie') result[name] = headers.getSetCookie();
+    else result[name] = NOT_COMMA_LISTS.has(name) ? [value] : splitHeaderList(value);
   });
   return result;
+}
+
+/**
+ * Headers whose single value may itself hold commas: dates (`Wed, 26 Nov 2025 …`), challenges with
+ * parameters, product comments, URIs and dispositions. Any other header is treated as a list.
+ */
+const NOT_COMMA_LISTS = new Set([
+  'date',
+  'expires',
+  'last-modified',
+  'if-modified-since',
+  'if-unmodified-since',
+  'retry-after',
+  'www-authenticate',
+  'proxy-authenticate',
+  'authorization',
+  'proxy-authorization',
+  'content-disposition',
+  'content-type',
+  'location',
+  'content-location',
+  'referer',
+  'server',
+  'user-agent',
+  'etag',
+  'strict-transport-security',
+  'content-security-policy',
+]);
+
+/** Splits `a, "b, c", d` into `a`, `"b, c"`, `d`: commas inside double quotes do not separate. */
+function splitHeaderList(value: string): string[] {
+  const items: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i];
+    if (quoted && char === '\\') {
+      current += char + (value[++i] ?? '');
+      continue;
+    }
+    if (char === '"') quoted = !quoted;
+    if (char === ',' && !quoted) {
+      items.push(current.trim());
+      current = '';
+    } else current += char;
+  }
+  items.push(current.trim());
+  const nonEmpty = items.filter((item) => item !== '');
+  return nonEmpty.length > 0 ? nonEmpty : [value];
 }
