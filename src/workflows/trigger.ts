@@ -58,7 +58,6 @@ function scheduledStartTime(): Date | undefined {
   const info = workflowInfo();
   const typed = info.typedSearchAttributes.get(TemporalScheduledStartTimeKey);
   if (typed) return typed;
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the fallback the SDK notes advise
   const legacy = info.searchAttributes?.TemporalScheduledStartTime?.[0];
   if (legacy instanceof Date) return legacy;
   if (typeof legacy === 'string' && !Number.isNaN(Date.parse(legacy))) return new Date(legacy);

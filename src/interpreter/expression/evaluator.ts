@@ -267,7 +267,7 @@ export class Evaluation {
     }
   }
 
-  private arguments(nodes: ArgNodes, names: string[] | 'variadic', what: string, offset: number): Args {
+  private arguments(nodes: ArgNodes, names: string[] | 'variadic', what: string): Args {
     const args: Args = {};
     if (names === 'variadic') {
       if (nodes.named.length > 0) throw this.fail(`${what} takes no named arguments`, nodes.named[0].value.offset);
@@ -292,7 +292,7 @@ export class Evaluation {
     if (!filter) throw this.fail(`Filter [${expr.name}] does not exist`, expr.offset);
     // Pebble evaluates the input of `default` without strictness.
     const input = expr.name === 'default' ? nullish(this.evaluateLenient(expr.input)) : this.evaluate(expr.input);
-    const args = this.arguments(expr.args, filter.args, `filter \`${expr.name}\``, expr.offset);
+    const args = this.arguments(expr.args, filter.args, `filter \`${expr.name}\``);
     return this.guard(() => {
       const result = filter.apply(input, args, this.callContext);
       // A filter that hands its input back (`default`, `sort` of a non-list) built nothing.
@@ -304,7 +304,7 @@ export class Evaluation {
     const test = TESTS[expr.name];
     if (!test) throw this.fail(`Test [${expr.name}] does not exist`, expr.offset);
     const input = expr.name === 'defined' ? nullish(this.evaluateLenient(expr.input)) : this.evaluate(expr.input);
-    const args = this.arguments(expr.args, test.args, `test \`${expr.name}\``, expr.offset);
+    const args = this.arguments(expr.args, test.args, `test \`${expr.name}\``);
     const result = this.guard(() => test.test(input, args, this.callContext), expr.offset);
     return expr.negated ? !result : result;
   }
@@ -317,7 +317,7 @@ export class Evaluation {
       }
       throw this.fail(`Function or Macro [${expr.name}] does not exist`, expr.offset);
     }
-    const args = this.arguments(expr.args, fn.args, `function \`${expr.name}\``, expr.offset);
+    const args = this.arguments(expr.args, fn.args, `function \`${expr.name}\``);
     return this.guard(() => sized(fn.call(args, this.callContext)), expr.offset);
   }
 
