@@ -88,7 +88,10 @@ export default tseslint.config(
         {
           paths: nodeOnlyModules.filter((name) => !name.includes('*')).map((name) => ({ name, message: sandboxMessage })),
           patterns: [
-            { group: ['node:*', '@fastify/*', 'pg/*', '@temporalio/worker/*', '@temporalio/client/*', '@temporalio/activity/*'], message: sandboxMessage },
+            {
+              group: ['node:*', '@fastify/*', 'pg/*', '@temporalio/worker/*', '@temporalio/client/*', '@temporalio/activity/*'],
+              message: sandboxMessage,
+            },
           ],
         },
       ],

@@ -28,7 +28,11 @@ export async function benchApiThroughput(count = 200): Promise<BenchRow[]> {
   const registry = FlowRegistry.connect(config.databaseUrl);
   try {
     const source = `id: quick\nnamespace: ${namespace}\ninputs:\n  - id: n\n    type: INT\ntasks:\n  - id: value\n    type: io.kestra.plugin.core.debug.Return\n    format: "{{ inputs.n }}"\n`;
-    const deployed = await fetch(`${server.url}/api/v1/flows`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-yaml' }, body: source });
+    const deployed = await fetch(`${server.url}/api/v1/flows`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-yaml' },
+      body: source,
+    });
     if (deployed.status !== 200) throw new Error(`deploy failed: ${deployed.status} ${await deployed.text()}`);
 
     const check = (executions: Execution[], ids: string[], how: string) => {
@@ -63,12 +67,18 @@ export async function benchApiThroughput(count = 200): Promise<BenchRow[]> {
     const handles = await Promise.all(Array.from({ length: count }, (_, n) => startExecution(temporal, config, flow, { inputs: { n } })));
     const direct = await Promise.all(handles.map((h) => executionResult(h)));
     const directSeconds = (performance.now() - started) / 1000;
-    check(direct, handles.map((h) => h.workflowId), 'client');
+    check(
+      direct,
+      handles.map((h) => h.workflowId),
+      'client',
+    );
     await temporal.connection.close();
 
     const apiRate = count / apiSeconds;
     const directRate = count / directSeconds;
-    console.error(`API: ${count} executions in ${apiSeconds.toFixed(1)} s = ${apiRate.toFixed(1)} executions/s; Temporal client: ${directRate.toFixed(1)} executions/s`);
+    console.error(
+      `API: ${count} executions in ${apiSeconds.toFixed(1)} s = ${apiRate.toFixed(1)} executions/s; Temporal client: ${directRate.toFixed(1)} executions/s`,
+    );
     return [
       {
         benchmark: `API throughput: ${count} concurrent executions created over HTTP, to their end (all finished once)`,

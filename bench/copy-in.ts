@@ -12,8 +12,18 @@ import { createTestDatabase } from '../test/helpers/postgres';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
 import {
-  cachedGreenCsv, copyInFlow, durationMs, GREEN_ROWS, placeInStorage, psqlArgs, psqlCopyCommand, rowsPerSecond,
-  runCommand, stagingTableDdl, startBenchWorker, thousands,
+  cachedGreenCsv,
+  copyInFlow,
+  durationMs,
+  GREEN_ROWS,
+  placeInStorage,
+  psqlArgs,
+  psqlCopyCommand,
+  rowsPerSecond,
+  runCommand,
+  stagingTableDdl,
+  startBenchWorker,
+  thousands,
 } from './taxi-bench';
 
 export async function benchCopyIn(runs = 7): Promise<BenchRow[]> {

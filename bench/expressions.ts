@@ -23,8 +23,20 @@ function naive(template: string, context: typeof CONTEXT): string {
 export function benchExpressions(runs = 5): BenchRow {
   if (render(TEMPLATE, CONTEXT) !== naive(TEMPLATE, CONTEXT)) throw new Error('the engine and the baseline disagree');
   // Templates are parsed once and cached, as they are in a real worker: vary nothing but the context.
-  const engine = stats(Array.from({ length: runs }, () => time(() => { for (let i = 0; i < RENDERS; i++) render(TEMPLATE, CONTEXT); })));
-  const baseline = stats(Array.from({ length: runs }, () => time(() => { for (let i = 0; i < RENDERS; i++) naive(TEMPLATE, CONTEXT); })));
+  const engine = stats(
+    Array.from({ length: runs }, () =>
+      time(() => {
+        for (let i = 0; i < RENDERS; i++) render(TEMPLATE, CONTEXT);
+      }),
+    ),
+  );
+  const baseline = stats(
+    Array.from({ length: runs }, () =>
+      time(() => {
+        for (let i = 0; i < RENDERS; i++) naive(TEMPLATE, CONTEXT);
+      }),
+    ),
+  );
   return {
     benchmark: `expressions: ${RENDERS.toLocaleString('en')} renders of \`${TEMPLATE}\``,
     tflow: formatStats(engine, 'ms'),

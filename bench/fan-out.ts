@@ -90,7 +90,9 @@ tasks:
       const history = await historyOf(handle);
       const size = `${thousands(history.events)} events (${(history.bytes / 2 ** 20).toFixed(1)} MiB)`;
       if (outcome === 'capped') {
-        const done = (await handle.query(executionQuery).catch(() => undefined))?.taskRuns.filter((r) => r.taskId === 'noop' && r.state === 'SUCCESS').length;
+        const done = (await handle.query(executionQuery).catch(() => undefined))?.taskRuns.filter(
+          (r) => r.taskId === 'noop' && r.state === 'SUCCESS',
+        ).length;
         await handle.terminate('bench: over the time cap');
         return `not finished after ${(CAP_MS / 1000).toFixed(0)} s (${done ?? '?'} of ${count} iterations done, ${size}); terminated`;
       }
@@ -103,7 +105,11 @@ tasks:
       const batchIds = (execution?.taskRuns.find((r) => r.taskId === 'each')?.outputs.batches as string[] | undefined) ?? [];
       if (batchIds.length === 0) return { ms, ...history };
       const children = await Promise.all(batchIds.map((id) => historyOf(bench.client.workflow.getHandle(id))));
-      const batches = { count: children.length, events: children.reduce((n, c) => n + c.events, 0), bytes: children.reduce((n, c) => n + c.bytes, 0) };
+      const batches = {
+        count: children.length,
+        events: children.reduce((n, c) => n + c.events, 0),
+        bytes: children.reduce((n, c) => n + c.bytes, 0),
+      };
       return { ms, ...history, batches };
     };
     const baselineRunOnce = async (): Promise<Sample> => {

@@ -20,8 +20,16 @@ import { PROJECT_ROOT, TFLOW_BIN } from '../test/helpers/paths';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
 import {
-  cachedTaxiFile, copyInFlow, placeInStorage, psqlArgs, psqlCopyCommand, rowsPerSecond, runCommand, stagingTableDdl,
-  thousands, YELLOW_ROWS,
+  cachedTaxiFile,
+  copyInFlow,
+  placeInStorage,
+  psqlArgs,
+  psqlCopyCommand,
+  rowsPerSecond,
+  runCommand,
+  stagingTableDdl,
+  thousands,
+  YELLOW_ROWS,
 } from './taxi-bench';
 
 const MiB = 2 ** 20;
@@ -116,7 +124,8 @@ export async function benchMemory(runs = 2): Promise<BenchRow[]> {
     const rate = stats(rates.map((r) => r / 1000));
     const psqlRate = stats(psqlRates.map((r) => r / 1000));
     // Flat: RSS in the last quarter of the load is no higher than in the second quarter.
-    const quarter = (trace: number[], q: number) => Math.max(...trace.slice(Math.floor((trace.length * q) / 4), Math.floor((trace.length * (q + 1)) / 4)));
+    const quarter = (trace: number[], q: number) =>
+      Math.max(...trace.slice(Math.floor((trace.length * q) / 4), Math.floor((trace.length * (q + 1)) / 4)));
     const growth = Math.max(...traces.map((t) => (quarter(t, 3) - quarter(t, 1)) / MiB));
     return [
       {

@@ -60,13 +60,21 @@ function flowOf(yaml: string): FlowSpec {
 }
 
 function sequentialFlow(count: number): FlowSpec {
-  const tasks = Array.from({ length: count }, (_, i) => `  - id: step_${i}\n    type: io.kestra.plugin.core.debug.Return\n    format: "{{ execution.id }} ${i}"`);
+  const tasks = Array.from(
+    { length: count },
+    (_, i) => `  - id: step_${i}\n    type: io.kestra.plugin.core.debug.Return\n    format: "{{ execution.id }} ${i}"`,
+  );
   return flowOf(`id: sequential_${count}\nnamespace: bench\ntasks:\n${tasks.join('\n')}\n`);
 }
 
 function parallelFlow(count: number): FlowSpec {
-  const tasks = Array.from({ length: count }, (_, i) => `      - id: branch_${i}\n        type: io.kestra.plugin.core.debug.Return\n        format: "${i}"`);
-  return flowOf(`id: parallel_${count}\nnamespace: bench\ntasks:\n  - id: fan_out\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n${tasks.join('\n')}\n`);
+  const tasks = Array.from(
+    { length: count },
+    (_, i) => `      - id: branch_${i}\n        type: io.kestra.plugin.core.debug.Return\n        format: "${i}"`,
+  );
+  return flowOf(
+    `id: parallel_${count}\nnamespace: bench\ntasks:\n  - id: fan_out\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n${tasks.join('\n')}\n`,
+  );
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -126,7 +134,9 @@ export async function benchOrchestration(runs = 5): Promise<BenchRow[]> {
     }
 
     const executions = 200;
-    const hello = flowOf(`id: hello_bench\nnamespace: bench\ninputs:\n  - id: name\n    type: STRING\n    defaults: World\ntasks:\n  - id: hello\n    type: io.kestra.plugin.core.log.Log\n    message: "Hello, {{ inputs.name }}!"\n  - id: value\n    type: io.kestra.plugin.core.debug.Return\n    format: done\n`);
+    const hello = flowOf(
+      `id: hello_bench\nnamespace: bench\ninputs:\n  - id: name\n    type: STRING\n    defaults: World\ntasks:\n  - id: hello\n    type: io.kestra.plugin.core.log.Log\n    message: "Hello, {{ inputs.name }}!"\n  - id: value\n    type: io.kestra.plugin.core.debug.Return\n    format: done\n`,
+    );
     const burst = async () => {
       const handles = await Promise.all(Array.from({ length: executions }, () => startExecution(setup.client, setup.config, hello)));
       const finals = await Promise.all(handles.map((h) => executionResult(h)));

@@ -41,7 +41,10 @@ function courseSqlScript(): string {
   };
   const branch = yaml.tasks.find((t) => t.id === 'if_green_taxi')?.then ?? [];
   const render = (text: string) =>
-    text.replaceAll('{{render(vars.staging_table)}}', 'public.green_tripdata_staging').replaceAll('{{render(vars.table)}}', 'public.green_tripdata').replaceAll('{{render(vars.file)}}', FILE);
+    text
+      .replaceAll('{{render(vars.staging_table)}}', 'public.green_tripdata_staging')
+      .replaceAll('{{render(vars.table)}}', 'public.green_tripdata')
+      .replaceAll('{{render(vars.file)}}', FILE);
   const statements = branch.map((task) => {
     if (task.type.endsWith('.CopyIn')) {
       return `\\copy ${render(task.table ?? '')} (${(task.columns ?? TAXI_COLUMNS.green).join(',')}) FROM '${FILE}' WITH (FORMAT CSV, HEADER)`;
@@ -148,11 +151,17 @@ rm -f ${FILE}
         tflow: `${formatStats(improvedS, 's', 2)}; ${phaseSummary(improvedPhases)}`,
         baseline: `the course's 02_postgres_taxi: ${formatStats(courseS, 's', 2)}`,
         ratio: `${improvedRatio.toFixed(2)}× (time)`,
-        target: '< 1× the course\'s flow',
+        target: "< 1× the course's flow",
         met: improvedRatio < 1,
       });
     } else {
-      rows.push({ benchmark: `pipeline: the improved flow against the course's flow`, tflow: `not measured: flows/${improvedFile} does not exist yet`, baseline: '–', ratio: '–', target: '–' });
+      rows.push({
+        benchmark: `pipeline: the improved flow against the course's flow`,
+        tflow: `not measured: flows/${improvedFile} does not exist yet`,
+        baseline: '–',
+        ratio: '–',
+        target: '–',
+      });
     }
     return rows;
   } finally {

@@ -20,7 +20,9 @@ export function renderTable(rows: readonly BenchRow[]): string {
     '',
     '| benchmark | tflow | baseline | ratio | target | met |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.benchmark} | ${r.tflow} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.met === undefined ? '–' : r.met ? 'yes' : 'no'} |`),
+    ...rows.map(
+      (r) => `| ${r.benchmark} | ${r.tflow} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.met === undefined ? '–' : r.met ? 'yes' : 'no'} |`,
+    ),
   ];
   return lines.join('\n');
 }

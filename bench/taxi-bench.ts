@@ -78,9 +78,18 @@ export async function placeInStorage(storageRoot: string, uri: string, file: str
 /** The course's staging table DDL (flows/02_postgres_taxi.yaml), for `<taxi>_tripdata_staging`. */
 export function stagingTableDdl(taxi: Taxi, table: string): string {
   const types: Record<string, string> = {
-    VendorID: 'text', RatecodeID: 'text', store_and_fwd_flag: 'text', PULocationID: 'text', DOLocationID: 'text',
-    passenger_count: 'integer', payment_type: 'integer', trip_type: 'integer',
-    tpep_pickup_datetime: 'timestamp', tpep_dropoff_datetime: 'timestamp', lpep_pickup_datetime: 'timestamp', lpep_dropoff_datetime: 'timestamp',
+    VendorID: 'text',
+    RatecodeID: 'text',
+    store_and_fwd_flag: 'text',
+    PULocationID: 'text',
+    DOLocationID: 'text',
+    passenger_count: 'integer',
+    payment_type: 'integer',
+    trip_type: 'integer',
+    tpep_pickup_datetime: 'timestamp',
+    tpep_dropoff_datetime: 'timestamp',
+    lpep_pickup_datetime: 'timestamp',
+    lpep_dropoff_datetime: 'timestamp',
   };
   const columns = ['unique_row_id text', 'filename text', ...TAXI_COLUMNS[taxi].map((c) => `${c} ${types[c] ?? 'double precision'}`)];
   return `CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`;

@@ -28,11 +28,9 @@ async function main() {
   const { devServerOwnership } = require(join(__dirname, '..', 'dist', 'src', 'temporal', 'dev-server.js'));
   const { stateDir, temporalAddress } = loadConfig();
   const devServer = await devServerOwnership(stateDir, temporalAddress);
-  const result = spawnSync(
-    process.execPath,
-    ['--enable-source-maps', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-    { stdio: 'inherit' },
-  );
+  const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+    stdio: 'inherit',
+  });
   if (await devServer.stopIfStarted()) console.error(`stopped the Temporal dev server the tests started on ${temporalAddress}`);
   process.exit(result.status ?? 1);
 }

@@ -100,7 +100,10 @@ function parseCount(variable: string, text: string | undefined, fallback: number
 }
 
 function commaList(text: string | undefined): string[] {
-  return (text ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  return (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 function parseAliasList(text: string | undefined): Record<string, string> {

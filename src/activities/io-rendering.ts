@@ -70,8 +70,10 @@ export async function renderDeferredProperties(
       // As in Kestra, a path that is not a kestra:// URI names one of the flow namespace's files.
       const uri = isStorageUri(path) ? path : namespaceFileUri(target.namespace, path);
       const size = await services.storage.stat(uri);
-      if (size === undefined) throw new Error(isStorageUri(path) ? `File not found in internal storage: ${uri}` : `Namespace file not found: '${path}' (${uri})`);
-      if (size > MAX_READ_BYTES) throw new Error(`read(): ${uri} is ${size} bytes, more than ${MAX_READ_BYTES}: pass large files as inputFiles instead`);
+      if (size === undefined)
+        throw new Error(isStorageUri(path) ? `File not found in internal storage: ${uri}` : `Namespace file not found: '${path}' (${uri})`);
+      if (size > MAX_READ_BYTES)
+        throw new Error(`read(): ${uri} is ${size} bytes, more than ${MAX_READ_BYTES}: pass large files as inputFiles instead`);
       const chunks: Buffer[] = [];
       for await (const chunk of await services.storage.get(uri)) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
       return Buffer.concat(chunks).toString('utf8');

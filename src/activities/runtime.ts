@@ -49,12 +49,12 @@ function servicesFromEnvironment(): TaskServices {
 }
 
 /** One activity per runnable task type, keyed by the Kestra type name. */
-export function createTaskActivities(
-  definitions: readonly RunnableTaskDefinition[] = runnableTaskTypes(),
-  services?: TaskServices,
-): TaskActivities {
+export function createTaskActivities(definitions: readonly RunnableTaskDefinition[] = runnableTaskTypes(), services?: TaskServices): TaskActivities {
   return Object.fromEntries(
-    definitions.map((definition) => [definition.type, (invocation: TaskInvocation) => runTask(definition, invocation, services ?? servicesFromEnvironment())]),
+    definitions.map((definition) => [
+      definition.type,
+      (invocation: TaskInvocation) => runTask(definition, invocation, services ?? servicesFromEnvironment()),
+    ]),
   );
 }
 
@@ -72,7 +72,12 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
     activity.log[levelMethod(level)](message, { taskId: invocation.taskId, executionId: invocation.executionId });
   };
   const fail = (message: string, nonRetryable = false) =>
-    ApplicationFailure.create({ type: TASK_FAILED, message: shortened(maskSecrets(message, secrets)), nonRetryable, details: [{ attempt, logs: logs.lines() }] });
+    ApplicationFailure.create({
+      type: TASK_FAILED,
+      message: shortened(maskSecrets(message, secrets)),
+      nonRetryable,
+      details: [{ attempt, logs: logs.lines() }],
+    });
 
   // What this execution may read and write in internal storage (src/storage/storage-scope.ts).
   const storage = scopedStorage(services.storage, {
@@ -96,7 +101,10 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   let properties = invocation.properties;
   if (invocation.deferred) {
     try {
-      const rendered = await renderDeferredProperties({ type: invocation.type, namespace: invocation.namespace, attempt }, invocation.deferred, { config: services.config, storage });
+      const rendered = await renderDeferredProperties({ type: invocation.type, namespace: invocation.namespace, attempt }, invocation.deferred, {
+        config: services.config,
+        storage,
+      });
       secrets = withSecretLines(rendered.secrets);
       properties = { ...invocation.properties, ...rendered.properties };
     } catch (error) {
@@ -113,8 +121,11 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
 
   let workingDirectory: Promise<string> | undefined;
   // A WorkingDirectory child restores the directory its siblings share (./working-directory.ts).
-  const shared: SharedInvocation | undefined = invocation.workingDirectory ? { ...invocation, workingDirectory: invocation.workingDirectory } : undefined;
-  const openWorkingDirectory = () => (workingDirectory ??= shared ? openSharedDirectory(shared, storage) : createWorkingDirectory(invocation, attempt));
+  const shared: SharedInvocation | undefined = invocation.workingDirectory
+    ? { ...invocation, workingDirectory: invocation.workingDirectory }
+    : undefined;
+  const openWorkingDirectory = () =>
+    (workingDirectory ??= shared ? openSharedDirectory(shared, storage) : createWorkingDirectory(invocation, attempt));
   let lastProgress: unknown;
   let warning = false;
   const context: TaskContext = {
@@ -153,7 +164,13 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
       );
     }
     const savedDirectory = shared ? await saveSharedDirectory(shared, await openWorkingDirectory(), storage) : undefined;
-    return { outputs, logs: logs.lines(), attempts: attempt, ...(warning ? { state: 'WARNING' as const } : {}), ...(savedDirectory ? { workingDirectory: savedDirectory } : {}) };
+    return {
+      outputs,
+      logs: logs.lines(),
+      attempts: attempt,
+      ...(warning ? { state: 'WARNING' as const } : {}),
+      ...(savedDirectory ? { workingDirectory: savedDirectory } : {}),
+    };
   } catch (error) {
     if (activity.cancellationSignal.aborted) {
       if (error instanceof Error && secrets.length > 0) {
@@ -202,7 +219,9 @@ async function createWorkingDirectory(invocation: TaskInvocation, attempt: numbe
 }
 
 function shortened(message: string): string {
-  return message.length <= MAX_ERROR_MESSAGE_CHARS ? message : `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… [${message.length - MAX_ERROR_MESSAGE_CHARS} more characters]`;
+  return message.length <= MAX_ERROR_MESSAGE_CHARS
+    ? message
+    : `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… [${message.length - MAX_ERROR_MESSAGE_CHARS} more characters]`;
 }
 
 function safe(text: string): string {

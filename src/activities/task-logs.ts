@@ -27,7 +27,8 @@ export class TaskLogBuffer {
   private firstOmittedAt?: string;
 
   add(level: LogLevel, message: string): void {
-    const text = message.length > MAX_LINE_CHARS ? `${message.slice(0, MAX_LINE_CHARS)}… [${message.length - MAX_LINE_CHARS} more characters]` : message;
+    const text =
+      message.length > MAX_LINE_CHARS ? `${message.slice(0, MAX_LINE_CHARS)}… [${message.length - MAX_LINE_CHARS} more characters]` : message;
     const line: TaskLogLine = { timestamp: new Date().toISOString(), level, message: text };
     const cost = lineCost(text);
     if (this.tail.length === 0 && this.headBytes + cost <= HEAD_BUDGET_BYTES) {

@@ -35,7 +35,11 @@ export async function openSharedDirectory(invocation: SharedInvocation, storage:
 }
 
 /** Saves the directory for the next child; the last child also stores the group's `outputFiles`. */
-export async function saveSharedDirectory(invocation: SharedInvocation, dir: string, storage: InternalStorage): Promise<NonNullable<TaskResult['workingDirectory']>> {
+export async function saveSharedDirectory(
+  invocation: SharedInvocation,
+  dir: string,
+  storage: InternalStorage,
+): Promise<NonNullable<TaskResult['workingDirectory']>> {
   const { taskId, taskRunId, outputFiles } = invocation.workingDirectory;
   await runTar(['-cf', '-', '-C', dir, '.'], { output: (archive) => storage.put(archiveUri(invocation, invocation.taskRunId), archive) });
   if (!outputFiles) return { saved: true };
@@ -72,5 +76,8 @@ async function runTar(args: string[], io: { input?: Readable; output?: (stdout: 
   // Consumed at once: Node drains (and drops) a child's unread stdout when it exits.
   const draining = io.output ? io.output(child.stdout.pipe(new PassThrough())) : (child.stdout.resume(), Promise.resolve());
   const [code] = await Promise.all([exited, feeding, draining]);
-  if (code !== 0) throw new Error(`The shared working directory could not be ${io.input ? 'restored' : 'saved'}: tar ${args[0]} exited with ${code}: ${stderr.trim()}`);
+  if (code !== 0)
+    throw new Error(
+      `The shared working directory could not be ${io.input ? 'restored' : 'saved'}: tar ${args[0]} exited with ${code}: ${stderr.trim()}`,
+    );
 }

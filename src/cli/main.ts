@@ -68,7 +68,9 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     toStderr(`tflow: ${error.message}`);
     process.exitCode = 2;
   } else if (isConnectionError(error)) {
-    toStderr(`tflow: cannot reach Temporal at ${process.env.TEMPORAL_ADDRESS ?? 'localhost:7233'}. Start it with \`npx tflow dev\` (or \`npx tflow temporal start\`), or set TEMPORAL_ADDRESS.`);
+    toStderr(
+      `tflow: cannot reach Temporal at ${process.env.TEMPORAL_ADDRESS ?? 'localhost:7233'}. Start it with \`npx tflow dev\` (or \`npx tflow temporal start\`), or set TEMPORAL_ADDRESS.`,
+    );
     process.exitCode = 1;
   } else {
     toStderr(`tflow: ${error instanceof Error ? (process.env.TFLOW_DEBUG ? error.stack : error.message) : String(error)}`);

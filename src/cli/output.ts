@@ -47,7 +47,13 @@ export function printExecutionSummary(execution: Execution, print: Print): void 
 /** A compact table: a header row, columns padded to their widest cell. */
 export function printTable(header: string[], rows: string[][], print: Print = toStdout): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const row of [header, ...rows]) print(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  for (const row of [header, ...rows])
+    print(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 /** `key=value` pairs from repeatable options. */

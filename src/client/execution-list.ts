@@ -50,7 +50,8 @@ export function quote(value: string): string {
 export function visibilityQuery(filter: ExecutionFilter): string {
   const clauses = [`${FlowIdKey.name} IS NOT NULL`];
   if (filter.namespace && filter.exactNamespace) clauses.push(`${FlowNamespaceKey.name} = ${quote(filter.namespace)}`);
-  else if (filter.namespace) clauses.push(`(${FlowNamespaceKey.name} = ${quote(filter.namespace)} OR ${FlowNamespaceKey.name} STARTS_WITH ${quote(`${filter.namespace}.`)})`);
+  else if (filter.namespace)
+    clauses.push(`(${FlowNamespaceKey.name} = ${quote(filter.namespace)} OR ${FlowNamespaceKey.name} STARTS_WITH ${quote(`${filter.namespace}.`)})`);
   if (filter.flowId) clauses.push(`${FlowIdKey.name} = ${quote(filter.flowId)}`);
   if (filter.states && filter.states.length > 0) clauses.push(`${FlowStateKey.name} IN (${filter.states.map(quote).join(', ')})`);
   for (const label of filter.labels ?? []) clauses.push(`${LabelsKey.name} = ${quote(label)}`);

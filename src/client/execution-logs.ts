@@ -36,4 +36,3 @@ export async function followLogs(handle: WorkflowHandle, onLog: (entry: LogEntry
     await Promise.race([end, new Promise((resolve) => setTimeout(resolve, pollMs))]);
   }
 }
-

@@ -51,12 +51,7 @@ export interface StartOptions {
  * Validates the inputs and starts an execution. Invalid inputs throw a FlowValidationError that
  * points at each input's definition, and nothing is started.
  */
-export async function startExecution(
-  client: Client,
-  config: TflowConfig,
-  flow: FlowSpec,
-  options: StartOptions = {},
-): Promise<WorkflowHandle> {
+export async function startExecution(client: Client, config: TflowConfig, flow: FlowSpec, options: StartOptions = {}): Promise<WorkflowHandle> {
   if (flow.disabled) throw new FlowValidationError([diagnosticAt(flow, undefined, 'Requested Flow is disabled.')]);
   const executionId = options.executionId ?? newExecutionId(flow);
   const resolved = resolveInputs(
@@ -95,7 +90,12 @@ export async function startExecution(
 }
 
 function checkDiagnostic(flow: FlowSpec, check: FailedCheck): Diagnostic {
-  return { file: flow.source ?? `${flow.namespace}.${flow.id}`, ...(check.position ?? { line: 1, col: 1 }), path: 'checks', message: blockedMessage(check) };
+  return {
+    file: flow.source ?? `${flow.namespace}.${flow.id}`,
+    ...(check.position ?? { line: 1, col: 1 }),
+    path: 'checks',
+    message: blockedMessage(check),
+  };
 }
 
 function diagnosticAt(flow: FlowSpec, inputId: string | undefined, message: string): Diagnostic {
@@ -135,7 +135,14 @@ function staticDetails(flow: FlowSpec, inputs: Record<string, unknown>, labels: 
   const shown = Object.entries(inputs).map(([k, v]) => `\`${k}\`: ${codeSpan(JSON.stringify(v) ?? 'null')}`);
   if (shown.length > 0 && shown.length <= 6 && shown.join(', ').length <= 300) lines.push('', `**Inputs** ${shown.join(', ')}`);
   else if (shown.length > 0) lines.push('', '**Inputs**', '', ...shown.map((s) => `- ${s}`));
-  if (Object.keys(labels).length > 0) lines.push('', '**Labels** ' + labelsAttribute(labels).map((l) => `\`${l}\``).join(' '));
+  if (Object.keys(labels).length > 0)
+    lines.push(
+      '',
+      '**Labels** ' +
+        labelsAttribute(labels)
+          .map((l) => `\`${l}\``)
+          .join(' '),
+    );
   if (flow.description) lines.push('', flow.description.slice(0, 2000));
   return lines.join('\n').slice(0, 20_000);
 }

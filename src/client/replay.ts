@@ -22,7 +22,8 @@ export function readHistoryFile(path: string): History {
     throw new Error(`${path}: not a JSON history file (${(error as Error).message})`);
   }
   const events = (json as { events?: unknown }).events;
-  if (!Array.isArray(events) || events.length === 0) throw new Error(`${path}: no \`events\` list (expected the JSON of \`temporal workflow show --output json\`)`);
+  if (!Array.isArray(events) || events.length === 0)
+    throw new Error(`${path}: no \`events\` list (expected the JSON of \`temporal workflow show --output json\`)`);
   return historyFromJSON(json);
 }
 
@@ -47,7 +48,8 @@ export async function replayHistory(history: History, workflowId: string, code: 
     await Worker.runReplayHistory(code, history, workflowId);
     return { events };
   } catch (error) {
-    if (error instanceof ReplayError || (error instanceof Error && error.name === 'DeterminismViolationError')) return { events, divergence: essence(error.message) };
+    if (error instanceof ReplayError || (error instanceof Error && error.name === 'DeterminismViolationError'))
+      return { events, divergence: essence(error.message) };
     throw error;
   }
 }

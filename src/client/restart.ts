@@ -51,7 +51,8 @@ export interface Restarted {
 export async function restartExecution(client: Client, config: TflowConfig, executionId: string, options: RestartOptions = {}): Promise<Restarted> {
   const handle = executionHandle(client, executionId);
   const description = await handle.describe();
-  if (description.status.name === 'RUNNING') throw new RestartRefusedError(`Execution ${executionId} is not terminated: only a FAILED or KILLED execution can be restarted`);
+  if (description.status.name === 'RUNNING')
+    throw new RestartRefusedError(`Execution ${executionId} is not terminated: only a FAILED or KILLED execution can be restarted`);
   const previous = await executionResult(handle);
   if (!RESTARTABLE.includes(previous.state)) {
     throw new RestartRefusedError(`Execution ${executionId} ended ${previous.state}: only a FAILED or KILLED execution can be restarted`);
@@ -66,9 +67,17 @@ export async function restartExecution(client: Client, config: TflowConfig, exec
   const restart: RestartRequest = { attempt, taskRuns: previousTaskRuns(previous) };
   const size = JSON.stringify(restart).length;
   if (size > MAX_RESTART_INPUT_BYTES) {
-    throw new RestartRefusedError(`Execution ${executionId} cannot be restarted: its task runs and outputs take ${size} bytes (limit ${MAX_RESTART_INPUT_BYTES}); start a new execution instead`);
+    throw new RestartRefusedError(
+      `Execution ${executionId} cannot be restarted: its task runs and outputs take ${size} bytes (limit ${MAX_RESTART_INPUT_BYTES}); start a new execution instead`,
+    );
   }
-  const started = await startExecution(client, config, flow, { inputs: previous.inputs, labels: previous.labels, executionId: workflowId, restart, ...(trigger ? { trigger } : {}) });
+  const started = await startExecution(client, config, flow, {
+    inputs: previous.inputs,
+    labels: previous.labels,
+    executionId: workflowId,
+    restart,
+    ...(trigger ? { trigger } : {}),
+  });
   return { handle: started, previous, flow, attempt };
 }
 
@@ -84,7 +93,8 @@ async function whatItRan(
   options: RestartOptions,
 ): Promise<{ flow: FlowSpec; trigger?: Record<string, unknown> }> {
   const fromRegistry = async (revision: number) => {
-    if (!options.loadDeployedFlow) throw new RestartRefusedError(`Execution ${previous.id}: the flow's revision ${revision} must be loaded from the flow registry`);
+    if (!options.loadDeployedFlow)
+      throw new RestartRefusedError(`Execution ${previous.id}: the flow's revision ${revision} must be loaded from the flow registry`);
     return { flow: await options.loadDeployedFlow(previous.namespace, previous.flowId, revision) };
   };
   if (options.revision !== undefined) return fromRegistry(options.revision);

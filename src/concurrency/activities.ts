@@ -4,7 +4,14 @@
  */
 import { getClient } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { CLOSED_EXECUTIONS_ACTIVITY, REQUEST_SLOT_ACTIVITY, type RequestSlotArgs, SEMAPHORE_WORKFLOW_TYPE, type SemaphoreInput, slotRequestSignal } from './messages';
+import {
+  CLOSED_EXECUTIONS_ACTIVITY,
+  REQUEST_SLOT_ACTIVITY,
+  type RequestSlotArgs,
+  SEMAPHORE_WORKFLOW_TYPE,
+  type SemaphoreInput,
+  slotRequestSignal,
+} from './messages';
 import { semaphoreWorkflowId } from './semaphore';
 
 /** Workflows cannot signalWithStart: this activity does it for the execution. */

@@ -32,14 +32,45 @@ export type Taxi = 'yellow' | 'green';
 
 export const TAXI_COLUMNS: Record<Taxi, string[]> = {
   yellow: [
-    'VendorID', 'tpep_pickup_datetime', 'tpep_dropoff_datetime', 'passenger_count', 'trip_distance', 'RatecodeID',
-    'store_and_fwd_flag', 'PULocationID', 'DOLocationID', 'payment_type', 'fare_amount', 'extra', 'mta_tax',
-    'tip_amount', 'tolls_amount', 'improvement_surcharge', 'total_amount', 'congestion_surcharge',
+    'VendorID',
+    'tpep_pickup_datetime',
+    'tpep_dropoff_datetime',
+    'passenger_count',
+    'trip_distance',
+    'RatecodeID',
+    'store_and_fwd_flag',
+    'PULocationID',
+    'DOLocationID',
+    'payment_type',
+    'fare_amount',
+    'extra',
+    'mta_tax',
+    'tip_amount',
+    'tolls_amount',
+    'improvement_surcharge',
+    'total_amount',
+    'congestion_surcharge',
   ],
   green: [
-    'VendorID', 'lpep_pickup_datetime', 'lpep_dropoff_datetime', 'store_and_fwd_flag', 'RatecodeID', 'PULocationID',
-    'DOLocationID', 'passenger_count', 'trip_distance', 'fare_amount', 'extra', 'mta_tax', 'tip_amount',
-    'tolls_amount', 'ehail_fee', 'improvement_surcharge', 'total_amount', 'payment_type', 'trip_type',
+    'VendorID',
+    'lpep_pickup_datetime',
+    'lpep_dropoff_datetime',
+    'store_and_fwd_flag',
+    'RatecodeID',
+    'PULocationID',
+    'DOLocationID',
+    'passenger_count',
+    'trip_distance',
+    'fare_amount',
+    'extra',
+    'mta_tax',
+    'tip_amount',
+    'tolls_amount',
+    'ehail_fee',
+    'improvement_surcharge',
+    'total_amount',
+    'payment_type',
+    'trip_type',
     'congestion_surcharge',
   ],
 };
@@ -129,7 +160,10 @@ function makeRow(taxi: Taxi, year: number, month: number, index: number, random:
   const monthStart = Date.UTC(year, month - 1, 1);
   const monthEnd = Date.UTC(year, month, 1);
   // The real files start with a few pickups from the previous months.
-  const pickupMs = index < 3 ? monthStart - (1 + Math.floor(random() * 20 * 86400)) * 1000 : monthStart + Math.floor(random() * ((monthEnd - monthStart) / 1000)) * 1000;
+  const pickupMs =
+    index < 3
+      ? monthStart - (1 + Math.floor(random() * 20 * 86400)) * 1000
+      : monthStart + Math.floor(random() * ((monthEnd - monthStart) / 1000)) * 1000;
   const dropoffMs = random() < 0.003 ? pickupMs : pickupMs + (60 + Math.floor(random() * 3600)) * 1000;
   const emptyVendor = random() < emptyVendorShare;
   const vendor = emptyVendor ? '' : random() < 0.4 ? '1' : '2';
@@ -165,13 +199,50 @@ function makeRow(taxi: Taxi, year: number, month: number, index: number, random:
     congestion: congestionEmpty ? '' : money(congestionCents),
   };
   if (taxi === 'yellow') {
-    return [common.vendor, common.pickup, common.dropoff, passengers, common.distance, rateCode, flag, pu, dof, payment,
-      common.fare, common.extra, common.mta, common.tip, common.tolls, common.improvement, common.total, common.congestion];
+    return [
+      common.vendor,
+      common.pickup,
+      common.dropoff,
+      passengers,
+      common.distance,
+      rateCode,
+      flag,
+      pu,
+      dof,
+      payment,
+      common.fare,
+      common.extra,
+      common.mta,
+      common.tip,
+      common.tolls,
+      common.improvement,
+      common.total,
+      common.congestion,
+    ];
   }
   const tripType = emptyVendor ? '' : random() < 0.97 ? '1' : '2';
-  return [common.vendor, common.pickup, common.dropoff, flag, rateCode, pu, dof, passengers, common.distance,
-    common.fare, common.extra, common.mta, common.tip, common.tolls, '', common.improvement, common.total, payment, tripType,
-    common.congestion];
+  return [
+    common.vendor,
+    common.pickup,
+    common.dropoff,
+    flag,
+    rateCode,
+    pu,
+    dof,
+    passengers,
+    common.distance,
+    common.fare,
+    common.extra,
+    common.mta,
+    common.tip,
+    common.tolls,
+    '',
+    common.improvement,
+    common.total,
+    payment,
+    tripType,
+    common.congestion,
+  ];
 }
 
 /**
@@ -184,7 +255,14 @@ export function courseRowId(taxi: Taxi, fields: string[], hash: 'md5' | 'sha256'
   const at = (name: string) => fields[TAXI_COLUMNS[taxi].indexOf(name)];
   const prefix = taxi === 'yellow' ? 'tpep' : 'lpep';
   const float = (text: string) => (text === '' ? '' : String(Number(text)));
-  const key = at('VendorID') + at(`${prefix}_pickup_datetime`) + at(`${prefix}_dropoff_datetime`) + at('PULocationID') + at('DOLocationID') + float(at('fare_amount')) + float(at('trip_distance'));
+  const key =
+    at('VendorID') +
+    at(`${prefix}_pickup_datetime`) +
+    at(`${prefix}_dropoff_datetime`) +
+    at('PULocationID') +
+    at('DOLocationID') +
+    float(at('fare_amount')) +
+    float(at('trip_distance'));
   return createHash(hash).update(key, 'utf8').digest('hex');
 }
 
@@ -318,7 +396,9 @@ async function main(argv: string[]): Promise<void> {
       console.log(`wget shim in ${args['shim-dir']}: start the worker with PATH=${args['shim-dir']}:$PATH`);
     }
   } else {
-    console.error('usage: taxi-data.js generate --taxi green|yellow --year 2019 --month 1 --rows N [--dir D] | serve [--dir D] [--port P] [--shim-dir S]');
+    console.error(
+      'usage: taxi-data.js generate --taxi green|yellow --year 2019 --month 1 --rows N [--dir D] | serve [--dir D] [--port P] [--shim-dir S]',
+    );
     process.exitCode = 1;
   }
 }

@@ -244,7 +244,8 @@ class FlowCompiler {
       else this.checkTypeName(input.itemType, INPUT_TYPES, [...path, 'itemType']);
     }
     const validatorProblem = typeof input.validator === 'string' ? regexProblem(input.validator) : undefined;
-    if (validatorProblem !== undefined) this.report([...path, 'validator'], validatorProblem, 'a regular expression (RE2 syntax) the whole value must match');
+    if (validatorProblem !== undefined)
+      this.report([...path, 'validator'], validatorProblem, 'a regular expression (RE2 syntax) the whole value must match');
     if ((type === 'SELECT' || type === 'ENUM' || type === 'MULTISELECT') && !input.values && !input.options && !input.expression) {
       this.report(path, `a ${type} input needs \`values\` or \`expression\``, 'list the allowed values, e.g. values: [yellow, green]');
     }
@@ -291,7 +292,10 @@ class FlowCompiler {
     const [low, high] = type === 'DATETIME' || type === 'DATE' || type === 'TIME' ? (['after', 'before'] as const) : (['min', 'max'] as const);
     const lowValue = parse(input[low]);
     const highValue = parse(input[high]);
-    for (const [key, value] of [[low, lowValue], [high, highValue]] as const) {
+    for (const [key, value] of [
+      [low, lowValue],
+      [high, highValue],
+    ] as const) {
       if (Number.isNaN(value)) this.report([...path, key], `\`${key}\` must be a valid ${type} value, but is \`${String(input[key])}\``);
     }
     if (lowValue !== undefined && highValue !== undefined && lowValue > highValue) {
@@ -310,7 +314,11 @@ class FlowCompiler {
       targets.forEach((target, i) => {
         if (!ids.has(target)) {
           const suggestion = closest(target, [...ids]);
-          this.report(['inputs', index, 'dependsOn', 'inputs', i], `Input [${input.id}] depends on a non-existing input [${target}]`, suggestion ? `did you mean ${suggestion}?` : undefined);
+          this.report(
+            ['inputs', index, 'dependsOn', 'inputs', i],
+            `Input [${input.id}] depends on a non-existing input [${target}]`,
+            suggestion ? `did you mean ${suggestion}?` : undefined,
+          );
         }
       });
     }
@@ -347,14 +355,21 @@ class FlowCompiler {
   private compileLabels(labels: unknown, path: YamlPath, refuseSystemLabels: boolean): Record<string, string> {
     if (labels === undefined || labels === null) return {};
     const entries: [string, unknown, YamlPath][] = Array.isArray(labels)
-      ? labels.flatMap((label, i) => (isPlainObject(label) && typeof label.key === 'string' ? [[label.key, label.value, [...path, i, 'key']] as [string, unknown, YamlPath]] : []))
+      ? labels.flatMap((label, i) =>
+          isPlainObject(label) && typeof label.key === 'string' ? [[label.key, label.value, [...path, i, 'key']] as [string, unknown, YamlPath]] : [],
+        )
       : isPlainObject(labels)
         ? Object.entries(labels).map(([key, value]) => [key, value, [...path, key]] as [string, unknown, YamlPath])
         : [];
     const result: Record<string, string> = {};
     for (const [key, value, keyPath] of entries) {
       if (refuseSystemLabels && key.startsWith('system.') && key !== 'system.readOnly') {
-        this.report(keyPath, `System labels can only be set by Kestra itself, offending label: ${key}=${String(value)}`, 'choose a key that does not start with `system.`', !Array.isArray(labels));
+        this.report(
+          keyPath,
+          `System labels can only be set by Kestra itself, offending label: ${key}=${String(value)}`,
+          'choose a key that does not start with `system.`',
+          !Array.isArray(labels),
+        );
       }
       result[key] = String(value);
     }
@@ -381,7 +396,12 @@ class FlowCompiler {
         for (const key of Object.keys(values)) {
           if (known.includes(key)) continue;
           const suggestion = closest(key, known);
-          this.report([...entryPath, 'values', key], `No property '${key}' exists in plugin '${type}'`, suggestion ? `did you mean '${suggestion}'?` : undefined, true);
+          this.report(
+            [...entryPath, 'values', key],
+            `No property '${key}' exists in plugin '${type}'`,
+            suggestion ? `did you mean '${suggestion}'?` : undefined,
+            true,
+          );
         }
       }
       // A refused entry is not applied: its mistake would otherwise be reported again on every task.
@@ -454,7 +474,13 @@ class FlowCompiler {
         return { ...common, type: 'io.kestra.plugin.core.trigger.Flow', ...optional('states'), ...optional('preconditions') };
       case 'webhook':
         this.checkWebhookKey(trigger.key as string, [...path, 'key']);
-        return { ...common, type: 'io.kestra.plugin.core.trigger.Webhook', key: trigger.key as string, ...optional('wait'), ...optional('returnOutputs') };
+        return {
+          ...common,
+          type: 'io.kestra.plugin.core.trigger.Webhook',
+          key: trigger.key as string,
+          ...optional('wait'),
+          ...optional('returnOutputs'),
+        };
     }
   }
 
@@ -464,7 +490,11 @@ class FlowCompiler {
    */
   private checkWebhookKey(key: string, path: YamlPath): void {
     if (key.includes('{{') || key.length >= MIN_WEBHOOK_KEY_LENGTH) return;
-    this.report(path, `\`key\` must be at least ${MIN_WEBHOOK_KEY_LENGTH} characters long (it is the webhook's only credential), but has ${key.length}`, 'use a random string, e.g. `openssl rand -hex 16`');
+    this.report(
+      path,
+      `\`key\` must be at least ${MIN_WEBHOOK_KEY_LENGTH} characters long (it is the webhook's only credential), but has ${key.length}`,
+      'use a random string, e.g. `openssl rand -hex 16`',
+    );
   }
 
   /** Flow-level retry (task-level retry is part of the task's schema). */
@@ -585,7 +615,11 @@ class FlowCompiler {
       }
       layoutProperties = layout.properties ?? {};
       if (definition.onlyRunnableChildren && Object.values(children).some((list) => list.some((child) => child.kind !== 'runnable'))) {
-        this.report(path, `Only runnable tasks are allowed as children of a ${definition.type.split('.').pop()} task`, 'flowable tasks and Labels/OutputValues cannot run in a shared working directory');
+        this.report(
+          path,
+          `Only runnable tasks are allowed as children of a ${definition.type.split('.').pop()} task`,
+          'flowable tasks and Labels/OutputValues cannot run in a shared working directory',
+        );
       }
     }
     const errors = definition.kind === 'flowable' ? this.compileTaskList(task.errors, [...path, 'errors']) : [];
@@ -642,7 +676,11 @@ class FlowCompiler {
     }
     if (typeof type === 'string' && known.includes(type)) return true;
     const suggestion = suggestName(String(type), known);
-    const hint = suggestion ? `did you mean ${suggestion}?` : known.length <= 20 ? `one of ${known.join(', ')}` : 'run `tflow schema` to see the types tflow knows';
+    const hint = suggestion
+      ? `did you mean ${suggestion}?`
+      : known.length <= 20
+        ? `one of ${known.join(', ')}`
+        : 'run `tflow schema` to see the types tflow knows';
     this.report(path.length > 0 && isPlainObject(this.valueAt(path)) ? [...path, 'type'] : path, `Invalid type: ${String(type)}`, hint);
     return false;
   }
@@ -682,7 +720,12 @@ class FlowCompiler {
         const given = valueAt(value, relative);
         const options = (issue as { options?: unknown[] }).options?.map(String) ?? [];
         if (given === undefined) this.report(path.slice(0, -1), `missing type id property '${issue.discriminator}'`, `one of ${options.join(', ')}`);
-        else this.report(path, `Invalid type: ${String(given)}`, suggestName(String(given), options) ? `did you mean ${suggestName(String(given), options)}?` : `one of ${options.join(', ')}`);
+        else
+          this.report(
+            path,
+            `Invalid type: ${String(given)}`,
+            suggestName(String(given), options) ? `did you mean ${suggestName(String(given), options)}?` : `one of ${options.join(', ')}`,
+          );
         continue;
       }
       if (valueAt(value, relative) === undefined) {
@@ -741,7 +784,12 @@ class FlowCompiler {
   }
 
   private keyAt(offset: number): string {
-    return /^[^:\n]*/.exec(this.source.slice(offset))?.[0].trim().replace(/^["']|["']$/g, '') ?? '';
+    return (
+      /^[^:\n]*/
+        .exec(this.source.slice(offset))?.[0]
+        .trim()
+        .replace(/^["']|["']$/g, '') ?? ''
+    );
   }
 }
 
@@ -796,8 +844,12 @@ function unwrap(schema: z.ZodType | undefined, value: unknown): z.ZodType | unde
     else if (def.type === 'union' && def.options) {
       const discriminator = def.discriminator;
       current =
-        def.options.find((option) => discriminator && option._zod.def.type === 'object' && (option as z.ZodObject).shape[discriminator]?.safeParse(valueAt(value, [discriminator])).success) ??
-        def.options.find((option) => option._zod.def.type === 'object');
+        def.options.find(
+          (option) =>
+            discriminator &&
+            option._zod.def.type === 'object' &&
+            (option as z.ZodObject).shape[discriminator]?.safeParse(valueAt(value, [discriminator])).success,
+        ) ?? def.options.find((option) => option._zod.def.type === 'object');
       if (!current || discriminator === undefined) return current;
     } else return current;
   }

@@ -10,7 +10,9 @@ type Rule = (task: Record<string, unknown>) => PropertyProblem[];
 const switchRules: Rule = (task) => {
   const cases = isMap(task.cases) ? Object.values(task.cases) : [];
   const hasTasks = cases.some((list) => Array.isArray(list) && list.length > 0) || (Array.isArray(task.defaults) && task.defaults.length > 0);
-  return hasTasks ? [] : [{ path: [], message: 'No task defined, neither cases or default have any tasks', hint: 'add `cases` (value → tasks) or `defaults`' }];
+  return hasTasks
+    ? []
+    : [{ path: [], message: 'No task defined, neither cases or default have any tasks', hint: 'add `cases` (value → tasks) or `defaults`' }];
 };
 
 export const FLOWABLE_RULES: Readonly<Record<string, Rule>> = {

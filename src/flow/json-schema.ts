@@ -36,7 +36,10 @@ for (const [schema, id] of [
 }
 
 /** An expression, accepted wherever the compiler accepts one: it is checked once rendered. */
-const templateString = z.string().regex(/\{\{|\{%/).describe('A Pebble expression, rendered when the task runs.');
+const templateString = z
+  .string()
+  .regex(/\{\{|\{%/)
+  .describe('A Pebble expression, rendered when the task runs.');
 
 export function flowJsonSchema(): Record<string, unknown> {
   const task: z.ZodType = z.lazy(() => taskUnion);

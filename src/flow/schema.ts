@@ -18,8 +18,23 @@ export const INPUT_ID_PATTERN = /^[a-zA-Z0-9][.a-zA-Z0-9_-]*$/;
 
 /** Every state name Kestra knows (1.x included), for `stopAfter`, Flow trigger `states`… */
 export const EXECUTION_STATES = [
-  'CREATED', 'RUNNING', 'PAUSED', 'RESTARTED', 'KILLING', 'SUCCESS', 'WARNING', 'FAILED', 'KILLED',
-  'CANCELLED', 'QUEUED', 'RETRYING', 'RETRIED', 'SKIPPED', 'SUBMITTED', 'BREAKPOINT', 'RESUBMITTED',
+  'CREATED',
+  'RUNNING',
+  'PAUSED',
+  'RESTARTED',
+  'KILLING',
+  'SUCCESS',
+  'WARNING',
+  'FAILED',
+  'KILLED',
+  'CANCELLED',
+  'QUEUED',
+  'RETRYING',
+  'RETRIED',
+  'SKIPPED',
+  'SUBMITTED',
+  'BREAKPOINT',
+  'RESUBMITTED',
 ] as const;
 
 export const isoDuration = z
@@ -63,7 +78,10 @@ export const RETRY_TYPES = ['constant', 'exponential', 'random'] as const;
 
 /** Properties every task accepts, whatever its type. */
 export const commonTaskShape = {
-  id: z.string().regex(TASK_ID_PATTERN, 'must match "^[a-zA-Z0-9][a-zA-Z0-9_-]*" (letters, digits, _ and -; no dots, no spaces)').describe('Unique in the whole flow.'),
+  id: z
+    .string()
+    .regex(TASK_ID_PATTERN, 'must match "^[a-zA-Z0-9][a-zA-Z0-9_-]*" (letters, digits, _ and -; no dots, no spaces)')
+    .describe('Unique in the whole flow.'),
   type: z.string(),
   description: z.string().optional(),
   disabled: z.boolean().optional().describe('A disabled task does not run at all.'),
@@ -81,7 +99,11 @@ export const commonTaskShape = {
 // Inputs
 
 const inputShared = {
-  id: z.string().regex(INPUT_ID_PATTERN, 'must match "^[a-zA-Z0-9][.a-zA-Z0-9_-]*" (letters, digits, ., _ and -)').optional().describe('Input id; dots nest (`a.b` → `inputs.a.b`).'),
+  id: z
+    .string()
+    .regex(INPUT_ID_PATTERN, 'must match "^[a-zA-Z0-9][.a-zA-Z0-9_-]*" (letters, digits, ., _ and -)')
+    .optional()
+    .describe('Input id; dots nest (`a.b` → `inputs.a.b`).'),
   /** Kestra's legacy name for `id`. */
   name: z.string().optional().describe('Legacy name of `id`.'),
   description: z.string().optional(),
@@ -212,8 +234,12 @@ const slaShared = {
   labels: labelsSchema.optional().describe('Labels added to the execution on violation.'),
 };
 export const slaSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('MAX_DURATION'), duration: isoDuration, ...slaShared }).describe('Violated when the execution runs longer than `duration`.'),
-  z.strictObject({ type: z.literal('EXECUTION_ASSERTION'), assert: z.string(), ...slaShared }).describe('Violated when `assert` is falsy at the end.'),
+  z
+    .strictObject({ type: z.literal('MAX_DURATION'), duration: isoDuration, ...slaShared })
+    .describe('Violated when the execution runs longer than `duration`.'),
+  z
+    .strictObject({ type: z.literal('EXECUTION_ASSERTION'), assert: z.string(), ...slaShared })
+    .describe('Violated when `assert` is falsy at the end.'),
 ]);
 export const SLA_TYPES = ['MAX_DURATION', 'EXECUTION_ASSERTION'] as const;
 
@@ -232,7 +258,11 @@ export const checkSchema = z
  * ./json-schema.ts replaces them with their element schemas.
  */
 export const flowSchema = z.strictObject({
-  id: z.string().max(100).regex(FLOW_ID_PATTERN, 'must match "^[a-zA-Z0-9][a-zA-Z0-9._-]*" (letters, digits, ., _ and -)').describe('The flow id, unique in its namespace.'),
+  id: z
+    .string()
+    .max(100)
+    .regex(FLOW_ID_PATTERN, 'must match "^[a-zA-Z0-9][a-zA-Z0-9._-]*" (letters, digits, ., _ and -)')
+    .describe('The flow id, unique in its namespace.'),
   namespace: z
     .string()
     .max(150)

@@ -10,7 +10,6 @@ import type { PropertyProblem } from './diagnostics';
 import { EXECUTION_STATES, isoDuration, labelsSchema, TASK_ID_PATTERN } from './schema';
 import { LOG_LEVELS } from './spec';
 
-
 export interface TriggerDefinition {
   type: string;
   /** Older names of the same type (Kestra's `io.kestra.core.models.triggers.types.*`). */
@@ -72,7 +71,10 @@ export const scheduleTrigger: TriggerDefinition = {
     inputs: triggerInputs,
     recoverMissedSchedules: z.enum(['ALL', 'LAST', 'NONE']).optional().describe('Which ticks missed while stopped or disabled are run.'),
     lateMaximumDelay: isoDuration.optional().describe('Skip ticks older than this.'),
-    scheduleConditions: z.array(z.looseObject({ type: z.string() })).optional().describe('Deprecated: use `conditions`.'),
+    scheduleConditions: z
+      .array(z.looseObject({ type: z.string() }))
+      .optional()
+      .describe('Deprecated: use `conditions`.'),
     backfill: z.record(z.string(), z.unknown()).optional().describe('Deprecated: backfills are started with `tflow backfill`.'),
     interval: isoDuration.optional().describe('Deprecated.'),
   }),
@@ -83,7 +85,11 @@ export const scheduleTrigger: TriggerDefinition = {
       if (problem) problems.push({ path: ['cron'], message: problem });
     }
     if (typeof trigger.timezone === 'string' && !isTimeZone(trigger.timezone)) {
-      problems.push({ path: ['timezone'], message: `Invalid time zone: ${trigger.timezone}`, hint: 'an IANA time zone id such as UTC, Europe/Paris or America/New_York' });
+      problems.push({
+        path: ['timezone'],
+        message: `Invalid time zone: ${trigger.timezone}`,
+        hint: 'an IANA time zone id such as UTC, Europe/Paris or America/New_York',
+      });
     }
     return problems;
   },
@@ -96,7 +102,10 @@ export const flowTrigger: TriggerDefinition = {
   kind: 'flow',
   properties: z.object({
     inputs: triggerInputs,
-    states: z.array(z.enum(EXECUTION_STATES)).optional().describe('States of the upstream execution that fire the trigger (terminated states and PAUSED by default).'),
+    states: z
+      .array(z.enum(EXECUTION_STATES))
+      .optional()
+      .describe('States of the upstream execution that fire the trigger (terminated states and PAUSED by default).'),
     // `where` and `timeWindow` are only outlined here: flowTriggerProblems checks them in detail,
     // so that their problems are reported together with those of the conditions.
     preconditions: preconditionsSchema

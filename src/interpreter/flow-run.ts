@@ -11,7 +11,16 @@ import type { ConcurrencySpec, FlowSpec, InputSpec, LogLevel, RetrySpec, SlaSpec
 import type { FailedCheck } from './checks';
 import { formatDuration, parseDuration } from './duration';
 import { type Execution, isTerminated, type LogEntry, resolveState, type State, type TaskRun } from './execution';
-import { type Context, ExpressionError, isTruthy, render, renderingProperty, renderProperties, renderTyped, withExecutionRuntime } from './expression';
+import {
+  type Context,
+  ExpressionError,
+  isTruthy,
+  render,
+  renderingProperty,
+  renderProperties,
+  renderTyped,
+  withExecutionRuntime,
+} from './expression';
 import { FLOWABLE_TASKS } from './flowables';
 import { WORKING_DIR_PLACEHOLDER } from './flowables/working-directory';
 import { INLINE_TASKS } from './inline-tasks';
@@ -19,7 +28,18 @@ import { parseInput, resolveInputs } from './inputs';
 import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from './payload-size';
 import { type DeferredProperties, type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
 import { type Carried, PreviousAttempt, type PreviousTaskRun, type RestartRequest } from './restart';
-import { type FlowableContext, type FlowableOutcome, type InlineTaskContext, type LoopIteration, type PauseOutcome, type SubflowEnd, type SubflowOptions, type SubflowOutcome, TaskError, type WorkflowTaskContext } from './workflow-task';
+import {
+  type FlowableContext,
+  type FlowableOutcome,
+  type InlineTaskContext,
+  type LoopIteration,
+  type PauseOutcome,
+  type SubflowEnd,
+  type SubflowOptions,
+  type SubflowOutcome,
+  TaskError,
+  type WorkflowTaskContext,
+} from './workflow-task';
 
 export type { SubflowEnd } from './workflow-task';
 
@@ -318,7 +338,10 @@ export class FlowRun {
   /** Runs the flow to its final state and returns the execution. */
   async run(): Promise<Execution> {
     if (this.request.restart) {
-      this.log('INFO', `Restarted (attempt ${this.request.restart.attempt}): task runs that ended SUCCESS, WARNING or SKIPPED keep their outputs and do not run again`);
+      this.log(
+        'INFO',
+        `Restarted (attempt ${this.request.restart.attempt}): task runs that ended SUCCESS, WARNING or SKIPPED keep their outputs and do not run again`,
+      );
     }
     if (this.failByChecks()) return this.execution;
     const { concurrency } = this.request.flow;
@@ -644,7 +667,12 @@ export class FlowRun {
       );
     }
     try {
-      const result = await this.port.runTask(invocation, { summary: loopSuffix ? `${task.id} ${loopSuffix}` : task.id, activityId: task.id + loopSuffix, retry, timeout: task.timeout });
+      const result = await this.port.runTask(invocation, {
+        summary: loopSuffix ? `${task.id} ${loopSuffix}` : task.id,
+        activityId: task.id + loopSuffix,
+        retry,
+        timeout: task.timeout,
+      });
       taskRun.attempts = result.attempts;
       const oversize = this.outputsTooLarge(task, result.outputs);
       if (oversize) return this.failTaskRun(task, taskRun, oversize);
@@ -703,7 +731,13 @@ export class FlowRun {
         : {}),
       runInSharedDirectory: async (tasks, files) => {
         const enabled = tasks.filter((t) => !t.disabled);
-        const shared: SharedDirectory = { taskId: task.id, taskRunId: taskRun.id, inputFiles: files.inputFiles, outputFiles: files.outputFiles, lastTaskId: enabled[enabled.length - 1]?.id };
+        const shared: SharedDirectory = {
+          taskId: task.id,
+          taskRunId: taskRun.id,
+          inputFiles: files.inputFiles,
+          outputFiles: files.outputFiles,
+          lastTaskId: enabled[enabled.length - 1]?.id,
+        };
         const state = await this.runTasks(tasks, { ...childScope, sharedDirectory: shared });
         return { state, ...(shared.storedOutputFiles ? { outputFiles: shared.storedOutputFiles } : {}) };
       },
@@ -774,7 +808,12 @@ export class FlowRun {
       this.changed();
       if (result.state === 'FAILED' || result.state === 'KILLED') break;
     }
-    this.log('INFO', `${values.length} iterations ran in child workflows of up to ${size} (their task runs are there): ${batches.join(', ')}`, task, taskRun);
+    this.log(
+      'INFO',
+      `${values.length} iterations ran in child workflows of up to ${size} (their task runs are there): ${batches.join(', ')}`,
+      task,
+      taskRun,
+    );
     return { state: resolveState(states), outputs: { iterations, batches } };
   }
 
@@ -806,7 +845,12 @@ export class FlowRun {
     const state = resolveState(states);
     this.finish(state);
     const failed = this.execution.taskRuns.find((r) => r.state === 'FAILED' && r.error);
-    return { state, iterations, taskRuns: this.execution.taskRuns.length, ...(failed ? { error: `${failed.taskId} [${failed.value}]: ${failed.error}` } : {}) };
+    return {
+      state,
+      iterations,
+      taskRuns: this.execution.taskRuns.length,
+      ...(failed ? { error: `${failed.taskId} [${failed.value}]: ${failed.error}` } : {}),
+    };
   }
 
   /**
@@ -833,7 +877,10 @@ export class FlowRun {
       trigger: { executionId: parent.id, namespace: parent.namespace, flowId: parent.flowId, flowRevision: parent.revision },
       ...(options.failedChecks?.length ? { failedChecks: options.failedChecks } : {}),
     };
-    const summary = `${flow.namespace}.${flow.id} rev ${flow.revision}, subflow of ${parent.namespace}.${parent.flowId} (task ${task.id})`.slice(0, 190);
+    const summary = `${flow.namespace}.${flow.id} rev ${flow.revision}, subflow of ${parent.namespace}.${parent.flowId} (task ${task.id})`.slice(
+      0,
+      190,
+    );
     const end = await this.port.startSubflow({ request, summary, wait: options.wait });
     return end ? { executionId, end } : { executionId };
   }
@@ -928,7 +975,8 @@ export class FlowRun {
     // Histories recorded before counted one task's outputs, in UTF-16 characters.
     const refusedBefore = JSON.stringify(outputs).length > MAX_PAYLOAD_DATA_BYTES;
     if (!refusedBefore && this.port.patched?.(PAYLOAD_BYTES_PATCH) === false) return undefined;
-    const advice = 'store large results in internal storage instead (scripts: `outputFiles`; JDBC queries: `fetchType: STORE`) and pass their kestra:// URIs';
+    const advice =
+      'store large results in internal storage instead (scripts: `outputFiles`; JDBC queries: `fetchType: STORE`) and pass their kestra:// URIs';
     if (bytes > MAX_PAYLOAD_DATA_BYTES || refusedBefore) {
       return `The outputs of task ${task.id} are ${bytes} bytes, too large to keep in the execution (limit ${MAX_PAYLOAD_DATA_BYTES}): ${advice}`;
     }
@@ -1006,7 +1054,8 @@ export class FlowRun {
     this.execution.endDate = this.port.now().toISOString();
     if (state === 'FAILED' && !this.execution.error) {
       // The root cause: a flowable fails because a child did, and only the child carries the error.
-      const failed = this.execution.taskRuns.find((r) => r.state === 'FAILED' && r.error) ?? this.execution.taskRuns.find((r) => r.state === 'FAILED');
+      const failed =
+        this.execution.taskRuns.find((r) => r.state === 'FAILED' && r.error) ?? this.execution.taskRuns.find((r) => r.state === 'FAILED');
       this.execution.error = failed ? `Task ${failed.taskId} failed: ${failed.error ?? 'unknown error'}` : 'The execution failed';
     }
     this.changed();

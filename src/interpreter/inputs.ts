@@ -34,7 +34,12 @@ export interface InputOptions {
  * Resolves every declared input: the given value, else the (rendered) default; then parses it by type.
  * Values given for undeclared inputs are dropped, as Kestra does.
  */
-export function resolveInputs(specs: readonly InputSpec[], given: Record<string, unknown>, context: Context = {}, options: InputOptions = {}): ResolvedInputs {
+export function resolveInputs(
+  specs: readonly InputSpec[],
+  given: Record<string, unknown>,
+  context: Context = {},
+  options: InputOptions = {},
+): ResolvedInputs {
   const inputs: Record<string, unknown> = {};
   const problems: InputProblem[] = [];
   for (const spec of specs) {

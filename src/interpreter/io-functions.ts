@@ -15,7 +15,18 @@
  *
  * Pure and sandbox-safe: both sides import this module, so they render exactly alike.
  */
-import { type Context, EXECUTION_RUNTIME, type Expr, type FunctionDef, inProperty, parseTemplate, type RenderOptions, renderProperties, renderTyped, visitTemplateExpressions } from './expression';
+import {
+  type Context,
+  EXECUTION_RUNTIME,
+  type Expr,
+  type FunctionDef,
+  inProperty,
+  parseTemplate,
+  type RenderOptions,
+  renderProperties,
+  renderTyped,
+  visitTemplateExpressions,
+} from './expression';
 
 /** The functions the activity supplies, with Kestra's argument names; calling one in the workflow defers the property. */
 export const IO_FUNCTION_ARGS = {

@@ -91,7 +91,11 @@ export class PreviousAttempt {
    * iteration `value`: a run to reuse, or the attempts to count before the new ones.
    */
   take(task: TaskSpec, parents: readonly TaskRun[], value: string | undefined): Carried {
-    const key = [...parents].reverse().map((p) => segment(p.taskId, p.value)).concat(segment(task.id, value)).join('/');
+    const key = [...parents]
+      .reverse()
+      .map((p) => segment(p.taskId, p.value))
+      .concat(segment(task.id, value))
+      .join('/');
     const previous = this.byPath.get(key)?.shift();
     if (!previous) return { reuse: false, priorAttempts: 0 };
     if (!REUSABLE_STATES.includes(previous.state)) return { reuse: false, priorAttempts: previous.attempts };

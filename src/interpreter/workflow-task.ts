@@ -38,7 +38,10 @@ export interface FlowableContext extends WorkflowTaskContext {
    * one working directory they share; `inputFiles` are written before the first, files matching
    * `outputFiles` are stored after the last (their URIs are returned).
    */
-  runInSharedDirectory(tasks: readonly TaskSpec[], files: { inputFiles?: unknown; outputFiles?: string[] }): Promise<{ state: State; outputFiles?: Record<string, string> }>;
+  runInSharedDirectory(
+    tasks: readonly TaskSpec[],
+    files: { inputFiles?: unknown; outputFiles?: string[] },
+  ): Promise<{ state: State; outputFiles?: Record<string, string> }>;
   /**
    * A ForEach over many values: runs the iterations of this flowable's `tasks` in child workflows,
    * one batch of values each, at most `limit` iterations at a time; their task runs stay in the

@@ -103,7 +103,10 @@ export class KvStore {
   /** Deletes a key; true when a live value was there. */
   async delete(namespace: string, key: string): Promise<boolean> {
     await this.schema.ensure();
-    const result = await this.pool.query(`DELETE FROM tflow.kv_entries WHERE namespace = $1 AND key = $2 RETURNING ${LIVE} AS live`, [namespace, key]);
+    const result = await this.pool.query(`DELETE FROM tflow.kv_entries WHERE namespace = $1 AND key = $2 RETURNING ${LIVE} AS live`, [
+      namespace,
+      key,
+    ]);
     return result.rows.some((r) => r.live === true);
   }
 

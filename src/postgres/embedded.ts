@@ -118,8 +118,10 @@ export class EmbeddedPostgres {
       report(`Initialising an embedded Postgres in ${this.dataDir}…`);
       this.prepareDataDir(runAs);
       const init = await this.runAsync('initdb', [
-        '-D', this.dataDir,
-        '-U', this.superuser,
+        '-D',
+        this.dataDir,
+        '-U',
+        this.superuser,
         // Local development only: the server listens on 127.0.0.1 alone, as a developer install does.
         '--auth=trust',
         '--encoding=UTF8',
@@ -194,7 +196,9 @@ export class EmbeddedPostgres {
     let ids = lookupUser(SERVER_USER_WHEN_ROOT);
     if (!ids) {
       report(`Postgres refuses to run as root: creating the system user '${SERVER_USER_WHEN_ROOT}' to run it…`);
-      const created = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_USER_WHEN_ROOT], { encoding: 'utf8' });
+      const created = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_USER_WHEN_ROOT], {
+        encoding: 'utf8',
+      });
       ids = lookupUser(SERVER_USER_WHEN_ROOT);
       if (!ids) {
         throw new Error(

@@ -68,7 +68,10 @@ function isLocalHost(host: string): boolean {
  * Finds the Postgres to use, starting the embedded one when none answers. The embedded server
  * gets tflow's database (TFLOW_DATABASE_URL's) and the course's role and database.
  */
-export async function ensureLocalPostgres(config: Pick<TflowConfig, 'databaseUrl' | 'stateDir'>, report: (line: string) => void = () => {}): Promise<LocalPostgres> {
+export async function ensureLocalPostgres(
+  config: Pick<TflowConfig, 'databaseUrl' | 'stateDir'>,
+  report: (line: string) => void = () => {},
+): Promise<LocalPostgres> {
   const address = parseDatabaseUrl(config.databaseUrl);
   const hostPort = `${address.host}:${address.port}`;
   const embedded = isLocalHost(address.host) ? new LocalEmbedded(config, address) : undefined;
@@ -88,7 +91,9 @@ export async function ensureLocalPostgres(config: Pick<TflowConfig, 'databaseUrl
     };
   }
   if (!embedded) {
-    throw new Error(`No Postgres answers at ${hostPort} (TFLOW_DATABASE_URL), and tflow only starts an embedded one on this machine (localhost/127.0.0.1).`);
+    throw new Error(
+      `No Postgres answers at ${hostPort} (TFLOW_DATABASE_URL), and tflow only starts an embedded one on this machine (localhost/127.0.0.1).`,
+    );
   }
   if (embedded.server.isRunning()) {
     throw new Error(

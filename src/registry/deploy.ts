@@ -9,7 +9,14 @@ import { compileFlow } from '../flow/compile';
 import { type Diagnostic, FlowValidationError } from '../flow/diagnostics';
 import type { FlowSpec, ScheduleTriggerSpec } from '../flow/spec';
 import { checkTimeZone, CronSyntaxError, parseKestraCron } from '../schedules/kestra-cron';
-import { deleteSchedule, desiredSchedules, type ScheduleChange, scheduleIdOf, scheduleTriggersOf, syncFlowSchedules } from '../schedules/schedule-sync';
+import {
+  deleteSchedule,
+  desiredSchedules,
+  type ScheduleChange,
+  scheduleIdOf,
+  scheduleTriggersOf,
+  syncFlowSchedules,
+} from '../schedules/schedule-sync';
 import { executionRequestForRun } from '../schedules/scheduled-request';
 import { flowTriggerSubscriptions } from '../triggers/flow-conditions';
 import type { FlowRegistry, SaveStatus } from './flow-registry';
@@ -56,7 +63,15 @@ export function validateForDeploy(sources: readonly FlowSource[]): { flows: Vali
     const spec = result.spec;
     const key = `${spec.namespace}.${spec.id}`;
     const other = seen.get(key);
-    if (other) diagnostics.push({ file, line: 1, col: 1, path: 'id', message: `Flow ${key} is also defined in ${other}`, hint: 'deploy each flow from one file' });
+    if (other)
+      diagnostics.push({
+        file,
+        line: 1,
+        col: 1,
+        path: 'id',
+        message: `Flow ${key} is also defined in ${other}`,
+        hint: 'deploy each flow from one file',
+      });
     seen.set(key, file);
     const problems = scheduleProblems(spec, file);
     diagnostics.push(...problems);
@@ -94,7 +109,12 @@ function scheduleProblems(spec: FlowSpec, file: string): Diagnostic[] {
 }
 
 /** Would a run of this trigger (with these extra inputs) have valid inputs? Checked as of now. */
-export function triggerInputProblems(spec: FlowSpec, trigger: ScheduleTriggerSpec, extraInputs: Record<string, unknown> = {}, extraLabels: Record<string, string> = {}): string[] {
+export function triggerInputProblems(
+  spec: FlowSpec,
+  trigger: ScheduleTriggerSpec,
+  extraInputs: Record<string, unknown> = {},
+  extraLabels: Record<string, string> = {},
+): string[] {
   const [schedule] = desiredSchedules({ ...spec, triggers: [trigger] }, { taskQueue: 'check' });
   const request = schedule.options.action.args![0] as Parameters<typeof executionRequestForRun>[0];
   const now = new Date();
@@ -115,7 +135,11 @@ export async function deployFlows(deps: DeployDependencies, flows: readonly Vali
     const saved = await deps.registry.save(namespace, flowId, flow.source);
     const spec = compileDeployed(flow.source, namespace, flowId, saved.revision);
     const schedules = await syncFlowSchedules(deps.client, deps.config, spec, previous?.scheduleIds ?? []);
-    await deps.registry.setScheduleIds(namespace, flowId, scheduleTriggersOf(spec).map((t) => scheduleIdOf(spec, t.id)));
+    await deps.registry.setScheduleIds(
+      namespace,
+      flowId,
+      scheduleTriggersOf(spec).map((t) => scheduleIdOf(spec, t.id)),
+    );
     await deps.registry.setFlowTriggerSubscriptions(namespace, flowId, flowTriggerSubscriptions(spec));
     deployed.push({ file: flow.file, namespace, flowId, revision: saved.revision, status: saved.status, schedules });
   }
@@ -130,7 +154,10 @@ export async function loadDeployedFlow(registry: FlowRegistry, reference: string
 }
 
 /** Soft-deletes a flow and deletes its Schedules (runs they started are left alone). */
-export async function deleteDeployedFlow(deps: Omit<DeployDependencies, 'config'>, reference: string): Promise<{ namespace: string; flowId: string; schedules: ScheduleChange[] }> {
+export async function deleteDeployedFlow(
+  deps: Omit<DeployDependencies, 'config'>,
+  reference: string,
+): Promise<{ namespace: string; flowId: string; schedules: ScheduleChange[] }> {
   const entry = await deps.registry.resolve(reference);
   const schedules: ScheduleChange[] = [];
   for (const scheduleId of entry.scheduleIds) {

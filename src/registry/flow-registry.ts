@@ -168,7 +168,8 @@ export class FlowRegistry {
    * another namespace or id, since a flow's identity never changes.
    */
   async update(namespace: string, flowId: string, parsed: { namespace: string; id: string }, source: string): Promise<SaveResult> {
-    if (parsed.namespace !== namespace) throw new Error(`Illegal namespace update: the flow is ${namespace}.${flowId}, the source says namespace ${parsed.namespace}`);
+    if (parsed.namespace !== namespace)
+      throw new Error(`Illegal namespace update: the flow is ${namespace}.${flowId}, the source says namespace ${parsed.namespace}`);
     if (parsed.id !== flowId) throw new Error(`Illegal flow id update: the flow is ${namespace}.${flowId}, the source says id ${parsed.id}`);
     if (!(await this.find(namespace, flowId))) throw new FlowNotFoundError(namespace, flowId);
     return this.save(namespace, flowId, source);
@@ -211,7 +212,9 @@ export class FlowRegistry {
     }
     if (found.length === 1) return found[0];
     if (found.length > 1) {
-      throw new Error(`'${reference}' names several flows (${found.map((f) => `${f.namespace}/${f.flowId}`).join(', ')}): write it as namespace/flowId`);
+      throw new Error(
+        `'${reference}' names several flows (${found.map((f) => `${f.namespace}/${f.flowId}`).join(', ')}): write it as namespace/flowId`,
+      );
     }
     const [namespace, flowId] = splits[splits.length - 1] ?? ['', reference];
     throw new FlowNotFoundError(namespace, flowId);
@@ -294,7 +297,14 @@ export class FlowRegistry {
    */
   async meetPreconditions(
     target: { namespace: string; flowId: string; triggerId: string },
-    met: { satisfied: readonly string[]; all: readonly string[]; executionId: string; metAt: Date; window: { start: Date; end: Date }; reset: boolean },
+    met: {
+      satisfied: readonly string[];
+      all: readonly string[];
+      executionId: string;
+      metAt: Date;
+      window: { start: Date; end: Date };
+      reset: boolean;
+    },
     fire: () => Promise<void>,
   ): Promise<boolean> {
     const { namespace, flowId, triggerId } = target;
@@ -315,7 +325,12 @@ export class FlowRegistry {
       );
       if (Number(current.rows[0].count) < met.all.length) return false;
       await fire();
-      if (met.reset) await db.query('DELETE FROM tflow.flow_trigger_preconditions WHERE namespace = $1 AND flow_id = $2 AND trigger_id = $3', [namespace, flowId, triggerId]);
+      if (met.reset)
+        await db.query('DELETE FROM tflow.flow_trigger_preconditions WHERE namespace = $1 AND flow_id = $2 AND trigger_id = $3', [
+          namespace,
+          flowId,
+          triggerId,
+        ]);
       return true;
     });
   }
@@ -331,7 +346,12 @@ export class FlowRegistry {
   }
 
   private async insertRevision(db: PoolClient, namespace: string, flowId: string, revision: number, source: string): Promise<void> {
-    await db.query('INSERT INTO tflow.flow_revisions (namespace, flow_id, revision, source) VALUES ($1, $2, $3, $4)', [namespace, flowId, revision, source]);
+    await db.query('INSERT INTO tflow.flow_revisions (namespace, flow_id, revision, source) VALUES ($1, $2, $3, $4)', [
+      namespace,
+      flowId,
+      revision,
+      source,
+    ]);
   }
 }
 

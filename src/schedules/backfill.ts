@@ -42,11 +42,13 @@ export function backfillTrigger(flow: FlowSpec, triggerId?: string): ScheduleTri
   const ids = triggers.map((t) => t.id).join(', ');
   if (triggerId !== undefined) {
     const trigger = triggers.find((t) => t.id === triggerId);
-    if (!trigger) throw new BackfillError(`Flow ${flow.namespace}.${flow.id} has no Schedule trigger '${triggerId}'${ids ? ` (it has: ${ids})` : ''}`);
+    if (!trigger)
+      throw new BackfillError(`Flow ${flow.namespace}.${flow.id} has no Schedule trigger '${triggerId}'${ids ? ` (it has: ${ids})` : ''}`);
     return trigger;
   }
   if (triggers.length === 0) throw new BackfillError(`Flow ${flow.namespace}.${flow.id} has no Schedule trigger to backfill`);
-  if (triggers.length > 1) throw new BackfillError(`Flow ${flow.namespace}.${flow.id} has several Schedule triggers (${ids}): choose one with --trigger`);
+  if (triggers.length > 1)
+    throw new BackfillError(`Flow ${flow.namespace}.${flow.id} has several Schedule triggers (${ids}): choose one with --trigger`);
   return triggers[0];
 }
 
@@ -71,7 +73,9 @@ export async function startBackfill(client: Client, flow: FlowSpec, options: Bac
   const scheduleId = scheduleIdOf(flow, trigger.id);
   const end = options.end > now ? now : options.end;
   if (!(options.start < end)) {
-    throw new BackfillError(`Nothing to backfill: the start (${options.start.toISOString()}) must be before the end (${end.toISOString()}, exclusive, and at most now)`);
+    throw new BackfillError(
+      `Nothing to backfill: the start (${options.start.toISOString()}) must be before the end (${end.toISOString()}, exclusive, and at most now)`,
+    );
   }
   const described = await describeSchedule(client, scheduleId);
   if (!described) throw new BackfillError(`Schedule ${scheduleId} does not exist: deploy the flow first (tflow deploy <file>)`);

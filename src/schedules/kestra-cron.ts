@@ -161,7 +161,20 @@ export interface CalendarRange<T> {
   step: number;
 }
 
-const TEMPORAL_MONTHS = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'] as const;
+const TEMPORAL_MONTHS = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+] as const;
 const TEMPORAL_DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] as const;
 export type TemporalMonth = (typeof TEMPORAL_MONTHS)[number];
 export type TemporalDayOfWeek = (typeof TEMPORAL_DAYS)[number];
@@ -197,7 +210,13 @@ const ALL_DAYS_OF_WEEK = [0, 1, 2, 3, 4, 5, 6];
 function andCalendars(cron: KestraCron): AndCalendar[] {
   const base = { seconds: cron.seconds, minutes: cron.minutes, hours: cron.hours, months: cron.months };
   if (cron.anyDayOfMonth || cron.anyDayOfWeek) {
-    return [{ ...base, daysOfMonth: cron.anyDayOfMonth ? ALL_DAYS_OF_MONTH : cron.daysOfMonth, daysOfWeek: cron.anyDayOfWeek ? ALL_DAYS_OF_WEEK : cron.daysOfWeek }];
+    return [
+      {
+        ...base,
+        daysOfMonth: cron.anyDayOfMonth ? ALL_DAYS_OF_MONTH : cron.daysOfMonth,
+        daysOfWeek: cron.anyDayOfWeek ? ALL_DAYS_OF_WEEK : cron.daysOfWeek,
+      },
+    ];
   }
   return [
     { ...base, daysOfMonth: cron.daysOfMonth, daysOfWeek: ALL_DAYS_OF_WEEK },
@@ -374,7 +393,14 @@ interface LocalTime {
 
 function localTimeOf(epochSeconds: number, zone: ZoneId): LocalTime {
   const local = LocalDateTime.ofInstant(Instant.ofEpochSecond(epochSeconds), zone);
-  return { year: local.year(), month: local.monthValue(), day: local.dayOfMonth(), hour: local.hour(), minute: local.minute(), second: local.second() };
+  return {
+    year: local.year(),
+    month: local.monthValue(),
+    day: local.dayOfMonth(),
+    hour: local.hour(),
+    minute: local.minute(),
+    second: local.second(),
+  };
 }
 
 /** `2019-01-01T09:00:00Z`, or `2019-01-01T10:00:00+01:00` in Europe/Paris: how Kestra renders `trigger.date`. */

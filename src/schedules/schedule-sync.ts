@@ -116,7 +116,10 @@ export function desiredSchedules(flow: FlowSpec, config: Pick<TflowConfig, 'task
       options: {
         scheduleId,
         spec,
-        action: { ...action, memo: { [DEPLOY_MEMO]: { flow: `${flow.namespace}.${flow.id}`, revision: flow.revision, trigger: trigger.id, digest } } },
+        action: {
+          ...action,
+          memo: { [DEPLOY_MEMO]: { flow: `${flow.namespace}.${flow.id}`, revision: flow.revision, trigger: trigger.id, digest } },
+        },
         policies,
         state: { paused, note: noteFor(flow, trigger) },
         memo: { tflow: { namespace: flow.namespace, flowId: flow.id, triggerId: trigger.id } },
@@ -166,7 +169,10 @@ export async function syncFlowSchedules(
         return {
           spec: options.spec,
           policies: options.policies,
-          action: { ...options.action, args: [{ ...(options.action.args![0] as ScheduledExecutionRequest), backfills: rememberedBackfills(previous) }] },
+          action: {
+            ...options.action,
+            args: [{ ...(options.action.args![0] as ScheduledExecutionRequest), backfills: rememberedBackfills(previous) }],
+          },
           // The flow says whether the trigger runs: a redeploy that changes the Schedule applies it.
           state: { paused: schedule.paused, note: options.state?.note, remainingActions: previous.state.remainingActions },
         };

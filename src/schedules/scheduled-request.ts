@@ -118,7 +118,9 @@ export function backfillOf(scheduled: ScheduledExecutionRequest, run: ScheduledR
   // `?? []`: Schedules created before backfills were recorded have no list.
   return [...(scheduled.backfills ?? [])]
     .reverse()
-    .find((b) => Date.parse(b.start) <= nominal && nominal < Date.parse(b.end) && Date.parse(b.requestedAt) - CLOCK_SKEW_MS <= run.startTime.getTime());
+    .find(
+      (b) => Date.parse(b.start) <= nominal && nominal < Date.parse(b.end) && Date.parse(b.requestedAt) - CLOCK_SKEW_MS <= run.startTime.getTime(),
+    );
 }
 
 /**
@@ -128,7 +130,11 @@ export function backfillOf(scheduled: ScheduledExecutionRequest, run: ScheduledR
  * to report, as Kestra creates no run. `checksApply` is asked only when a check failed: false keeps
  * runs recorded before scheduled runs had checks replaying as they ran.
  */
-export function executionRequestForRun(scheduled: ScheduledExecutionRequest, run: ScheduledRun, checksApply: () => boolean = () => true): ScheduledRunResolution {
+export function executionRequestForRun(
+  scheduled: ScheduledExecutionRequest,
+  run: ScheduledRun,
+  checksApply: () => boolean = () => true,
+): ScheduledRunResolution {
   const { flow, schedule } = scheduled;
   const executionId = scheduledExecutionId(run.workflowId, run.runId);
   const nominalTime = run.nominalTime ?? run.startTime;
@@ -148,7 +154,9 @@ export function executionRequestForRun(scheduled: ScheduledExecutionRequest, run
       labels[key] = value.includes('{{') ? render(value, context) : value;
     }
   } catch (error) {
-    problems.push(`Unable to render the inputs or labels of trigger ${schedule.triggerId}: ${error instanceof Error ? error.message : String(error)}`);
+    problems.push(
+      `Unable to render the inputs or labels of trigger ${schedule.triggerId}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const resolved = resolveInputs(flow.inputs, given, context);
   problems.push(...resolved.problems.map((p) => p.message));

@@ -79,15 +79,20 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
       info: {
         title: 'tflow API',
         version: '1',
-        description: "A Kestra-compatible subset of Kestra's REST API, run on Temporal. Every path is also served under /api/v1/main/ (Kestra 1.x's tenant).",
+        description:
+          "A Kestra-compatible subset of Kestra's REST API, run on Temporal. Every path is also served under /api/v1/main/ (Kestra 1.x's tenant).",
       },
-      ...(context.config.basicAuth ? { components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } } }, security: [{ basicAuth: [] }] } : {}),
+      ...(context.config.basicAuth
+        ? { components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } } }, security: [{ basicAuth: [] }] }
+        : {}),
     },
     hideUntagged: true,
     // One copy of each route in the description: the /api/v1/main/ twins are the same.
     transform: ({ schema, url }) => ({ schema: url.startsWith('/api/v1/main/') ? { ...schema, hide: true } : schema, url }),
   });
-  app.get('/health', { config: { openTo: 'anyone' }, schema: { summary: 'Liveness: {status: UP}', tags: ['Health'] } }, async () => ({ status: 'UP' }));
+  app.get('/health', { config: { openTo: 'anyone' }, schema: { summary: 'Liveness: {status: UP}', tags: ['Health'] } }, async () => ({
+    status: 'UP',
+  }));
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   for (const prefix of API_PREFIXES) {
     await app.register(

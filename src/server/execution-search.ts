@@ -68,7 +68,11 @@ export function withKestraFilters(raw: Record<string, string | string[] | undefi
       else if (field === 'startDate' && (operator === 'GREATER_THAN' || operator === 'GREATER_THAN_OR_EQUAL_TO')) query.startDate = value;
       else if (field === 'endDate' && (operator === 'LESS_THAN' || operator === 'LESS_THAN_OR_EQUAL_TO')) query.endDate = value;
       else if (field === 'timeRange' && operator === 'EQUALS') query.timeRange = value;
-      else throw new HttpError(422, `${key}: this filter is not supported (namespace EQUALS/PREFIX, flowId EQUALS, state EQUALS/IN, labels EQUALS, startDate, endDate, timeRange are)`);
+      else
+        throw new HttpError(
+          422,
+          `${key}: this filter is not supported (namespace EQUALS/PREFIX, flowId EQUALS, state EQUALS/IN, labels EQUALS, startDate, endDate, timeRange are)`,
+        );
     }
   }
   return query;
@@ -77,7 +81,10 @@ export function withKestraFilters(raw: Record<string, string | string[] | undefi
 /** Kestra's query parameters as a filter and a page; 422 for values that make no sense. */
 export function parseSearchQuery(query: SearchQuery, now = new Date()): { filter: ExecutionFilter; page: number; size: number } {
   // `state=A&state=B` or `state=A,B`.
-  const states = values(query.state).flatMap((v) => v.split(',')).map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const states = values(query.state)
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
   const unknown = states.find((s) => !KESTRA_STATES.includes(s));
   if (unknown) throw new HttpError(422, `state: unknown state \`${unknown}\` (expected one of ${KESTRA_STATES.join(', ')})`);
   const labels = values(query.labels);
@@ -94,7 +101,15 @@ export function parseSearchQuery(query: SearchQuery, now = new Date()): { filter
   if (!Number.isInteger(page) || page < 1) throw new HttpError(422, 'page: expected an integer from 1');
   if (!Number.isInteger(size) || size < 1 || size > 1000) throw new HttpError(422, 'size: expected an integer from 1 to 1000');
   return {
-    filter: { namespace: query.namespace || undefined, exactNamespace: query.exactNamespace, flowId: query.flowId || undefined, states, labels, startDate, endDate: dateParam('endDate', query.endDate) },
+    filter: {
+      namespace: query.namespace || undefined,
+      exactNamespace: query.exactNamespace,
+      flowId: query.flowId || undefined,
+      states,
+      labels,
+      startDate,
+      endDate: dateParam('endDate', query.endDate),
+    },
     page,
     size,
   };

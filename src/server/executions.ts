@@ -99,7 +99,8 @@ export function parseLabels(raw: string | string[] | undefined): Record<string, 
     const at = entry.indexOf(':');
     if (at <= 0) throw new HttpError(422, `Invalid label \`${entry}\`: expected key:value`);
     const key = entry.slice(0, at);
-    if (key.startsWith('system.') && key !== 'system.correlationId') throw new HttpError(422, `System labels can only be set by Kestra itself, offending label: ${key}`);
+    if (key.startsWith('system.') && key !== 'system.correlationId')
+      throw new HttpError(422, `System labels can only be set by Kestra itself, offending label: ${key}`);
     labels[key] = entry.slice(at + 1);
   }
   return labels;
@@ -198,7 +199,12 @@ const searchQuerySchema = {
 } as const;
 
 export function registerExecutionRoutes(app: FastifyInstance, context: ApiContext): void {
-  const create = async (request: FastifyRequest<{ Params: { namespace: string; id: string }; Querystring: { wait?: string; labels?: string | string[]; revision?: string } }>) => {
+  const create = async (
+    request: FastifyRequest<{
+      Params: { namespace: string; id: string };
+      Querystring: { wait?: string; labels?: string | string[]; revision?: string };
+    }>,
+  ) => {
     const { namespace, id } = request.params;
     // Answers FlowNotFoundError (404) for an unknown flow.
     const flow = await loadDeployedFlow(context.registry, `${namespace}/${id}`, revisionParam(request.query.revision));
@@ -239,10 +245,21 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
     'filters[labels][EQUALS][<key>], filters[startDate][GREATER_THAN_OR_EQUAL_TO], filters[endDate][LESS_THAN_OR_EQUAL_TO], filters[timeRange][EQUALS].';
   app.get(
     '/executions/search',
-    { schema: { summary: 'Search executions: {results, total}, newest first', description: searchDescription, tags: ['Executions'], querystring: searchQuerySchema } },
+    {
+      schema: {
+        summary: 'Search executions: {results, total}, newest first',
+        description: searchDescription,
+        tags: ['Executions'],
+        querystring: searchQuerySchema,
+      },
+    },
     search,
   );
-  app.get('/executions', { schema: { summary: 'Executions of a flow: {results, total}', tags: ['Executions'], querystring: searchQuerySchema } }, search);
+  app.get(
+    '/executions',
+    { schema: { summary: 'Executions of a flow: {results, total}', tags: ['Executions'], querystring: searchQuerySchema } },
+    search,
+  );
 
   app.get<{ Params: { executionId: string } }>(
     '/executions/:executionId',
@@ -292,7 +309,14 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
 
   app.post<{ Params: { executionId: string } }>(
     '/executions/:executionId/resume',
-    { schema: { summary: "Resume a paused execution with its Pause tasks' onResume inputs (204)", tags: ['Executions'], params: executionParams, consumes: ['multipart/form-data'] } },
+    {
+      schema: {
+        summary: "Resume a paused execution with its Pause tasks' onResume inputs (204)",
+        tags: ['Executions'],
+        params: executionParams,
+        consumes: ['multipart/form-data'],
+      },
+    },
     async (request, reply) => {
       const handle = await requireRunning(context, request.params.executionId);
       const inputs = await requestInputs(request);

@@ -64,9 +64,16 @@ function pageParams(query: { page?: string; size?: string }): { page: number; si
   return { page, size };
 }
 
-export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, limits: Pick<ApiLimits, 'flowFileBytes' | 'importFiles' | 'importBytes'>): void {
+export function registerFlowRoutes(
+  app: FastifyInstance,
+  context: ApiContext,
+  limits: Pick<ApiLimits, 'flowFileBytes' | 'importFiles' | 'importBytes'>,
+): void {
   const tooLarge = () =>
-    new HttpError(413, `Request body is too large: at most ${limits.importFiles} flow files of at most ${limits.flowFileBytes} bytes each, ${limits.importBytes} bytes in all`);
+    new HttpError(
+      413,
+      `Request body is too large: at most ${limits.importFiles} flow files of at most ${limits.flowFileBytes} bytes each, ${limits.importBytes} bytes in all`,
+    );
   app.post(
     '/flows/import',
     {
@@ -76,7 +83,8 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
         if (Number(request.headers['content-length'] ?? 0) > limits.importBytes + 64 * 1024) throw tooLarge();
       },
       schema: {
-        summary: 'Create or update flows from a YAML file (multipart part `fileUpload`, several documents allowed); answers the documents that failed: []',
+        summary:
+          'Create or update flows from a YAML file (multipart part `fileUpload`, several documents allowed); answers the documents that failed: []',
         tags: ['Flows'],
         consumes: ['multipart/form-data'],
       },
@@ -93,7 +101,8 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
           continue;
         }
         const name = part.filename ?? 'fileUpload';
-        if (!/\.ya?ml$/i.test(name)) throw new HttpError(422, `Cannot import file of type ${name.includes('.') ? name.slice(name.lastIndexOf('.')) : name}`);
+        if (!/\.ya?ml$/i.test(name))
+          throw new HttpError(422, `Cannot import file of type ${name.includes('.') ? name.slice(name.lastIndexOf('.')) : name}`);
         const file = await part.toBuffer();
         importedBytes += file.length;
         if (importedBytes > limits.importBytes) throw tooLarge();
@@ -107,32 +116,40 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
     },
   );
 
-  app.post('/flows', { schema: { summary: 'Create a flow from its YAML (422 when the id exists)', tags: ['Flows'], consumes: YAML_CONTENT_TYPES } }, async (request) => {
-    const source = requireYamlBody(request);
-    const compiled = compileFlow(source, 'api');
-    if (!compiled.spec) throw new FlowValidationError(compiled.diagnostics);
-    if (await context.registry.find(compiled.spec.namespace, compiled.spec.id)) {
-      throw new HttpError(422, 'Flow id already exists');
-    }
-    const [deployed] = await deploySources(context, [{ file: 'api', source }]);
-    return flowJson(context, deployed.namespace, deployed.flowId, deployed.revision);
-  });
+  app.post(
+    '/flows',
+    { schema: { summary: 'Create a flow from its YAML (422 when the id exists)', tags: ['Flows'], consumes: YAML_CONTENT_TYPES } },
+    async (request) => {
+      const source = requireYamlBody(request);
+      const compiled = compileFlow(source, 'api');
+      if (!compiled.spec) throw new FlowValidationError(compiled.diagnostics);
+      if (await context.registry.find(compiled.spec.namespace, compiled.spec.id)) {
+        throw new HttpError(422, 'Flow id already exists');
+      }
+      const [deployed] = await deploySources(context, [{ file: 'api', source }]);
+      return flowJson(context, deployed.namespace, deployed.flowId, deployed.revision);
+    },
+  );
 
-  app.post('/flows/validate', { schema: { summary: 'Validate flows (YAML, several documents allowed) without deploying them', tags: ['Flows'], consumes: YAML_CONTENT_TYPES } }, async (request) => {
-    return splitYamlDocuments(requireYamlBody(request)).map((source, index) => {
-      const { diagnostics } = validateForDeploy([{ file: String(index), source }]);
-      const compiled = compileFlow(source, String(index));
-      return {
-        index,
-        ...(compiled.spec ? { flow: compiled.spec.id, namespace: compiled.spec.namespace } : {}),
-        ...(diagnostics.length > 0 ? { constraints: diagnostics.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('\n') } : {}),
-        warnings: [],
-        infos: [],
-        deprecationPaths: [],
-        outdated: false,
-      };
-    });
-  });
+  app.post(
+    '/flows/validate',
+    { schema: { summary: 'Validate flows (YAML, several documents allowed) without deploying them', tags: ['Flows'], consumes: YAML_CONTENT_TYPES } },
+    async (request) => {
+      return splitYamlDocuments(requireYamlBody(request)).map((source, index) => {
+        const { diagnostics } = validateForDeploy([{ file: String(index), source }]);
+        const compiled = compileFlow(source, String(index));
+        return {
+          index,
+          ...(compiled.spec ? { flow: compiled.spec.id, namespace: compiled.spec.namespace } : {}),
+          ...(diagnostics.length > 0 ? { constraints: diagnostics.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('\n') } : {}),
+          warnings: [],
+          infos: [],
+          deprecationPaths: [],
+          outdated: false,
+        };
+      });
+    },
+  );
 
   app.get<{ Querystring: { namespace?: string; q?: string; page?: string; size?: string } }>(
     '/flows/search',
@@ -155,7 +172,8 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
       const { page, size } = pageParams(request.query);
       const text = request.query.q?.toLowerCase();
       const matching = (await context.registry.list()).filter(
-        (entry) => inNamespace(entry.namespace, request.query.namespace) && (!text || `${entry.namespace}.${entry.flowId}`.toLowerCase().includes(text)),
+        (entry) =>
+          inNamespace(entry.namespace, request.query.namespace) && (!text || `${entry.namespace}.${entry.flowId}`.toLowerCase().includes(text)),
       );
       const shown = matching.slice((page - 1) * size, page * size);
       const results = [];
@@ -169,7 +187,13 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
 
   app.get<{ Params: { namespace: string } }>(
     '/flows/:namespace',
-    { schema: { summary: "A namespace's flows", tags: ['Flows'], params: { type: 'object', properties: { namespace: { type: 'string' } }, required: ['namespace'] } } },
+    {
+      schema: {
+        summary: "A namespace's flows",
+        tags: ['Flows'],
+        params: { type: 'object', properties: { namespace: { type: 'string' } }, required: ['namespace'] },
+      },
+    },
     async (request) => {
       const flows = [];
       for (const entry of await context.registry.list({ namespace: request.params.namespace })) {
@@ -199,7 +223,14 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
 
   app.put<{ Params: { namespace: string; id: string } }>(
     '/flows/:namespace/:id',
-    { schema: { summary: 'Update a flow from its YAML: a new revision when the source changed; 404 when absent', tags: ['Flows'], params: flowParams, consumes: YAML_CONTENT_TYPES } },
+    {
+      schema: {
+        summary: 'Update a flow from its YAML: a new revision when the source changed; 404 when absent',
+        tags: ['Flows'],
+        params: flowParams,
+        consumes: YAML_CONTENT_TYPES,
+      },
+    },
     async (request) => {
       const { namespace, id } = request.params;
       const source = requireYamlBody(request);
@@ -207,7 +238,10 @@ export function registerFlowRoutes(app: FastifyInstance, context: ApiContext, li
       const compiled = compileFlow(source, 'api');
       if (!compiled.spec) throw new FlowValidationError(compiled.diagnostics);
       if (compiled.spec.namespace !== namespace || compiled.spec.id !== id) {
-        throw new HttpError(422, `Illegal flow id or namespace update: the flow is ${namespace}.${id}, the source says ${compiled.spec.namespace}.${compiled.spec.id}`);
+        throw new HttpError(
+          422,
+          `Illegal flow id or namespace update: the flow is ${namespace}.${id}, the source says ${compiled.spec.namespace}.${compiled.spec.id}`,
+        );
       }
       const [deployed] = await deploySources(context, [{ file: 'api', source }]);
       return flowJson(context, deployed.namespace, deployed.flowId, deployed.revision);

@@ -32,7 +32,8 @@ export function kvValueOfBody(body: unknown): KvValue {
 function kvValueOfText(text: string): KvValue {
   const trimmed = text.trim();
   if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed) && !Number.isNaN(Date.parse(trimmed))) return toKvValue(trimmed, 'DATE');
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(trimmed) && !Number.isNaN(Date.parse(trimmed))) return toKvValue(trimmed, 'DATETIME');
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(trimmed) && !Number.isNaN(Date.parse(trimmed)))
+    return toKvValue(trimmed, 'DATETIME');
   if (/^-?P/i.test(trimmed) && parseDuration(trimmed) !== undefined) return toKvValue(trimmed, 'DURATION');
   return { type: 'STRING', value: text };
 }
@@ -61,18 +62,26 @@ export function registerKvRoutes(app: FastifyInstance, context: ApiContext): voi
       for (const key of await context.kv.keys(namespace)) {
         const entry = await context.kv.get(namespace, key);
         if (!entry) continue;
-        entries.push({ key, updateDate: entry.updatedAt.toISOString(), ...(entry.expiresAt ? { expirationDate: entry.expiresAt.toISOString() } : {}) });
+        entries.push({
+          key,
+          updateDate: entry.updatedAt.toISOString(),
+          ...(entry.expiresAt ? { expirationDate: entry.expiresAt.toISOString() } : {}),
+        });
       }
       return entries;
     },
   );
 
-  app.get('/namespaces/:namespace/kv/:key', { schema: { summary: 'A key\'s value: {type, value}', tags: ['KV'], params: kvParams } }, async (request: KvRequest) => {
-    const { namespace, key } = request.params;
-    const entry = await context.kv.get(namespace, key);
-    if (!entry) throw new HttpError(404, missingKeyMessage(namespace, key));
-    return { type: entry.type, value: entry.value };
-  });
+  app.get(
+    '/namespaces/:namespace/kv/:key',
+    { schema: { summary: "A key's value: {type, value}", tags: ['KV'], params: kvParams } },
+    async (request: KvRequest) => {
+      const { namespace, key } = request.params;
+      const entry = await context.kv.get(namespace, key);
+      if (!entry) throw new HttpError(404, missingKeyMessage(namespace, key));
+      return { type: entry.type, value: entry.value };
+    },
+  );
 
   app.put(
     '/namespaces/:namespace/kv/:key',
@@ -101,9 +110,13 @@ export function registerKvRoutes(app: FastifyInstance, context: ApiContext): voi
     },
   );
 
-  app.delete('/namespaces/:namespace/kv/:key', { schema: { summary: 'Delete a key (204; 404 when there is none)', tags: ['KV'], params: kvParams } }, async (request: KvRequest, reply) => {
-    const { namespace, key } = request.params;
-    if (!(await context.kv.delete(namespace, key))) throw new HttpError(404, missingKeyMessage(namespace, key));
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/namespaces/:namespace/kv/:key',
+    { schema: { summary: 'Delete a key (204; 404 when there is none)', tags: ['KV'], params: kvParams } },
+    async (request: KvRequest, reply) => {
+      const { namespace, key } = request.params;
+      if (!(await context.kv.delete(namespace, key))) throw new HttpError(404, missingKeyMessage(namespace, key));
+      return reply.code(204).send();
+    },
+  );
 }

@@ -39,7 +39,9 @@ function logFilter(query: LogFilter): (entry: LogEntry) => boolean {
   if (minLevel && !LEVELS.includes(minLevel)) throw new HttpError(422, `minLevel: expected one of ${LEVELS.join(', ')}`);
   const min = minLevel ? LEVELS.indexOf(minLevel) : 0;
   return (entry) =>
-    LEVELS.indexOf(entry.level) >= min && (!query.taskId || entry.taskId === query.taskId) && (!query.taskRunId || entry.taskRunId === query.taskRunId);
+    LEVELS.indexOf(entry.level) >= min &&
+    (!query.taskId || entry.taskId === query.taskId) &&
+    (!query.taskRunId || entry.taskRunId === query.taskRunId);
 }
 
 /** Turns the workflow's lines into Kestra's log entries (namespace and flow from the search attributes). */
@@ -85,7 +87,15 @@ export function registerLogRoutes(app: FastifyInstance, context: ApiContext): vo
 
   app.get<{ Params: { executionId: string }; Querystring: LogFilter }>(
     '/logs/:executionId/download',
-    { schema: { summary: "An execution's log lines as text", tags: ['Logs'], params: executionParams, querystring: logQuerySchema, produces: ['text/plain'] } },
+    {
+      schema: {
+        summary: "An execution's log lines as text",
+        tags: ['Logs'],
+        params: executionParams,
+        querystring: logQuerySchema,
+        produces: ['text/plain'],
+      },
+    },
     async (request, reply) => {
       const keep = logFilter(request.query);
       const handle = executionHandle(context.client, request.params.executionId);

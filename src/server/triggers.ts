@@ -34,7 +34,8 @@ export function parseBackfillTime(text: string, timezone: string, field: string)
     // Reported below.
   }
   const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime())) throw new HttpError(422, `${field}: expected an ISO date or date-time, got \`${text}\``);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime()))
+    throw new HttpError(422, `${field}: expected an ISO date or date-time, got \`${text}\``);
   return date;
 }
 
@@ -66,7 +67,13 @@ const triggerBodySchema = {
 export function registerTriggerRoutes(app: FastifyInstance, context: ApiContext): void {
   app.put<{ Body: TriggerBody }>(
     '/triggers',
-    { schema: { summary: "Set a Schedule trigger's backfill: one execution per cron tick in [start, end)", tags: ['Triggers'], body: triggerBodySchema } },
+    {
+      schema: {
+        summary: "Set a Schedule trigger's backfill: one execution per cron tick in [start, end)",
+        tags: ['Triggers'],
+        body: triggerBodySchema,
+      },
+    },
     async (request) => {
       const { namespace, flowId, triggerId, backfill } = request.body;
       const flow = await loadDeployedFlow(context.registry, `${namespace}/${flowId}`);
@@ -85,7 +92,9 @@ export function registerTriggerRoutes(app: FastifyInstance, context: ApiContext)
       const labels = labelMap(backfill.labels);
       const problems = triggerInputProblems(flow, trigger, inputs, labels);
       if (problems.length > 0) {
-        throw new FlowValidationError(problems.map((message) => ({ file: `${flow.namespace}.${flow.id}`, line: 1, col: 1, path: 'backfill.inputs', message })));
+        throw new FlowValidationError(
+          problems.map((message) => ({ file: `${flow.namespace}.${flow.id}`, line: 1, col: 1, path: 'backfill.inputs', message })),
+        );
       }
       let result;
       try {

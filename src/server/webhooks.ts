@@ -161,7 +161,10 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext,
       inputs = renderProperties(trigger.inputs, renderContext) as Record<string, unknown>;
       for (const [name, value] of Object.entries(trigger.labels)) labels[name] = value.includes('{{') ? render(value, renderContext) : value;
     } catch (error) {
-      throw new HttpError(422, `Unable to render the inputs or labels of trigger ${trigger.id}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new HttpError(
+        422,
+        `Unable to render the inputs or labels of trigger ${trigger.id}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     checkInputBounds(flow, inputs);
     const handle = await startExecution(context.client, context.config, flow, {
@@ -184,10 +187,21 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext,
     security: [], // open: the key is the secret
     params: {
       type: 'object',
-      properties: { namespace: { type: 'string' }, id: { type: 'string', description: 'The flow id' }, key: { type: 'string', description: "The trigger's key" } },
+      properties: {
+        namespace: { type: 'string' },
+        id: { type: 'string', description: 'The flow id' },
+        key: { type: 'string', description: "The trigger's key" },
+      },
       required: ['namespace', 'id', 'key'],
     },
   };
   // Kestra's methods only: no HEAD (Fastify would add it to GET, and it would start executions too).
-  app.route({ method: ['GET', 'POST', 'PUT'], url: '/executions/webhook/:namespace/:id/:key', exposeHeadRoute: false, config: { openTo: 'webhook-key' }, schema, handler });
+  app.route({
+    method: ['GET', 'POST', 'PUT'],
+    url: '/executions/webhook/:namespace/:id/:key',
+    exposeHeadRoute: false,
+    config: { openTo: 'webhook-key' },
+    schema,
+    handler,
+  });
 }

@@ -9,7 +9,12 @@ import type { FlowSpec } from '../flow/spec';
 import type { InternalStorage } from './internal-storage';
 import { inputFileUri } from './storage-uri';
 
-export async function uploadLocalFileInputs(storage: InternalStorage, flow: FlowSpec, executionId: string, inputs: Record<string, string>): Promise<Record<string, string>> {
+export async function uploadLocalFileInputs(
+  storage: InternalStorage,
+  flow: FlowSpec,
+  executionId: string,
+  inputs: Record<string, string>,
+): Promise<Record<string, string>> {
   const result = { ...inputs };
   for (const input of flow.inputs) {
     const value = inputs[input.id];

@@ -36,7 +36,12 @@ export function namespaceFileUri(namespace: string, path: string): string {
   return `${namespaceFilesPrefix(namespace)}${relativeFilePath(path.replace(/^\/+/, ''))}`;
 }
 
-export function putNamespaceFile(storage: InternalStorage, namespace: string, path: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> {
+export function putNamespaceFile(
+  storage: InternalStorage,
+  namespace: string,
+  path: string,
+  content: Readable | AsyncIterable<Uint8Array | string>,
+): Promise<StoredFile> {
   return storage.put(namespaceFileUri(namespace, path), content);
 }
 

@@ -9,7 +9,8 @@ import { checkReadable, checkWritable, type StorageScope } from './storage-scope
 
 export function scopedStorage(storage: InternalStorage, scope: StorageScope & { executionId: string }): InternalStorage {
   return {
-    put: async (uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> => storage.put(checkWritable(uri, scope), content),
+    put: async (uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> =>
+      storage.put(checkWritable(uri, scope), content),
     get: async (uri: string) => storage.get(checkReadable(uri, scope)),
     stat: async (uri: string) => storage.stat(checkReadable(uri, scope)),
     list: async (prefixUri: string) => storage.list(checkReadable(prefixUri, scope, 'folder')),

@@ -54,7 +54,8 @@ export function storageKey(uri: string): string {
   const parts = path.split('/');
   // Segments are file names as they are (no percent-decoding), but a `%2e%2e` or a backslash is
   // refused all the same: a URI that means "go up" to any reader never names a file.
-  if (path === '' || parts.some(climbsOut)) throw new Error(`Invalid internal-storage URI: ${uri}: it must name a file below the storage root, without "..", "." or "\\"`);
+  if (path === '' || parts.some(climbsOut))
+    throw new Error(`Invalid internal-storage URI: ${uri}: it must name a file below the storage root, without "..", "." or "\\"`);
   return parts.filter((p) => p !== '').join('/');
 }
 
@@ -76,7 +77,10 @@ export function fileNameOf(uriOrPath: string): string {
 
 /** A relative path inside a working directory or task-run folder: no absolute paths, no `..`. */
 export function relativeFilePath(fileName: string): string {
-  const parts = fileName.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
+  const parts = fileName
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
   if (parts.length === 0 || fileName.startsWith('/') || parts.some((p) => p === '..')) {
     throw new Error(`Invalid file name "${fileName}": expected a relative path without ".."`);
   }

@@ -23,7 +23,11 @@ export function createSubflowActivities(databaseUrl: string): SubflowActivities 
     } catch (error) {
       if (error instanceof FlowNotFoundError) {
         const which = revision === undefined ? '' : ` with revision '${revision}'`;
-        throw ApplicationFailure.create({ type: SUBFLOW_NOT_FOUND, nonRetryable: true, message: `Unable to find flow '${namespace}'.'${flowId}'${which}` });
+        throw ApplicationFailure.create({
+          type: SUBFLOW_NOT_FOUND,
+          nonRetryable: true,
+          message: `Unable to find flow '${namespace}'.'${flowId}'${which}`,
+        });
       }
       throw error;
     }

@@ -86,8 +86,6 @@ export function defineFlowableTask<Props extends z.ZodObject>(
   return { kind: 'flowable', ...definition };
 }
 
-export function defineInlineTask<Props extends z.ZodObject>(
-  definition: Omit<InlineTaskDefinition<Props>, 'kind'>,
-): InlineTaskDefinition<Props> {
+export function defineInlineTask<Props extends z.ZodObject>(definition: Omit<InlineTaskDefinition<Props>, 'kind'>): InlineTaskDefinition<Props> {
   return { kind: 'inline', ...definition };
 }

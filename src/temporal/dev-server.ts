@@ -99,7 +99,9 @@ function describeFetchError(error: unknown): string {
 async function downloadRelease(dir: string): Promise<void> {
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
   // TEMPORAL_CLI_DOWNLOAD_URL: a mirror of the release archive (.tar.gz holding `temporal`), for closed networks.
-  const url = process.env.TEMPORAL_CLI_DOWNLOAD_URL ?? `https://temporal.download/cli/archive/v${TEMPORAL_CLI_VERSION}?platform=${process.platform}&arch=${arch}`;
+  const url =
+    process.env.TEMPORAL_CLI_DOWNLOAD_URL ??
+    `https://temporal.download/cli/archive/v${TEMPORAL_CLI_VERSION}?platform=${process.platform}&arch=${arch}`;
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
@@ -179,15 +181,23 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const cli = await ensureTemporalCli(options.report);
   mkdirSync(options.stateDir, { recursive: true });
   const args = [
-    'server', 'start-dev',
-    '--ip', host === 'localhost' ? '127.0.0.1' : host,
-    '--port', String(port),
+    'server',
+    'start-dev',
+    '--ip',
+    host === 'localhost' ? '127.0.0.1' : host,
+    '--port',
+    String(port),
     ...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
-    '--db-filename', join(options.stateDir, 'temporal.sqlite'),
-    '--sqlite-pragma', 'journal_mode=WAL',
-    '--sqlite-pragma', 'synchronous=NORMAL',
-    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
-    '--log-level', 'warn',
+    '--db-filename',
+    join(options.stateDir, 'temporal.sqlite'),
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=NORMAL',
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
+    '--log-level',
+    'warn',
     ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]),
   ];
   const log = openSync(logFile, 'a');

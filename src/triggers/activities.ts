@@ -18,7 +18,15 @@ import { staticSummary } from '../client/executions';
 import { loadDeployedFlow } from '../registry/deploy';
 import { FlowNotFoundError, FlowRegistry } from '../registry/flow-registry';
 import { executionSearchAttributes } from '../temporal/search-attributes';
-import { evaluateFlowTrigger, type FlowTriggerVerdict, flowTriggersOf, preconditionWindow, resetsOnSuccess, triggerContext, triggerVariables } from './flow-conditions';
+import {
+  evaluateFlowTrigger,
+  type FlowTriggerVerdict,
+  flowTriggersOf,
+  preconditionWindow,
+  resetsOnSuccess,
+  triggerContext,
+  triggerVariables,
+} from './flow-conditions';
 import { FIRE_FLOW_TRIGGERS_ACTIVITY, type FiredFlowTriggers } from './messages';
 
 export interface FlowTriggerActivities {
@@ -78,7 +86,13 @@ export function createFlowTriggerActivities(databaseUrl: string): FlowTriggerAct
   }
 
   /** Evaluates one trigger and starts its flow when it fires; returns why not, when it should have but could not. */
-  async function fireOne(flows: FlowRegistry, flow: FlowSpec, trigger: FlowTriggerSpec, execution: Execution, fired: FiredFlowTriggers): Promise<string | undefined> {
+  async function fireOne(
+    flows: FlowRegistry,
+    flow: FlowSpec,
+    trigger: FlowTriggerSpec,
+    execution: Execution,
+    fired: FiredFlowTriggers,
+  ): Promise<string | undefined> {
     const context = triggerContext(flow, execution);
     let verdict: FlowTriggerVerdict;
     try {
@@ -125,7 +139,12 @@ export function createFlowTriggerActivities(databaseUrl: string): FlowTriggerAct
       return `Unable to render the inputs or labels of trigger ${trigger.id}: ${messageOf(error)}`;
     }
     // FILE inputs: this execution's files, or those of the execution that triggered it (src/storage/storage-scope.ts).
-    const fileScope = { namespace: flow.namespace, flowId: flow.id, executionId, parent: { namespace: source.namespace, flowId: source.flowId, executionId: source.id } };
+    const fileScope = {
+      namespace: flow.namespace,
+      flowId: flow.id,
+      executionId,
+      parent: { namespace: source.namespace, flowId: source.flowId, executionId: source.id },
+    };
     const resolved = resolveInputs(flow.inputs, given, context, { fileScope });
     if (resolved.problems.length > 0) return resolved.problems.map((p) => p.message).join('; ');
     // The flow's checks, as for a manual run: a BLOCK_EXECUTION one starts nothing.

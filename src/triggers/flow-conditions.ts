@@ -82,7 +82,9 @@ function compareNamespace(actual: string, expected: string, comparison: 'EQUALS'
 }
 
 function labelMap(labels: unknown): Record<string, string> {
-  const entries = Array.isArray(labels) ? (labels as { key: string; value: unknown }[]).map((l) => [l.key, l.value] as const) : Object.entries(labels as object);
+  const entries = Array.isArray(labels)
+    ? (labels as { key: string; value: unknown }[]).map((l) => [l.key, l.value] as const)
+    : Object.entries(labels as object);
   return Object.fromEntries(entries.map(([k, v]) => [k, String(v)]));
 }
 
@@ -93,7 +95,18 @@ const isTrue = (rendered: string) => rendered.trim() === 'true';
 
 const FILTER_FIELDS = ['FLOW_ID', 'NAMESPACE', 'STATE', 'EXPRESSION'] as const;
 const FILTER_TYPES = [
-  'EQUAL_TO', 'NOT_EQUAL_TO', 'IN', 'NOT_IN', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'REGEX', 'IS_TRUE', 'IS_FALSE', 'IS_NULL', 'IS_NOT_NULL',
+  'EQUAL_TO',
+  'NOT_EQUAL_TO',
+  'IN',
+  'NOT_IN',
+  'STARTS_WITH',
+  'ENDS_WITH',
+  'CONTAINS',
+  'REGEX',
+  'IS_TRUE',
+  'IS_FALSE',
+  'IS_NULL',
+  'IS_NOT_NULL',
 ] as const;
 
 const filterSchema = z.strictObject({
@@ -146,28 +159,31 @@ interface Precondition {
 function preconditionsOf(trigger: FlowTriggerSpec): Precondition[] {
   const pre = trigger.preconditions as Preconditions | undefined;
   if (!pre) return [];
-  const flows = (pre.flows ?? []).map(
-    (flow): Precondition => ({
-      id: `flow:${flow.namespace}.${flow.flowId ?? '*'}:${(flow.states ?? []).join(',')}`,
-      holds: (e) =>
-        e.namespace === flow.namespace &&
-        (flow.flowId === undefined || e.flowId === flow.flowId) &&
-        (!flow.states || flow.states.length === 0 || flow.states.includes(e.state)) &&
-        Object.entries(labelMap(flow.labels ?? {})).every(([k, v]) => e.labels[k] === v),
-    }),
-  );
-  const where = (pre.where ?? []).map(
-    (group): Precondition => ({
-      id: `where:${group.id}`,
-      holds: (e, context) => (group.operand === 'OR' ? group.filters.some((f) => filterHolds(f, e, context)) : group.filters.every((f) => filterHolds(f, e, context))),
-    }),
-  );
+  const flows = (pre.flows ?? []).map((flow): Precondition => ({
+    id: `flow:${flow.namespace}.${flow.flowId ?? '*'}:${(flow.states ?? []).join(',')}`,
+    holds: (e) =>
+      e.namespace === flow.namespace &&
+      (flow.flowId === undefined || e.flowId === flow.flowId) &&
+      (!flow.states || flow.states.length === 0 || flow.states.includes(e.state)) &&
+      Object.entries(labelMap(flow.labels ?? {})).every(([k, v]) => e.labels[k] === v),
+  }));
+  const where = (pre.where ?? []).map((group): Precondition => ({
+    id: `where:${group.id}`,
+    holds: (e, context) =>
+      group.operand === 'OR' ? group.filters.some((f) => filterHolds(f, e, context)) : group.filters.every((f) => filterHolds(f, e, context)),
+  }));
   return [...flows, ...where];
 }
 
 function filterHolds(filter: Filter, execution: Execution, context: Context): boolean {
   const actual =
-    filter.field === 'FLOW_ID' ? execution.flowId : filter.field === 'NAMESPACE' ? execution.namespace : filter.field === 'STATE' ? execution.state : render(filter.value ?? '', context);
+    filter.field === 'FLOW_ID'
+      ? execution.flowId
+      : filter.field === 'NAMESPACE'
+        ? execution.namespace
+        : filter.field === 'STATE'
+          ? execution.state
+          : render(filter.value ?? '', context);
   const expected = filter.field === 'EXPRESSION' ? undefined : filter.value;
   const values = filter.values ?? (filter.value !== undefined ? [filter.value] : []);
   switch (filter.type) {
@@ -345,14 +361,20 @@ function subscriptionKeys(trigger: FlowTriggerSpec): SubscriptionKey[] {
   const pre = trigger.preconditions as Preconditions | undefined;
   if (!pre || (!pre.flows?.length && !pre.where?.length)) return [EVERY_EXECUTION];
   // Any one precondition may be met by an execution: every precondition needs a key.
-  const keys: SubscriptionKey[] = (pre.flows ?? []).map((f) => ({ namespace: f.namespace, namespacePrefix: false, ...(f.flowId ? { flowId: f.flowId } : {}) }));
+  const keys: SubscriptionKey[] = (pre.flows ?? []).map((f) => ({
+    namespace: f.namespace,
+    namespacePrefix: false,
+    ...(f.flowId ? { flowId: f.flowId } : {}),
+  }));
   for (const group of pre.where ?? []) keys.push(whereKey(group));
   return keys;
 }
 
 function whereKey(group: Where): SubscriptionKey {
   if (group.operand === 'OR') return EVERY_EXECUTION;
-  const namespace = group.filters.find((f) => f.field === 'NAMESPACE' && (f.type === 'EQUAL_TO' || f.type === 'STARTS_WITH') && f.value !== undefined);
+  const namespace = group.filters.find(
+    (f) => f.field === 'NAMESPACE' && (f.type === 'EQUAL_TO' || f.type === 'STARTS_WITH') && f.value !== undefined,
+  );
   const flowId = group.filters.find((f) => f.field === 'FLOW_ID' && f.type === 'EQUAL_TO' && f.value !== undefined);
   if (!namespace) return EVERY_EXECUTION;
   return { namespace: namespace.value!, namespacePrefix: namespace.type === 'STARTS_WITH', ...(flowId ? { flowId: flowId.value } : {}) };
@@ -436,7 +458,9 @@ export function flowTriggerSubscriptions(flow: FlowSpec): { triggerId: string; k
 /** A schema issue in the words the compiler uses elsewhere (missing or unknown properties named). */
 function problemOf(base: (string | number)[], issue: z.core.$ZodIssue): PropertyProblem {
   const path = [...base, ...(issue.path as (string | number)[])];
-  if (issue.code === 'invalid_type' && issue.input === undefined) return { path, message: `missing required property '${String(path[path.length - 1])}'` };
-  if (issue.code === 'unrecognized_keys') return { path, message: `unknown propert${issue.keys.length > 1 ? 'ies' : 'y'} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+  if (issue.code === 'invalid_type' && issue.input === undefined)
+    return { path, message: `missing required property '${String(path[path.length - 1])}'` };
+  if (issue.code === 'unrecognized_keys')
+    return { path, message: `unknown propert${issue.keys.length > 1 ? 'ies' : 'y'} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
   return { path, message: issue.message };
 }

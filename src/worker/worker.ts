@@ -45,7 +45,12 @@ export async function startWorker(config: TflowConfig, overrides: Partial<Worker
     taskQueue: config.taskQueue,
     ...workflowCodeOptions(),
     // Task activities (with this configuration's storage), plus the flow-concurrency and Subflow plumbing (run as local activities).
-    activities: { ...createTaskActivities(undefined, { config, storage: storageFromConfig(config) }), ...createConcurrencyActivities(), ...subflows.activities, ...flowTriggers.activities },
+    activities: {
+      ...createTaskActivities(undefined, { config, storage: storageFromConfig(config) }),
+      ...createConcurrencyActivities(),
+      ...subflows.activities,
+      ...flowTriggers.activities,
+    },
     // Heartbeats carry cancellation (kill, timeout) to a running task: send them at least this
     // often (the SDK's default waits up to 80% of the heartbeat timeout), so a kill lands in seconds.
     maxHeartbeatThrottleInterval: '3 seconds',

@@ -53,7 +53,10 @@ export function retryPolicyFor(retry: RetrySpec | undefined): RetryPolicy {
   if (!retry) return { nonRetryableErrorTypes: TASK_OWN_FAILURES };
   const ms = (text?: string) => (text ? parseDuration(text) : undefined);
   // Without maxAttempts (e.g. only maxDuration), attempts are unlimited: the SDK refuses 0, so leave it out.
-  const policy: RetryPolicy = { ...(retry.maxAttempts ? { maximumAttempts: retry.maxAttempts } : {}), nonRetryableErrorTypes: ['InvalidTaskProperties'] };
+  const policy: RetryPolicy = {
+    ...(retry.maxAttempts ? { maximumAttempts: retry.maxAttempts } : {}),
+    nonRetryableErrorTypes: ['InvalidTaskProperties'],
+  };
   switch (retry.type) {
     case 'constant':
       return { ...policy, initialInterval: ms(retry.interval) ?? 1000, backoffCoefficient: 1 };

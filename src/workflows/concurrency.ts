@@ -38,7 +38,17 @@ import {
   slotReleaseSignal,
   slotRequestSignal,
 } from '../concurrency/messages';
-import { type Delivery, emptySemaphore, isIdle, mustWait, releaseSlot, requestSlot, semaphoreWorkflowId, type SlotDecision, type SlotRequest } from '../concurrency/semaphore';
+import {
+  type Delivery,
+  emptySemaphore,
+  isIdle,
+  mustWait,
+  releaseSlot,
+  requestSlot,
+  semaphoreWorkflowId,
+  type SlotDecision,
+  type SlotRequest,
+} from '../concurrency/semaphore';
 
 /** Executions started before flow concurrency was applied ran without a semaphore: keep replaying them so. */
 const CONCURRENCY_PATCH = 'tflow-flow-concurrency';

@@ -78,7 +78,11 @@ const temporalPort: InterpreterPort = {
     executeChild(tflowForEachBatch, {
       workflowId: batch.batchId,
       args: [batch],
-      staticSummary: `${batch.taskId}: iterations ${batch.firstIteration}–${batch.firstIteration + batch.values.length - 1} of ${batch.request.executionId}`.slice(0, 190),
+      staticSummary:
+        `${batch.taskId}: iterations ${batch.firstIteration}–${batch.firstIteration + batch.values.length - 1} of ${batch.request.executionId}`.slice(
+          0,
+          190,
+        ),
     }),
   newId: () => uuid4(),
   now: () => new Date(),
@@ -123,7 +127,7 @@ export default async function tflowExecution(input: ExecutionRequest | Scheduled
   setHandler(progressQuery, (from: number) => ({ execution: run.execution, ...run.logsSince(from) }));
   setHandler(resumeUpdate, (request) => refusalAsFailure(() => run.resume(request?.inputs ?? {})), {
     validator: (request) => refusalAsFailure(() => run.validateResume(request?.inputs ?? {})),
-    description: 'Resume a paused execution, with the Pause tasks\' onResume inputs',
+    description: "Resume a paused execution, with the Pause tasks' onResume inputs",
   });
 
   const execution = await run.run();
@@ -178,7 +182,10 @@ function toTaskFailure(error: unknown, options: TaskInvocationOptions): unknown 
   }
   if (cause instanceof TimeoutFailure) {
     const limit = options.timeout ? ` of ${options.timeout}` : '';
-    return new TaskFailure(`Timeout${limit} exceeded (${cause.timeoutType === 'HEARTBEAT' ? 'heartbeat: the worker stopped answering' : 'the task ran too long'})`, options.retry?.maxAttempts ?? 1);
+    return new TaskFailure(
+      `Timeout${limit} exceeded (${cause.timeoutType === 'HEARTBEAT' ? 'heartbeat: the worker stopped answering' : 'the task ran too long'})`,
+      options.retry?.maxAttempts ?? 1,
+    );
   }
   return new TaskFailure(cause?.message ?? error.message, options.retry?.maxAttempts ?? 1);
 }

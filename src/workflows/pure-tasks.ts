@@ -58,7 +58,15 @@ export async function runInWorkflow(invocation: TaskInvocation, now: () => Date)
     throw new TaskFailure(`Invalid properties for task ${invocation.taskId}: ${problems}`, 1, logs);
   }
   // Pure tasks only log: the rest of an activity's context (storage, files, cancellation) has no meaning here.
-  const context = { executionId: invocation.executionId, namespace: invocation.namespace, flowId: invocation.flowId, taskId: invocation.taskId, taskRunId: invocation.taskRunId, attempt: 1, log } as TaskContext;
+  const context = {
+    executionId: invocation.executionId,
+    namespace: invocation.namespace,
+    flowId: invocation.flowId,
+    taskId: invocation.taskId,
+    taskRunId: invocation.taskRunId,
+    attempt: 1,
+    log,
+  } as TaskContext;
   try {
     return { outputs: await definition.run(parsed.data, context), logs, attempts: 1 };
   } catch (error) {

@@ -31,12 +31,16 @@ const TemporalScheduledStartTimeKey = defineSearchAttributeKey('TemporalSchedule
 export function executionRequestFor(input: ExecutionRequest | ScheduledExecutionRequest): ExecutionRequest {
   if (!isScheduledExecutionRequest(input)) return input;
   const info = workflowInfo();
-  const resolution = executionRequestForRun(input, {
-    workflowId: info.workflowId,
-    runId: info.runId,
-    nominalTime: scheduledStartTime(),
-    startTime: info.runStartTime,
-  }, () => patched(SCHEDULED_CHECKS_PATCH));
+  const resolution = executionRequestForRun(
+    input,
+    {
+      workflowId: info.workflowId,
+      runId: info.runId,
+      nominalTime: scheduledStartTime(),
+      startTime: info.runStartTime,
+    },
+    () => patched(SCHEDULED_CHECKS_PATCH),
+  );
   if (resolution.problems) {
     upsertSearchAttributes([{ key: FlowStateKey, value: 'FAILED' }]);
     throw ApplicationFailure.create({

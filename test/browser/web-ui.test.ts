@@ -21,11 +21,24 @@ import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 import { generateTaxiFile, startTaxiDataServer, writeWgetShim, type TaxiDataServer } from '../../src/demo/taxi-data';
-import { browserMissing, eventually, executionUrl, listRows, mainText, open, openWebUi, userMetadata, workflowsUrl, type ListRow, type WebUi } from './web-ui';
+import {
+  browserMissing,
+  eventually,
+  executionUrl,
+  listRows,
+  mainText,
+  open,
+  openWebUi,
+  userMetadata,
+  workflowsUrl,
+  type ListRow,
+  type WebUi,
+} from './web-ui';
 
 const TAXI_TYPE = 'zoomcamp.02_postgres_taxi';
 const TOUR_TYPE = 'tflow.browser.web_ui_tour';
-const TOUR_ERROR = 'Task publish_report failed: Command failed with exit code 3; last lines of stderr: s3://reports/quarterly is not writable: access denied';
+const TOUR_ERROR =
+  'Task publish_report failed: Command failed with exit code 3; last lines of stderr: s3://reports/quarterly is not writable: access denied';
 
 /** The runnable tasks (activities) of a flow, by id, with their types. */
 function runnableTasks(tasks: TaskSpec[], found = new Map<string, string>()): Map<string, string> {
@@ -103,7 +116,11 @@ describe('the Temporal Web UI shows tflow runs as flows', { timeout: 180_000, sk
   async function listUntil(query: string, ready: (rows: ListRow[]) => boolean): Promise<ListRow[]> {
     return eventually(`workflow list for ${query}`, async () => {
       await open(ui.page, workflowsUrl(ui, query), ui.page.getByTestId('workflows-summary-table-header-cell-FlowState'));
-      await ui.page.getByTestId('workflows-summary-configurable-table-row').first().waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
+      await ui.page
+        .getByTestId('workflows-summary-configurable-table-row')
+        .first()
+        .waitFor({ state: 'visible', timeout: 5_000 })
+        .catch(() => undefined);
       const rows = await listRows(ui.page);
       return ready(rows) ? rows : undefined;
     });
@@ -114,7 +131,11 @@ describe('the Temporal Web UI shows tflow runs as flows', { timeout: 180_000, sk
   /** Opens a run's page and waits for `text` to show (histories of running flows grow). */
   async function openRun(handle: WorkflowHandle, tab: 'history' | 'user-metadata', text: string | RegExp): Promise<string> {
     return eventually(`${text} on ${handle.workflowId}/${tab}`, async () => {
-      await open(ui.page, executionUrl(ui, handle.workflowId, (handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId, tab), ui.page.getByTestId('workflow-id-heading'));
+      await open(
+        ui.page,
+        executionUrl(ui, handle.workflowId, (handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId, tab),
+        ui.page.getByTestId('workflow-id-heading'),
+      );
       await ui.page.getByText(text).first().waitFor({ state: 'visible', timeout: 5_000 });
       return mainText(ui.page);
     });
@@ -143,7 +164,16 @@ describe('the Temporal Web UI shows tflow runs as flows', { timeout: 180_000, sk
     // Paused is a tflow state Temporal has not: the workflow is Running, FlowState says why it waits.
     assert.deepEqual(
       { ...rowOf(rows, tour.workflowId), Start: undefined, End: undefined },
-      { 'Workflow ID': tour.workflowId, Type: TOUR_TYPE, Status: 'Running', FlowState: 'PAUSED', Labels: 'team:data', FlowRevision: '1', Start: undefined, End: undefined },
+      {
+        'Workflow ID': tour.workflowId,
+        Type: TOUR_TYPE,
+        Status: 'Running',
+        FlowState: 'PAUSED',
+        Labels: 'team:data',
+        FlowRevision: '1',
+        Start: undefined,
+        End: undefined,
+      },
     );
     await ui.page.screenshot({ path: join(ui.screenshotDir, 'workflow-list.png') });
   });
@@ -158,10 +188,14 @@ describe('the Temporal Web UI shows tflow runs as flows', { timeout: 180_000, sk
     await queryBox.fill(query);
     await ui.page.getByTestId('manual-search-button').click();
     await ui.page.waitForURL((url) => url.searchParams.get('query')?.includes("Labels = 'taxi:green'") ?? false);
-    const typed = await eventually('rows of the typed query', async () => {
-      const rows = await listRows(ui.page);
-      return rows.length === 2 ? rows : undefined;
-    }, 10_000).catch(() => listUntil(query, (rows) => rows.length === 2));
+    const typed = await eventually(
+      'rows of the typed query',
+      async () => {
+        const rows = await listRows(ui.page);
+        return rows.length === 2 ? rows : undefined;
+      },
+      10_000,
+    ).catch(() => listUntil(query, (rows) => rows.length === 2));
     assert.deepEqual(typed.map((r) => r['Workflow ID']).sort(), greenIds);
     await ui.page.screenshot({ path: join(ui.screenshotDir, 'label-filter.png') });
 
@@ -186,14 +220,24 @@ describe('the Temporal Web UI shows tflow runs as flows', { timeout: 180_000, sk
     const activities = runnableTasks(taxiSpec.tasks);
     const ran = execution.taskRuns.filter((r) => activities.has(r.taskId)).map((r) => r.taskId);
     assert.deepEqual(ran, [
-      'extract', 'green_create_table', 'green_create_staging_table', 'green_truncate_staging_table',
-      'green_copy_in_to_staging_table', 'green_add_unique_id_and_filename', 'green_merge_data', 'purge_files',
+      'extract',
+      'green_create_table',
+      'green_create_staging_table',
+      'green_truncate_staging_table',
+      'green_copy_in_to_staging_table',
+      'green_add_unique_id_and_filename',
+      'green_merge_data',
+      'purge_files',
     ]);
     const text = await openRun(handle, 'history', 'Workflow Execution Completed');
     for (const taskId of ran) {
       // Timeline: "<task type> • <task id>"; event history: the Activity Task Scheduled event's summary.
       assert.ok(text.includes(`${activities.get(taskId)} • ${taskId}\n`), `timeline shows ${taskId}`);
-      assert.match(text, new RegExp(`Activity Type\\s+${activities.get(taskId)!.replace(/\./g, '\\.')}\\s+Summary\\s+${taskId}\\s`), `history shows ${taskId}`);
+      assert.match(
+        text,
+        new RegExp(`Activity Type\\s+${activities.get(taskId)!.replace(/\./g, '\\.')}\\s+Summary\\s+${taskId}\\s`),
+        `history shows ${taskId}`,
+      );
     }
     const timeline = ui.page.locator('svg').filter({ hasText: 'green_merge_data' }).first();
     await timeline.screenshot({ path: join(ui.screenshotDir, 'taxi-timeline.png') });
@@ -212,19 +256,31 @@ describe('the Temporal Web UI shows tflow runs as flows', { timeout: 180_000, sk
     assert.ok(currentDetails.includes(`⏸ approve_publish is paused: resume it with tflow resume ${tour.workflowId}`), currentDetails);
   });
 
-  it("shows the failed task and its error message in words once the run is resumed and fails", async () => {
+  it('shows the failed task and its error message in words once the run is resumed and fails', async () => {
     assert.deepEqual(await resumeExecution(tour), ['approve_publish']);
     const execution = await executionResult(tour);
     assert.equal(execution.state, 'FAILED');
     const text = await openRun(tour, 'history', 'Workflow Execution Failed');
     assert.ok(text.includes(`Failure Message\n${TOUR_ERROR}`) || text.includes(TOUR_ERROR), text.slice(0, 4000));
     assert.ok(text.includes('io.kestra.plugin.scripts.shell.Commands • publish_report\n'), 'timeline shows publish_report');
-    assert.match(await ui.page.getByTestId('workflow-status').first().innerText().catch(() => text), /Failed/);
+    assert.match(
+      await ui.page
+        .getByTestId('workflow-status')
+        .first()
+        .innerText()
+        .catch(() => text),
+      /Failed/,
+    );
     await ui.page.screenshot({ path: join(ui.screenshotDir, 'failure.png') });
 
     const rows = await listUntil(ownRuns, (rows) => rowOf(rows, tour.workflowId)?.FlowState === 'FAILED');
     assert.equal(rowOf(rows, tour.workflowId)?.Status, 'Failed');
     const { currentDetails } = await metadataOf(tour, /FAILED/);
-    assert.ok(currentDetails.includes('✖ publish_report failed: Command failed with exit code 3; last lines of stderr: s3://reports/quarterly is not writable: access denied'), currentDetails);
+    assert.ok(
+      currentDetails.includes(
+        '✖ publish_report failed: Command failed with exit code 3; last lines of stderr: s3://reports/quarterly is not writable: access denied',
+      ),
+      currentDetails,
+    );
   });
 });

@@ -1,7 +1,16 @@
 import { compileFlow } from '../../src/flow/compile';
 import type { FlowSpec } from '../../src/flow/spec';
 import type { Execution } from '../../src/interpreter/execution';
-import { FlowRun, type InterpreterPort, type SubflowEnd, type SubflowStart, type TaskInvocation, type TaskInvocationOptions, type TaskResult, TaskFailure } from '../../src/interpreter/flow-run';
+import {
+  FlowRun,
+  type InterpreterPort,
+  type SubflowEnd,
+  type SubflowStart,
+  type TaskInvocation,
+  type TaskInvocationOptions,
+  type TaskResult,
+  TaskFailure,
+} from '../../src/interpreter/flow-run';
 import { resolveInputs } from '../../src/interpreter/inputs';
 import type { RestartRequest } from '../../src/interpreter/restart';
 
@@ -110,7 +119,10 @@ export async function runWithFakePort(
   };
   const resolved = resolveInputs(spec.inputs, inputs);
   if (resolved.problems.length > 0) throw new Error(resolved.problems.map((p) => p.message).join('\n'));
-  const run = new FlowRun({ executionId: 'exec-1', flow: spec, inputs: resolved.inputs, labels: {}, ...(options.restart ? { restart: options.restart } : {}) }, port);
+  const run = new FlowRun(
+    { executionId: 'exec-1', flow: spec, inputs: resolved.inputs, labels: {}, ...(options.restart ? { restart: options.restart } : {}) },
+    port,
+  );
   const execution = await run.run();
   return { execution, calls, run, sleeps, waits, portEvents, subflowStarts };
 }

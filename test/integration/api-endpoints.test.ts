@@ -180,10 +180,16 @@ tasks:
 
   before(async () => {
     fixture = await startTemporalFixture();
-    server = await startServer({ ...fixture.config, basicAuth: CREDENTIALS }, { host: '127.0.0.1', port: 0, worker: false, limits: { bodyBytes: 64 * 1024, fileBytes: 64 * 1024 } });
+    server = await startServer(
+      { ...fixture.config, basicAuth: CREDENTIALS },
+      { host: '127.0.0.1', port: 0, worker: false, limits: { bodyBytes: 64 * 1024, fileBytes: 64 * 1024 } },
+    );
     for (const source of Object.values(flows)) await json(await api('/flows', yaml(source)));
     // `failing` fails when asked to by its input or by this key (the restart test flips it).
-    assert.equal((await api(`/namespaces/${namespace}/kv/restart_mode`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'ok' })).status, 200);
+    assert.equal(
+      (await api(`/namespaces/${namespace}/kv/restart_mode`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'ok' })).status,
+      200,
+    );
   });
   after(async () => {
     // Deleting through the API also deletes the Temporal Schedule of `monthly`.
@@ -199,7 +205,9 @@ tasks:
     for (const prefix of ['/api/v1', '/api/v1/main']) {
       const response = await fetch(`${server.url}${prefix}/executions/webhook/${namespace}/hook/wrong-key`, { method: 'POST' });
       assert.equal(response.status, 404, prefix);
-      const started = await fetch(`${server.url}${prefix}/executions/webhook/${namespace}/hook/s3cr3t-key-0123456789?source=anonymous`, { method: 'POST' });
+      const started = await fetch(`${server.url}${prefix}/executions/webhook/${namespace}/hook/s3cr3t-key-0123456789?source=anonymous`, {
+        method: 'POST',
+      });
       assert.equal(started.status, 200, prefix);
     }
     // Only the webhook path is open.
@@ -244,22 +252,36 @@ tasks:
     assert.equal(execution.flowRevision, 2);
 
     assert.equal((await api(`/flows/${namespace}/nothing`, yaml(changed.replace('id: greet', 'id: nothing'), 'PUT'))).status, 404);
-    const renamed = await json<{ message: string }>(await api(`/flows/${namespace}/greet`, yaml(changed.replace('id: greet', 'id: other'), 'PUT')), 422);
+    const renamed = await json<{ message: string }>(
+      await api(`/flows/${namespace}/greet`, yaml(changed.replace('id: greet', 'id: other'), 'PUT')),
+      422,
+    );
     assert.match(renamed.message, /Illegal flow id or namespace update/);
-    const invalid = await json<{ _embedded: { errors: { path: string }[] } }>(await api(`/flows/${namespace}/greet`, yaml(`${changed}  - id: bad\n    type: nope\n`, 'PUT')), 422);
+    const invalid = await json<{ _embedded: { errors: { path: string }[] } }>(
+      await api(`/flows/${namespace}/greet`, yaml(`${changed}  - id: bad\n    type: nope\n`, 'PUT')),
+      422,
+    );
     assert.ok(invalid._embedded.errors.length > 0);
   });
 
   it('GET /flows/search pages the flows of a namespace and its children; GET /flows/{namespace} lists them', async () => {
-    const all = await json<{ results: { id: string; namespace: string; source?: string }[]; total: number }>(await api(`/flows/search?namespace=${namespace}&size=100`));
+    const all = await json<{ results: { id: string; namespace: string; source?: string }[]; total: number }>(
+      await api(`/flows/search?namespace=${namespace}&size=100`),
+    );
     assert.equal(all.total, Object.keys(flows).length);
     assert.deepEqual(all.results.map((f) => f.id).sort(), Object.keys(flows).sort());
     assert.equal(all.results[0].source, undefined);
     const page = await json<{ results: { id: string }[]; total: number }>(await api(`/flows/search?namespace=${namespace}&size=2&page=2`));
     assert.equal(page.total, Object.keys(flows).length);
-    assert.deepEqual(page.results.map((f) => f.id), all.results.slice(2, 4).map((f) => f.id));
+    assert.deepEqual(
+      page.results.map((f) => f.id),
+      all.results.slice(2, 4).map((f) => f.id),
+    );
     const byText = await json<{ results: { id: string }[] }>(await api(`/flows/search?namespace=${namespace}&q=HOO`));
-    assert.deepEqual(byText.results.map((f) => f.id), ['hook', 'hook_off']);
+    assert.deepEqual(
+      byText.results.map((f) => f.id),
+      ['hook', 'hook_off'],
+    );
     const listed = await json<{ id: string }[]>(await api(`/flows/${namespace}`));
     assert.equal(listed.length, Object.keys(flows).length);
     await json(await api('/flows/search?page=0'), 422);
@@ -273,24 +295,44 @@ tasks:
     type Page = { results: Execution[]; total: number };
     const search = (query: string) => api(`/executions/search?namespace=${namespace}&flowId=failing&${query}`).then((r) => json<Page>(r));
 
-    const both = await eventually(() => search('size=10'), (p) => p.total >= 2 && p.results.every((e) => ['SUCCESS', 'FAILED'].includes(e.state.current)), 'both listed, ended');
+    const both = await eventually(
+      () => search('size=10'),
+      (p) => p.total >= 2 && p.results.every((e) => ['SUCCESS', 'FAILED'].includes(e.state.current)),
+      'both listed, ended',
+    );
     assert.deepEqual(both.results.map((e) => e.id).sort(), [ok.id, failed.id].sort());
     assert.equal(both.results[0].id, failed.id, 'newest first');
     assert.equal(both.results[0].namespace, namespace);
     assert.equal(both.results[0].flowId, 'failing');
     assert.deepEqual(both.results[0].labels, [{ key: 'batch', value: 'two' }]);
 
-    assert.deepEqual((await search('state=FAILED')).results.map((e) => e.id), [failed.id]);
-    assert.deepEqual((await search('labels=batch:one')).results.map((e) => e.id), [ok.id]);
+    assert.deepEqual(
+      (await search('state=FAILED')).results.map((e) => e.id),
+      [failed.id],
+    );
+    assert.deepEqual(
+      (await search('labels=batch:one')).results.map((e) => e.id),
+      [ok.id],
+    );
     // Kestra 1.x's filters[…] syntax, under the tenant prefix.
     const filtered = await json<Page>(
-      await api(`/executions/search?filters[namespace][EQUALS]=${namespace}&filters[flowId][EQUALS]=failing&filters[labels][EQUALS][batch]=two&filters[state][IN]=FAILED,KILLED`, {}, '/api/v1/main'),
+      await api(
+        `/executions/search?filters[namespace][EQUALS]=${namespace}&filters[flowId][EQUALS]=failing&filters[labels][EQUALS][batch]=two&filters[state][IN]=FAILED,KILLED`,
+        {},
+        '/api/v1/main',
+      ),
     );
-    assert.deepEqual(filtered.results.map((e) => e.id), [failed.id]);
+    assert.deepEqual(
+      filtered.results.map((e) => e.id),
+      [failed.id],
+    );
     assert.deepEqual((await search('state=SUCCESS&labels=batch:two')).results, []);
     const second = await search('size=1&page=2');
     assert.equal(second.total, 2);
-    assert.deepEqual(second.results.map((e) => e.id), [ok.id]);
+    assert.deepEqual(
+      second.results.map((e) => e.id),
+      [ok.id],
+    );
     const byFlow = await json<Page>(await api(`/executions?namespace=${namespace}&flowId=failing`, {}, '/api/v1/main'));
     assert.equal(byFlow.total, 2);
     // A namespace filter also matches child namespaces (by whole segments).
@@ -302,7 +344,10 @@ tasks:
       (p) => p.total === 1,
       'the child namespace execution is found under its parent',
     );
-    assert.deepEqual(underParent.results.map((e) => [e.id, e.namespace]), [[kid.id, `${namespace}.sub`]]);
+    assert.deepEqual(
+      underParent.results.map((e) => [e.id, e.namespace]),
+      [[kid.id, `${namespace}.sub`]],
+    );
     assert.equal((await json<Page>(await api(`/executions/search?namespace=${namespace}.su&flowId=kid`))).total, 0);
     const bad = await json<{ message: string }>(await api('/executions/search?state=DONE'), 422);
     assert.match(bad.message, /unknown state `DONE`/);
@@ -310,16 +355,26 @@ tasks:
 
   it('GET /logs/{id} gives the log lines as JSON (minLevel, taskId filters); 404 for an unknown execution', async () => {
     const execution = await run('greet', { name: 'Ada' });
-    const logs = await json<{ executionId: string; namespace: string; flowId: string; taskId: string; level: string; message: string; timestamp: string }[]>(
-      await api(`/logs/${encodeURIComponent(execution.id)}`),
-    );
+    const logs = await json<
+      { executionId: string; namespace: string; flowId: string; taskId: string; level: string; message: string; timestamp: string }[]
+    >(await api(`/logs/${encodeURIComponent(execution.id)}`));
     const lines = logs.filter((l) => l.taskId).map((l) => `${l.taskId} ${l.level} ${l.message}`);
     assert.deepEqual(lines, ['hello INFO Hello, Ada!', 'shout WARN HELLO, Ada!']);
-    assert.ok(logs.every((l) => l.executionId === execution.id && l.namespace === namespace && l.flowId === 'greet' && !Number.isNaN(Date.parse(l.timestamp))));
+    assert.ok(
+      logs.every(
+        (l) => l.executionId === execution.id && l.namespace === namespace && l.flowId === 'greet' && !Number.isNaN(Date.parse(l.timestamp)),
+      ),
+    );
     const warnings = await json<{ message: string }[]>(await api(`/logs/${encodeURIComponent(execution.id)}?minLevel=WARN`));
-    assert.deepEqual(warnings.map((l) => l.message), ['HELLO, Ada!']);
+    assert.deepEqual(
+      warnings.map((l) => l.message),
+      ['HELLO, Ada!'],
+    );
     const ofTask = await json<{ message: string }[]>(await api(`/logs/${encodeURIComponent(execution.id)}?taskId=hello`));
-    assert.deepEqual(ofTask.map((l) => l.message), ['Hello, Ada!']);
+    assert.deepEqual(
+      ofTask.map((l) => l.message),
+      ['Hello, Ada!'],
+    );
     const download = await api(`/logs/${encodeURIComponent(execution.id)}/download?minLevel=WARN`);
     assert.equal(download.status, 200);
     assert.match(download.headers.get('content-type') ?? '', /^text\/plain/);
@@ -362,7 +417,10 @@ tasks:
     assert.equal(new Set(snapshots.map((e) => JSON.stringify(e))).size, snapshots.length, 'only changes are sent');
     const final = snapshots[snapshots.length - 1];
     assert.equal(final.state.current, 'SUCCESS');
-    assert.deepEqual(final.taskRunList.map((t) => t.taskId), ['hello', 'shout']);
+    assert.deepEqual(
+      final.taskRunList.map((t) => t.taskId),
+      ['hello', 'shout'],
+    );
     assert.equal((await api('/executions/no.such-execution/follow')).status, 404);
   });
 
@@ -394,7 +452,10 @@ tasks:
 
   it('POST /executions/{id}/restart runs a FAILED execution again under the same id with the same inputs and labels', async () => {
     const setMode = async (mode: string) =>
-      assert.equal((await api(`/namespaces/${namespace}/kv/restart_mode`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: mode })).status, 200);
+      assert.equal(
+        (await api(`/namespaces/${namespace}/kv/restart_mode`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: mode })).status,
+        200,
+      );
     await setMode('fail');
     const failed = await run('failing', { mode: 'ok' }, 'wait=true&labels=try:restart');
     assert.equal(failed.state.current, 'FAILED');
@@ -411,7 +472,10 @@ tasks:
     );
     assert.deepEqual(done.inputs, { mode: 'ok' });
     assert.deepEqual(done.labels, [{ key: 'try', value: 'restart' }]);
-    assert.deepEqual(done.taskRunList.map((t) => `${t.taskId}:${t.state.current}`), ['first:SUCCESS', 'check:SUCCESS']);
+    assert.deepEqual(
+      done.taskRunList.map((t) => `${t.taskId}:${t.state.current}`),
+      ['first:SUCCESS', 'check:SUCCESS'],
+    );
     // Only FAILED or KILLED executions restart; unknown ones are 404.
     const again = await json<{ message: string }>(await api(`/executions/${encodeURIComponent(failed.id)}/restart`, { method: 'POST' }), 409);
     assert.match(again.message, /ended SUCCESS: only a FAILED or KILLED execution can be restarted/);
@@ -446,14 +510,26 @@ tasks:
     // GET and PUT work too; a text body stays text.
     assert.equal((await api(`/executions/webhook/${namespace}/hook/s3cr3t-key-0123456789`)).status, 200);
     const outputs = await json<Record<string, unknown>>(
-      await api(`/executions/webhook/${namespace}/hook/wait-key-0123456789ab?source=put`, { method: 'PUT', headers: { 'content-type': 'text/plain', 'x-client': 'plain' }, body: 'not json' }),
+      await api(`/executions/webhook/${namespace}/hook/wait-key-0123456789ab?source=put`, {
+        method: 'PUT',
+        headers: { 'content-type': 'text/plain', 'x-client': 'plain' },
+        body: 'not json',
+      }),
     );
     assert.deepEqual(outputs, { echoed: ' from put via plain, input nobody' });
 
-    assert.deepEqual(await json(await api(`/executions/webhook/${namespace}/hook/wrong-key`, { method: 'POST' }), 404), { message: 'Webhook not found' });
-    assert.equal((await api(`/executions/webhook/${namespace}/greet/s3cr3t-key-0123456789`, { method: 'POST' })).status, 404, 'a flow without that webhook');
+    assert.deepEqual(await json(await api(`/executions/webhook/${namespace}/hook/wrong-key`, { method: 'POST' }), 404), {
+      message: 'Webhook not found',
+    });
+    assert.equal(
+      (await api(`/executions/webhook/${namespace}/greet/s3cr3t-key-0123456789`, { method: 'POST' })).status,
+      404,
+      'a flow without that webhook',
+    );
     assert.equal((await api(`/executions/webhook/${namespace}/absent/s3cr3t-key-0123456789`, { method: 'POST' })).status, 404);
-    assert.deepEqual(await json(await api(`/executions/webhook/${namespace}/hook_off/off-key-0123456789ab`, { method: 'POST' }), 409), { message: 'Requested Flow is disabled.' });
+    assert.deepEqual(await json(await api(`/executions/webhook/${namespace}/hook_off/off-key-0123456789ab`, { method: 'POST' }), 409), {
+      message: 'Requested Flow is disabled.',
+    });
   });
 
   it('KV: PUT infers the type, GET gives {type, value}, list, DELETE; 404 for a missing key', async () => {
@@ -464,7 +540,10 @@ tasks:
     assert.equal((await put('doc', '{"a": [1, 2]}')).status, 200);
     assert.equal((await put('day', '2024-02-29')).status, 200);
     assert.equal((await put('words', 'hello there')).status, 200);
-    assert.equal((await api(`/namespaces/${namespace}/kv/obj`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"b": true}' })).status, 200);
+    assert.equal(
+      (await api(`/namespaces/${namespace}/kv/obj`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"b": true}' })).status,
+      200,
+    );
     assert.equal((await put('short', 'brief', { ttl: 'PT1H' })).status, 200);
     const get = (key: string) => api(`/namespaces/${namespace}/kv/${key}`).then((r) => json<{ type: string; value: unknown }>(r));
     assert.deepEqual(await get('count'), { type: 'NUMBER', value: 42 });
@@ -474,7 +553,10 @@ tasks:
     assert.deepEqual(await get('words'), { type: 'STRING', value: 'hello there' });
     assert.deepEqual(await get('obj'), { type: 'JSON', value: { b: true } });
     const listed = await json<{ key: string; expirationDate?: string }[]>(await api(`/namespaces/${namespace}/kv`));
-    assert.deepEqual(listed.map((e) => e.key), ['count', 'day', 'doc', 'flag', 'obj', 'restart_mode', 'short', 'words']);
+    assert.deepEqual(
+      listed.map((e) => e.key),
+      ['count', 'day', 'doc', 'flag', 'obj', 'restart_mode', 'short', 'words'],
+    );
     assert.ok(listed.find((e) => e.key === 'short')?.expirationDate);
     assert.equal((await api(`/namespaces/${namespace}/kv/count`, { method: 'DELETE' })).status, 204);
     const missing = await json<{ message: string }>(await api(`/namespaces/${namespace}/kv/count`), 404);
@@ -492,12 +574,20 @@ tasks:
           namespace,
           flowId: 'monthly',
           triggerId: 'every_month',
-          backfill: { start: '2019-01-01T00:00:00Z', end: '2019-03-01T00:00:00Z', inputs: { taxi: 'yellow' }, labels: [{ key: 'source', value: 'api' }] },
+          backfill: {
+            start: '2019-01-01T00:00:00Z',
+            end: '2019-03-01T00:00:00Z',
+            inputs: { taxi: 'yellow' },
+            labels: [{ key: 'source', value: 'api' }],
+          },
         }),
       }),
     );
     assert.equal(response.triggerId, 'every_month');
-    assert.deepEqual(response.executions.map((e) => e.nominalTime), ['2019-01-01T09:00:00Z', '2019-02-01T09:00:00Z']);
+    assert.deepEqual(
+      response.executions.map((e) => e.nominalTime),
+      ['2019-01-01T09:00:00Z', '2019-02-01T09:00:00Z'],
+    );
     type Page = { results: Execution[]; total: number };
     const page = await eventually(
       () => api(`/executions/search?namespace=${namespace}&flowId=monthly&labels=backfill:true&state=SUCCESS`).then((r) => json<Page>(r)),
@@ -507,19 +597,39 @@ tasks:
     const values = [];
     for (const summary of page.results) {
       const execution = await json<Execution>(await api(`/executions/${encodeURIComponent(summary.id)}`));
-      assert.deepEqual(execution.labels.find((l) => l.key === 'source'), { key: 'source', value: 'api' });
+      assert.deepEqual(
+        execution.labels.find((l) => l.key === 'source'),
+        { key: 'source', value: 'api' },
+      );
       values.push(execution.taskRunList[0].outputs?.value);
     }
     assert.deepEqual(values.sort(), ['yellow 2019-01', 'yellow 2019-02']);
 
     const noTrigger = await json<{ message: string }>(
-      await api('/triggers', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespace, flowId: 'monthly', triggerId: 'nope', backfill: { start: '2019-01-01' } }) }),
+      await api('/triggers', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ namespace, flowId: 'monthly', triggerId: 'nope', backfill: { start: '2019-01-01' } }),
+      }),
       404,
     );
     assert.match(noTrigger.message, /no Schedule trigger 'nope'/);
-    await json(await api('/triggers', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespace, flowId: 'monthly' }) }), 422);
+    await json(
+      await api('/triggers', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ namespace, flowId: 'monthly' }),
+      }),
+      422,
+    );
     assert.equal(
-      (await api('/triggers', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespace, flowId: 'absent', triggerId: 'x', backfill: { start: '2019-01-01' } }) })).status,
+      (
+        await api('/triggers', {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ namespace, flowId: 'absent', triggerId: 'x', backfill: { start: '2019-01-01' } }),
+        })
+      ).status,
       404,
     );
   });
@@ -534,7 +644,10 @@ tasks:
     assert.equal(await storageFromConfig(fixture.config).stat(uri), 8);
     assert.deepEqual(execution.taskRunList[0].outputs, { value: 'a,b\n1,2\n' });
 
-    const missing = await json<{ _embedded: { errors: { message: string }[] } }>(await api(`/executions/${namespace}/upload`, { method: 'POST', body: form({}) }), 422);
+    const missing = await json<{ _embedded: { errors: { message: string }[] } }>(
+      await api(`/executions/${namespace}/upload`, { method: 'POST', body: form({}) }),
+      422,
+    );
     assert.match(missing._embedded.errors[0].message, /^Invalid input for `data`, missing required input/);
     const big = await api(`/executions/${namespace}/upload`, { method: 'POST', body: form({ data: new Blob(['x'.repeat(100 * 1024)]) }, 'big.csv') });
     assert.equal(big.status, 413);
@@ -542,7 +655,9 @@ tasks:
   });
 
   it('GET /api/v1/openapi.json describes the routes, generated from their schemas', async () => {
-    const document = await json<{ openapi: string; paths: Record<string, Record<string, { summary?: string; tags?: string[] }>> }>(await api('/openapi.json'));
+    const document = await json<{ openapi: string; paths: Record<string, Record<string, { summary?: string; tags?: string[] }>> }>(
+      await api('/openapi.json'),
+    );
     assert.match(document.openapi, /^3\./);
     const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
     for (const expected of [
@@ -566,12 +681,21 @@ tasks:
   it('200 executions created concurrently through the API all finish: none lost, none duplicated', async () => {
     const count = 200;
     const created = await Promise.all(
-      Array.from({ length: count }, (_, n) => api(`/executions/${namespace}/quick`, { method: 'POST', body: form({ n: String(n) }) }).then((r) => json<Execution>(r))),
+      Array.from({ length: count }, (_, n) =>
+        api(`/executions/${namespace}/quick`, { method: 'POST', body: form({ n: String(n) }) }).then((r) => json<Execution>(r)),
+      ),
     );
     const ids = new Set(created.map((e) => e.id));
     assert.equal(ids.size, count);
     const finished = await Promise.all(
-      created.map((e) => fixture.client.workflow.getHandle(e.id).result() as Promise<{ state: string; inputs: { n: number }; taskRuns: { outputs: { value: string } }[] }>),
+      created.map(
+        (e) =>
+          fixture.client.workflow.getHandle(e.id).result() as Promise<{
+            state: string;
+            inputs: { n: number };
+            taskRuns: { outputs: { value: string } }[];
+          }>,
+      ),
     );
     assert.ok(finished.every((e) => e.state === 'SUCCESS'));
     assert.deepEqual(

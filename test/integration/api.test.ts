@@ -63,7 +63,10 @@ tasks:
 
   before(async () => {
     fixture = await startTemporalFixture();
-    server = await startServer({ ...fixture.config, basicAuth: CREDENTIALS }, { host: '127.0.0.1', port: 0, worker: false, limits: { bodyBytes: 64 * 1024 } });
+    server = await startServer(
+      { ...fixture.config, basicAuth: CREDENTIALS },
+      { host: '127.0.0.1', port: 0, worker: false, limits: { bodyBytes: 64 * 1024 } },
+    );
   });
   after(async () => {
     await server?.close();
@@ -75,7 +78,9 @@ tasks:
     let response = await fetch(`${server.url}/api/v1/flows/${namespace}/hello`);
     assert.equal(response.status, 401);
     assert.match(response.headers.get('www-authenticate') ?? '', /^Basic /);
-    response = await fetch(`${server.url}/api/v1/flows/${namespace}/hello`, { headers: { authorization: `Basic ${Buffer.from('admin@kestra.io:nope').toString('base64')}` } });
+    response = await fetch(`${server.url}/api/v1/flows/${namespace}/hello`, {
+      headers: { authorization: `Basic ${Buffer.from('admin@kestra.io:nope').toString('base64')}` },
+    });
     assert.equal(response.status, 401);
     response = await fetch(`${server.url}/health`);
     assert.equal(response.status, 200);
@@ -138,7 +143,10 @@ tasks:
   });
 
   it('POST /executions/{namespace}/{id}?wait=true with multipart inputs and labels returns the finished execution', async () => {
-    const response = await api(`/executions/${namespace}/hello?wait=true&labels=team:data&labels=run:api`, { method: 'POST', body: form({ name: 'Ada', times: '3' }) });
+    const response = await api(`/executions/${namespace}/hello?wait=true&labels=team:data&labels=run:api`, {
+      method: 'POST',
+      body: form({ name: 'Ada', times: '3' }),
+    });
     assert.equal(response.status, 200, await response.clone().text());
     const execution = (await response.json()) as {
       id: string;
@@ -197,7 +205,11 @@ tasks:
       }
       assert.fail(`execution ${id} never reached ${state}`);
     };
-    const start = async () => ((await (await api(`/executions/${namespace}/approval`, { method: 'POST', body: form({}) })).json()) as { id: string; state: { current: string } });
+    const start = async () =>
+      (await (await api(`/executions/${namespace}/approval`, { method: 'POST', body: form({}) })).json()) as {
+        id: string;
+        state: { current: string };
+      };
 
     const resumed = await start();
     assert.equal(resumed.state.current, 'CREATED');
@@ -221,7 +233,11 @@ tasks:
     assert.equal(response.status, 409);
     assert.deepEqual(await response.json(), { message: 'Requested Flow is disabled.' });
 
-    response = await api('/flows', { method: 'POST', headers: { 'content-type': 'application/x-yaml' }, body: `# ${'x'.repeat(100 * 1024)}\n${hello}` });
+    response = await api('/flows', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-yaml' },
+      body: `# ${'x'.repeat(100 * 1024)}\n${hello}`,
+    });
     assert.equal(response.status, 413);
     const text = await response.text();
     assert.doesNotMatch(text, /\n\s+at /);

@@ -19,7 +19,9 @@ describe('taskrun.attemptsCount across retries', { timeout: 120_000 }, () => {
   });
 
   it('lets a Fail task succeed on its 3rd attempt (attemptsCount 0, 1, 2)', async () => {
-    const { execution, taskRun } = await runWithLogs(fixture, flow(`
+    const { execution, taskRun } = await runWithLogs(
+      fixture,
+      flow(`
 id: attempts_count_fail
 namespace: tflow.attempts_count
 tasks:
@@ -30,7 +32,8 @@ tasks:
   - id: after
     type: io.kestra.plugin.core.log.Log
     message: flaky passed
-`));
+`),
+    );
     assert.equal(execution.state, 'SUCCESS', execution.error);
     assert.equal(taskRun('flaky')?.state, 'SUCCESS');
     assert.equal(taskRun('flaky')?.attempts, 3);
@@ -38,7 +41,9 @@ tasks:
   });
 
   it('ends WARNING with warningOnRetry, like the Kestra docs example (succeeds when attemptsCount is 4)', async () => {
-    const { execution, taskRun } = await runWithLogs(fixture, flow(`
+    const { execution, taskRun } = await runWithLogs(
+      fixture,
+      flow(`
 id: attempts_count_warning
 namespace: tflow.attempts_count
 tasks:
@@ -46,14 +51,17 @@ tasks:
     type: io.kestra.plugin.core.execution.Fail
     condition: "{{ taskrun.attemptsCount != 4 }}"
     retry: {type: constant, interval: PT0.1S, maxAttempts: 5, warningOnRetry: true}
-`));
+`),
+    );
     assert.equal(execution.state, 'WARNING', execution.error);
     assert.equal(taskRun('fifth')?.state, 'WARNING');
     assert.equal(taskRun('fifth')?.attempts, 5);
   });
 
   it('renders the count of the last attempt in the error of a task that never succeeds', async () => {
-    const { execution, taskRun } = await runWithLogs(fixture, flow(`
+    const { execution, taskRun } = await runWithLogs(
+      fixture,
+      flow(`
 id: attempts_count_exhausted
 namespace: tflow.attempts_count
 tasks:
@@ -61,14 +69,17 @@ tasks:
     type: io.kestra.plugin.core.execution.Fail
     errorMessage: "gave up after {{ taskrun.attemptsCount }} retries"
     retry: {type: constant, interval: PT0.1S, maxAttempts: 3}
-`));
+`),
+    );
     assert.equal(execution.state, 'FAILED');
     assert.equal(taskRun('always')?.attempts, 3);
     assert.match(execution.error ?? '', /gave up after 2 retries/);
   });
 
   it('logs 0 on the first attempt, with retry (activity) and without (run in the workflow)', async () => {
-    const { execution, logs } = await runWithLogs(fixture, flow(`
+    const { execution, logs } = await runWithLogs(
+      fixture,
+      flow(`
 id: attempts_count_log
 namespace: tflow.attempts_count
 tasks:
@@ -79,7 +90,8 @@ tasks:
   - id: plain_log
     type: io.kestra.plugin.core.log.Log
     message: "plain log attempt {{ taskrun.attemptsCount }}"
-`));
+`),
+    );
     assert.equal(execution.state, 'SUCCESS', execution.error);
     const messages = (taskId: string) => logs.filter((l) => l.taskId === taskId).map((l) => l.message);
     assert.ok(messages('retried_log').includes('retried log attempt 0'), JSON.stringify(messages('retried_log')));

@@ -151,7 +151,10 @@ tasks:
     assert.equal(table.code, 0, table.stderr);
     const [header, row, ...rest] = table.stdout.trimEnd().split('\n');
     assert.match(header, /^ID +FLOW +STATE +STARTED +DURATION$/);
-    assert.match(row, new RegExp(`^${finished.id} +${namespace.replace(/\./g, '\\.')}\\.greet +SUCCESS +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +[\\d.]+ s$`));
+    assert.match(
+      row,
+      new RegExp(`^${finished.id} +${namespace.replace(/\./g, '\\.')}\\.greet +SUCCESS +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +[\\d.]+ s$`),
+    );
     assert.deepEqual(rest, []);
 
     const badState = await tflow('executions', 'list', '--state', 'DONE');
@@ -165,7 +168,7 @@ tasks:
     assert.equal((await executionResult(paused)).state, 'SUCCESS');
   });
 
-  it('logs prints an execution\'s lines; --follow keeps printing until it ends', async () => {
+  it("logs prints an execution's lines; --follow keeps printing until it ends", async () => {
     const paused = await startExecution(fixture.client, fixture.config, gated);
     await pausedExecution(paused);
 
@@ -215,7 +218,14 @@ tasks:
       assert.equal(got.code, 0, got.stderr);
       const execution = JSON.parse(got.stdout) as Execution;
       assert.deepEqual(
-        { id: execution.id, namespace: execution.namespace, flowId: execution.flowId, revision: execution.revision, state: execution.state, taskRuns: execution.taskRuns },
+        {
+          id: execution.id,
+          namespace: execution.namespace,
+          flowId: execution.flowId,
+          revision: execution.revision,
+          state: execution.state,
+          taskRuns: execution.taskRuns,
+        },
         { id: handle.workflowId, namespace, flowId: 'gated', revision: 1, state: 'RUNNING', taskRuns: [] },
       );
       const logs = await tflow('logs', handle.workflowId);
@@ -247,7 +257,10 @@ tasks:
     const diverged = await tflow('replay', '--history', altered);
     assert.equal(diverged.code, 1);
     assert.doesNotMatch(diverged.stdout, /deterministic/);
-    assert.match(diverged.stderr, /^altered\.json: replay of \d+ events diverged from today's workflow code:\n\[TMPRL1100\] Nondeterminism error: .*HistoryEvent\(id: \d+, TimerStarted\)/);
+    assert.match(
+      diverged.stderr,
+      /^altered\.json: replay of \d+ events diverged from today's workflow code:\n\[TMPRL1100\] Nondeterminism error: .*HistoryEvent\(id: \d+, TimerStarted\)/,
+    );
 
     const usage = await tflow('replay');
     assert.equal(usage.code, 2);

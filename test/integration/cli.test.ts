@@ -84,7 +84,10 @@ describe('the tflow CLI', { timeout: 180_000 }, () => {
     assert.equal(invalid.code, 1);
     const lines = invalid.stdout.trim().split('\n');
     assert.equal(lines.length, 3);
-    assert.match(lines[0], /unknown_type\.yaml:6:11: Invalid type: io\.kestra\.plugin\.core\.log\.Lgo .*did you mean io\.kestra\.plugin\.core\.log\.Log\?/);
+    assert.match(
+      lines[0],
+      /unknown_type\.yaml:6:11: Invalid type: io\.kestra\.plugin\.core\.log\.Lgo .*did you mean io\.kestra\.plugin\.core\.log\.Log\?/,
+    );
   });
 
   describe('refuses a bad flow before anything starts', () => {

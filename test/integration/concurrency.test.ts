@@ -39,7 +39,14 @@ describe('flow concurrency on a real Temporal dev server', { timeout: 240_000 },
   before(async () => (fixture = await startTemporalFixture()));
   after(async () => {
     // An idle semaphore lingers a minute before it completes; its worker is about to stop.
-    await Promise.all(semaphores.map((id) => fixture.client.workflow.getHandle(id).terminate('test done').catch(() => undefined)));
+    await Promise.all(
+      semaphores.map((id) =>
+        fixture.client.workflow
+          .getHandle(id)
+          .terminate('test done')
+          .catch(() => undefined),
+      ),
+    );
     await fixture?.close();
   });
 
@@ -60,10 +67,17 @@ describe('flow concurrency on a real Temporal dev server', { timeout: 240_000 },
 
   it('QUEUE, limit 1: three executions started at once run one after another', async () => {
     const executions = await Promise.all((await startThree(limitedFlow('QUEUE', 'PT1S'))).map(executionResult));
-    assert.deepEqual(executions.map((e) => e.state), ['SUCCESS', 'SUCCESS', 'SUCCESS']);
+    assert.deepEqual(
+      executions.map((e) => e.state),
+      ['SUCCESS', 'SUCCESS', 'SUCCESS'],
+    );
     const spans = executions.map(taskSpan).sort((a, b) => a.start - b.start);
-    for (let i = 1; i < spans.length; i++) assert.ok(spans[i].start >= spans[i - 1].end, `execution ${i} started before the previous one ended: ${JSON.stringify(spans)}`);
-    assert.ok(executions.every((e) => e.taskRuns.length === 2), 'each ran both tasks');
+    for (let i = 1; i < spans.length; i++)
+      assert.ok(spans[i].start >= spans[i - 1].end, `execution ${i} started before the previous one ended: ${JSON.stringify(spans)}`);
+    assert.ok(
+      executions.every((e) => e.taskRuns.length === 2),
+      'each ran both tasks',
+    );
   });
 
   it('FAIL, limit 1: the extra executions end FAILED without running a task', async () => {

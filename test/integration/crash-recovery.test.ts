@@ -99,7 +99,7 @@ describe('crash recovery: SIGKILL of the worker in the middle of a CopyIn', { ti
   };
   const count = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM green_tripdata'))[0].n;
 
-  it('finishes SUCCESS after a new worker starts, with exactly the file\'s rows', async () => {
+  it("finishes SUCCESS after a new worker starts, with exactly the file's rows", async () => {
     const compiled = compileFlow(FLOW(TAXI_COLUMNS.green));
     assert.ok(compiled.spec, JSON.stringify(compiled.diagnostics));
     const first = startWorkerProcess();

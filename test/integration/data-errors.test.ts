@@ -166,12 +166,18 @@ pluginDefaults:
     it('a COPY naming a column the table lacks: fails naming the task and the column', async () => {
       const execution = await runToEnd(fixture, pipeline('copy_missing_column', { columns: '[id, remark]' }));
       assert.equal(execution.state, 'FAILED');
-      assert.match(execution.error ?? '', /^Task copy failed: COPY into trips_staging failed: column "remark" of relation "trips_staging" does not exist\nSQL: COPY trips_staging \(id, remark\) FROM STDIN/);
+      assert.match(
+        execution.error ?? '',
+        /^Task copy failed: COPY into trips_staging failed: column "remark" of relation "trips_staging" does not exist\nSQL: COPY trips_staging \(id, remark\) FROM STDIN/,
+      );
       assert.equal(await finalCount(), 3, 'the final table is untouched');
     });
 
     it('a merge naming a missing column fails once (no retry declared) and commits nothing', async () => {
-      const execution = await runToEnd(fixture, pipeline('merge_missing_column', { merge: 'INSERT INTO trips_final SELECT id, remark FROM trips_staging' }));
+      const execution = await runToEnd(
+        fixture,
+        pipeline('merge_missing_column', { merge: 'INSERT INTO trips_final SELECT id, remark FROM trips_staging' }),
+      );
       assert.equal(execution.state, 'FAILED');
       assert.equal(taskRun(execution, 'copy')?.state, 'SUCCESS');
       assert.equal(taskRun(execution, 'merge')?.attempts, 1, 'a failing task without retry runs once');
@@ -184,7 +190,10 @@ pluginDefaults:
       type: constant
       interval: PT0.2S
       maxAttempts: 3`;
-      const execution = await runToEnd(fixture, pipeline('merge_retried', { merge: 'INSERT INTO trips_final SELECT id, remark FROM trips_staging', mergeRetry: retry }));
+      const execution = await runToEnd(
+        fixture,
+        pipeline('merge_retried', { merge: 'INSERT INTO trips_final SELECT id, remark FROM trips_staging', mergeRetry: retry }),
+      );
       assert.equal(execution.state, 'FAILED');
       const merge = taskRun(execution, 'merge');
       assert.equal(merge?.state, 'FAILED');
@@ -266,7 +275,10 @@ ${connection}
 `);
 
     it('fails once, naming the task, the url and the username, never the password', async () => {
-      const execution = await runToEnd(fixture, insertFlow('wrong_password', `      url: ${url}\n      username: ${loader}\n      password: ${wrongPassword}`));
+      const execution = await runToEnd(
+        fixture,
+        insertFlow('wrong_password', `      url: ${url}\n      username: ${loader}\n      password: ${wrongPassword}`),
+      );
       assert.equal(execution.state, 'FAILED');
       assert.equal(taskRun(execution, 'load_trips')?.attempts, 1, 'an authentication failure is not retried without retry');
       assert.equal(
@@ -282,7 +294,12 @@ ${connection}
       const inUrl = `jdbc:postgresql://${loader}:${wrongPassword}@127.0.0.1:${url.split(':')[3]}`;
       const execution = await runToEnd(fixture, insertFlow('wrong_password_in_url', `      url: ${inUrl}`));
       assert.equal(execution.state, 'FAILED');
-      assert.match(execution.error ?? '', new RegExp(`^Task load_trips failed: Cannot connect to PostgreSQL jdbc:postgresql://${loader}:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/postgres as user ${loader}: password authentication failed`));
+      assert.match(
+        execution.error ?? '',
+        new RegExp(
+          `^Task load_trips failed: Cannot connect to PostgreSQL jdbc:postgresql://${loader}:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/postgres as user ${loader}: password authentication failed`,
+        ),
+      );
       assert.doesNotMatch(execution.error ?? '', new RegExp(wrongPassword));
       assert.equal(await finalCount(), 2);
     });
@@ -295,7 +312,10 @@ ${connection}
     });
 
     it('loads with the right password (the server was the same)', async () => {
-      const execution = await runToEnd(fixture, insertFlow('right_password', `      url: ${url}\n      username: ${loader}\n      password: ${rightPassword}`));
+      const execution = await runToEnd(
+        fixture,
+        insertFlow('right_password', `      url: ${url}\n      username: ${loader}\n      password: ${rightPassword}`),
+      );
       assert.equal(execution.state, 'SUCCESS', execution.error);
       assert.equal(await finalCount(), 3);
     });

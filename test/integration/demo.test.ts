@@ -134,7 +134,9 @@ describe('tflow demo on a machine without Postgres', { timeout: 600_000 }, () =>
     assert.match(result.stdout, /Web UI: +http:\/\/\S+\/namespaces\/default\/workflows\/zoomcamp\.02_postgres_taxi-/);
     assert.match(
       result.stdout,
-      new RegExp(`Table: +public\\.green_tripdata in database ny_taxi on 127\\.0\\.0\\.1:${pgPort} \\(embedded Postgres\\): ${ROWS} rows, ${ROWS} from green_tripdata_2019-01\\.csv \\(generated: ${ROWS}\\)`),
+      new RegExp(
+        `Table: +public\\.green_tripdata in database ny_taxi on 127\\.0\\.0\\.1:${pgPort} \\(embedded Postgres\\): ${ROWS} rows, ${ROWS} from green_tripdata_2019-01\\.csv \\(generated: ${ROWS}\\)`,
+      ),
     );
     assert.match(result.stdout, new RegExp(`psql postgresql://root:root@127\\.0\\.0\\.1:${pgPort}/ny_taxi`));
     assert.ok(existsSync(join(stateDir, 'postgres', 'PG_VERSION')), 'the data directory is under the state folder');

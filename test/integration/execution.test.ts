@@ -56,7 +56,10 @@ describe('executions on a real Temporal dev server', { timeout: 180_000 }, () =>
     const events = (await handle.fetchHistory()).events ?? [];
     assert.equal(events.filter((e) => e.activityTaskScheduledEventAttributes).length, 0);
     assert.equal(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length >= 1, true);
-    assert.deepEqual(execution.taskRuns.map((r) => `${r.taskId}:${r.state}`), ['hello_message:SUCCESS', 'generate_output:SUCCESS', 'log_output:SUCCESS', 'goodbye_message:SUCCESS']);
+    assert.deepEqual(
+      execution.taskRuns.map((r) => `${r.taskId}:${r.state}`),
+      ['hello_message:SUCCESS', 'generate_output:SUCCESS', 'log_output:SUCCESS', 'goodbye_message:SUCCESS'],
+    );
   });
 
   it('fails the execution when a task fails: one attempt without retry, the message kept', async () => {
@@ -76,10 +79,13 @@ tasks:
 `);
     const execution = await runToEnd(fixture, spec);
     assert.equal(execution.state, 'FAILED');
-    assert.deepEqual(execution.taskRuns.map((r) => [r.taskId, r.state, r.attempts]), [
-      ['before', 'SUCCESS', 1],
-      ['broken', 'FAILED', 1],
-    ]);
+    assert.deepEqual(
+      execution.taskRuns.map((r) => [r.taskId, r.state, r.attempts]),
+      [
+        ['before', 'SUCCESS', 1],
+        ['broken', 'FAILED', 1],
+      ],
+    );
     assert.equal(execution.taskRuns[1].error, 'the source file is missing');
     assert.equal(execution.error, 'Task broken failed: the source file is missing');
   });
@@ -115,6 +121,9 @@ errors:
 `);
     const execution = await runToEnd(fixture, spec);
     assert.equal(execution.state, 'FAILED');
-    assert.deepEqual(execution.taskRuns.map((r) => `${r.taskId}:${r.state}`), ['broken:FAILED', 'alert:SUCCESS']);
+    assert.deepEqual(
+      execution.taskRuns.map((r) => `${r.taskId}:${r.state}`),
+      ['broken:FAILED', 'alert:SUCCESS'],
+    );
   });
 });

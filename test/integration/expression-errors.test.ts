@@ -42,7 +42,10 @@ tasks:
     );
     const expected = "property 'message': Unable to find `nope` used in the expression `{{ nope.x }}` at line 1, column 4";
     assert.equal(execution.state, 'FAILED');
-    assert.deepEqual(execution.taskRuns.map((r) => `${r.taskId}:${r.state}`), ['log_it:FAILED']);
+    assert.deepEqual(
+      execution.taskRuns.map((r) => `${r.taskId}:${r.state}`),
+      ['log_it:FAILED'],
+    );
     assert.equal(taskRun(execution, 'log_it').attempts, 1);
     assert.equal(taskRun(execution, 'log_it').error, expected);
     assert.equal(execution.error, `Task log_it failed: ${expected}`);
@@ -108,7 +111,10 @@ tasks:
 `),
     );
     assert.equal(branch.state, 'FAILED');
-    assert.deepEqual(branch.taskRuns.map((r) => `${r.taskId}:${r.state}`), ['check:FAILED']);
+    assert.deepEqual(
+      branch.taskRuns.map((r) => `${r.taskId}:${r.state}`),
+      ['check:FAILED'],
+    );
     assert.equal(
       branch.error,
       "Task check failed: property 'condition': Unable to find `missing` used in the expression `{{ outputs.missing.value == 1 }}` at line 1, column 12",
@@ -133,10 +139,13 @@ tasks:
     );
     assert.equal(execution.state, 'FAILED');
     assert.equal(taskRun(execution, 'greet').attempts, 1);
-    assert.match(execution.error ?? '', /^Task greet failed: property 'message': Cannot find secret for key 'TFLOW_TEST_NO_SUCH_SECRET'\. in the expression `.*` at line 1, column 4$/);
+    assert.match(
+      execution.error ?? '',
+      /^Task greet failed: property 'message': Cannot find secret for key 'TFLOW_TEST_NO_SUCH_SECRET'\. in the expression `.*` at line 1, column 4$/,
+    );
   });
 
-  it('errorLogs() in an errors branch lists the failed task runs\' error logs', async () => {
+  it("errorLogs() in an errors branch lists the failed task runs' error logs", async () => {
     const execution = await runToEnd(
       fixture,
       flow(`
@@ -160,7 +169,7 @@ errors:
     assert.deepEqual(taskRun(execution, 'report').outputs, { values: { count: '1', first: 'boom: the disk is full', level: 'ERROR' } });
   });
 
-  it('currentEachOutput() inside ForEach reads the current iteration\'s output', async () => {
+  it("currentEachOutput() inside ForEach reads the current iteration's output", async () => {
     const execution = await runToEnd(
       fixture,
       flow(`

@@ -18,8 +18,8 @@ const EXPRESSIONS: Record<string, string> = {
   jq_build: "{{ inputs.body | jq('.items | map({(.id | tostring): .name}) | add') | first }}",
   jq_paths: "{{ inputs.body | jq('.items | del(.[0]) | .[0] |= (.name |= ascii_upcase)') | first }}",
   jq_formats: "{{ inputs.body | jq('[.items[].name] | @csv, @base64, @uri') }}",
-  jq_error: "{{ (inputs.body | jq('try (.next[]) catch \"caught\"')) | first }}",
-  date_zone: "{{ inputs.day | date(\"yyyy-MM-dd HH:mm XXX VV\", timeZone='America/New_York') }}",
+  jq_error: '{{ (inputs.body | jq(\'try (.next[]) catch "caught"\')) | first }}',
+  date_zone: '{{ inputs.day | date("yyyy-MM-dd HH:mm XXX VV", timeZone=\'America/New_York\') }}',
   date_add: "{{ inputs.day | dateAdd(1, 'DAYS') | date('EEEE d MMMM yyyy') }}",
   timestamp: '{{ inputs.day | timestamp }}',
   hashes: "{{ 'café' | md5 }} {{ 'café' | sha1 }} {{ 'café' | sha256 }} {{ 'café' | sha512 | slice(0, 16) }}",
@@ -30,10 +30,11 @@ const EXPRESSIONS: Record<string, string> = {
   yaml: "{{ yaml('{a: [1, 2.5, x], b: {c: true}}') }} {{ {'a': [1, 'x'], 'b': {'c': 'it\\'s'} } | yaml | escapeChar('shell') }}",
   json: "{{ fromJson(inputs.body).items[0].name }} {{ {'z': 1, 'a': [null, 2.0]} | toJson }}",
   collections: '{{ [3, 1, 2] | sort }} {{ [[1, 2], [3]] | flatten }} {{ [1, 2, 3, 4, 5] | chunk(2) }} {{ range(1, 10, 4) }}',
-  render: "{{ render(\"{{ inputs.day | date('yyyy') }}\") }}",
+  render: '{{ render("{{ inputs.day | date(\'yyyy\') }}") }}',
   // Flow regexes run on RE2 (re2js), bundled into the sandbox too.
-  regexes: "{{ 'a1b22c' | split('[0-9]+') }} {{ 'a1b22' | replace({'([0-9]+)': '<$1>'}, regexp=true) }} {{ inputs.body | jq('[.items[].name | test(\"^ü\"; \"i\")]') | first }}",
-  budget: "{{ range(1, 2000) | length }}",
+  regexes:
+    "{{ 'a1b22c' | split('[0-9]+') }} {{ 'a1b22' | replace({'([0-9]+)': '<$1>'}, regexp=true) }} {{ inputs.body | jq('[.items[].name | test(\"^ü\"; \"i\")]') | first }}",
+  budget: '{{ range(1, 2000) | length }}',
 };
 
 describe('the expression engine inside the workflow sandbox', { timeout: 180_000 }, () => {

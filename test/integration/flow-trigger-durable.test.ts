@@ -131,8 +131,15 @@ describe('Flow triggers while the registry is down', { timeout: 180_000 }, () =>
     );
 
     if (process.env.TFLOW_RECORD_HISTORIES) {
-      for (const [workflowId, file] of [[source.id, 'flow_trigger_durable_source.json'], [retryId, 'flow_trigger_durable_retry.json']]) {
-        const json = execFileSync(findTemporalCli() ?? 'temporal', ['workflow', 'show', '-w', workflowId, '--output', 'json', '--address', config.temporalAddress], { encoding: 'utf8' });
+      for (const [workflowId, file] of [
+        [source.id, 'flow_trigger_durable_source.json'],
+        [retryId, 'flow_trigger_durable_retry.json'],
+      ]) {
+        const json = execFileSync(
+          findTemporalCli() ?? 'temporal',
+          ['workflow', 'show', '-w', workflowId, '--output', 'json', '--address', config.temporalAddress],
+          { encoding: 'utf8' },
+        );
         writeFileSync(join(HISTORIES, file), json);
       }
     }

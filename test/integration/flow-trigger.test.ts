@@ -157,9 +157,10 @@ describe('Flow triggers', { timeout: 240_000 }, () => {
     const flow = await loadDeployedFlow(registry, `${namespace}/upstream`);
     return executionResult(await startExecution(fixture.client, fixture.config, flow, { inputs }));
   };
-  const triggered = (flowId: string, triggerId: string, source: Execution) => flowTriggeredExecutionId({ namespace, id: flowId }, triggerId, source.id);
+  const triggered = (flowId: string, triggerId: string, source: Execution) =>
+    flowTriggeredExecutionId({ namespace, id: flowId }, triggerId, source.id);
 
-  it('starts the listening flow when upstream ends SUCCESS, with upstream\'s outputs in its inputs and trigger.*', async () => {
+  it("starts the listening flow when upstream ends SUCCESS, with upstream's outputs in its inputs and trigger.*", async () => {
     const source = await runUpstream({ word: 'bonjour' });
     assert.equal(source.state, 'SUCCESS');
     assert.deepEqual(source.outputs, { result: 'bonjour from upstream' });

@@ -23,7 +23,10 @@ describe('flowable tasks on a real Temporal dev server', { timeout: 240_000 }, (
 
   async function tflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      const { stdout, stderr } = await exec(process.execPath, [TFLOW_BIN, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, TFLOW_TASK_QUEUE: fixture.config.taskQueue } });
+      const { stdout, stderr } = await exec(process.execPath, [TFLOW_BIN, ...args], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, TFLOW_TASK_QUEUE: fixture.config.taskQueue },
+      });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const e = error as { code: number; stdout: string; stderr: string };
@@ -128,7 +131,10 @@ tasks:
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(runs(execution), ['fan:SUCCESS', 'a:SUCCESS', 'b:SUCCESS', 'c:SUCCESS']);
     const scheduled = ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
-    assert.deepEqual(scheduled.map((e) => e.activityTaskScheduledEventAttributes?.activityId), ['a', 'b', 'c']);
+    assert.deepEqual(
+      scheduled.map((e) => e.activityTaskScheduledEventAttributes?.activityId),
+      ['a', 'b', 'c'],
+    );
     // Scheduled by the same workflow task: none waited for another.
     assert.equal(new Set(scheduled.map((e) => String(e.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId))).size, 1);
   });
@@ -161,7 +167,10 @@ tasks:
     assert.deepEqual(runs(execution), ['each:SUCCESS', 'month[2024-01]:SUCCESS', 'month[2024-02]:SUCCESS', 'after:SUCCESS']);
     assert.deepEqual(outputsOf(execution, 'after'), { value: 'file-2024-02.csv' });
     const scheduled = ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
-    assert.deepEqual(scheduled.map((e) => e.activityTaskScheduledEventAttributes?.activityId), ['month[2024-01]', 'month[2024-02]', 'after']);
+    assert.deepEqual(
+      scheduled.map((e) => e.activityTaskScheduledEventAttributes?.activityId),
+      ['month[2024-01]', 'month[2024-02]', 'after'],
+    );
   });
 
   it('Sleep: a durable timer with the task id as its summary', async () => {
@@ -184,7 +193,11 @@ tasks:
     assert.deepEqual(runs(execution), ['nap:SUCCESS', 'after:SUCCESS']);
     const timers = ((await handle.fetchHistory()).events ?? []).filter((e) => e.timerStartedEventAttributes);
     assert.equal(timers.length, 1);
-    assert.equal(Number(timers[0].timerStartedEventAttributes?.startToFireTimeout?.nanos ?? 0) + Number(timers[0].timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) * 1e9, 5e8);
+    assert.equal(
+      Number(timers[0].timerStartedEventAttributes?.startToFireTimeout?.nanos ?? 0) +
+        Number(timers[0].timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) * 1e9,
+      5e8,
+    );
     const summary = timers[0].userMetadata?.summary;
     assert.ok(summary?.data);
     assert.equal(fixture.client.options.loadedDataConverter.payloadConverter.fromPayload(summary), 'nap');
@@ -237,7 +250,10 @@ tasks:
     assert.deepEqual(runs(paused), ['approve:PAUSED']);
     assert.equal((await handle.describe()).typedSearchAttributes.get(FlowStateKey), 'PAUSED');
 
-    await assert.rejects(resumeExecution(handle, { count: 'two' }), (e: Error) => e instanceof ResumeRefusedError && /Invalid input for `reason`/.test(e.message));
+    await assert.rejects(
+      resumeExecution(handle, { count: 'two' }),
+      (e: Error) => e instanceof ResumeRefusedError && /Invalid input for `reason`/.test(e.message),
+    );
     assert.deepEqual(await resumeExecution(handle, { reason: 'looks good', count: '3' }), ['approve']);
 
     const execution = await executionResult(handle);

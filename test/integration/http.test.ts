@@ -23,7 +23,14 @@ describe('HTTP tasks (Download, Request) and PurgeCurrentExecutionFiles', { time
       const url = new URL(request.url ?? '/', 'http://local');
       if (url.pathname === '/products') {
         response.writeHead(200, { 'content-type': 'application/json', 'x-total': '2' });
-        response.end(JSON.stringify({ products: [{ brand: 'a', price: 1 }, { brand: 'b', price: 2 }] }));
+        response.end(
+          JSON.stringify({
+            products: [
+              { brand: 'a', price: 1 },
+              { brand: 'b', price: 2 },
+            ],
+          }),
+        );
       } else if (url.pathname === '/redirect') {
         response.writeHead(302, { location: '/files/report.csv' });
         response.end();
@@ -155,7 +162,11 @@ tasks:
     const get = outputsOf(execution, 'get') as { code: number; body: unknown; headers: Record<string, string[]> };
     assert.equal(get.code, 200);
     assert.deepEqual(get.headers['x-total'], ['2']);
-    assert.deepEqual(outputsOf(execution, 'post').body, { method: 'POST', body: '{"n": 2}', auth: `Basic ${Buffer.from('admin:secret').toString('base64')}` });
+    assert.deepEqual(outputsOf(execution, 'post').body, {
+      method: 'POST',
+      body: '{"n": 2}',
+      auth: `Basic ${Buffer.from('admin:secret').toString('base64')}`,
+    });
     assert.equal(outputsOf(execution, 'use').value, 'b 201');
   });
 
@@ -204,4 +215,3 @@ tasks:
     );
   });
 });
-

@@ -129,7 +129,9 @@ tasks:
   });
 
   it('COPYs a CSV from internal storage into a table (columns, header, empty fields as NULL) and reports rowCount', async () => {
-    await db.query('CREATE TABLE staging (unique_row_id text, VendorID text, passenger_count integer, fare_amount double precision, congestion_surcharge double precision)');
+    await db.query(
+      'CREATE TABLE staging (unique_row_id text, VendorID text, passenger_count integer, fare_amount double precision, congestion_surcharge double precision)',
+    );
     const execution = await runToEnd(
       fixture,
       withConnection(`
@@ -164,10 +166,7 @@ tasks:
     ]);
     const exported = outputsOf(execution, 'export') as { uri: string; rowCount: number };
     assert.equal(exported.rowCount, 3);
-    assert.equal(
-      await readFile(tempStorage.storage.pathOf(exported.uri), 'utf8'),
-      'vendorid,passenger_count,fare_amount\n2,3,-3.5\n,,4.5\n1,1,7\n',
-    );
+    assert.equal(await readFile(tempStorage.storage.pathOf(exported.uri), 'utf8'), 'vendorid,passenger_count,fare_amount\n2,3,-3.5\n,,4.5\n1,1,7\n');
   });
 
   it('fails a COPY on a bad row with the row and column, and leaves the table untouched', async () => {
@@ -219,7 +218,7 @@ tasks:
     assert.equal(errorOf(execution, 'copy'), 'File not found in internal storage: kestra:///tests/jdbc/nothing/here.csv');
   });
 
-  it("resolves docker-compose host names through TFLOW_HOST_ALIASES, and explains a host it cannot resolve", async () => {
+  it('resolves docker-compose host names through TFLOW_HOST_ALIASES, and explains a host it cannot resolve', async () => {
     const aliased = await runToEnd(
       fixture,
       withConnection(

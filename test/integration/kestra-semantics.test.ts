@@ -36,7 +36,14 @@ describe('Kestra execution semantics on a real Temporal dev server', { timeout: 
   const semaphores: string[] = [];
   before(async () => (fixture = await startTemporalFixture()));
   after(async () => {
-    await Promise.all(semaphores.map((id) => fixture.client.workflow.getHandle(id).terminate('test done').catch(() => undefined)));
+    await Promise.all(
+      semaphores.map((id) =>
+        fixture.client.workflow
+          .getHandle(id)
+          .terminate('test done')
+          .catch(() => undefined),
+      ),
+    );
     await fixture?.close();
   });
 
@@ -120,7 +127,15 @@ tasks:
         duration: PT1S
 `);
     assert.equal(execution.state, 'SUCCESS');
-    assert.deepEqual(runs(execution), ['one_at_a_time:SUCCESS', 'a:SUCCESS', 'b:SUCCESS', 'c:SUCCESS', 'all_together:SUCCESS', 'x:SUCCESS', 'y:SUCCESS']);
+    assert.deepEqual(runs(execution), [
+      'one_at_a_time:SUCCESS',
+      'a:SUCCESS',
+      'b:SUCCESS',
+      'c:SUCCESS',
+      'all_together:SUCCESS',
+      'x:SUCCESS',
+      'y:SUCCESS',
+    ]);
     startsAfter(taskRun('b'), taskRun('a'));
     startsAfter(taskRun('c'), taskRun('b'));
     // Unlimited: y starts before x ends.
@@ -250,7 +265,7 @@ tasks:
     assert.ok(taskRun('outer'));
   });
 
-  it('ForEach: an empty list succeeds with no children; a null value fails with Kestra\'s message', async () => {
+  it("ForEach: an empty list succeeds with no children; a null value fails with Kestra's message", async () => {
     const empty = await run(`
 id: foreach_empty
 namespace: ${NS}
@@ -441,7 +456,10 @@ tasks:
 `);
     assert.equal(execution.state, 'SUCCESS');
     assert.equal(execution.taskRuns.length, 4);
-    assert.deepEqual(execution.taskRuns.map((r) => r.outputs), [{}, {}, {}, {}]);
+    assert.deepEqual(
+      execution.taskRuns.map((r) => r.outputs),
+      [{}, {}, {}, {}],
+    );
     const ofTask = (id: string) => logs.filter((l) => l.taskId === id).map((l) => `${l.level} ${l.message}`);
     assert.deepEqual(ofTask('chatty'), ['WARN first 2', 'WARN second']);
     assert.deepEqual(ofTask('debug_kept'), ['DEBUG debug line']);
@@ -539,7 +557,13 @@ tasks:
 `);
     // Final state: the last top-level task run by priority KILLED > FAILED > WARNING > PAUSED, else SUCCESS.
     assert.equal(execution.state, 'WARNING');
-    assert.deepEqual(runs(execution), ['tolerated:WARNING', 'fully_tolerated:SUCCESS', 'next:SUCCESS', 'tolerant_flowable:WARNING', 'inner_broken:FAILED']);
+    assert.deepEqual(runs(execution), [
+      'tolerated:WARNING',
+      'fully_tolerated:SUCCESS',
+      'next:SUCCESS',
+      'tolerant_flowable:WARNING',
+      'inner_broken:FAILED',
+    ]);
     assert.deepEqual(output('next'), { value: 'after' });
   });
 
@@ -611,7 +635,7 @@ tasks:
     assert.deepEqual(execution.taskRuns[1].outputs, { value: 'no output' });
   });
 
-  it('flow retry applies to tasks without their own; a task retry or an ancestor\'s wins; flowables are not retried', async () => {
+  it("flow retry applies to tasks without their own; a task retry or an ancestor's wins; flowables are not retried", async () => {
     const { execution, taskRun } = await run(`
 id: flow_retry
 namespace: ${NS}

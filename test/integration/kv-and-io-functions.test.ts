@@ -52,9 +52,15 @@ describe('KV store and the kv()/secret()/read() functions', { timeout: 180_000 }
     assert.ok(compiled.spec, JSON.stringify(compiled.diagnostics));
     const { execution } = await run(compiled.spec);
     assert.equal(execution.state, 'SUCCESS', execution.error);
-    assert.deepEqual(execution.taskRuns.map((r) => [r.taskId, r.state]), [
-      ['gcp_project_id', 'SUCCESS'], ['gcp_location', 'SUCCESS'], ['gcp_bucket_name', 'SUCCESS'], ['gcp_dataset', 'SUCCESS'],
-    ]);
+    assert.deepEqual(
+      execution.taskRuns.map((r) => [r.taskId, r.state]),
+      [
+        ['gcp_project_id', 'SUCCESS'],
+        ['gcp_location', 'SUCCESS'],
+        ['gcp_bucket_name', 'SUCCESS'],
+        ['gcp_dataset', 'SUCCESS'],
+      ],
+    );
     assert.ok(execution.taskRuns.every((r) => Object.keys(r.outputs).length === 0));
     assert.deepEqual(await store.keys('zoomcamp'), ['GCP_BUCKET_NAME', 'GCP_DATASET', 'GCP_LOCATION', 'GCP_PROJECT_ID']);
     const dataset = await store.get('zoomcamp', 'GCP_DATASET');

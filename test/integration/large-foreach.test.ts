@@ -99,11 +99,23 @@ tasks:
 `);
     const handle = await startExecution(fixture.client, fixture.config, spec);
     const batch = fixture.client.workflow.getHandle(`${handle.workflowId}.each.batch-1`);
-    for (let i = 0; i < 100 && !(await batch.describe().then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+    for (
+      let i = 0;
+      i < 100 &&
+      !(await batch.describe().then(
+        () => true,
+        () => false,
+      ));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 100));
     await killExecution(handle);
     const execution = await executionResult(handle);
     assert.equal(execution.state, 'KILLED');
-    assert.deepEqual(execution.taskRuns.map((r) => `${r.taskId}:${r.state}`), ['each:KILLED']);
+    assert.deepEqual(
+      execution.taskRuns.map((r) => `${r.taskId}:${r.state}`),
+      ['each:KILLED'],
+    );
     for (let i = 0; i < 50 && (await batch.describe()).status.name === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal((await batch.describe()).status.name, 'CANCELLED');
   });

@@ -27,7 +27,10 @@ const runs = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}:${r.state}`);
 async function untilPaused(client: Client, executionId: string): Promise<void> {
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const state = await queryExecution(client.workflow.getHandle(executionId)).then((e) => e.state, () => 'no answer');
+    const state = await queryExecution(client.workflow.getHandle(executionId)).then(
+      (e) => e.state,
+      () => 'no answer',
+    );
     if (state === 'PAUSED') return;
     assert.ok(Date.now() < deadline, `the execution is not PAUSED (${state})`);
     await new Promise((resolve) => setTimeout(resolve, 250));

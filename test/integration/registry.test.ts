@@ -34,14 +34,23 @@ describe('the flow registry (real Postgres, schema tflow)', () => {
     assert.deepEqual(await registry.save(namespace, 'flow_a', second), { status: 'updated', revision: 2 });
     assert.equal((await registry.get(namespace, 'flow_a')).source, second);
     assert.equal((await registry.get(namespace, 'flow_a', 1)).source, first);
-    assert.deepEqual((await registry.revisions(namespace, 'flow_a')).map((r) => r.revision), [1, 2]);
+    assert.deepEqual(
+      (await registry.revisions(namespace, 'flow_a')).map((r) => r.revision),
+      [1, 2],
+    );
   });
 
-  it('refuses to change a flow\'s namespace or id on update', async () => {
+  it("refuses to change a flow's namespace or id on update", async () => {
     await registry.save(namespace, 'flow_b', source(namespace, 'flow_b', 'b'));
     await assert.rejects(registry.update(namespace, 'flow_b', { namespace, id: 'other' }, source(namespace, 'other', 'b')), /Illegal flow id update/);
-    await assert.rejects(registry.update(namespace, 'flow_b', { namespace: 'elsewhere', id: 'flow_b' }, source('elsewhere', 'flow_b', 'b')), /Illegal namespace update/);
-    assert.deepEqual(await registry.update(namespace, 'flow_b', { namespace, id: 'flow_b' }, source(namespace, 'flow_b', 'b2')), { status: 'updated', revision: 2 });
+    await assert.rejects(
+      registry.update(namespace, 'flow_b', { namespace: 'elsewhere', id: 'flow_b' }, source('elsewhere', 'flow_b', 'b')),
+      /Illegal namespace update/,
+    );
+    assert.deepEqual(await registry.update(namespace, 'flow_b', { namespace, id: 'flow_b' }, source(namespace, 'flow_b', 'b2')), {
+      status: 'updated',
+      revision: 2,
+    });
   });
 
   it('deletes softly: the flow disappears, its revisions stay, and deploying it again continues the numbering', async () => {
@@ -68,4 +77,3 @@ describe('the flow registry (real Postgres, schema tflow)', () => {
     assert.equal((await registry.get(namespace, 'flow_d')).revision, 1);
   });
 });
-

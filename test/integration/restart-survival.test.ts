@@ -136,7 +136,11 @@ describe('restarts of the dev server and of tflow', { timeout: 300_000 }, () => 
     const flows = await tflow('flows', 'list', '--json');
     assert.equal(flows.code, 0, flows.stderr);
     assert.deepEqual(
-      (JSON.parse(flows.stdout) as { namespace: string; id: string; revision: number; schedules: string[] }[]).map((f) => [`${f.namespace}.${f.id}`, f.revision, f.schedules]),
+      (JSON.parse(flows.stdout) as { namespace: string; id: string; revision: number; schedules: string[] }[]).map((f) => [
+        `${f.namespace}.${f.id}`,
+        f.revision,
+        f.schedules,
+      ]),
       [
         [`${namespace}.listener`, 1, []],
         [`${namespace}.ticker`, 1, [`${namespace}.ticker.yearly`]],

@@ -49,7 +49,8 @@ tasks:
     return execution;
   };
   const openGate = (executionId: string) => db.query('INSERT INTO gate (execution_id) VALUES ($1)', [executionId]);
-  const stampRows = async (executionId: string) => (await db.query<{ n: string }>('SELECT count(*) AS n FROM stamps WHERE execution_id = $1', [executionId]))[0].n;
+  const stampRows = async (executionId: string) =>
+    (await db.query<{ n: string }>('SELECT count(*) AS n FROM stamps WHERE execution_id = $1', [executionId]))[0].n;
   const cliEnv = () => ({ TEMPORAL_ADDRESS: fixture.config.temporalAddress, TFLOW_TASK_QUEUE: fixture.config.taskQueue });
 
   before(async () => {
@@ -75,7 +76,10 @@ tasks:
     const second = JSON.parse(again.stdout) as Execution;
     assert.equal(second.id, failed.id);
     assert.equal(second.state, 'FAILED');
-    assert.deepEqual(second.taskRuns.map((r) => `${r.taskId}:${r.state}:${r.attempts}`), ['stamp:SUCCESS:1', 'gated:FAILED:2']);
+    assert.deepEqual(
+      second.taskRuns.map((r) => `${r.taskId}:${r.state}:${r.attempts}`),
+      ['stamp:SUCCESS:1', 'gated:FAILED:2'],
+    );
 
     await openGate(failed.id);
     const done = await runTflow(['restart', failed.id, '--wait', '--json'], cliEnv());
@@ -84,11 +88,17 @@ tasks:
     const third = JSON.parse(done.stdout) as Execution;
     assert.equal(third.id, failed.id, 'same execution id');
     assert.equal(third.state, 'SUCCESS');
-    assert.deepEqual(third.taskRuns.map((r) => `${r.taskId}:${r.state}:${r.attempts}`), ['stamp:SUCCESS:1', 'gated:SUCCESS:3', 'report:SUCCESS:1']);
+    assert.deepEqual(
+      third.taskRuns.map((r) => `${r.taskId}:${r.state}:${r.attempts}`),
+      ['stamp:SUCCESS:1', 'gated:SUCCESS:3', 'report:SUCCESS:1'],
+    );
     // `stamp` did not run again: one row in Postgres, and the first attempt's outputs.
     assert.equal(await stampRows(failed.id), '1');
     assert.deepEqual(third.taskRuns[0].outputs, stamp.outputs);
-    assert.equal(third.taskRuns[2].outputs.value, `stamp ${(stamp.outputs.row as { id: number }).id} at ${(stamp.outputs.row as { at: string }).at}, gate 1, by nobody`);
+    assert.equal(
+      third.taskRuns[2].outputs.value,
+      `stamp ${(stamp.outputs.row as { id: number }).id} at ${(stamp.outputs.row as { at: string }).at}, gate 1, by nobody`,
+    );
 
     // A SUCCESS execution is not restarted.
     const refused = await runTflow(['restart', failed.id], cliEnv());

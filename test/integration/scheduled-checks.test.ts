@@ -105,7 +105,8 @@ describe('flow checks on scheduled, webhook and Flow-triggered runs', { timeout:
   after(async () => {
     await server?.close();
     if (registry) {
-      for (const flowId of ['guarded', 'guarded_listener']) await deleteDeployedFlow({ registry, client: fixture.client }, `${namespace}/${flowId}`).catch(() => undefined);
+      for (const flowId of ['guarded', 'guarded_listener'])
+        await deleteDeployedFlow({ registry, client: fixture.client }, `${namespace}/${flowId}`).catch(() => undefined);
       await registry.close();
     }
     await purgeNamespace(namespace);
@@ -126,10 +127,14 @@ describe('flow checks on scheduled, webhook and Flow-triggered runs', { timeout:
     }
     throw new Error(`the Schedule ${triggerId} started nothing`);
   };
-  const manualRun = async (taxi: string) => startExecution(fixture.client, fixture.config, await loadDeployedFlow(registry, `${namespace}/guarded`), { inputs: { taxi } });
+  const manualRun = async (taxi: string) =>
+    startExecution(fixture.client, fixture.config, await loadDeployedFlow(registry, `${namespace}/guarded`), { inputs: { taxi } });
 
   it('BLOCK_EXECUTION: the scheduled run ends FAILED before any task, with the message a manual run is refused with', async () => {
-    await assert.rejects(manualRun('red'), (error: unknown) => error instanceof FlowValidationError && /Execution blocked by a flow check: No red taxis \[checks\]/.test(error.message));
+    await assert.rejects(
+      manualRun('red'),
+      (error: unknown) => error instanceof FlowValidationError && /Execution blocked by a flow check: No red taxis \[checks\]/.test(error.message),
+    );
     const execution = await triggerSchedule('red');
     assert.equal(execution.state, 'FAILED');
     assert.equal(execution.error, 'Execution blocked by a flow check: No red taxis');
@@ -148,7 +153,11 @@ describe('flow checks on scheduled, webhook and Flow-triggered runs', { timeout:
 
   it('a webhook run is refused (422) or failed by the checks, as a manual run', async () => {
     const call = (taxi: string) =>
-      fetch(`${server.url}/api/v1/executions/webhook/${namespace}/guarded/guarded-hook-key`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taxi }) });
+      fetch(`${server.url}/api/v1/executions/webhook/${namespace}/guarded/guarded-hook-key`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ taxi }),
+      });
     const blocked = await call('red');
     assert.equal(blocked.status, 422);
     assert.match(await blocked.text(), /Execution blocked by a flow check: No red taxis/);
@@ -159,7 +168,7 @@ describe('flow checks on scheduled, webhook and Flow-triggered runs', { timeout:
     assert.deepEqual(execution.taskRunList, []);
   });
 
-  it('a scheduled run whose checks hold runs; the Flow triggers it fires are blocked, failed or run by the listener\'s checks', async () => {
+  it("a scheduled run whose checks hold runs; the Flow triggers it fires are blocked, failed or run by the listener's checks", async () => {
     const source = await triggerSchedule('green');
     assert.equal(source.state, 'SUCCESS', source.error);
     assert.match(String(source.taskRuns[0]?.outputs.value), /^green \d{4}$/);

@@ -124,7 +124,10 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     assert.equal(green.spec.timezone, 'UTC');
     assert.equal(green.spec.calendars?.length, 1);
     const [calendar] = green.spec.calendars!;
-    assert.deepEqual([calendar.second, calendar.minute, calendar.hour, calendar.dayOfMonth], [[{ start: 0, end: 0, step: 1 }], [{ start: 0, end: 0, step: 1 }], [{ start: 9, end: 9, step: 1 }], [{ start: 1, end: 1, step: 1 }]]);
+    assert.deepEqual(
+      [calendar.second, calendar.minute, calendar.hour, calendar.dayOfMonth],
+      [[{ start: 0, end: 0, step: 1 }], [{ start: 0, end: 0, step: 1 }], [{ start: 9, end: 9, step: 1 }], [{ start: 1, end: 1, step: 1 }]],
+    );
     assert.match(calendar.comment ?? '', /cron "0 9 1 \* \*"/);
     // concurrency.limit 1 → runs one after the other; a year of catch-up, set explicitly.
     assert.equal(green.policies.overlap, 'BUFFER_ALL');
@@ -151,7 +154,7 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     assert.match(described.stdout, /Paused\s+true/);
   });
 
-  it('fires exactly when Kestra would: Temporal\'s next action times match the Kestra cron (OR of days, seconds first, time zones, DST)', async () => {
+  it("fires exactly when Kestra would: Temporal's next action times match the Kestra cron (OR of days, seconds first, time zones, DST)", async () => {
     const file = join(dir, 'calendars.yaml');
     writeFileSync(file, calendarFlow);
     const [deployed] = await deploy(file);
@@ -183,7 +186,10 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     const [deployed] = await deploy(monthlyFile);
     assert.equal(deployed.status, 'unchanged');
     assert.equal(deployed.revision, 1);
-    assert.deepEqual(deployed.schedules.map((s) => s.status), ['unchanged', 'unchanged']);
+    assert.deepEqual(
+      deployed.schedules.map((s) => s.status),
+      ['unchanged', 'unchanged'],
+    );
     const after = await describeSchedule(scheduleId);
     assert.equal(after.info.lastUpdatedAt?.getTime(), before.info.lastUpdatedAt?.getTime());
     assert.equal((await registry.revisions(namespace, 'monthly')).length, 1);
@@ -201,9 +207,20 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     assert.equal(await registry.find(namespace, 'bad_cron'), undefined);
   });
 
-  it('`temporal schedule backfill` over three months: exactly three executions, each with its month\'s trigger.date and the trigger\'s inputs', async () => {
+  it("`temporal schedule backfill` over three months: exactly three executions, each with its month's trigger.date and the trigger's inputs", async () => {
     // The CLI's own default overlap policy is Skip, which would drop February and March while January runs.
-    const result = await temporal('schedule', 'backfill', '-s', scheduleId, '--start-time', '2019-01-01T00:00:00Z', '--end-time', '2019-04-01T00:00:00Z', '--overlap-policy', 'BufferAll');
+    const result = await temporal(
+      'schedule',
+      'backfill',
+      '-s',
+      scheduleId,
+      '--start-time',
+      '2019-01-01T00:00:00Z',
+      '--end-time',
+      '2019-04-01T00:00:00Z',
+      '--overlap-policy',
+      'BufferAll',
+    );
     assert.equal(result.code, 0, result.stderr);
     const runs = await Promise.all(months.map((m) => scheduledRun(fixture.client, `${scheduleId}-2019-${m}-01T09:00:00Z`)));
     assertMonthlyRuns(runs, 'green');
@@ -217,7 +234,19 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
   let firstRuns: { runId: string; execution: Execution }[] = [];
 
   it('`tflow backfill` of the same months: three new executions told apart from the first ones, labelled backfill:true', async () => {
-    const result = await tflow('backfill', `${namespace}.monthly`, '--start', '2019-01-01', '--end', '2019-04-01', '--trigger', 'green_schedule', '--label', 'run=second', '--json');
+    const result = await tflow(
+      'backfill',
+      `${namespace}.monthly`,
+      '--start',
+      '2019-01-01',
+      '--end',
+      '2019-04-01',
+      '--trigger',
+      'green_schedule',
+      '--label',
+      'run=second',
+      '--json',
+    );
     assert.equal(result.code, 0, result.stderr);
     const backfill = JSON.parse(result.stdout);
     assert.equal(backfill.overlap, 'BUFFER_ALL');
@@ -238,12 +267,34 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
   });
   let secondRuns: { runId: string; execution: Execution }[] = [];
 
-  it('a backfill\'s inputs override the trigger\'s; a bad input is refused before anything starts', async () => {
-    const refused = await tflow('backfill', `${namespace}.monthly`, '--start', '2019-01-01', '--end', '2019-02-01', '--trigger', 'green_schedule', '-i', 'taxi=blue');
+  it("a backfill's inputs override the trigger's; a bad input is refused before anything starts", async () => {
+    const refused = await tflow(
+      'backfill',
+      `${namespace}.monthly`,
+      '--start',
+      '2019-01-01',
+      '--end',
+      '2019-02-01',
+      '--trigger',
+      'green_schedule',
+      '-i',
+      'taxi=blue',
+    );
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /Invalid input for `taxi`, it must match the values `\[yellow, green\]`, but received `blue`/);
 
-    const result = await tflow('backfill', `${namespace}.monthly`, '--start', '2019-01-01', '--end', '2019-02-01', '--trigger', 'green_schedule', '-i', 'taxi=yellow');
+    const result = await tflow(
+      'backfill',
+      `${namespace}.monthly`,
+      '--start',
+      '2019-01-01',
+      '--end',
+      '2019-02-01',
+      '--trigger',
+      'green_schedule',
+      '-i',
+      'taxi=yellow',
+    );
     assert.equal(result.code, 0, result.stderr);
     const { execution } = await scheduledRun(fixture.client, `${scheduleId}-2019-01-01T09:00:00Z`, secondRuns[0].runId);
     assert.equal(execution.inputs.taxi, 'yellow');
@@ -251,7 +302,7 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     assert.equal(execution.labels.run, undefined);
   });
 
-  it('a manual run of a flow that uses trigger.date fails with Kestra\'s undefined-variable message', async () => {
+  it("a manual run of a flow that uses trigger.date fails with Kestra's undefined-variable message", async () => {
     const result = await tflow('run', `${namespace}.monthly`, '--wait', '--json');
     assert.equal(result.code, 1);
     const execution = JSON.parse(result.stdout);
@@ -266,7 +317,10 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     const [deployed] = await deploy(monthlyFile);
     assert.equal(deployed.status, 'updated');
     assert.equal(deployed.revision, 2);
-    assert.deepEqual(deployed.schedules.map((s) => s.status), ['updated', 'updated']);
+    assert.deepEqual(
+      deployed.schedules.map((s) => s.status),
+      ['updated', 'updated'],
+    );
     const after = await describeSchedule(scheduleId);
     assert.equal(after.info.createdAt.getTime(), before.info.createdAt.getTime());
     assert.ok(after.info.recentActions.length >= before.info.recentActions.length);
@@ -299,7 +353,6 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
 });
 
 const months = ['01', '02', '03'];
-
 
 function assertMonthlyRuns(runs: { execution: Execution }[], taxi: string): void {
   assert.deepEqual(

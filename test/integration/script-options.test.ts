@@ -197,7 +197,10 @@ tasks:
       );
       assert.equal(execution.state, 'WARNING', execution.error);
       assert.deepEqual(taskRun('sql')?.outputs, { value: 'SELECT 1;\n' });
-      assert.match(taskRun('missing')?.error ?? '', /Namespace file not found: 'queries\/nope\.sql' \(kestra:\/\/\/tests\/script_options\/_files\/queries\/nope\.sql\)/);
+      assert.match(
+        taskRun('missing')?.error ?? '',
+        /Namespace file not found: 'queries\/nope\.sql' \(kestra:\/\/\/tests\/script_options\/_files\/queries\/nope\.sql\)/,
+      );
     });
 
     it('warns when namespaceFiles matches nothing', async () => {
@@ -216,7 +219,12 @@ tasks:
       );
       assert.equal(execution.state, 'SUCCESS', execution.error);
       assert.ok(
-        logs.some((l) => l.taskId === 'nothing' && l.level === 'WARN' && l.message === 'namespaceFiles is enabled but no file of kestra:///tests/script_options_empty/_files/ matches: nothing copied'),
+        logs.some(
+          (l) =>
+            l.taskId === 'nothing' &&
+            l.level === 'WARN' &&
+            l.message === 'namespaceFiles is enabled but no file of kestra:///tests/script_options_empty/_files/ matches: nothing copied',
+        ),
         logs.map((l) => `${l.level} ${l.message}`).join('\n'),
       );
     });

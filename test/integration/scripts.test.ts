@@ -57,7 +57,10 @@ tasks:
     assert.deepEqual(make.vars, { count: 2, name: 'data' });
     // `*.csv` is anchored at the working directory: sub/deep.csv is not matched.
     assert.deepEqual(Object.keys(make.outputFiles), ['data.csv']);
-    assert.match(make.outputFiles['data.csv'], new RegExp(`^kestra:///tests/scripts/shell_outputs/executions/${execution.id}/tasks/make/[^/]+/data\\.csv$`));
+    assert.match(
+      make.outputFiles['data.csv'],
+      new RegExp(`^kestra:///tests/scripts/shell_outputs/executions/${execution.id}/tasks/make/[^/]+/data\\.csv$`),
+    );
     assert.equal(await readFile(tempStorage.storage.pathOf(make.outputFiles['data.csv']), 'utf8'), 'a,b\n1,2\n');
     assert.equal(output('use').value, `2 0 ${make.outputFiles['data.csv']}`);
     const makeLogs = logs.filter((l) => l.taskId === 'make').map((l) => `${l.level} ${l.message}`);
@@ -117,7 +120,11 @@ tasks:
     assert.equal(execution.state, 'SUCCESS', execution.error);
     assert.deepEqual(output('cmds').vars, { ok: true });
     assert.ok(
-      logs.some((l) => l.level === 'WARN' && l.message === 'tflow has no Docker task runner: running with the Process runner on the worker host instead (image python:slim not used)'),
+      logs.some(
+        (l) =>
+          l.level === 'WARN' &&
+          l.message === 'tflow has no Docker task runner: running with the Process runner on the worker host instead (image python:slim not used)',
+      ),
       logs.map((l) => l.message).join('\n'),
     );
   });

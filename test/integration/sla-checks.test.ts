@@ -35,7 +35,10 @@ describe('flow sla and checks on a real Temporal dev server', { timeout: 180_000
   before(async () => (fixture = await startTemporalFixture()));
   after(async () => fixture?.close());
 
-  async function run(spec: ReturnType<typeof flow>, inputs: Record<string, unknown> = {}): Promise<{ execution: Execution; handle: WorkflowHandle; logs: string[] }> {
+  async function run(
+    spec: ReturnType<typeof flow>,
+    inputs: Record<string, unknown> = {},
+  ): Promise<{ execution: Execution; handle: WorkflowHandle; logs: string[] }> {
     const handle = await startExecution(fixture.client, fixture.config, spec, { inputs });
     const execution = await executionResult(handle);
     const { logs } = await handle.query(logsQuery, 0);
@@ -52,7 +55,10 @@ describe('flow sla and checks on a real Temporal dev server', { timeout: 180_000
     );
     assert.equal(execution.state, 'FAILED');
     assert.deepEqual(runs(execution), ['first:SUCCESS', 'nap:KILLED']);
-    assert.match(execution.error ?? '', /^Execution failed due to SLA 'quick' violated: execution duration of PT[\d.]+S exceed the maximum duration of PT1S\.$/);
+    assert.match(
+      execution.error ?? '',
+      /^Execution failed due to SLA 'quick' violated: execution duration of PT[\d.]+S exceed the maximum duration of PT1S\.$/,
+    );
     assert.equal(execution.labels.sla, 'miss');
     assert.ok(logs.some((l) => l.startsWith("ERROR Execution failed due to SLA 'quick' violated")));
     await assertReplays(handle);
@@ -74,12 +80,17 @@ describe('flow sla and checks on a real Temporal dev server', { timeout: 180_000
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(runs(execution), ['first:SUCCESS', 'nap:SUCCESS', 'last:SUCCESS']);
     assert.equal(execution.labels.sla, 'late');
-    assert.ok(logs.some((l) => /^WARN SLA 'quick' violated: execution duration of PT[\d.]+S exceed the maximum duration of PT0.5S\.$/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => /^WARN SLA 'quick' violated: execution duration of PT[\d.]+S exceed the maximum duration of PT0.5S\.$/.test(l)),
+      logs.join('\n'),
+    );
     await assertReplays(handle);
   });
 
   it('MAX_DURATION not reached: nothing happens', async () => {
-    const { execution, logs } = await run(slaFlow('max_ok', '  - id: roomy\n    type: MAX_DURATION\n    duration: PT1M\n    labels:\n      sla: miss', 'PT0.2S'));
+    const { execution, logs } = await run(
+      slaFlow('max_ok', '  - id: roomy\n    type: MAX_DURATION\n    duration: PT1M\n    labels:\n      sla: miss', 'PT0.2S'),
+    );
     assert.equal(execution.state, 'SUCCESS');
     assert.equal(execution.labels.sla, undefined);
     assert.ok(!logs.some((l) => l.includes('SLA')));
@@ -104,7 +115,10 @@ tasks:
 `);
     const failed = await run(assertion('FAIL'));
     assert.equal(failed.execution.state, 'FAILED');
-    assert.equal(failed.execution.error, "Execution failed due to SLA 'right_value' violated: assertion is false: {{ outputs.compute.value == 'expected' }}.");
+    assert.equal(
+      failed.execution.error,
+      "Execution failed due to SLA 'right_value' violated: assertion is false: {{ outputs.compute.value == 'expected' }}.",
+    );
     assert.deepEqual(runs(failed.execution), ['compute:SUCCESS']);
     assert.equal(failed.execution.labels.sla, 'broken');
     await assertReplays(failed.handle);
@@ -136,7 +150,9 @@ tasks:
     const spec = checkedFlow('BLOCK_EXECUTION');
     await assert.rejects(
       startExecution(fixture.client, fixture.config, spec, { inputs: { month: 13 } }),
-      (error: unknown) => error instanceof FlowValidationError && /inline\.yaml:\d+:\d+: Execution blocked by a flow check: Month 13 is not between 1 and 12 \[checks\]/.test(error.message),
+      (error: unknown) =>
+        error instanceof FlowValidationError &&
+        /inline\.yaml:\d+:\d+: Execution blocked by a flow check: Month 13 is not between 1 and 12 \[checks\]/.test(error.message),
     );
     const { execution } = await run(spec, { month: 3 });
     assert.equal(execution.state, 'SUCCESS');

@@ -73,19 +73,30 @@ tasks:
     assert.equal(call?.state, 'SUCCESS');
     assert.equal(call?.attempts, 2);
     assert.deepEqual(call?.outputs, { executionId: `${execution.id}.call-a2`, state: 'SUCCESS', outputs: { tries: 2 } });
-    const first = (await fixture.client.workflow.getHandle(`${execution.id}.call`).result().catch((error: Error) => error)) as Error;
+    const first = (await fixture.client.workflow
+      .getHandle(`${execution.id}.call`)
+      .result()
+      .catch((error: Error) => error)) as Error;
     assert.ok(first instanceof Error, 'the first child execution failed');
     await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, await handle.fetchHistory(), handle.workflowId);
   });
 
   it('warningOnRetry: a success after a retry ends WARNING', async () => {
-    const execution = await executionResult(await startExecution(fixture.client, fixture.config, parent('warned', '{type: constant, interval: PT0.2S, maxAttempts: 3, warningOnRetry: true}')));
+    const execution = await executionResult(
+      await startExecution(
+        fixture.client,
+        fixture.config,
+        parent('warned', '{type: constant, interval: PT0.2S, maxAttempts: 3, warningOnRetry: true}'),
+      ),
+    );
     const call = execution.taskRuns.find((r) => r.taskId === 'call');
     assert.deepEqual({ state: call?.state, attempts: call?.attempts }, { state: 'WARNING', attempts: 2 });
   });
 
   it('with maxAttempts 1 the failed child fails the task, and no second child starts', async () => {
-    const execution: Execution = await executionResult(await startExecution(fixture.client, fixture.config, parent('once', '{type: constant, interval: PT0.2S, maxAttempts: 1}')));
+    const execution: Execution = await executionResult(
+      await startExecution(fixture.client, fixture.config, parent('once', '{type: constant, interval: PT0.2S, maxAttempts: 1}')),
+    );
     assert.equal(execution.state, 'FAILED');
     const call = execution.taskRuns.find((r) => r.taskId === 'call');
     assert.deepEqual({ state: call?.state, attempts: call?.attempts }, { state: 'FAILED', attempts: 1 });

@@ -98,7 +98,9 @@ ${extra}
     assert.deepEqual(runs(failing), ['call:FAILED']);
     assert.equal((outputsOf(failing, 'call') as { state: string }).state, 'FAILED');
 
-    const tolerant = await executionResult(await startExecution(fixture.client, fixture.config, parent('      fail: true\n    transmitFailed: false')));
+    const tolerant = await executionResult(
+      await startExecution(fixture.client, fixture.config, parent('      fail: true\n    transmitFailed: false')),
+    );
     assert.equal(tolerant.taskRuns[0].state, 'SUCCESS');
     assert.equal((outputsOf(tolerant, 'call') as { state: string }).state, 'FAILED');
 
@@ -108,7 +110,7 @@ ${extra}
     assert.equal(child.state, 'SUCCESS');
   });
 
-  it('invalid inputs fail the Subflow task with Kestra\'s message and start no child', async () => {
+  it("invalid inputs fail the Subflow task with Kestra's message and start no child", async () => {
     const execution = await executionResult(
       await startExecution(
         fixture.client,

@@ -27,7 +27,7 @@ const flowRef = `${namespace}.02_postgres_taxi_scheduled`;
 const scheduleId = `${flowRef}.green_schedule`;
 const months = ['01', '02', '03'];
 
-describe('backfilling the course\'s scheduled taxi flow', { timeout: 600_000 }, () => {
+describe("backfilling the course's scheduled taxi flow", { timeout: 600_000 }, () => {
   let fixture: TemporalFixture;
   let db: TestDatabase;
   let server: TaxiDataServer;
@@ -67,7 +67,9 @@ describe('backfilling the course\'s scheduled taxi flow', { timeout: 600_000 }, 
 
   /** Waits for the three months' new runs and checks each loaded its own month. */
   async function threeMonths(): Promise<Execution[]> {
-    const runs = await Promise.all(months.map((m, i) => finishedRun(fixture.client, `${scheduleId}-2019-${m}-01T09:00:00Z`, { notRunId: previousRunIds[i], timeoutMs: 240_000 })));
+    const runs = await Promise.all(
+      months.map((m, i) => finishedRun(fixture.client, `${scheduleId}-2019-${m}-01T09:00:00Z`, { notRunId: previousRunIds[i], timeoutMs: 240_000 })),
+    );
     previousRunIds = runs.map((r) => r.runId);
     const executions = runs.map((r) => r.execution);
     for (const [i, execution] of executions.entries()) {
@@ -80,7 +82,7 @@ describe('backfilling the course\'s scheduled taxi flow', { timeout: 600_000 }, 
     return executions;
   }
 
-  it('deploys it: two Schedules with the course\'s crons in UTC, runs buffered one at a time (concurrency limit 1)', async () => {
+  it("deploys it: two Schedules with the course's crons in UTC, runs buffered one at a time (concurrency limit 1)", async () => {
     const file = join(workDir, '02_postgres_taxi_scheduled.yaml');
     const source = readFileSync(join(FIXTURES, 'valid', 'zoomcamp_postgres_taxi_scheduled.yaml'), 'utf8');
     writeFileSync(file, source.replace(/^namespace: zoomcamp$/m, `namespace: ${namespace}`));
@@ -112,7 +114,18 @@ describe('backfilling the course\'s scheduled taxi flow', { timeout: 600_000 }, 
   });
 
   it('`temporal schedule backfill` of the same schedule gives the same executions and rows', async () => {
-    const result = await temporal('schedule', 'backfill', '-s', scheduleId, '--start-time', '2019-01-01T00:00:00Z', '--end-time', '2019-03-31T23:59:59Z', '--overlap-policy', 'BufferAll');
+    const result = await temporal(
+      'schedule',
+      'backfill',
+      '-s',
+      scheduleId,
+      '--start-time',
+      '2019-01-01T00:00:00Z',
+      '--end-time',
+      '2019-03-31T23:59:59Z',
+      '--overlap-policy',
+      'BufferAll',
+    );
     assert.equal(result.code, 0, result.stderr);
     await threeMonths();
     assert.equal(await count(), expectedRows());

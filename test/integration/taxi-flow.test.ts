@@ -37,8 +37,17 @@ describe('the course taxi flow (02_postgres_taxi) on the real Postgres', { timeo
     assert.deepEqual(
       execution.taskRuns.map((r) => r.taskId),
       [
-        'set_label', 'extract', 'if_yellow_taxi', 'if_green_taxi', 'green_create_table', 'green_create_staging_table',
-        'green_truncate_staging_table', 'green_copy_in_to_staging_table', 'green_add_unique_id_and_filename', 'green_merge_data', 'purge_files',
+        'set_label',
+        'extract',
+        'if_yellow_taxi',
+        'if_green_taxi',
+        'green_create_table',
+        'green_create_staging_table',
+        'green_truncate_staging_table',
+        'green_copy_in_to_staging_table',
+        'green_add_unique_id_and_filename',
+        'green_merge_data',
+        'purge_files',
       ],
     );
     assert.equal(execution.labels.file, 'green_tripdata_2019-01.csv');
@@ -89,8 +98,17 @@ describe('the course taxi flow (02_postgres_taxi) on the real Postgres', { timeo
     const before = await count('public.green_tripdata');
     const execution = await run({ taxi: 'green', year: '2020', month: '05' });
     assert.equal(execution.state, 'FAILED');
-    assert.deepEqual(execution.taskRuns.map((r) => [r.taskId, r.state]), [['set_label', 'SUCCESS'], ['extract', 'FAILED']]);
-    assert.match(taskRun(execution, 'extract')?.error ?? '', /^Command failed with exit code 1; last lines of stderr:\ngzip: stdin: unexpected end of file/);
+    assert.deepEqual(
+      execution.taskRuns.map((r) => [r.taskId, r.state]),
+      [
+        ['set_label', 'SUCCESS'],
+        ['extract', 'FAILED'],
+      ],
+    );
+    assert.match(
+      taskRun(execution, 'extract')?.error ?? '',
+      /^Command failed with exit code 1; last lines of stderr:\ngzip: stdin: unexpected end of file/,
+    );
     assert.equal(await count('public.green_tripdata'), before);
   });
 });

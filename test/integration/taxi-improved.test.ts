@@ -24,7 +24,11 @@ function courseDdl(taxi: 'green' | 'yellow'): string {
   const branch = yaml.tasks.find((t) => t.id === `if_${taxi}_taxi`)?.then ?? [];
   return branch
     .filter((t) => t.id === `${taxi}_create_table` || t.id === `${taxi}_create_staging_table`)
-    .map((t) => (t.sql ?? '').replaceAll('{{render(vars.table)}}', `public.${taxi}_tripdata`).replaceAll('{{render(vars.staging_table)}}', `public.${taxi}_tripdata_staging`))
+    .map((t) =>
+      (t.sql ?? '')
+        .replaceAll('{{render(vars.table)}}', `public.${taxi}_tripdata`)
+        .replaceAll('{{render(vars.staging_table)}}', `public.${taxi}_tripdata_staging`),
+    )
     .join('\n');
 }
 
@@ -43,14 +47,24 @@ describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres
   const run = (inputs: Record<string, string>) => stack.run(inputs);
   const count = (table: string, where?: string) => stack.count(table, where);
   const taskRun = (execution: Execution, taskId: string) => execution.taskRuns.find((r) => r.taskId === taskId);
-  const distinctIds = async (table: string) => new Set((await db.query<{ unique_row_id: string }>(`SELECT DISTINCT unique_row_id FROM ${table}`)).map((r) => r.unique_row_id));
+  const distinctIds = async (table: string) =>
+    new Set((await db.query<{ unique_row_id: string }>(`SELECT DISTINCT unique_row_id FROM ${table}`)).map((r) => r.unique_row_id));
 
   it('loads a green month: every row, sha256 ids computed in the MERGE, filename and audit columns set', async () => {
     const execution = await run({ taxi: 'green', year: '2019', month: '01' });
     assert.equal(execution.state, 'SUCCESS', execution.error);
     assert.deepEqual(
       execution.taskRuns.map((r) => r.taskId),
-      ['set_label', 'extract', 'if_yellow_taxi', 'if_green_taxi', 'green_prepare_tables', 'green_copy_in_to_staging_table', 'green_merge_data', 'purge_files'],
+      [
+        'set_label',
+        'extract',
+        'if_yellow_taxi',
+        'if_green_taxi',
+        'green_prepare_tables',
+        'green_copy_in_to_staging_table',
+        'green_merge_data',
+        'purge_files',
+      ],
     );
     assert.equal(execution.labels.file, 'green_tripdata_2019-01.csv');
     assert.equal(execution.labels.taxi, 'green');
@@ -67,9 +81,14 @@ describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres
     assert.deepEqual(ids, files.green01.uniqueIds);
     assert.equal(await count('public.green_tripdata', "unique_row_id !~ '^[0-9a-f]{64}$'"), 0);
     // Audit columns: set on insert, not in the future, created_at = updated_at for new rows.
-    assert.equal(await count('public.green_tripdata', 'created_at IS NULL OR updated_at IS NULL OR created_at > now() OR updated_at <> created_at'), 0);
+    assert.equal(
+      await count('public.green_tripdata', 'created_at IS NULL OR updated_at IS NULL OR created_at > now() OR updated_at <> created_at'),
+      0,
+    );
     // The staging table is UNLOGGED and has no key column: the key lives only in the MERGE.
-    const [staging] = await db.query<{ relpersistence: string }>("SELECT relpersistence FROM pg_class WHERE oid = 'public.green_tripdata_staging'::regclass");
+    const [staging] = await db.query<{ relpersistence: string }>(
+      "SELECT relpersistence FROM pg_class WHERE oid = 'public.green_tripdata_staging'::regclass",
+    );
     assert.equal(staging.relpersistence, 'u');
     assert.equal(await count('information_schema.columns', "table_name = 'green_tripdata_staging' AND column_name = 'unique_row_id'"), 0);
     // Quirks survive: empty VendorID blocks as NULL, ehail_fee always empty.
@@ -98,7 +117,10 @@ describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres
     const execution = await run({ taxi: 'yellow', year: '2019', month: '01' });
     assert.equal(execution.state, 'SUCCESS', execution.error);
     assert.equal(execution.taskRuns.filter((r) => r.taskId.startsWith('green_')).length, 0);
-    assert.deepEqual(execution.taskRuns.filter((r) => r.taskId.startsWith('yellow_')).map((r) => r.taskId), ['yellow_prepare_tables', 'yellow_copy_in_to_staging_table', 'yellow_merge_data']);
+    assert.deepEqual(
+      execution.taskRuns.filter((r) => r.taskId.startsWith('yellow_')).map((r) => r.taskId),
+      ['yellow_prepare_tables', 'yellow_copy_in_to_staging_table', 'yellow_merge_data'],
+    );
     assert.equal(await count('public.yellow_tripdata'), files.yellow01.rows);
     assert.deepEqual(await distinctIds('public.yellow_tripdata'), files.yellow01.uniqueIds);
     assert.equal(await count('public.yellow_tripdata', 'created_at IS NULL OR updated_at IS NULL'), 0);

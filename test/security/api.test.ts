@@ -59,7 +59,10 @@ describe('tflow server: listen address and credentials', { timeout: 120_000 }, (
     assert.notEqual(await refused.exited(), 0);
     assert.match(refused.stderr, /TFLOW_BASIC_AUTH/);
 
-    const insecure = await ServerProcess.start({ args: ['server', '--host', '0.0.0.0', '--insecure-no-auth', '--no-worker'], env: { TFLOW_BASIC_AUTH: '' } });
+    const insecure = await ServerProcess.start({
+      args: ['server', '--host', '0.0.0.0', '--insecure-no-auth', '--no-worker'],
+      env: { TFLOW_BASIC_AUTH: '' },
+    });
     try {
       assert.match(insecure.stderr, /WARNING: --insecure-no-auth: the API on 0\.0\.0\.0 has no authentication/);
     } finally {
@@ -106,8 +109,7 @@ tasks:
       request.end();
     });
   const flowStatus = async (id: string) => (await api(`/flows/${namespace}/${id}`)).status;
-  const executionsOf = async (flowId: string) =>
-    (await temporal.workflow.count(`TaskQueue = "${server.taskQueue}" AND FlowId = "${flowId}"`)).count;
+  const executionsOf = async (flowId: string) => (await temporal.workflow.count(`TaskQueue = "${server.taskQueue}" AND FlowId = "${flowId}"`)).count;
 
   before(async () => {
     server = await ServerProcess.start({ args: ['server', '--no-worker'], env: { TFLOW_BASIC_AUTH: '', TFLOW_API_HOST: '' } });
@@ -133,7 +135,11 @@ tasks:
     assert.equal(await flowStatus('csrf'), 404);
 
     // The API's own origin and requests without one (curl, the CLI) go through.
-    assert.equal((await api('/flows', { method: 'POST', headers: { ...YAML, origin: `http://127.0.0.1:${server.port}` }, body: shellFlow('same_origin') })).status, 200);
+    assert.equal(
+      (await api('/flows', { method: 'POST', headers: { ...YAML, origin: `http://127.0.0.1:${server.port}` }, body: shellFlow('same_origin') }))
+        .status,
+      200,
+    );
     assert.equal((await api('/flows', { method: 'POST', headers: YAML, body: shellFlow('no_origin') })).status, 200);
   });
 
@@ -190,7 +196,10 @@ tasks:
     });
 
     it('a webhook from another origin is served (its key is the credential)', async () => {
-      const response = await api(`/executions/webhook/${namespace}/hook/${HOOK_KEY}`, { method: 'POST', headers: { origin: 'https://hooks.example' } });
+      const response = await api(`/executions/webhook/${namespace}/hook/${HOOK_KEY}`, {
+        method: 'POST',
+        headers: { origin: 'https://hooks.example' },
+      });
       assert.equal(response.status, 200);
     });
 
@@ -230,7 +239,8 @@ tasks:
 
     it('a wrong key on a 1 MB flow answers 404 in a fraction of its compile time', async () => {
       let big = hookFlow('big');
-      for (let i = 0; big.length < 900 * 1024; i++) big += `  - id: t${i}\n    type: io.kestra.plugin.core.log.Log\n    message: "hello {{ inputs.x ?? 'x' }} number ${i}"\n`;
+      for (let i = 0; big.length < 900 * 1024; i++)
+        big += `  - id: t${i}\n    type: io.kestra.plugin.core.log.Log\n    message: "hello {{ inputs.x ?? 'x' }} number ${i}"\n`;
       const registry = FlowRegistry.connect(loadConfig().databaseUrl);
       await registry.save(namespace, 'big', big);
       await registry.close();
@@ -246,12 +256,19 @@ tasks:
 
     it('a webhook body of JSON nested 100,000 deep answers 422; a text body is passed on as text', async () => {
       const url = `/executions/webhook/${namespace}/hook/${HOOK_KEY}`;
-      const deep = await api(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `${'['.repeat(100_000)}${']'.repeat(100_000)}` });
+      const deep = await api(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+      });
       assert.equal(deep.status, 422);
       assert.match(await deep.text(), /Invalid webhook body: JSON is nested more than 100 levels deep/);
       const text = await api(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'order 12345678901234567890 shipped' });
       assert.equal(text.status, 200);
-      assert.equal(((await text.json()) as { trigger: { variables: { body: unknown } } }).trigger.variables.body, 'order 12345678901234567890 shipped');
+      assert.equal(
+        ((await text.json()) as { trigger: { variables: { body: unknown } } }).trigger.variables.body,
+        'order 12345678901234567890 shipped',
+      );
     });
 
     it('a webhook key shorter than 16 characters is refused at deploy (422)', async () => {
@@ -283,7 +300,12 @@ tasks:
 
     it('a YAML alias bomb answers 422 naming aliases, within a second', async () => {
       const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-      for (let i = 1; i < 9; i++) levels.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(',')}]`);
+      for (let i = 1; i < 9; i++)
+        levels.push(
+          `${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9)
+            .fill(`*${'abcdefghi'[i - 1]}`)
+            .join(',')}]`,
+        );
       const bomb = `id: bomb\nnamespace: ${namespace}\nvariables:\n${levels.map((l) => `  ${l}`).join('\n')}\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n`;
       const started = Date.now();
       const response = await api('/flows', { method: 'POST', headers: YAML, body: bomb });
@@ -304,7 +326,11 @@ tasks:
 
     it('JSON input nested 100,000 deep answers 422 and starts nothing (JSON body and multipart)', async () => {
       const nested = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-      let response = await api(`/executions/${namespace}/typed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"count": 1, "payload": ${nested}}` });
+      let response = await api(`/executions/${namespace}/typed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"count": 1, "payload": ${nested}}`,
+      });
       assert.equal(response.status, 422);
       assert.match(((await response.json()) as InvalidEntity).message, /nested more than 100 levels deep/);
       const form = new FormData();
@@ -321,8 +347,15 @@ tasks:
       form.append('count', '12345678901234567890');
       let response = await api(`/executions/${namespace}/typed`, { method: 'POST', body: form });
       assert.equal(response.status, 422);
-      assert.match(((await response.json()) as InvalidEntity).message, /Invalid input for `count`, integer 12345678901234567890 is beyond the safe integer range/);
-      response = await api(`/executions/${namespace}/typed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"count": 9007199254740993}' });
+      assert.match(
+        ((await response.json()) as InvalidEntity).message,
+        /Invalid input for `count`, integer 12345678901234567890 is beyond the safe integer range/,
+      );
+      response = await api(`/executions/${namespace}/typed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"count": 9007199254740993}',
+      });
       assert.equal(response.status, 422);
       assert.equal(await executionsOf('typed'), 0);
     });
@@ -354,7 +387,11 @@ tasks:
       let sent = 0;
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
-          controller.enqueue(new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="fileUpload"; filename="big.yaml"\r\nContent-Type: application/x-yaml\r\n\r\n`));
+          controller.enqueue(
+            new TextEncoder().encode(
+              `--${boundary}\r\nContent-Disposition: form-data; name="fileUpload"; filename="big.yaml"\r\nContent-Type: application/x-yaml\r\n\r\n`,
+            ),
+          );
         },
         async pull(controller) {
           if (sent >= total) {
@@ -367,7 +404,12 @@ tasks:
           await new Promise((resolve) => setImmediate(resolve));
         },
       });
-      const upload = api('/flows/import', { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body, duplex: 'half' } as RequestInit)
+      const upload = api('/flows/import', {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body,
+        duplex: 'half',
+      } as RequestInit)
         .then((response) => response.status)
         .catch((error: Error) => `connection closed: ${error.message}`);
       const healthTimes: (number | undefined)[] = [];
@@ -378,7 +420,10 @@ tasks:
       const status = await upload;
       console.log(`20 MB import: ${status}; /health took ${healthTimes.join(', ')} ms; ${sent} bytes offered`);
       assert.ok(status === 413 || String(status).startsWith('connection closed'), String(status));
-      assert.ok(healthTimes.every((ms) => ms !== undefined && ms < 1_000), healthTimes.join(', '));
+      assert.ok(
+        healthTimes.every((ms) => ms !== undefined && ms < 1_000),
+        healthTimes.join(', '),
+      );
       assert.equal(await flowStatus('huge'), 404);
 
       // With a declared length, refused before a byte of the body is read.
@@ -451,7 +496,8 @@ describe('the guards’ rules, without a server', () => {
   it('Origin, Sec-Fetch-Site and Host rules', () => {
     const loopback = guardSettings({ allowedOrigins: ['https://ui.example.com/'], publicHosts: ['tflow.example.com'] }, '127.0.0.1');
     // The route the router matched: a webhook's is open to any origin.
-    const ask = (headers: Record<string, string>, openTo?: 'webhook-key') => refusal({ headers, routeOptions: { config: { openTo } } } as never, loopback);
+    const ask = (headers: Record<string, string>, openTo?: 'webhook-key') =>
+      refusal({ headers, routeOptions: { config: { openTo } } } as never, loopback);
     assert.equal(ask({ host: '127.0.0.1:8080' }), undefined);
     assert.equal(ask({ host: 'localhost:8080', origin: 'http://localhost:8080' }), undefined);
     assert.equal(ask({ host: 'tflow.example.com', origin: 'https://tflow.example.com' }), undefined, 'behind a TLS proxy');

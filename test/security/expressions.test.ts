@@ -86,9 +86,12 @@ triggers:
     return result.constraints ?? '';
   }
 
-  it('case 5: /flows/validate of a Schedule whose input default is `[] | jq(\'.[300000000] = 1\')` answers a constraint', async () => {
+  it("case 5: /flows/validate of a Schedule whose input default is `[] | jq('.[300000000] = 1')` answers a constraint", async () => {
     const constraints = await validate(scheduledWithDefault('jq_bomb', JQ_BOMB));
-    assert.match(constraints, /triggers\[0\]\.inputs: Invalid input for `value`, .*setting index 300000000 gives an array that would have 300,000,001 items, more than the limit of 1,000,000/);
+    assert.match(
+      constraints,
+      /triggers\[0\]\.inputs: Invalid input for `value`, .*setting index 300000000 gives an array that would have 300,000,001 items, more than the limit of 1,000,000/,
+    );
   });
 
   it('case 6: /flows/validate of a Schedule whose input default is `range(0, 1.0/0)` answers a constraint', async () => {
@@ -203,7 +206,10 @@ tasks:
 `,
     );
     assert.equal(deployed.status, 200, await deployed.text());
-    const { status, body } = await answeredAndAlive(() => api(`/executions/${namespace}/bombs?wait=true`, { method: 'POST', body: new FormData() }), 60_000);
+    const { status, body } = await answeredAndAlive(
+      () => api(`/executions/${namespace}/bombs?wait=true`, { method: 'POST', body: new FormData() }),
+      60_000,
+    );
     assert.equal(status, 200, JSON.stringify(body));
     const execution = body as ExecutionJson;
     const run = (taskId: string) => execution.taskRunList.find((r) => r.taskId === taskId);
@@ -212,8 +218,14 @@ tasks:
     assert.deepEqual(run('regexes')?.outputs, { values: { replaced: `${'a'.repeat(40)}!`, parts: '1' } });
     assert.equal(run('jq_bomb')?.state.current, 'FAILED');
     assert.equal(run('range_bomb')?.state.current, 'FAILED');
-    assert.match(run('jq_bomb')?.error ?? '', /^property 'message': jq expression '\.\[300000000\] = 1': setting index 300000000 gives an array that would have 300,000,001 items, more than the limit of 1,000,000 in the expression/);
-    assert.match(run('range_bomb')?.error ?? '', /^property 'message': range\(0, Infinity\) would have infinitely many items, more than the limit of 1,000,000 in the expression/);
+    assert.match(
+      run('jq_bomb')?.error ?? '',
+      /^property 'message': jq expression '\.\[300000000\] = 1': setting index 300000000 gives an array that would have 300,000,001 items, more than the limit of 1,000,000 in the expression/,
+    );
+    assert.match(
+      run('range_bomb')?.error ?? '',
+      /^property 'message': range\(0, Infinity\) would have infinitely many items, more than the limit of 1,000,000 in the expression/,
+    );
     assert.match(execution.error ?? '', /^Task (jq_bomb|range_bomb) failed: property 'message': /);
   });
 });

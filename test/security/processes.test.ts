@@ -137,7 +137,7 @@ describe('scripts and their processes', { timeout: 300_000 }, () => {
     await rm(storageDir, { recursive: true, force: true });
   });
 
-  it('gives scripts none of the worker\'s tflow settings or secrets: only the allowlist, TFLOW_SCRIPT_ENV and the task\'s env', async () => {
+  it("gives scripts none of the worker's tflow settings or secrets: only the allowlist, TFLOW_SCRIPT_ENV and the task's env", async () => {
     const handle = await start(
       flow(`
 id: script_env
@@ -177,7 +177,11 @@ tasks:
     const shellNames = namesSeenBy('the shell');
     const pythonNames = namesSeenBy('python');
     for (const names of [shellNames, pythonNames]) {
-      assert.deepEqual(names.filter((n) => /^(TFLOW_|SECRET_|TEMPORAL_)/.test(n) || n === 'OPERATOR_UNLISTED'), [], names.join(' '));
+      assert.deepEqual(
+        names.filter((n) => /^(TFLOW_|SECRET_|TEMPORAL_)/.test(n) || n === 'OPERATOR_UNLISTED'),
+        [],
+        names.join(' '),
+      );
       assert.ok(names.includes('PATH') && names.includes('WORKING_DIR'), names.join(' '));
     }
     assert.ok(pythonNames.includes('PYTHONUNBUFFERED'));
@@ -186,16 +190,30 @@ tasks:
 
   it('refuses TFLOW_SCRIPT_ENV naming a tflow setting or a secret', () => {
     for (const name of ['TFLOW_DATABASE_URL', 'SECRET_FOO', 'secret_foo']) {
-      assert.throws(() => loadConfig({ TFLOW_SCRIPT_ENV: `AWS_PROFILE,${name}` }), new RegExp(`TFLOW_SCRIPT_ENV: ${name} is never passed to scripts.*secret\\('NAME'\\)`));
+      assert.throws(
+        () => loadConfig({ TFLOW_SCRIPT_ENV: `AWS_PROFILE,${name}` }),
+        new RegExp(`TFLOW_SCRIPT_ENV: ${name} is never passed to scripts.*secret\\('NAME'\\)`),
+      );
     }
-    assert.deepEqual(loadConfig({ TFLOW_SCRIPT_ENV: ' AWS_PROFILE , GOOGLE_APPLICATION_CREDENTIALS' }).scriptEnv, ['AWS_PROFILE', 'GOOGLE_APPLICATION_CREDENTIALS']);
+    assert.deepEqual(loadConfig({ TFLOW_SCRIPT_ENV: ' AWS_PROFILE , GOOGLE_APPLICATION_CREDENTIALS' }).scriptEnv, [
+      'AWS_PROFILE',
+      'GOOGLE_APPLICATION_CREDENTIALS',
+    ]);
   });
 
-  it('builds a script\'s environment from the allowlist, the named variables, tflow\'s and the task\'s, never a tflow setting or secret', () => {
+  it("builds a script's environment from the allowlist, the named variables, tflow's and the task's, never a tflow setting or secret", () => {
     const env = scriptEnvironment({
       worker: {
-        PATH: '/usr/bin', HOME: '/home/w', LC_ALL: 'C.UTF-8', https_proxy: 'http://proxy:3128', NO_PROXY: 'localhost',
-        AWS_PROFILE: 'etl', TFLOW_DATABASE_URL: 'postgres://u:pw@db/x', SECRET_FOO: 'c2VjcmV0', USER: 'worker', SSH_AUTH_SOCK: '/tmp/agent',
+        PATH: '/usr/bin',
+        HOME: '/home/w',
+        LC_ALL: 'C.UTF-8',
+        https_proxy: 'http://proxy:3128',
+        NO_PROXY: 'localhost',
+        AWS_PROFILE: 'etl',
+        TFLOW_DATABASE_URL: 'postgres://u:pw@db/x',
+        SECRET_FOO: 'c2VjcmV0',
+        USER: 'worker',
+        SSH_AUTH_SOCK: '/tmp/agent',
       },
       // A configuration built by hand (not loadConfig) naming a secret: still never passed.
       passThrough: ['AWS_PROFILE', 'SECRET_FOO'],
@@ -203,8 +221,15 @@ tasks:
       task: { TOKEN: 'abc', EMPTY: null, PATH: '/opt/bin:/usr/bin' },
     });
     assert.deepEqual(env, {
-      PATH: '/opt/bin:/usr/bin', HOME: '/home/w', LC_ALL: 'C.UTF-8', https_proxy: 'http://proxy:3128', NO_PROXY: 'localhost',
-      AWS_PROFILE: 'etl', WORKING_DIR: '/tmp/w', TOKEN: 'abc', EMPTY: '',
+      PATH: '/opt/bin:/usr/bin',
+      HOME: '/home/w',
+      LC_ALL: 'C.UTF-8',
+      https_proxy: 'http://proxy:3128',
+      NO_PROXY: 'localhost',
+      AWS_PROFILE: 'etl',
+      WORKING_DIR: '/tmp/w',
+      TOKEN: 'abc',
+      EMPTY: '',
     });
   });
 
@@ -235,9 +260,15 @@ tasks:
       const execution = await executionResult(handle);
       assert.equal(execution.state, 'SUCCESS', execution.error);
       const { logs } = await handle.query(logsQuery, 0);
-      assert.ok(logs.some((l) => l.level === 'WARN' && l.message.includes('moved out of its process group (setsid?) still holds its output')), JSON.stringify(logs));
+      assert.ok(
+        logs.some((l) => l.level === 'WARN' && l.message.includes('moved out of its process group (setsid?) still holds its output')),
+        JSON.stringify(logs),
+      );
       // Out of tflow's reach, as the README says: only the setsid one is left.
-      assert.deepEqual((await processesWith(marker)).map((p) => p.split(': ')[1]), [`sleep ${marker}`]);
+      assert.deepEqual(
+        (await processesWith(marker)).map((p) => p.split(': ')[1]),
+        [`sleep ${marker}`],
+      );
     } finally {
       for (const found of await processesWith(marker)) process.kill(Number(found.split(':')[0]), 'SIGKILL');
     }

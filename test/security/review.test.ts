@@ -133,7 +133,12 @@ describe('review: KV values are held to the JSON bounds of request bodies', { ti
 });
 
 describe('review: a multi-line secret is masked line by line', { timeout: 120_000 }, () => {
-  const pemLines = ['-----BEGIN PRIVATE KEY-----', randomBytes(36).toString('base64'), randomBytes(36).toString('base64'), '-----END PRIVATE KEY-----'];
+  const pemLines = [
+    '-----BEGIN PRIVATE KEY-----',
+    randomBytes(36).toString('base64'),
+    randomBytes(36).toString('base64'),
+    '-----END PRIVATE KEY-----',
+  ];
   const taskQueue = `test-review-${randomBytes(4).toString('hex')}`;
   let worker: WorkerProcess;
 
@@ -171,7 +176,10 @@ tasks:
       const { logs } = await handle.query(logsQuery, 0);
       const seen = JSON.stringify({ logs, error: execution.error, taskRuns: execution.taskRuns });
       for (const line of pemLines) assert.ok(!seen.includes(line), `"${line}" reached the logs or the error`);
-      assert.ok(logs.some((l) => l.message === '********'), logs.map((l) => l.message).join('\n'));
+      assert.ok(
+        logs.some((l) => l.message === '********'),
+        logs.map((l) => l.message).join('\n'),
+      );
     } finally {
       await client.connection.close();
     }

@@ -118,17 +118,23 @@ outputs:
     const response = await createExecution('upload', { data: 'file:///etc/hostname' });
     const text = await response.text();
     assert.equal(response.status, 422, text);
-    assert.match(text, /Invalid input for `data`, expected a file uploaded with the execution \(multipart\) or a kestra:\/\/ URI it may read, but received `file:\/\/\/etc\/hostname`/);
+    assert.match(
+      text,
+      /Invalid input for `data`, expected a file uploaded with the execution \(multipart\) or a kestra:\/\/ URI it may read, but received `file:\/\/\/etc\/hostname`/,
+    );
     // What `tflow run -i data=file:///etc/hostname` calls.
-    await assert.rejects(startExecution(fixture.client, fixture.config, flow(uploadFlow), { inputs: { data: 'file:///etc/hostname' } }), (error: unknown) => {
-      assert.ok(error instanceof FlowValidationError);
-      assert.match(error.message, /Invalid input for `data`, expected a file uploaded with the execution/);
-      return true;
-    });
+    await assert.rejects(
+      startExecution(fixture.client, fixture.config, flow(uploadFlow), { inputs: { data: 'file:///etc/hostname' } }),
+      (error: unknown) => {
+        assert.ok(error instanceof FlowValidationError);
+        assert.match(error.message, /Invalid input for `data`, expected a file uploaded with the execution/);
+        return true;
+      },
+    );
     console.log(`8: API ${response.status}: ${text.slice(0, 300)}`);
   });
 
-  it('8 (CLI): `-i data=file:///etc/hostname` is refused; `-i data=@local-file` uploads the user\'s own file', async (t) => {
+  it("8 (CLI): `-i data=file:///etc/hostname` is refused; `-i data=@local-file` uploads the user's own file", async (t) => {
     const cliDir = await mkdtemp(join(tmpdir(), 'tflow-sec-cli-'));
     t.after(() => rm(cliDir, { recursive: true, force: true }));
     const flowFile = join(cliDir, 'upload.yaml');
@@ -142,7 +148,10 @@ outputs:
     const uploaded = await runTflow(['run', flowFile, '-i', `data=@${local}`, '--wait', '--json'], env);
     assert.equal(uploaded.code, 0, uploaded.stderr);
     const execution = JSON.parse(uploaded.stdout) as { id: string; state: string; inputs: { data: string }; taskRuns: { outputs: unknown }[] };
-    assert.equal(execution.inputs.data, `${executionPrefix({ namespace, flowId: 'upload', executionId: execution.id })}inputs/data/tflow-local-${suffix}.txt`);
+    assert.equal(
+      execution.inputs.data,
+      `${executionPrefix({ namespace, flowId: 'upload', executionId: execution.id })}inputs/data/tflow-local-${suffix}.txt`,
+    );
     assert.deepEqual(execution.taskRuns[0].outputs, { value: 'my own local file' });
     console.log(`8 (CLI): refused: ${refused.stderr.trim().split('\n').pop()}; @file → ${execution.state}`);
   });
@@ -172,7 +181,10 @@ tasks:
     );
     assert.equal(execution.state, 'FAILED');
     assert.equal(taskRun('steal')?.state, 'FAILED');
-    assert.ok(taskRun('steal')?.error?.includes(`Access denied to file ${foreignUri}: execution ${execution.id} may only read its own files`), taskRun('steal')?.error);
+    assert.ok(
+      taskRun('steal')?.error?.includes(`Access denied to file ${foreignUri}: execution ${execution.id} may only read its own files`),
+      taskRun('steal')?.error,
+    );
     assert.ok(!JSON.stringify(execution).includes(FOREIGN_CONTENT), 'not in the execution');
     assert.ok(!JSON.stringify(logs).includes(FOREIGN_CONTENT), 'not in the logs');
     assert.ok(!historyText(handle.workflowId).includes(FOREIGN_CONTENT), 'not in the history');
@@ -226,7 +238,10 @@ tasks:
     assert.equal(execution.state.current, 'SUCCESS', text);
     const prefix = executionPrefix({ namespace, flowId: 'upload', executionId: execution.id });
     assert.equal(execution.inputs?.data, `${prefix}inputs/data/x`);
-    assert.deepEqual((await tempStorage.storage.list(prefix)).map((f) => f.uri), [`${prefix}inputs/data/x`]);
+    assert.deepEqual(
+      (await tempStorage.storage.list(prefix)).map((f) => f.uri),
+      [`${prefix}inputs/data/x`],
+    );
     // Nothing landed two folders up from the inputs folder, nor anywhere else named `x` or `stray.txt`.
     await assert.rejects(stat(join(tempStorage.root, ...`${prefix}x`.slice('kestra:///'.length).split('/'))), /ENOENT/);
     await assert.rejects(stat(join(tempStorage.root, '..', 'x')), /ENOENT/);
@@ -249,7 +264,10 @@ tasks:
 `),
     );
     assert.equal(execution.state, 'FAILED');
-    assert.match(taskRun('follow')?.error ?? '', /Access denied to kestra:\/\/\/.*\/_files\/passwd.txt: it leads out of the internal storage folder \(through a symbolic link\)/);
+    assert.match(
+      taskRun('follow')?.error ?? '',
+      /Access denied to kestra:\/\/\/.*\/_files\/passwd.txt: it leads out of the internal storage folder \(through a symbolic link\)/,
+    );
     assert.ok(!JSON.stringify({ execution, logs }).includes('root:x:0:0'));
     console.log(`symlink: ${taskRun('follow')?.error}`);
   });
@@ -299,16 +317,27 @@ tasks:
     commands:
       - |
         "${process.execPath}" -e "process.stdout.write('::' + JSON.stringify({ outputs: { text: '漢'.repeat(450000) } }) + '::\\n')"`;
-    const { execution, handle, taskRun } = await runWithLogs(fixture, flow(`id: cjk\nnamespace: ${namespace}\ntasks:\n${['one', 'two', 'three'].map(printer).join('\n')}\n`));
+    const { execution, handle, taskRun } = await runWithLogs(
+      fixture,
+      flow(`id: cjk\nnamespace: ${namespace}\ntasks:\n${['one', 'two', 'three'].map(printer).join('\n')}\n`),
+    );
     assert.equal(execution.state, 'FAILED');
-    assert.deepEqual(execution.taskRuns.map((r) => `${r.taskId}:${r.state}`), ['one:SUCCESS', 'two:FAILED']);
-    assert.match(taskRun('two')?.error ?? '', /^The outputs of task two \(\d+ bytes\) would bring the outputs of this execution to \d+ bytes, more than an execution may hold \(limit 1500000/);
+    assert.deepEqual(
+      execution.taskRuns.map((r) => `${r.taskId}:${r.state}`),
+      ['one:SUCCESS', 'two:FAILED'],
+    );
+    assert.match(
+      taskRun('two')?.error ?? '',
+      /^The outputs of task two \(\d+ bytes\) would bring the outputs of this execution to \d+ bytes, more than an execution may hold \(limit 1500000/,
+    );
     assert.match(execution.error ?? '', /^Task two failed: The outputs of task two/);
     assert.equal((await handle.describe()).status.name, 'FAILED', 'the workflow failed by tflow, not terminated by Temporal');
-    console.log(`20: ${execution.state}, task runs ${execution.taskRuns.map((r) => `${r.taskId}:${r.state}`).join(', ')}; ${execution.error?.slice(0, 220)}`);
+    console.log(
+      `20: ${execution.state}, task runs ${execution.taskRuns.map((r) => `${r.taskId}:${r.state}`).join(', ')}; ${execution.error?.slice(0, 220)}`,
+    );
   });
 
-  it("a deferred property (kv()) carries only the variables it mentions in its activity input, not earlier outputs", async () => {
+  it('a deferred property (kv()) carries only the variables it mentions in its activity input, not earlier outputs', async () => {
     const big = 'B'.repeat(200_000);
     const { execution, handle, taskRun } = await runWithLogs(
       fixture,
@@ -333,12 +362,16 @@ tasks:
     const history = await handle.fetchHistory();
     const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityId === 'uses_kv');
     assert.equal(scheduled.length, 1);
-    const input = (scheduled[0].activityTaskScheduledEventAttributes?.input?.payloads ?? []).map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8')).join('');
+    const input = (scheduled[0].activityTaskScheduledEventAttributes?.input?.payloads ?? [])
+      .map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8'))
+      .join('');
     const invocation = JSON.parse(input) as { deferred: { context: Record<string, unknown> } };
     assert.deepEqual(Object.keys(invocation.deferred.context).sort(), ['execution', 'flow', 'outputs', 'task', 'taskrun', 'workingDir']);
     assert.deepEqual(invocation.deferred.context.outputs, { small: { value: 'tiny-value' } });
     assert.ok(!input.includes(big.slice(0, 1000)), 'the large output is not in the activity input');
-    console.log(`deferred: activity input ${Buffer.byteLength(input)} bytes, context roots ${Object.keys(invocation.deferred.context).sort().join(', ')}`);
+    console.log(
+      `deferred: activity input ${Buffer.byteLength(input)} bytes, context roots ${Object.keys(invocation.deferred.context).sort().join(', ')}`,
+    );
   });
 
   it('the storage folder itself is untouched outside: /etc/passwd was never copied into it', async () => {

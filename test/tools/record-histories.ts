@@ -42,21 +42,28 @@ async function main(): Promise<void> {
   await deployFlows(deps, [...listeners, ...scheduled]);
   const save = async (file: string, workflowId: string, state: string) => {
     // The same JSON a user gets from `temporal workflow show --output json` or the Web UI's download.
-    const json = execFileSync(temporalCli, ['workflow', 'show', '-w', workflowId, '--output', 'json', '--address', fixture.config.temporalAddress], { encoding: 'utf8' });
+    const json = execFileSync(temporalCli, ['workflow', 'show', '-w', workflowId, '--output', 'json', '--address', fixture.config.temporalAddress], {
+      encoding: 'utf8',
+    });
     const target = join(PROJECT_ROOT, 'test', 'histories', file.replace(/\.yaml$/, '.json'));
     writeFileSync(target, json);
     console.log(`${file}: ${state}, ${JSON.parse(json).events.length} events → ${target}`);
   };
   try {
     for (const flow of flows.filter((f) => !listeners.includes(f))) {
-      const handle = scheduled.includes(flow) ? await triggerFirstSchedule(fixture.client, flow.spec) : await startExecution(fixture.client, fixture.config, flow.spec);
+      const handle = scheduled.includes(flow)
+        ? await triggerFirstSchedule(fixture.client, flow.spec)
+        : await startExecution(fixture.client, fixture.config, flow.spec);
       const execution = await executionResult(handle);
       await save(flow.file, handle.workflowId, execution.state);
       for (const listener of listeners) {
         for (const trigger of flowTriggersOf(listener.spec)) {
           const triggered = fixture.client.workflow.getHandle(flowTriggeredExecutionId(listener.spec, trigger.id, execution.id));
           // Started by the source's last local activity, before the source ended: it exists now or never.
-          const started = await triggered.describe().then(() => true, () => false);
+          const started = await triggered.describe().then(
+            () => true,
+            () => false,
+          );
           if (started) await save(listener.file, triggered.workflowId, (await executionResult(triggered)).state);
         }
       }
@@ -74,7 +81,8 @@ async function triggerFirstSchedule(client: Client, flow: FlowSpec): Promise<Wor
   await schedule.trigger();
   for (let i = 0; i < 300; i++) {
     const [action] = (await schedule.describe()).info.recentActions;
-    if (action?.action.type === 'startWorkflow') return client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId);
+    if (action?.action.type === 'startWorkflow')
+      return client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`the Schedule of ${flow.namespace}.${flow.id} started nothing`);

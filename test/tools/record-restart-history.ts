@@ -54,7 +54,11 @@ finally:
     writeFileSync(gate, '');
     const restarted = await restartExecution(fixture.client, fixture.config, handle.workflowId);
     const done = await executionResult(restarted.handle);
-    const json = execFileSync(temporalCli, ['workflow', 'show', '-w', handle.workflowId, '--output', 'json', '--address', fixture.config.temporalAddress], { encoding: 'utf8' });
+    const json = execFileSync(
+      temporalCli,
+      ['workflow', 'show', '-w', handle.workflowId, '--output', 'json', '--address', fixture.config.temporalAddress],
+      { encoding: 'utf8' },
+    );
     writeFileSync(join(HISTORIES, 'restart.json'), json);
     console.log(`restart.json: ${done.state}, ${JSON.parse(json).events.length} events`);
   } finally {

@@ -10,7 +10,12 @@ import { kvValueOfBody } from '../../src/server/kv';
 
 describe('execution search parameters', () => {
   it('become a visibility query over tflow’s search attributes, values quoted', () => {
-    const { filter, page, size } = parseSearchQuery({ namespace: 'zoomcamp', flowId: 'taxi', state: ['success', 'FAILED'], labels: ['team:data', 'env:"prod"'] });
+    const { filter, page, size } = parseSearchQuery({
+      namespace: 'zoomcamp',
+      flowId: 'taxi',
+      state: ['success', 'FAILED'],
+      labels: ['team:data', 'env:"prod"'],
+    });
     assert.equal(page, 1);
     assert.equal(size, 10);
     assert.equal(

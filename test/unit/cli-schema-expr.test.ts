@@ -13,7 +13,12 @@ describe('tflow schema and tflow expr', () => {
   });
 
   it('`tflow expr` renders a template against an inline JSON context', () => {
-    const result = tflow('expr', "{{ inputs.taxi }}_{{ trigger.date | date('yyyy-MM') }}", '--context', '{"inputs": {"taxi": "green"}, "trigger": {"date": "2019-03-01T09:00:00Z"}}');
+    const result = tflow(
+      'expr',
+      "{{ inputs.taxi }}_{{ trigger.date | date('yyyy-MM') }}",
+      '--context',
+      '{"inputs": {"taxi": "green"}, "trigger": {"date": "2019-03-01T09:00:00Z"}}',
+    );
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, 'green_2019-03\n');
   });

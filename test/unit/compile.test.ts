@@ -6,7 +6,10 @@ import { compileFlow, compileFlowFile } from '../../src/flow/compile';
 import { formatDiagnostic } from '../../src/flow/diagnostics';
 import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
 
-const yamlIn = (dir: string) => readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, f));
+const yamlIn = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => join(dir, f));
 
 describe('compiler: valid flows', () => {
   for (const file of [...yamlIn(join(FIXTURES, 'valid')), ...yamlIn(join(PROJECT_ROOT, 'flows'))]) {
@@ -32,7 +35,10 @@ describe('compiler: invalid flows report every problem at its line and column', 
       assert.equal(spec, undefined);
       const shown = diagnostics.map((d) => `${d.line}:${d.col} ${d.message}${d.hint ? ` (${d.hint})` : ''}`);
       for (const e of expected) {
-        assert.ok(shown.some((s) => s.startsWith(`${e.line}:${e.col} `) && s.includes(e.text)), `missing ${e.line}:${e.col} ${e.text}\nin:\n${shown.join('\n')}`);
+        assert.ok(
+          shown.some((s) => s.startsWith(`${e.line}:${e.col} `) && s.includes(e.text)),
+          `missing ${e.line}:${e.col} ${e.text}\nin:\n${shown.join('\n')}`,
+        );
       }
       assert.equal(diagnostics.length, expected.length, `unexpected extra diagnostics:\n${shown.join('\n')}`);
       for (const d of diagnostics) assert.equal(d.file, file);
@@ -92,10 +98,7 @@ tasks:
   });
 
   it('reports every problem, not only the first', () => {
-    const { diagnostics: many } = compileFlow(
-      'id: x\nnamespace: y\ntasks:\n  - id: a\n    type: nope.A\n  - id: b\n    type: nope.B\n',
-      'many.yaml',
-    );
+    const { diagnostics: many } = compileFlow('id: x\nnamespace: y\ntasks:\n  - id: a\n    type: nope.A\n  - id: b\n    type: nope.B\n', 'many.yaml');
     assert.deepEqual(
       many.map((d) => `${d.line}:${d.col} ${d.message}`),
       ['5:11 Invalid type: nope.A', '7:11 Invalid type: nope.B'],
@@ -159,7 +162,14 @@ triggers:
     assert.equal(schedule.type, 'io.kestra.plugin.core.trigger.Schedule');
     assert.ok(schedule.type === 'io.kestra.plugin.core.trigger.Schedule');
     assert.deepEqual(
-      { cron: schedule.cron, withSeconds: schedule.withSeconds, timezone: schedule.timezone, labels: schedule.labels, inputs: schedule.inputs, disabled: schedule.disabled },
+      {
+        cron: schedule.cron,
+        withSeconds: schedule.withSeconds,
+        timezone: schedule.timezone,
+        labels: schedule.labels,
+        inputs: schedule.inputs,
+        disabled: schedule.disabled,
+      },
       { cron: '0 9 1 * *', withSeconds: false, timezone: 'Europe/Paris', labels: { origin: 'schedule' }, inputs: { taxi: 'green' }, disabled: false },
     );
     assert.ok(webhook.type === 'io.kestra.plugin.core.trigger.Webhook' && webhook.key === 'secret-key-0123456789');
@@ -172,7 +182,13 @@ triggers:
   it('fills Kestra’s defaults for concurrency, SLA and checks', () => {
     assert.deepEqual(spec?.concurrency, { limit: 1, behavior: 'QUEUE' });
     assert.equal(spec?.sla?.[0].behavior, 'FAIL');
-    assert.deepEqual(spec?.checks?.[0], { condition: '{{ true }}', message: 'ok', style: 'INFO', behavior: 'BLOCK_EXECUTION', position: { line: 19, col: 5 } });
+    assert.deepEqual(spec?.checks?.[0], {
+      condition: '{{ true }}',
+      message: 'ok',
+      style: 'INFO',
+      behavior: 'BLOCK_EXECUTION',
+      position: { line: 19, col: 5 },
+    });
     assert.equal(spec?.afterExecution?.[0].id, 'after');
   });
 

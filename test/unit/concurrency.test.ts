@@ -26,8 +26,12 @@ describe('concurrency semaphore (pure decisions)', () => {
   it('refuses CANCEL and FAIL requests over the limit, keeping nothing', () => {
     const state = emptySemaphore();
     requestSlot(state, { executionId: 'a', limit: 1, behavior: 'FAIL' });
-    assert.deepEqual(requestSlot(state, { executionId: 'b', limit: 1, behavior: 'FAIL' }), [{ executionId: 'b', decision: { status: 'refused', running: 1 } }]);
-    assert.deepEqual(requestSlot(state, { executionId: 'c', limit: 1, behavior: 'CANCEL' }), [{ executionId: 'c', decision: { status: 'refused', running: 1 } }]);
+    assert.deepEqual(requestSlot(state, { executionId: 'b', limit: 1, behavior: 'FAIL' }), [
+      { executionId: 'b', decision: { status: 'refused', running: 1 } },
+    ]);
+    assert.deepEqual(requestSlot(state, { executionId: 'c', limit: 1, behavior: 'CANCEL' }), [
+      { executionId: 'c', decision: { status: 'refused', running: 1 } },
+    ]);
     assert.deepEqual(state, { holders: ['a'], queue: [] });
   });
 

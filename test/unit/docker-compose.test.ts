@@ -61,7 +61,11 @@ describe('docker-compose.yml', () => {
 
   it('has the course database, tflow’s database, pgAdmin, Temporal, its Web UI and tflow', () => {
     assert.deepEqual(Object.keys(services).sort(), ['pgadmin', 'pgdatabase', 'temporal', 'temporal-ui', 'tflow', 'tflow-postgres']);
-    assert.deepEqual(services.pgdatabase.environment, { POSTGRES_USER: example.COURSE_DB_USER, POSTGRES_PASSWORD: example.COURSE_DB_PASSWORD, POSTGRES_DB: 'ny_taxi' });
+    assert.deepEqual(services.pgdatabase.environment, {
+      POSTGRES_USER: example.COURSE_DB_USER,
+      POSTGRES_PASSWORD: example.COURSE_DB_PASSWORD,
+      POSTGRES_DB: 'ny_taxi',
+    });
     assert.ok(services.pgdatabase.ports?.includes('127.0.0.1:5432:5432'));
     assert.equal(services.tflow.build, '.');
     assert.deepEqual(services.tflow.command, ['server']);
@@ -90,7 +94,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('registers exactly tflow’s search attributes on the Temporal dev server', () => {
-    const flags = (services.temporal.command ?? []).filter((a) => a.startsWith('--search-attribute=')).map((a) => a.slice('--search-attribute='.length));
+    const flags = (services.temporal.command ?? [])
+      .filter((a) => a.startsWith('--search-attribute='))
+      .map((a) => a.slice('--search-attribute='.length));
     assert.deepEqual(flags.sort(), SEARCH_ATTRIBUTES.map((key) => `${key.name}=${CLI_TYPE_NAMES[key.type]}`).sort());
   });
 
@@ -121,7 +127,13 @@ describe('docker-compose.yml', () => {
     assert.throws(() => interpolate(raw, { ...example, TFLOW_BASIC_AUTH: '' }), /TFLOW_BASIC_AUTH: set TFLOW_BASIC_AUTH=user:password in \.env/);
     assert.doesNotMatch(raw, /Admin1234!/);
     for (const ignore of ['.gitignore', '.dockerignore']) {
-      assert.ok(readFileSync(join(ROOT, ignore), 'utf8').split('\n').map((l) => l.trim()).includes('.env'), `.env is not in ${ignore}`);
+      assert.ok(
+        readFileSync(join(ROOT, ignore), 'utf8')
+          .split('\n')
+          .map((l) => l.trim())
+          .includes('.env'),
+        `.env is not in ${ignore}`,
+      );
     }
   });
 
@@ -154,7 +166,9 @@ describe('Dockerfile', () => {
   });
 
   it('leaves local state and build output out of the image context', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['node_modules', 'dist', '.tflow', '.git']) assert.ok(ignored.includes(entry), entry);
   });
 });

@@ -39,7 +39,10 @@ describe('expression budgets', () => {
   describe('nesting (parse)', () => {
     it('parentheses: 99 levels render, 100 are refused before the stack runs out', () => {
       assert.equal(render(`{{ ${nested('(', '1', ')', 99)} }}`, {}), '1');
-      assert.match(failure(`{{ ${nested('(', '1', ')', 100)} }}`), /^the expression is nested more than 100 levels deep in the expression `\{\{ \(\(\(\(.*\.\.\.`$/);
+      assert.match(
+        failure(`{{ ${nested('(', '1', ')', 100)} }}`),
+        /^the expression is nested more than 100 levels deep in the expression `\{\{ \(\(\(\(.*\.\.\.`$/,
+      );
       assert.match(failure(`{{ ${nested('(', '1', ')', 20_000)} }}`), /^the expression is nested more than 100 levels deep/);
     });
 
@@ -53,7 +56,10 @@ describe('expression budgets', () => {
       assert.equal(render(`{{ ${nested('[', '1', ']', 98)} }}`, {}), nested('[', '1', ']', 98));
       assert.match(failure(`{{ ${nested('[', '1', ']', 99)} }}`), /nested more than 100 levels deep/);
       assert.equal(render(nested('{% if true %}', 'x', '{% endif %}', 99), {}), 'x');
-      assert.match(failure(nested('{% if true %}', 'x', '{% endif %}', 20_000)), /^the expression is nested more than 100 levels deep in the expression `\{% if true %\}/);
+      assert.match(
+        failure(nested('{% if true %}', 'x', '{% endif %}', 20_000)),
+        /^the expression is nested more than 100 levels deep in the expression `\{% if true %\}/,
+      );
     });
 
     it('string interpolation inside interpolation counts its levels', () => {
@@ -63,7 +69,10 @@ describe('expression budgets', () => {
 
     it('jq programs: 99 parentheses or a 99-long path run, 100 are a jq syntax error', () => {
       assert.equal(render(`{{ 1 | jq('${nested('(', '.', ')', 99)}') | first }}`, {}), '1');
-      assert.match(failure(`{{ 1 | jq('${nested('(', '.', ')', 100)}') }}`), /Invalid jq expression '\(\(\(.*': the jq expression is nested more than 100 levels deep at column/);
+      assert.match(
+        failure(`{{ 1 | jq('${nested('(', '.', ')', 100)}') }}`),
+        /Invalid jq expression '\(\(\(.*': the jq expression is nested more than 100 levels deep at column/,
+      );
       assert.equal(render(`{{ {} | jq('${'.a'.repeat(99)}') | first }}`, {}), '');
       assert.match(failure(`{{ {} | jq('${'.a'.repeat(100)}') }}`), /the jq expression is nested more than 100 levels deep/);
       assert.match(failure(`{{ 1 | jq('${nested('"\\\\(', '1', ')"', 3_000)}') }}`), /the jq expression is nested more than 100 levels deep/);
@@ -90,7 +99,10 @@ describe('expression budgets', () => {
 
     it('render() inside rendered text: 99 levels render, the 100th nested render is refused', () => {
       assert.equal(render('{{ render(vars.v0) }}', chain(99)), 'end');
-      assert.equal(failure('{{ render(vars.v0) }}', chain(100)), 'the rendering is nested more than 100 levels deep in the expression `{{ render(vars.v100) }}` at line 1, column 4');
+      assert.equal(
+        failure('{{ render(vars.v0) }}', chain(100)),
+        'the rendering is nested more than 100 levels deep in the expression `{{ render(vars.v100) }}` at line 1, column 4',
+      );
     });
 
     it('a template that renders itself stops with that error instead of a stack overflow', () => {
@@ -101,7 +113,10 @@ describe('expression budgets', () => {
 
     it('data nested too deeply for the stack is an error of the expression, not a crash', () => {
       const deepJson = nested('[', '', ']', 200_000);
-      assert.match(failure('{{ fromJson(text) }}', { text: deepJson }), /^the expression or its data is nested too deeply \(Maximum call stack size exceeded\) in the expression `\{\{ fromJson\(text\) \}\}`/);
+      assert.match(
+        failure('{{ fromJson(text) }}', { text: deepJson }),
+        /^the expression or its data is nested too deeply \(Maximum call stack size exceeded\) in the expression `\{\{ fromJson\(text\) \}\}`/,
+      );
     });
   });
 
@@ -119,24 +134,34 @@ describe('expression budgets', () => {
     });
 
     it('an endless computation stops at the budget (in seconds at most, on a loaded 2-core machine)', () => {
-      within(5_000, () => assert.match(failure("{{ 0 | jq('reduce range(1e15) as $i (.; . + 1)') }}"), /needs more than 20,000,000 evaluation steps/));
-      within(5_000, () => assert.match(failure("{{ 0 | jq('[range(1e15)] | length') }}"), /an array would have 1,000,001 items, more than the limit of 1,000,000/));
+      within(5_000, () =>
+        assert.match(failure("{{ 0 | jq('reduce range(1e15) as $i (.; . + 1)') }}"), /needs more than 20,000,000 evaluation steps/),
+      );
+      within(5_000, () =>
+        assert.match(failure("{{ 0 | jq('[range(1e15)] | length') }}"), /an array would have 1,000,001 items, more than the limit of 1,000,000/),
+      );
     });
 
     it('the steps of a task are counted over all its properties together', () => {
       const heavy = "{{ 0 | jq('reduce range(0; 200000) as $i (.; . + 1)') | first }}";
       assert.deepEqual(renderProperties({ a: heavy }, {}), { a: '200000' });
-      assert.throws(() => renderProperties({ a: heavy, b: heavy }, {}), (error: Error) => {
-        assert.match(error.message, /^property 'b': .*needs more than 20,000,000 evaluation steps/);
-        return true;
-      });
+      assert.throws(
+        () => renderProperties({ a: heavy, b: heavy }, {}),
+        (error: Error) => {
+          assert.match(error.message, /^property 'b': .*needs more than 20,000,000 evaluation steps/);
+          return true;
+        },
+      );
     });
 
     it('quadratic work is counted as such: list difference, distinct of lists', () => {
       assert.equal(render('{{ range(1, 3000) | jq(". - [1]") | first | length }}', {}), '2999');
       assert.match(failure('{{ range(1, 10000) | jq(". - .") }}'), /needs more than 20,000,000 evaluation steps/);
       // Scalars are found by key: a 100,000-item distinct is linear.
-      assert.equal(within(3_000, () => render('{{ range(1, 100000) | distinct | length }}', {})), '100000');
+      assert.equal(
+        within(3_000, () => render('{{ range(1, 100000) | distinct | length }}', {})),
+        '100000',
+      );
     });
 
     it('loop iterations count even with an empty body', () => {
@@ -146,19 +171,34 @@ describe('expression budgets', () => {
     });
 
     it('jq updates and deletions over 100,000 items run in linear time', () => {
-      within(3_000, () => assert.equal(render("{{ range(1, 100000) | jq('.[] |= . + 1 | [first, last, length]') | first }}", {}), '[2,100001,100000]'));
-      within(3_000, () => assert.equal(render("{{ range(1, 100000) | jq('del(.[] | select(. % 2 == 0)) | [first, last, length]') | first }}", {}), '[1,99999,50000]'));
+      within(3_000, () =>
+        assert.equal(render("{{ range(1, 100000) | jq('.[] |= . + 1 | [first, last, length]') | first }}", {}), '[2,100001,100000]'),
+      );
+      within(3_000, () =>
+        assert.equal(render("{{ range(1, 100000) | jq('del(.[] | select(. % 2 == 0)) | [first, last, length]') | first }}", {}), '[1,99999,50000]'),
+      );
       // An update that reads a value it already changed still sees the values, not a shared copy.
-      assert.equal(render(`{{ {"a": {"b": 1}} | jq('(.a.b, .a) |= (if type == "object" then [., .] else . + 1 end)') | first }}`, {}), '{"a":[{"b":2},{"b":2}]}');
+      assert.equal(
+        render(`{{ {"a": {"b": 1}} | jq('(.a.b, .a) |= (if type == "object" then [., .] else . + 1 end)') | first }}`, {}),
+        '{"a":[{"b":2},{"b":2}]}',
+      );
     });
 
     it('jq over 2.6 MB of task output (30,000 records) runs; sha512 of 1 MB is refused before hashing', () => {
-      const rows = Array.from({ length: 30_000 }, (_, i) => ({ id: i, name: `name ${i}`, city: `Some City ${i % 100}`, amount: i * 1.5, tags: ['a', 'b'] }));
+      const rows = Array.from({ length: 30_000 }, (_, i) => ({
+        id: i,
+        name: `name ${i}`,
+        city: `Some City ${i % 100}`,
+        amount: i * 1.5,
+        tags: ['a', 'b'],
+      }));
       const body = JSON.stringify(rows);
       assert.equal(render("{{ body | jq('[.[] | select(.amount > 100) | .name] | length') | first }}", { body }), '29933');
       assert.equal(render("{{ body | jq('map({id, city}) | group_by(.city) | length') | first }}", { body }), '100');
       assert.equal(render('{{ body | sha256 | length }}', { body: body.slice(0, 500_000) }), '64');
-      within(1_000, () => assert.match(failure('{{ body | sha512 }}', { body: 'a'.repeat(1_000_000) }), /^the expression needs more than 20,000,000 evaluation steps/));
+      within(1_000, () =>
+        assert.match(failure('{{ body | sha512 }}', { body: 'a'.repeat(1_000_000) }), /^the expression needs more than 20,000,000 evaluation steps/),
+      );
     });
 
     it('a value sharing one list many times is as big as its copy: printing it stops at the limit', () => {
@@ -172,8 +212,14 @@ describe('expression budgets', () => {
   describe('sizes', () => {
     it('range: 1,000,000 items are built, 1,000,001 or an infinite range are refused before', () => {
       assert.equal(render('{{ range(1, 1000000) | length }}', {}), '1000000');
-      assert.equal(failure('{{ range(0, 1000000) | length }}'), 'range(0, 1000000) would have 1,000,001 items, more than the limit of 1,000,000 in the expression `{{ range(0, 1000000) | length }}` at line 1, column 4');
-      assert.equal(failure('{{ range(0, 1.0/0) | length }}'), 'range(0, Infinity) would have infinitely many items, more than the limit of 1,000,000 in the expression `{{ range(0, 1.0/0) | length }}` at line 1, column 4');
+      assert.equal(
+        failure('{{ range(0, 1000000) | length }}'),
+        'range(0, 1000000) would have 1,000,001 items, more than the limit of 1,000,000 in the expression `{{ range(0, 1000000) | length }}` at line 1, column 4',
+      );
+      assert.equal(
+        failure('{{ range(0, 1.0/0) | length }}'),
+        'range(0, Infinity) would have infinitely many items, more than the limit of 1,000,000 in the expression `{{ range(0, 1.0/0) | length }}` at line 1, column 4',
+      );
       assert.match(failure('{{ (0..(1.0/0)) | length }}'), /^range\(0, Infinity\) would have infinitely many items/);
       assert.equal(render('{{ range(1, 1.0/0, -1) | length }}', {}), '0');
     });
@@ -184,7 +230,7 @@ describe('expression budgets', () => {
       assert.deepEqual([values[0], values[99_999]], [1, 100_000]);
     });
 
-    it("jq: setting index 999,999 pads the array; index 1,000,000 or 300,000,000 is refused before padding", () => {
+    it('jq: setting index 999,999 pads the array; index 1,000,000 or 300,000,000 is refused before padding', () => {
       assert.equal(render("{{ [] | jq('.[999999] = 1 | length') | first }}", {}), '1000000');
       assert.equal(
         failure("{{ [] | jq('.[300000000] = 1') }}"),
@@ -197,8 +243,14 @@ describe('expression budgets', () => {
 
     it('jq: a string repeated or arrays doubled beyond the limits', () => {
       assert.equal(render(`{{ 1 | jq('"ab" * 5000000 | length') | first }}`, {}), '10000000');
-      assert.match(failure(`{{ 1 | jq('"ab" * 5000001 | length') }}`), /a string would have 10,000,002 characters, more than the limit of 10,000,000/);
-      assert.match(failure("{{ [1] | jq('reduce range(0; 30) as $i (.; . + .) | length') }}"), /an array would have 1,048,576 items, more than the limit of 1,000,000/);
+      assert.match(
+        failure(`{{ 1 | jq('"ab" * 5000001 | length') }}`),
+        /a string would have 10,000,002 characters, more than the limit of 10,000,000/,
+      );
+      assert.match(
+        failure("{{ [1] | jq('reduce range(0; 30) as $i (.; . + .) | length') }}"),
+        /an array would have 1,048,576 items, more than the limit of 1,000,000/,
+      );
     });
 
     it('strings: 10,000,000 characters are built, one more is refused', () => {
@@ -208,7 +260,10 @@ describe('expression budgets', () => {
         failure('{{ (half ~ rest ~ "zz") | length }}', context),
         'a string would have 10,000,001 characters, more than the limit of 10,000,000 in the expression `{{ (half ~ rest ~ "zz") | length }}` at line 1, column 17',
       );
-      assert.match(failure('{% set x = "aaaaaaaaaa" %}{% for i in range(1, 40) %}{% set x = x ~ x %}{% endfor %}{{ x | length }}'), /^a string would have 10,485,760 characters/);
+      assert.match(
+        failure('{% set x = "aaaaaaaaaa" %}{% for i in range(1, 40) %}{% set x = x ~ x %}{% endfor %}{{ x | length }}'),
+        /^a string would have 10,485,760 characters/,
+      );
       assert.match(failure("{{ 'x' | indent(500000000) }}"), /^the indentation of 'indent' would have 500,000,000 characters/);
       assert.match(failure("{{ [x, x, x] | join(',') }}", { x: 'x'.repeat(4_000_000) }), /^the result of 'join' would have 12,000,002 characters/);
     });
@@ -228,7 +283,9 @@ describe('expression budgets', () => {
       assert.equal(render('{% raw %}{{ a }}{% endraw %} and {% raw %}b{% endraw %}', {}), '{{ a }} and b');
       within(2_000, () => assert.equal(render('{{ x | trim | length }}', { x: `a${spaces}b` }), '200002'));
       within(2_000, () => assert.match(failure('{{ x | number }}', { x: `${'1'.repeat(200_000)}x` }), /is not a valid number/));
-      within(2_000, () => assert.equal(render("{{ x | jq('try tonumber catch \"no\"') | first }}", { x: JSON.stringify(`${'1'.repeat(200_000)}x`) }), 'no'));
+      within(2_000, () =>
+        assert.equal(render('{{ x | jq(\'try tonumber catch "no"\') | first }}', { x: JSON.stringify(`${'1'.repeat(200_000)}x`) }), 'no'),
+      );
       within(2_000, () => assert.throws(() => render('{{ x | base64decode }}', { x: `${'='.repeat(200_000)}x` })));
     });
   });
@@ -239,8 +296,15 @@ describe('flow regexes on RE2', () => {
   const input = (spec: Partial<InputSpec> & Pick<InputSpec, 'id' | 'type'>): InputSpec => ({ required: true, ...spec });
 
   it('a catastrophic input validator answers at once, with Kestra message', () => {
-    const { problems } = within(1_000, () => resolveInputs([input({ id: 'email', type: 'STRING', validator: CATASTROPHIC })], { email: `${'a'.repeat(40)}!` }));
-    assert.deepEqual(problems, [{ inputId: 'email', message: `Invalid input for \`email\`, it must match the pattern \`${CATASTROPHIC}\`, but received \`${'a'.repeat(40)}!\`` }]);
+    const { problems } = within(1_000, () =>
+      resolveInputs([input({ id: 'email', type: 'STRING', validator: CATASTROPHIC })], { email: `${'a'.repeat(40)}!` }),
+    );
+    assert.deepEqual(problems, [
+      {
+        inputId: 'email',
+        message: `Invalid input for \`email\`, it must match the pattern \`${CATASTROPHIC}\`, but received \`${'a'.repeat(40)}!\``,
+      },
+    ]);
     assert.deepEqual(resolveInputs([input({ id: 'email', type: 'STRING', validator: CATASTROPHIC })], { email: 'ada@example.com' }).problems, []);
   });
 
@@ -253,7 +317,10 @@ describe('flow regexes on RE2', () => {
 
   it('a validator RE2 cannot run, in a flow deployed before, makes the input invalid with the reason', () => {
     const { problems } = resolveInputs([input({ id: 'word', type: 'STRING', validator: '(a)\\1' })], { word: 'aa' });
-    assert.match(problems[0].message, /^Invalid input for `word`, its validator is unusable: invalid pattern \[\(a\)\\1\]: the pattern needs a feature the linear-time regex engine \(RE2\) lacks/);
+    assert.match(
+      problems[0].message,
+      /^Invalid input for `word`, its validator is unusable: invalid pattern \[\(a\)\\1\]: the pattern needs a feature the linear-time regex engine \(RE2\) lacks/,
+    );
   });
 
   it('split, replace(regexp=true) and jq test keep their semantics and run in linear time', () => {
@@ -263,12 +330,17 @@ describe('flow regexes on RE2', () => {
     assert.equal(render(`{{ '"Ab"' | jq('test("^a"; "i"), test("^a")') }}`, {}), '[true,false]');
     const text = 'a'.repeat(50_000);
     within(2_000, () => assert.equal(render("{{ x | split('(a+)+b') | length }}", { x: text }), '1'));
-    within(2_000, () => assert.equal(render(`{{ x | replace({'${CATASTROPHIC.replace(/\\/g, '\\\\')}': 'y'}, regexp=true) | length }}`, { x: `${text}!` }), '50001'));
+    within(2_000, () =>
+      assert.equal(render(`{{ x | replace({'${CATASTROPHIC.replace(/\\/g, '\\\\')}': 'y'}, regexp=true) | length }}`, { x: `${text}!` }), '50001'),
+    );
     within(2_000, () => assert.equal(render(`{{ x | jq('test("(a+)+b")') | first }}`, { x: JSON.stringify(text) }), 'false'));
   });
 
   it('patterns RE2 lacks fail the expression with a message saying so', () => {
-    assert.match(failure("{{ 'aa' | split('(a)\\\\1') }}"), /^invalid pattern \[\(a\)\\1\]: the pattern needs a feature the linear-time regex engine \(RE2\) lacks: backreferences, lookahead\/lookbehind/);
+    assert.match(
+      failure("{{ 'aa' | split('(a)\\\\1') }}"),
+      /^invalid pattern \[\(a\)\\1\]: the pattern needs a feature the linear-time regex engine \(RE2\) lacks: backreferences, lookahead\/lookbehind/,
+    );
     assert.match(failure(`{{ '"a"' | jq('test("a(?=b)")') }}`), /cannot be matched: invalid pattern \[a\(\?=b\)\]: the pattern needs a feature/);
     assert.match(failure("{{ 'a' | split('[') }}"), /^invalid pattern \[\[\]: the pattern is not a valid regular expression \(missing closing \]/);
   });

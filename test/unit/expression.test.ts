@@ -82,7 +82,10 @@ runTable("the course's flows", [
   ['{{ render(vars.table) }}', 'public.yellow_tripdata'],
   ['{{ render(vars.data) }}', 'kestra:///zoomcamp/taxi/yellow_tripdata_2019-03.csv'],
   ["{{ trigger.date | date('yyyy-MM') }}", '2019-03'],
-  ["{{outputs.extract.outputFiles[inputs.taxi ~ '_tripdata_' ~ inputs.year ~ '-' ~ inputs.month ~ '.csv']}}", 'kestra:///zoomcamp/taxi/yellow_tripdata_2019-03.csv'],
+  [
+    "{{outputs.extract.outputFiles[inputs.taxi ~ '_tripdata_' ~ inputs.year ~ '-' ~ inputs.month ~ '.csv']}}",
+    'kestra:///zoomcamp/taxi/yellow_tripdata_2019-03.csv',
+  ],
   ["{{inputs.taxi == 'yellow'}}", 'true'],
   ["{{inputs.taxi == 'green'}}", 'false'],
   ["{{ outputs['task-with-dash'].value }}", 'dashed'],
@@ -126,7 +129,7 @@ runTable('undefined variables (strict mode)', [
   ["{{ x.y | default('d') }}", 'd'],
   ["{{ inputs.empty | default('d') }}", 'd'],
   ["{{ inputs.taxi | default('d') }}", 'yellow'],
-  ["{{ trigger.date ?? execution.startDate }}", '2019-03-01T09:00:00Z'],
+  ['{{ trigger.date ?? execution.startDate }}', '2019-03-01T09:00:00Z'],
   ['{{ trigger.date ?? "manual" }}', 'manual', { execution: {} }],
   ['{{ x is null }}', { error: /Unable to find `x`/ }],
   ['{{ inputs.nothing is null }}', 'true'],
@@ -142,7 +145,7 @@ runTable('printing values', [
   ['{{ true }}', 'true'],
   ['{{ null }}', ''],
   ['{{ none }}', ''],
-  ["{{ 'single' }}{{ \"double\" }}", 'singledouble'],
+  ['{{ \'single\' }}{{ "double" }}', 'singledouble'],
   ["{{ 'it\\'s' }}", "it's"],
   ['{{ [1, 2, 3] }}', '[1,2,3]'],
   ["{{ ['a', 1, true, null] }}", '["a",1,true,null]'],
@@ -211,9 +214,9 @@ runTable('operators', [
   ["{{ 1 > 2 ? 'yes' : 'no' }}", 'no'],
   ["{{ inputs.n > 5 ? (inputs.n > 6 ? 'big' : 'mid') : 'small' }}", 'big'],
   ["{{ null ? 'yes' : 'no' }}", 'no'],
-  ["{{ [1, 2, 3] contains 2 }}", 'true'],
-  ["{{ [1, 2, 3] contains 5 }}", 'false'],
-  ["{{ [1, 2, 3] contains [1, 3] }}", 'true'],
+  ['{{ [1, 2, 3] contains 2 }}', 'true'],
+  ['{{ [1, 2, 3] contains 5 }}', 'false'],
+  ['{{ [1, 2, 3] contains [1, 3] }}', 'true'],
   ["{{ 'hello world' contains 'lo w' }}", 'true'],
   ["{{ map contains 'a' }}", 'true'],
   ["{{ map contains 'z' }}", 'false'],
@@ -312,7 +315,7 @@ runTable('string filters', [
   ["{{ '' | md5 }}", 'd41d8cd98f00b204e9800998ecf8427e'],
   ["{{ 'é' | sha256 }}", '4a99557e4033c3539de2eb65472017cad5f9557f7a0625a09f1c3f6e2ba69c4c'],
   ["{{ 'a\\nb' }}", 'a\\nb'],
-  ["{{ 'say \"hi\"' }}", 'say "hi"'],
+  ['{{ \'say "hi"\' }}', 'say "hi"'],
   ['{{ "it\'s" }}', "it's"],
   ["{{ 'a\nb' | indent(2) }}", 'a\n  b'],
   ["{{ 'a\nb' | nindent(2) }}", '\n  a\n  b'],
@@ -351,7 +354,7 @@ runTable('collection filters', [
   ['{{ [1, 2, 3, 4, 5] | chunk(2) }}', '[[1,2],[3,4],[5]]'],
   ['{{ [[1, 2], 3, [4]] | flatten }}', '[1,2,3,4]'],
   ['{{ [1, 2, 1] | distinct }}', '[1,2]'],
-  ["{{ (map | keys | sort | first) }}", 'a'],
+  ['{{ (map | keys | sort | first) }}', 'a'],
   ['{{ words | sort | join(",") | upper }}', 'APPLE,BANANA,CHERRY'],
 ]);
 
@@ -382,7 +385,7 @@ runTable('numbers', [
 runTable('dates', [
   ["{{ trigger.date | date('yyyy-MM-dd') }}", '2019-03-01'],
   ["{{ trigger.date | date('yyyy_MM') }}", '2019_03'],
-  ["{{ trigger.date | date(\"yyyy-MM-dd'T'HH:mm:ss\") }}", '2019-03-01T09:00:00'],
+  ['{{ trigger.date | date("yyyy-MM-dd\'T\'HH:mm:ss") }}', '2019-03-01T09:00:00'],
   ['{{ trigger.date | date }}', '2019-03-01T09:00:00.000000Z'],
   ["{{ trigger.date | date('iso') }}", '2019-03-01T09:00:00.000000Z'],
   ["{{ trigger.date | date('iso_sec') }}", '2019-03-01T09:00:00Z'],
@@ -405,7 +408,7 @@ runTable('dates', [
   ["{{ trigger.date | date('EEE, d MMM yyyy') }}", 'Fri, 1 Mar 2019'],
   ["{{ trigger.date | date('EEEE MMMM dd, hh:mm a') }}", 'Friday March 01, 09:00 AM'],
   ["{{ trigger.date | date('D') }}", '60'],
-  ["{{ trigger.date | date(\"'Q'Q\") }}", 'Q1'],
+  ['{{ trigger.date | date("\'Q\'Q") }}', 'Q1'],
   ["{{ 'not a date' | date('yyyy') }}", { error: /could not be parsed/ }],
   ["{{ trigger.date | date('yyyy', timeZone='Mars/Base') }}", { error: /Unknown time-zone ID: Mars\/Base/ }],
   ["{{ trigger.date | dateAdd(-1, 'DAYS') }}", '2019-02-28T09:00:00.000000Z'],
@@ -421,8 +424,8 @@ runTable('dates', [
 ]);
 
 runTable('json and yaml', [
-  ["{{ fromJson('{\"a\": [1, 2.0, \"x\"]}') }}", '{"a":[1,2.0,"x"]}'],
-  ["{{ fromJson('{\"a\": {\"b\": 3}}').a.b }}", '3'],
+  ['{{ fromJson(\'{"a": [1, 2.0, "x"]}\') }}', '{"a":[1,2.0,"x"]}'],
+  ['{{ fromJson(\'{"a": {"b": 3}}\').a.b }}', '3'],
   ["{{ json('[1, 2]') | length }}", '2'],
   ["{{ fromJson('nope') }}", { error: /Unable to parse JSON/ }],
   ["{{ {'a': [1, 'b']} | toJson }}", '{"a":[1,"b"]}'],
@@ -442,7 +445,14 @@ const api: Context = {
       headers: { 'content-type': ['application/json'] },
     },
   },
-  data: { items: [{ id: 1, price: 2.5 }, { id: 2, price: double(4) }], when: new Date('2024-12-20T10:11:12.345Z'), m: { b: 2, a: 1 } },
+  data: {
+    items: [
+      { id: 1, price: 2.5 },
+      { id: 2, price: double(4) },
+    ],
+    when: new Date('2024-12-20T10:11:12.345Z'),
+    m: { b: 2, a: 1 },
+  },
 };
 
 runTable('jq', [
@@ -465,7 +475,11 @@ runTable('jq', [
   ["{{ [3, 1, 2] | jq('sort') | first }}", '[1,2,3]'],
   ["{{ {'a': 1} | jq(expression='.a') }}", '[1]'],
   // Paths, slices, pipes, commas, alternatives.
-  ["{{ data | jq('.') | first | toJson }}", '{"items":[{"id":1,"price":2.5},{"id":2,"price":4.0}],"when":"2024-12-20T10:11:12.345Z","m":{"b":2,"a":1}}', api],
+  [
+    "{{ data | jq('.') | first | toJson }}",
+    '{"items":[{"id":1,"price":2.5},{"id":2,"price":4.0}],"when":"2024-12-20T10:11:12.345Z","m":{"b":2,"a":1}}',
+    api,
+  ],
   ["{{ outputs.request.body | jq('.items[-1].id') }}", '[3]', api],
   ["{{ outputs.request.body | jq('.items[1:] | map(.id)') }}", '[[2,3]]', api],
   ["{{ outputs.request.body | jq('.items[:1][0].name') }}", '["a"]', api],
@@ -496,9 +510,20 @@ runTable('jq', [
   [`{{ outputs.request.body | jq('try error("boom") catch .') | first }}`, 'boom', api],
   ["{{ outputs.request.body | jq('.items | first.id, (last | .id)') }}", '[1,3]', api],
   // Errors name the jq expression and the problem, then the template and column.
-  ["{{ outputs.request.body | jq('.items[') }}", { error: "Invalid jq expression '.items[': expected a filter, found the end of the expression at column 8 in the expression `{{ outputs.request.body | jq('.items[') }}` at line 1, column 27" }, api],
+  [
+    "{{ outputs.request.body | jq('.items[') }}",
+    {
+      error:
+        "Invalid jq expression '.items[': expected a filter, found the end of the expression at column 8 in the expression `{{ outputs.request.body | jq('.items[') }}` at line 1, column 27",
+    },
+    api,
+  ],
   ["{{ outputs.request.body | jq('nope') }}", { error: /^Invalid jq expression 'nope': nope\/0 is not defined at column 1 in the expression/ }, api],
-  ["{{ outputs.request.body | jq('.total.x') }}", { error: /^jq expression '\.total\.x' failed: Cannot index number with "x" in the expression/ }, api],
+  [
+    "{{ outputs.request.body | jq('.total.x') }}",
+    { error: /^jq expression '\.total\.x' failed: Cannot index number with "x" in the expression/ },
+    api,
+  ],
   ["{{ outputs.request.body | jq('.next[]') }}", { error: /failed: Cannot iterate over null/ }, api],
   [`{{ outputs.request.body | jq('.total + "a"') }}`, { error: /failed: number \(3\) and string \("a"\) cannot be added/ }, api],
   ["{{ outputs.request.body | jq('def f: 1; f') }}", { error: /'def' is not supported by tflow's jq at column 1/ }, api],
@@ -513,7 +538,11 @@ const inLoop: Context = {
   taskrun: { value: 'v2' },
   parents: [{ taskrun: { id: 'p' } }],
 };
-const inNestedLoop: Context = { ...inLoop, taskrun: { value: 'x' }, parents: [{ taskrun: { id: 'inner', value: 'a' } }, { taskrun: { id: 'outer' } }] };
+const inNestedLoop: Context = {
+  ...inLoop,
+  taskrun: { value: 'x' },
+  parents: [{ taskrun: { id: 'inner', value: 'a' } }, { taskrun: { id: 'outer' } }],
+};
 
 runTable('currentEachOutput and errorLogs', [
   ['{{ currentEachOutput(outputs.make).value }}', 'two', inLoop],
@@ -521,11 +550,15 @@ runTable('currentEachOutput and errorLogs', [
   // The interpreter's loop values win over `parents` (here they would lead nowhere).
   ['{{ currentEachOutput(outputs.nested).value }}', 'a-x', withExecutionRuntime({ ...inLoop }, { errorLogs: () => [], loopValues: ['a', 'x'] })],
   ['{{ currentEachOutput(outputs.make) }}', '', { outputs: inLoop.outputs }],
-  ['{{ currentEachOutput(outputs.nested) }}', { error: /No execution outputs for the current task runs path/ }, { ...inNestedLoop, parents: [{ taskrun: { id: 'inner', value: 'zz' } }] }],
+  [
+    '{{ currentEachOutput(outputs.nested) }}',
+    { error: /No execution outputs for the current task runs path/ },
+    { ...inNestedLoop, parents: [{ taskrun: { id: 'inner', value: 'zz' } }] },
+  ],
   ["{{ currentEachOutput('x') }}", { error: /The 'currentEachOutput' function expects an argument 'outputs' with type map/ }],
   [
     "{{ errorLogs()[0].taskId }}: {{ errorLogs() | length }} {{ errorLogs() | first | jq('.message') | first }}",
-    "fail: 1 Command failed",
+    'fail: 1 Command failed',
     withExecutionRuntime({}, { errorLogs: () => [{ taskId: 'fail', level: 'ERROR', message: 'Command failed' }], loopValues: [] }),
   ],
   ['{{ errorLogs() }}', { error: /The 'errorLogs' function reads the logs of a running execution: it cannot be used here/ }],
@@ -552,7 +585,7 @@ runTable('checked against Pebble', [
   ["{{ inputs.nothing ??? 'fallback' }}", ''],
   ["{{ inputs.nothing ?? 'fallback' }}", 'fallback'],
   ["{{ trigger.date | date('yyyy_MM') }}", '2019_03'],
-  ["{{ [1, 2] + [3] }}", '[1,2,3]'],
+  ['{{ [1, 2] + [3] }}', '[1,2,3]'],
   ["{{ 'apple' ~ 'pear' ~ 'banana' }}", 'applepearbanana'],
   ["{{ ['apple', 'pear', 'banana', 'peach'] contains ['apple', 'peach'] }}", 'true'],
   ["{{ {'apple': 'red', 'banana': 'yellow'} contains 'banana' }}", 'true'],
@@ -565,10 +598,13 @@ runTable('checked against Pebble', [
   ["{{ {'a': 1} | jsonEncode }}", '{"a":1}'],
   ["{{ jsonDecode('[1]') | first }}", '1'],
   ["{{ 1234.5 | numberformat('#,##0.00') }}", '1,234.50'],
-  ["{{ fetchContext() | keys }}", '["a"]', { a: 1 }],
+  ['{{ fetchContext() | keys }}', '["a"]', { a: 1 }],
   ["{{ {'a': [1, 'x'], 'b': {'c': true}, 'd': null} | yaml }}", 'a:\n  - 1\n  - x\nb:\n  c: true\nd: null\n'],
   ['{{ inputs.nothing | yaml }}', 'null'],
-  ["{{ 'x' | className }} {{ 1 | className }} {{ 1.5 | className }} {{ [1] | className }} {{ map | className }}", 'java.lang.String java.lang.Long java.lang.Double java.util.ArrayList java.util.LinkedHashMap'],
+  [
+    "{{ 'x' | className }} {{ 1 | className }} {{ 1.5 | className }} {{ [1] | className }} {{ map | className }}",
+    'java.lang.String java.lang.Long java.lang.Double java.util.ArrayList java.util.LinkedHashMap',
+  ],
   [`{{ "it's" | escapeChar('single') }} {{ 'say "hi"' | escapeChar('double') }} {{ "it's" | escapeChar('shell') }}`, `it\\'s say \\"hi\\" it'\\''s`],
   [`{{ {'a': ["it's"]} | escapeChar('single') }}`, `{"a":["it\\\\'s"]}`],
   ["{{ 'x' | escapeChar('triple') }}", { error: /The 'escapeChar' filter expects the value of 'type' to be either 'single', 'double', or 'shell'/ }],
@@ -580,7 +616,7 @@ runTable('tags', [
   ['{% if false %}a{% elseif true %}b{% else %}c{% endif %}', 'b'],
   ['{% if false %}a{% elseif false %}b{% else %}c{% endif %}', 'c'],
   ['{% if inputs.n > 5 %}{% if inputs.flag %}both{% endif %}{% endif %}', 'both'],
-  ["{% if inputs.empty %}x{% else %}empty is falsy{% endif %}", 'empty is falsy'],
+  ['{% if inputs.empty %}x{% else %}empty is falsy{% endif %}', 'empty is falsy'],
   ['{% if x %}x{% endif %}', { error: /Unable to find `x`/ }],
   ['{% for w in words %}{{ w }};{% endfor %}', 'banana;apple;cherry;'],
   ['{% for w in words %}{{ loop.index }}{% endfor %}', '012'],
@@ -591,7 +627,7 @@ runTable('tags', [
   ['{% for i in 1..3 %}{{ i }}{% endfor %}', '123'],
   ['{% for x in inputs.nothing %}x{% else %}else{% endfor %}', ''],
   ['{% set total = 1 + 2 %}{{ total }}', '3'],
-  ["{% set name = inputs.taxi | upper %}{{ name }}_{{ name | lower }}", 'YELLOW_yellow'],
+  ['{% set name = inputs.taxi | upper %}{{ name }}_{{ name | lower }}', 'YELLOW_yellow'],
   ['{% set n = 0 %}{% for i in [1, 2, 3] %}{% set n = n + i %}{% endfor %}{{ n }}', '6'],
   ['{% for i in [1] %}{% set inner = 5 %}{% endfor %}{{ inner }}', { error: /Unable to find `inner`/ }],
   ['{{ render("{{ greeting }}") }}', 'hi', { greeting: 'hi' }],
@@ -689,18 +725,27 @@ describe('errors name the property they came from', () => {
   test('renderProperties names the leaf: map keys and list positions', () => {
     const e = failure(() => renderProperties({ headers: { Authorization: 'Bearer {{ nope.token }}' } }, course));
     assert.equal(e.property, 'headers.Authorization');
-    assert.equal(e.message, "property 'headers.Authorization': Unable to find `nope` used in the expression `Bearer {{ nope.token }}` at line 1, column 11");
+    assert.equal(
+      e.message,
+      "property 'headers.Authorization': Unable to find `nope` used in the expression `Bearer {{ nope.token }}` at line 1, column 11",
+    );
     assert.equal(failure(() => renderProperties({ sql: ['ok', '{{ 1 + }}'] }, course)).property, 'sql[1]');
   });
   test('inProperty adds the outer segments', () => {
-    const e = inProperty(failure(() => renderProperties({ a: '{{ x }}' }, course)), 'values');
+    const e = inProperty(
+      failure(() => renderProperties({ a: '{{ x }}' }, course)),
+      'values',
+    );
     assert.equal(e.message, "property 'values.a': Unable to find `x` used in the expression `{{ x }}` at line 1, column 4");
     assert.equal(inProperty(new Error('plain'), 'x').message, 'plain');
   });
   test('renderingProperty finds the property holding the template', () => {
-    const properties = { condition: "{{ inputs.taxi | nope }}", inputs: { name: '{{ missing }}' } };
+    const properties = { condition: '{{ inputs.taxi | nope }}', inputs: { name: '{{ missing }}' } };
     const condition = failure(() => renderingProperty(properties, properties.condition, () => render(properties.condition, course)));
-    assert.match(condition.message, /^property 'condition': Filter \[nope\] does not exist in the expression `\{\{ inputs.taxi \| nope \}\}` at line 1, column 18$/);
+    assert.match(
+      condition.message,
+      /^property 'condition': Filter \[nope\] does not exist in the expression `\{\{ inputs.taxi \| nope \}\}` at line 1, column 18$/,
+    );
     const inputs = failure(() => renderingProperty(properties, properties.inputs, () => renderProperties(properties.inputs, course)));
     assert.equal(inputs.property, 'inputs.name');
   });
@@ -710,8 +755,12 @@ describe('the registry', () => {
   test('every filter and function has a table case', () => {
     const text = tabled.join('\n');
     const untested = [
-      ...Object.keys(FILTERS).filter((name) => !new RegExp(`\\|\\s*${name}\\b`).test(text)).map((name) => `filter ${name}`),
-      ...Object.keys(FUNCTIONS).filter((name) => !new RegExp(`\\b${name}\\(`).test(text)).map((name) => `function ${name}`),
+      ...Object.keys(FILTERS)
+        .filter((name) => !new RegExp(`\\|\\s*${name}\\b`).test(text))
+        .map((name) => `filter ${name}`),
+      ...Object.keys(FUNCTIONS)
+        .filter((name) => !new RegExp(`\\b${name}\\(`).test(text))
+        .map((name) => `function ${name}`),
     ];
     assert.deepEqual(untested, []);
   });
@@ -749,7 +798,17 @@ describe('checkTemplate', () => {
 
 describe('isTruthy and stringify', () => {
   const truthy: Array<[unknown, boolean]> = [
-    ['true', true], ['false', false], ['0', false], ['-0', false], ['', false], [' false ', false], ['yes', true], [null, false], [1, true], [0, false], [false, false],
+    ['true', true],
+    ['false', false],
+    ['0', false],
+    ['-0', false],
+    ['', false],
+    [' false ', false],
+    ['yes', true],
+    [null, false],
+    [1, true],
+    [0, false],
+    [false, false],
   ];
   for (const [value, expected] of truthy) test(`isTruthy(${JSON.stringify(value)})`, () => assert.equal(isTruthy(value), expected));
   test('stringify', () => {

@@ -27,10 +27,19 @@ tasks:
     const { execution, calls, run } = await runWithFakePort(spec, { name: 'Ada' });
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(states(execution), ['hello:SUCCESS', 'value:SUCCESS', 'after:SUCCESS']);
-    assert.deepEqual(calls.map((c) => c.invocation.properties.message ?? c.invocation.properties.format), ['Hello, Ada!', 'generated', 'got generated']);
-    assert.deepEqual(calls.map((c) => c.options.summary), ['hello', 'value', 'after']);
+    assert.deepEqual(
+      calls.map((c) => c.invocation.properties.message ?? c.invocation.properties.format),
+      ['Hello, Ada!', 'generated', 'got generated'],
+    );
+    assert.deepEqual(
+      calls.map((c) => c.options.summary),
+      ['hello', 'value', 'after'],
+    );
     assert.deepEqual(execution.taskRuns[1].outputs, { value: 'generated' });
-    assert.deepEqual(run.logs.map((l) => `${l.taskId}: ${l.message}`), ['hello: Hello, Ada!', 'after: got generated']);
+    assert.deepEqual(
+      run.logs.map((l) => `${l.taskId}: ${l.message}`),
+      ['hello: Hello, Ada!', 'after: got generated'],
+    );
   });
 
   it('stops at the first failed task, runs errors handlers, and ends FAILED', async () => {

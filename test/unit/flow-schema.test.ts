@@ -8,7 +8,10 @@ import { formatSchema } from '../../src/cli/commands/schema';
 import { FLOW_SCHEMA_PATH, flowJsonSchema } from '../../src/flow/json-schema';
 import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
 
-const yamlIn = (dir: string) => readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, f));
+const yamlIn = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => join(dir, f));
 const schema = flowJsonSchema();
 
 describe('JSON Schema for flow files', () => {
@@ -45,7 +48,11 @@ describe('JSON Schema for flow files', () => {
     }
     const schemaAccepts = /^# schema: accepts/m.test(source);
     it(`${schemaAccepts ? 'cannot refuse' : 'refuses'} ${file.slice(FIXTURES.length + 1)}`, () => {
-      assert.equal(validate(document), schemaAccepts, schemaAccepts ? 'the schema now refuses it: drop the `# schema: accepts` line' : 'the schema accepts it');
+      assert.equal(
+        validate(document),
+        schemaAccepts,
+        schemaAccepts ? 'the schema now refuses it: drop the `# schema: accepts` line' : 'the schema accepts it',
+      );
     });
   }
 });

@@ -52,7 +52,8 @@ describe('Flow trigger conditions', () => {
       - type: io.kestra.plugin.core.condition.ExecutionFlow
         namespace: company.team
         flowId: extract`);
-    for (const state of ['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED'] as const) assert.equal(verdict(any, ended('company.team', 'extract', state)), 'fire', state);
+    for (const state of ['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED'] as const)
+      assert.equal(verdict(any, ended('company.team', 'extract', state)), 'fire', state);
     assert.equal(verdict(any, ended('company.team', 'other', 'SUCCESS')), 'no');
     assert.equal(verdict(any, ended('company', 'extract', 'SUCCESS')), 'no');
 
@@ -97,7 +98,9 @@ describe('Flow trigger conditions', () => {
           states: [SUCCESS]`);
     assert.equal(verdict(one, ended('company.team', 'extract', 'SUCCESS')), 'fire');
     assert.equal(verdict(one, ended('company.team', 'extract', 'FAILED')), 'no');
-    assert.deepEqual(flowTriggerSubscriptions(one.flow), [{ triggerId: 't', key: { namespace: 'company.team', namespacePrefix: false, flowId: 'extract' } }]);
+    assert.deepEqual(flowTriggerSubscriptions(one.flow), [
+      { triggerId: 't', key: { namespace: 'company.team', namespacePrefix: false, flowId: 'extract' } },
+    ]);
 
     const two = triggerOf(`  - id: t
     type: io.kestra.plugin.core.trigger.Flow
@@ -145,7 +148,10 @@ ${timeWindow}`).trigger,
       );
     assert.deepEqual(window(''), { start: new Date('2026-01-05T00:00:00Z'), end: new Date('2026-01-06T00:00:00Z') });
     assert.deepEqual(window('      timeWindow: {type: SLIDING_WINDOW, window: PT1H}'), { start: new Date('2026-01-05T09:00:00Z'), end: at });
-    assert.deepEqual(window('      timeWindow: {type: DAILY_TIME_DEADLINE, deadline: "11:00:00"}'), { start: new Date('2026-01-05T00:00:00Z'), end: new Date('2026-01-05T11:00:00Z') });
+    assert.deepEqual(window('      timeWindow: {type: DAILY_TIME_DEADLINE, deadline: "11:00:00"}'), {
+      start: new Date('2026-01-05T00:00:00Z'),
+      end: new Date('2026-01-05T11:00:00Z'),
+    });
     assert.equal(window('      timeWindow: {type: DAILY_TIME_DEADLINE, deadline: "09:00:00"}'), undefined);
   });
 
@@ -161,7 +167,14 @@ ${timeWindow}`).trigger,
     const { flow } = triggerOf(`  - id: t
     type: io.kestra.plugin.core.trigger.Flow`);
     const context = triggerContext(flow, ended('company.team', 'extract', 'SUCCESS'));
-    assert.deepEqual(context.trigger, { executionId: 'company.team.extract-x1', namespace: 'company.team', flowId: 'extract', flowRevision: 3, state: 'SUCCESS', outputs: { status: 'ok' } });
+    assert.deepEqual(context.trigger, {
+      executionId: 'company.team.extract-x1',
+      namespace: 'company.team',
+      flowId: 'extract',
+      flowRevision: 3,
+      state: 'SUCCESS',
+      outputs: { status: 'ok' },
+    });
     assert.deepEqual(context.outputs, { extract: { uri: 'kestra:///x' } });
   });
 

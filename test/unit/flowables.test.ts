@@ -288,14 +288,24 @@ tasks:
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(runs(execution), [
       'each:SUCCESS',
-      'ret[a]:SUCCESS', 'again[a]:SUCCESS',
-      'ret[b]:SUCCESS', 'again[b]:SUCCESS',
-      'ret[3]:SUCCESS', 'again[3]:SUCCESS',
-      'ret[{"k":1}]:SUCCESS', 'again[{"k":1}]:SUCCESS',
+      'ret[a]:SUCCESS',
+      'again[a]:SUCCESS',
+      'ret[b]:SUCCESS',
+      'again[b]:SUCCESS',
+      'ret[3]:SUCCESS',
+      'again[3]:SUCCESS',
+      'ret[{"k":1}]:SUCCESS',
+      'again[{"k":1}]:SUCCESS',
       'after:SUCCESS',
     ]);
     assert.deepEqual(outputsOf(execution, 'after'), { value: 'b-1 3-2' });
-    assert.deepEqual(calls.slice(0, 2).map((c) => [c.options.activityId, c.options.summary]), [['ret[a]', 'ret [a]'], ['again[a]', 'again [a]']]);
+    assert.deepEqual(
+      calls.slice(0, 2).map((c) => [c.options.activityId, c.options.summary]),
+      [
+        ['ret[a]', 'ret [a]'],
+        ['again[a]', 'again [a]'],
+      ],
+    );
   });
 
   it('renders a JSON string of values, and runs iterations concurrently up to concurrencyLimit (0 = all)', async () => {
@@ -317,7 +327,11 @@ tasks:
         type: ${RETURN}
         format: "{{ taskrun.value }}"
 `);
-    for (const [limit, expected] of [[1, 1], [2, 2], [0, 3]]) {
+    for (const [limit, expected] of [
+      [1, 1],
+      [2, 2],
+      [0, 3],
+    ]) {
       let running = 0;
       let most = 0;
       const work = async () => {
@@ -329,7 +343,13 @@ tasks:
       };
       const { execution } = await runWithFakePort(spec(limit), {}, { work });
       assert.equal(execution.state, 'SUCCESS');
-      assert.deepEqual(execution.taskRuns.filter((r) => r.taskId === 'work').map((r) => r.value).sort(), ['01', '02', '03']);
+      assert.deepEqual(
+        execution.taskRuns
+          .filter((r) => r.taskId === 'work')
+          .map((r) => r.value)
+          .sort(),
+        ['01', '02', '03'],
+      );
       assert.equal(most, expected, `concurrencyLimit ${limit}`);
     }
   });
@@ -358,7 +378,10 @@ tasks:
     assert.equal(execution.state, 'SUCCESS');
     const seconds = execution.taskRuns.filter((r) => r.taskId === 'second').map((r) => r.outputs.value);
     assert.deepEqual(seconds, ['first > a a > s1', 'first > b b > s1', 'first > a a > s2', 'first > b b > s2']);
-    assert.deepEqual(execution.taskRuns.filter((r) => r.taskId === 'inner').map((r) => r.value), ['s1', 's2']);
+    assert.deepEqual(
+      execution.taskRuns.filter((r) => r.taskId === 'inner').map((r) => r.value),
+      ['s1', 's2'],
+    );
   });
 
   it('stops after a failed iteration, and fails on null values; [] is a SUCCESS without children', async () => {
@@ -465,7 +488,10 @@ tasks:
 `);
     const { execution, calls } = await runWithFakePort(spec);
     assert.equal(execution.state, 'SUCCESS');
-    assert.deepEqual(calls.map((c) => c.invocation.taskId), ['root', 'left', 'right', 'report']);
+    assert.deepEqual(
+      calls.map((c) => c.invocation.taskId),
+      ['root', 'left', 'right', 'report'],
+    );
     assert.deepEqual(outputsOf(execution, 'report'), { value: 'L+R' });
     assert.equal(spec.tasks[0].children?.tasks.length, 4);
   });
@@ -483,7 +509,10 @@ tasks:
       - task: {id: b, type: ${RETURN}}
         dependsOn: [a, ghost]
 `);
-    assert.deepEqual(diagnostics.map((d) => d.message).sort(), ['Cyclic dependency detected: a, b', "Task 'b' depends on 'ghost', which is not a task of this Dag"]);
+    assert.deepEqual(diagnostics.map((d) => d.message).sort(), [
+      'Cyclic dependency detected: a, b',
+      "Task 'b' depends on 'ghost', which is not a task of this Dag",
+    ]);
   });
 
   it('starts nothing more after a failure', async () => {
@@ -541,13 +570,21 @@ ${extra}    onResume:
 
   it('pauses the execution until resumed, with onResume inputs validated and typed', async () => {
     const seen: string[] = [];
-    const { execution, portEvents, waits } = await runWithFakePort(pauseFlow(), {}, {}, {
-      onPause(run) {
-        seen.push(`${run.execution.state} ${run.execution.taskRuns[0].state}`);
-        assert.throws(() => run.resume({ count: '2' }), (e: Error) => e instanceof ResumeRefused && /Invalid input for `reason`, missing required input/.test(e.message));
-        assert.deepEqual(run.resume({ reason: 'ok', count: '2' }), ['approve']);
+    const { execution, portEvents, waits } = await runWithFakePort(
+      pauseFlow(),
+      {},
+      {},
+      {
+        onPause(run) {
+          seen.push(`${run.execution.state} ${run.execution.taskRuns[0].state}`);
+          assert.throws(
+            () => run.resume({ count: '2' }),
+            (e: Error) => e instanceof ResumeRefused && /Invalid input for `reason`, missing required input/.test(e.message),
+          );
+          assert.deepEqual(run.resume({ reason: 'ok', count: '2' }), ['approve']);
+        },
       },
-    });
+    );
     assert.deepEqual(seen, ['PAUSED PAUSED']);
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(runs(execution), ['approve:SUCCESS', 'after:SUCCESS']);
@@ -584,13 +621,15 @@ tasks:
   });
 
   it('refuses to resume an execution that is not paused', async () => {
-    const { run } = await runWithFakePort(flow(`
+    const { run } = await runWithFakePort(
+      flow(`
 id: nothing
 namespace: t
 tasks:
   - id: one
     type: ${RETURN}
-`));
+`),
+    );
     assert.throws(() => run.validateResume({}), /is not paused/);
   });
 });
@@ -615,16 +654,20 @@ finally:
     type: ${RETURN}
 `);
     const longRunning = gate();
-    const { execution } = await runWithFakePort(spec, {}, {
-      long: async () => {
-        await longRunning.opened;
-        return new FakeCancellation('cancelled');
+    const { execution } = await runWithFakePort(
+      spec,
+      {},
+      {
+        long: async () => {
+          await longRunning.opened;
+          return new FakeCancellation('cancelled');
+        },
+        killer: () => {
+          longRunning.open();
+          return new FakeCancellation('cancelled');
+        },
       },
-      killer: () => {
-        longRunning.open();
-        return new FakeCancellation('cancelled');
-      },
-    });
+    );
     assert.equal(execution.state, 'KILLED');
     assert.deepEqual(runs(execution), ['fan:KILLED', 'long:KILLED', 'killer:KILLED']);
   });
@@ -658,14 +701,18 @@ tasks:
     const { execution, calls, portEvents } = await runWithFakePort(spec);
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(execution.labels, { team: 'ops', color: 'green', count: '42', ratio: '3.14', ok: 'true' });
-    assert.deepEqual(calls.map((c) => c.invocation.taskId), ['read']);
+    assert.deepEqual(
+      calls.map((c) => c.invocation.taskId),
+      ['read'],
+    );
     assert.deepEqual(outputsOf(execution, 'read'), { value: 'green ops' });
     assert.equal(portEvents.length, 3);
     assert.equal(portEvents[2], `labels ${JSON.stringify(execution.labels)}`);
   });
 
   it('refuses system labels', async () => {
-    const { execution } = await runWithFakePort(flow(`
+    const { execution } = await runWithFakePort(
+      flow(`
 id: system_label
 namespace: t
 tasks:
@@ -673,13 +720,15 @@ tasks:
     type: io.kestra.plugin.core.execution.Labels
     labels:
       system.correlationId: x
-`));
+`),
+    );
     assert.equal(execution.state, 'FAILED');
     assert.match(execution.taskRuns[0].error ?? '', /System labels can only be set by Kestra itself/);
   });
 
   it('OutputValues renders values (string leaves to strings, structure kept)', async () => {
-    const { execution } = await runWithFakePort(flow(`
+    const { execution } = await runWithFakePort(
+      flow(`
 id: values
 namespace: t
 tasks:
@@ -692,7 +741,8 @@ tasks:
   - id: read
     type: ${RETURN}
     format: "{{ outputs.out.values.nested.list[0] }}"
-`));
+`),
+    );
     assert.deepEqual(outputsOf(execution, 'out'), { values: { name: 'values', n: 3, nested: { list: ['2', true] } } });
     assert.deepEqual(outputsOf(execution, 'read'), { value: '2' });
   });
@@ -700,7 +750,8 @@ tasks:
 
 describe('flow outputs', () => {
   it('are rendered then typed by their declared type', async () => {
-    const { execution } = await runWithFakePort(flow(`
+    const { execution } = await runWithFakePort(
+      flow(`
 id: typed
 namespace: t
 tasks:
@@ -718,13 +769,15 @@ outputs:
   - id: text
     type: STRING
     value: "{{ outputs.out.values.n }}"
-`));
+`),
+    );
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(execution.outputs, { count: 42, doc: { a: [1, 2] }, text: '41' });
   });
 
   it('fail the execution when they cannot be rendered or typed', async () => {
-    const { execution } = await runWithFakePort(flow(`
+    const { execution } = await runWithFakePort(
+      flow(`
 id: bad_output
 namespace: t
 tasks:
@@ -735,7 +788,8 @@ outputs:
   - id: count
     type: INT
     value: "{{ outputs.one.value }}"
-`));
+`),
+    );
     assert.equal(execution.state, 'FAILED');
     assert.match(execution.error ?? '', /^Failed to render output values: /);
     assert.deepEqual(execution.outputs, {});

@@ -22,13 +22,12 @@ describe('inputs', () => {
   });
 
   it('parses typed values and checks bounds', () => {
-    const specs = [
-      input({ id: 'n', type: 'INT', min: 10 }),
-      input({ id: 'f', type: 'FLOAT' }),
-      input({ id: 'b', type: 'BOOLEAN' }),
-    ];
+    const specs = [input({ id: 'n', type: 'INT', min: 10 }), input({ id: 'f', type: 'FLOAT' }), input({ id: 'b', type: 'BOOLEAN' })];
     assert.deepEqual(resolveInputs(specs, { n: '12', f: '1.5', b: 'TRUE' }).inputs, { n: 12, f: 1.5, b: true });
-    assert.equal(resolveInputs(specs, { n: '9', f: '1', b: 'x' }).problems[0].message, 'Invalid input for `n`, it must be more than `10`, but received `9`');
+    assert.equal(
+      resolveInputs(specs, { n: '9', f: '1', b: 'x' }).problems[0].message,
+      'Invalid input for `n`, it must be more than `10`, but received `9`',
+    );
   });
 
   it('checks SELECT values', () => {
@@ -65,14 +64,23 @@ describe('FILE inputs (storage scope)', () => {
     assert.deepEqual(problem('file:///etc/hostname'), [
       'Invalid input for `f`, expected a file uploaded with the execution (multipart) or a kestra:// URI it may read, but received `file:///etc/hostname`',
     ]);
-    assert.match(problem('kestra:///other/ns/flow/executions/x/inputs/f/a.csv')[0], /^Invalid input for `f`, Access denied to file kestra:\/\/\/other\/ns\/flow\/executions\/x\/inputs\/f\/a.csv: execution e1 may only read its own files/);
+    assert.match(
+      problem('kestra:///other/ns/flow/executions/x/inputs/f/a.csv')[0],
+      /^Invalid input for `f`, Access denied to file kestra:\/\/\/other\/ns\/flow\/executions\/x\/inputs\/f\/a.csv: execution e1 may only read its own files/,
+    );
     assert.match(problem('kestra:///company/team/taxi/executions/e2/inputs/f/a.csv')[0], /Access denied/);
     assert.match(problem('kestra:///company/team/taxi/executions/e1/%2e%2e/%2e%2e/x')[0], /Invalid internal-storage URI/);
   });
 
   it("a child may get its parent's files (Subflow), which are not its own namespace's", () => {
     const child = { namespace: 'other.ns', flowId: 'child', parent: { namespace: 'company.team', flowId: 'taxi', executionId: 'e1' } };
-    assert.deepEqual(resolveInputs(specs, { f: 'kestra:///company/team/taxi/executions/e1/tasks/t/r/out.csv' }, {}, { fileScope: child }).problems, []);
-    assert.equal(resolveInputs(specs, { f: 'kestra:///company/team/taxi/executions/e9/tasks/t/r/out.csv' }, {}, { fileScope: child }).problems.length, 1);
+    assert.deepEqual(
+      resolveInputs(specs, { f: 'kestra:///company/team/taxi/executions/e1/tasks/t/r/out.csv' }, {}, { fileScope: child }).problems,
+      [],
+    );
+    assert.equal(
+      resolveInputs(specs, { f: 'kestra:///company/team/taxi/executions/e9/tasks/t/r/out.csv' }, {}, { fileScope: child }).problems.length,
+      1,
+    );
   });
 });

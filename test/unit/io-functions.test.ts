@@ -10,12 +10,16 @@ const context = { flow: { id: 'f', namespace: 'ns' }, vars: { url: "https://{{ s
 
 describe('I/O functions: what the workflow renders and what it defers', () => {
   it('renders properties without I/O calls and defers the others, as written', () => {
-    const rendered = renderRunnableTaskProperties('io.kestra.plugin.scripts.shell.Commands', {
-      commands: ['echo {{ inputs.n }}'],
-      env: { TOKEN: "{{ secret('TOKEN') }}", PLAIN: '{{ flow.id }}' },
-      url: '{{ render(vars.url) }}',
-      named: "{{ kv('k', errorOnMissing=false) | upper }}",
-    }, context);
+    const rendered = renderRunnableTaskProperties(
+      'io.kestra.plugin.scripts.shell.Commands',
+      {
+        commands: ['echo {{ inputs.n }}'],
+        env: { TOKEN: "{{ secret('TOKEN') }}", PLAIN: '{{ flow.id }}' },
+        url: '{{ render(vars.url) }}',
+        named: "{{ kv('k', errorOnMissing=false) | upper }}",
+      },
+      context,
+    );
     assert.deepEqual(rendered.properties, { commands: ['echo 2'] });
     assert.deepEqual(Object.keys(rendered.deferred?.properties ?? {}), ['env', 'url', 'named']);
     // Only the variables the deferred properties mention travel to the activity (`inputs` stays behind).
@@ -24,7 +28,13 @@ describe('I/O functions: what the workflow renders and what it defers', () => {
   });
 
   it('a deferred property carries only the variables its expressions mention', () => {
-    const big = { flow: { id: 'f', namespace: 'ns' }, taskrun: { attemptsCount: 0 }, inputs: { a: 1, b: 2 }, vars: { q: "{{ outputs.one.value }}" }, outputs: { one: { value: 1 }, two: { value: 'x'.repeat(1000) }, three: { uri: 'u' } } };
+    const big = {
+      flow: { id: 'f', namespace: 'ns' },
+      taskrun: { attemptsCount: 0 },
+      inputs: { a: 1, b: 2 },
+      vars: { q: '{{ outputs.one.value }}' },
+      outputs: { one: { value: 1 }, two: { value: 'x'.repeat(1000) }, three: { uri: 'u' } },
+    };
     assert.deepEqual(contextReferencedBy({ p: "{{ read(outputs.three.uri) }} {% if inputs.a %}{{ kv('k') }}{% endif %}" }, big), {
       flow: big.flow,
       taskrun: big.taskrun,
@@ -32,10 +42,10 @@ describe('I/O functions: what the workflow renders and what it defers', () => {
       outputs: { three: { uri: 'u' } },
     });
     // render(vars.q) renders a flow variable: what the variables mention comes along.
-    assert.deepEqual(contextReferencedBy({ p: "{{ kv(render(vars.q)) }}" }, big).outputs, { one: { value: 1 } });
+    assert.deepEqual(contextReferencedBy({ p: '{{ kv(render(vars.q)) }}' }, big).outputs, { one: { value: 1 } });
     // A computed key, or render() of something else, keeps the whole root or the whole context.
-    assert.deepEqual(contextReferencedBy({ p: "{{ kv(outputs[inputs.b]) }}" }, big).outputs, big.outputs);
-    assert.equal(contextReferencedBy({ p: "{{ kv(render(outputs.one.value)) }}" }, big), big);
+    assert.deepEqual(contextReferencedBy({ p: '{{ kv(outputs[inputs.b]) }}' }, big).outputs, big.outputs);
+    assert.equal(contextReferencedBy({ p: '{{ kv(render(outputs.one.value)) }}' }, big), big);
   });
 
   it('defers nothing (and keeps the old invocation shape) when no I/O function is called', () => {
@@ -47,7 +57,10 @@ describe('I/O functions: what the workflow renders and what it defers', () => {
   });
 
   it('renders kv.Set value typed', () => {
-    assert.deepEqual(renderRunnableTaskProperties('io.kestra.plugin.core.kv.Set', { key: 'k', value: '{{ [1, 2] }}' }, context).properties, { key: 'k', value: [1, 2] });
+    assert.deepEqual(renderRunnableTaskProperties('io.kestra.plugin.core.kv.Set', { key: 'k', value: '{{ [1, 2] }}' }, context).properties, {
+      key: 'k',
+      value: [1, 2],
+    });
   });
 
   it('renders deferred properties in the activity with secrets from SECRET_<KEY> (base64) and collects them', async () => {
@@ -62,13 +75,22 @@ describe('I/O functions: what the workflow renders and what it defers', () => {
     assert.deepEqual(result.properties, { env: { TOKEN: 't0k3n' }, url: 'https://example.org/x' });
     assert.deepEqual(result.secrets.sort(), ['example.org', 't0k3n']);
     await assert.rejects(
-      renderDeferredProperties({ type: 'x', namespace: 'ns' }, { properties: { a: "{{ secret('MISSING') }}" }, context, callsIo: true }, services, env),
+      renderDeferredProperties(
+        { type: 'x', namespace: 'ns' },
+        { properties: { a: "{{ secret('MISSING') }}" }, context, callsIo: true },
+        services,
+        env,
+      ),
       /Cannot find secret for key 'MISSING'/,
     );
   });
 
   it('masks secrets deep in values, longest first', () => {
-    assert.deepEqual(maskSecrets({ a: ['x abc y', 'abcd'], abc: 1, n: 2 }, ['abc', 'abcd']), { a: ['x ******** y', '********'], '********': 1, n: 2 });
+    assert.deepEqual(maskSecrets({ a: ['x abc y', 'abcd'], abc: 1, n: 2 }, ['abc', 'abcd']), {
+      a: ['x ******** y', '********'],
+      '********': 1,
+      n: 2,
+    });
     assert.equal(maskSecrets('nothing to hide', []), 'nothing to hide');
   });
 });
@@ -78,12 +100,16 @@ describe('taskrun.attemptsCount: deferred so that each retry renders its own cou
   const fail = 'io.kestra.plugin.core.execution.Fail';
 
   it('defers the properties that read it (directly, in a condition or through render()), without I/O', () => {
-    const rendered = renderRunnableTaskProperties(fail, {
-      condition: '{{ taskrun.attemptsCount < 2 }}',
-      errorMessage: 'attempt {{ taskrun.id }}',
-      viaRender: '{{ render(vars.counted) }}',
-      inBranch: '{% if inputs.n > 1 %}{{ taskrun.attemptsCount }}{% endif %}',
-    }, taskContext);
+    const rendered = renderRunnableTaskProperties(
+      fail,
+      {
+        condition: '{{ taskrun.attemptsCount < 2 }}',
+        errorMessage: 'attempt {{ taskrun.id }}',
+        viaRender: '{{ render(vars.counted) }}',
+        inBranch: '{% if inputs.n > 1 %}{{ taskrun.attemptsCount }}{% endif %}',
+      },
+      taskContext,
+    );
     assert.deepEqual(rendered.properties, { errorMessage: 'attempt tr1' });
     assert.deepEqual(Object.keys(rendered.deferred?.properties ?? {}), ['condition', 'viaRender', 'inBranch']);
     assert.equal(rendered.deferred?.properties.condition, '{{ taskrun.attemptsCount < 2 }}');
@@ -91,7 +117,11 @@ describe('taskrun.attemptsCount: deferred so that each retry renders its own cou
   });
 
   it('does not defer a template that mentions it only where it is not evaluated', () => {
-    const rendered = renderRunnableTaskProperties(fail, { condition: '{% if inputs.n > 5 %}{{ taskrun.attemptsCount }}{% endif %}false' }, taskContext);
+    const rendered = renderRunnableTaskProperties(
+      fail,
+      { condition: '{% if inputs.n > 5 %}{{ taskrun.attemptsCount }}{% endif %}false' },
+      taskContext,
+    );
     assert.deepEqual(rendered, { properties: { condition: 'false' } });
   });
 
@@ -102,7 +132,11 @@ describe('taskrun.attemptsCount: deferred so that each retry renders its own cou
   });
 
   it('renders deferred properties with the count of previous attempts (0 on the first, 2 on the third)', async () => {
-    const { deferred } = renderRunnableTaskProperties(fail, { condition: '{{ taskrun.attemptsCount < 2 }}', errorMessage: '{{ render(vars.counted) }}' }, taskContext);
+    const { deferred } = renderRunnableTaskProperties(
+      fail,
+      { condition: '{{ taskrun.attemptsCount < 2 }}', errorMessage: '{{ render(vars.counted) }}' },
+      taskContext,
+    );
     assert.ok(deferred);
     assert.deepEqual(renderAttemptProperties(fail, deferred, 1), { condition: 'true', errorMessage: 'try 0' });
     assert.deepEqual(renderAttemptProperties(fail, deferred, 3), { condition: 'false', errorMessage: 'try 2' });

@@ -52,7 +52,11 @@ describe('Kestra cron', () => {
       ['@every_minute', false, /unknown cron nickname/],
     ];
     for (const [cron, withSeconds, message] of bad) {
-      assert.throws(() => parseKestraCron(cron, withSeconds), (e: Error) => e instanceof CronSyntaxError && message.test(e.message), cron);
+      assert.throws(
+        () => parseKestraCron(cron, withSeconds),
+        (e: Error) => e instanceof CronSyntaxError && message.test(e.message),
+        cron,
+      );
     }
   });
 
@@ -69,7 +73,19 @@ describe('Kestra cron', () => {
     ];
     for (const [cron, withSeconds] of crons) {
       const { diagnostics } = compileFlow(
-        ['id: f', 'namespace: ns', 'tasks:', '  - id: t', '    type: io.kestra.plugin.core.debug.Return', '    format: x', 'triggers:', '  - id: s', '    type: io.kestra.plugin.core.trigger.Schedule', `    cron: "${cron}"`, `    withSeconds: ${withSeconds}`].join('\n'),
+        [
+          'id: f',
+          'namespace: ns',
+          'tasks:',
+          '  - id: t',
+          '    type: io.kestra.plugin.core.debug.Return',
+          '    format: x',
+          'triggers:',
+          '  - id: s',
+          '    type: io.kestra.plugin.core.trigger.Schedule',
+          `    cron: "${cron}"`,
+          `    withSeconds: ${withSeconds}`,
+        ].join('\n'),
         'cron.yaml',
       );
       let scheduleError: string | undefined;
@@ -79,7 +95,12 @@ describe('Kestra cron', () => {
         scheduleError = (error as Error).message;
       }
       if (scheduleError === undefined) assert.deepEqual(diagnostics.map(formatDiagnostic), [], cron);
-      else assert.deepEqual(diagnostics.map(formatDiagnostic), [`cron.yaml:10:11: invalid cron expression '${cron}': ${scheduleError} [triggers[0].cron]`], cron);
+      else
+        assert.deepEqual(
+          diagnostics.map(formatDiagnostic),
+          [`cron.yaml:10:11: invalid cron expression '${cron}': ${scheduleError} [triggers[0].cron]`],
+          cron,
+        );
     }
   });
 
@@ -125,7 +146,14 @@ describe('Kestra cron', () => {
       ['*/10 * * * * *', true],
     ];
     const zones = ['UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata'];
-    const starts = ['2019-01-01T00:00:00Z', '2019-03-10T06:59:59Z', '2019-06-15T12:34:56Z', '2019-10-27T00:30:00Z', '2020-02-28T23:00:00Z', '2019-11-03T05:30:00Z'];
+    const starts = [
+      '2019-01-01T00:00:00Z',
+      '2019-03-10T06:59:59Z',
+      '2019-06-15T12:34:56Z',
+      '2019-10-27T00:30:00Z',
+      '2020-02-28T23:00:00Z',
+      '2019-11-03T05:30:00Z',
+    ];
     let compared = 0;
     for (const [expression, withSeconds] of crons) {
       const cron = parseKestraCron(expression, withSeconds);

@@ -8,7 +8,7 @@ import { redactUrlPasswords } from '../../src/activities/jdbc/postgres-connectio
 import { listNamespaceFiles, LocalDirectoryStorage, namespaceFileFilter, namespaceFilesPrefix, putNamespaceFile } from '../../src/storage';
 
 describe('namespace files', () => {
-  it("live where Kestra keeps them: kestra:///<namespace as path>/_files/", async () => {
+  it('live where Kestra keeps them: kestra:///<namespace as path>/_files/', async () => {
     assert.equal(namespaceFilesPrefix('company.team'), 'kestra:///company/team/_files/');
     assert.throws(() => namespaceFilesPrefix('company..team'), /Invalid namespace "company\.\.team"/);
     const root = await mkdtemp(join(tmpdir(), 'tflow-ns-files-'));
@@ -43,7 +43,10 @@ describe('namespace files', () => {
 describe('PostgreSQL urls in messages', () => {
   it('hide passwords, keep everything else', () => {
     assert.equal(redactUrlPasswords('jdbc:postgresql://loader:s3cr@t@db:5432/ny_taxi'), 'jdbc:postgresql://loader:***@db:5432/ny_taxi');
-    assert.equal(redactUrlPasswords('jdbc:postgresql://db:5432/ny_taxi?user=a&password=s3cret&ssl=true'), 'jdbc:postgresql://db:5432/ny_taxi?user=a&password=***&ssl=true');
+    assert.equal(
+      redactUrlPasswords('jdbc:postgresql://db:5432/ny_taxi?user=a&password=s3cret&ssl=true'),
+      'jdbc:postgresql://db:5432/ny_taxi?user=a&password=***&ssl=true',
+    );
     assert.equal(redactUrlPasswords('jdbc:postgresql://db:5432/ny_taxi'), 'jdbc:postgresql://db:5432/ny_taxi');
   });
 });

@@ -7,8 +7,10 @@ import { flow, runWithFakePort } from '../helpers/fake-port';
 
 const states = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}${r.value !== undefined ? `[${r.value}]` : ''}:${r.state}`);
 const attempts = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}${r.value !== undefined ? `[${r.value}]` : ''}:${r.attempts}`);
-const failsOn = (...failing: string[]) => (inv: { properties: Record<string, unknown> }) =>
-  failing.includes(String(inv.properties.format)) ? new Error(`boom on ${inv.properties.format}`) : { value: inv.properties.format };
+const failsOn =
+  (...failing: string[]) =>
+  (inv: { properties: Record<string, unknown> }) =>
+    failing.includes(String(inv.properties.format)) ? new Error(`boom on ${inv.properties.format}`) : { value: inv.properties.format };
 const restartOf = (previous: Execution, attempt = 2) => ({ restart: { attempt, taskRuns: previousTaskRuns(previous) } });
 
 describe('interpreter: restart of a failed execution', () => {
@@ -46,7 +48,11 @@ tasks:
     loadFails = false;
     const second = await runWithFakePort(sequential, {}, behaviours, restartOf(first.execution));
     assert.equal(second.execution.state, 'WARNING', 'the reused WARNING task run counts in the final state');
-    assert.deepEqual(second.calls.map((c) => c.invocation.taskId), ['load', 'report'], 'stamp and optional do not run again');
+    assert.deepEqual(
+      second.calls.map((c) => c.invocation.taskId),
+      ['load', 'report'],
+      'stamp and optional do not run again',
+    );
     assert.deepEqual(states(second.execution), ['stamp:SUCCESS', 'optional:WARNING', 'load:SUCCESS', 'report:SUCCESS']);
     assert.deepEqual(second.execution.taskRuns[0].outputs, { value: stamp });
     assert.equal(second.execution.taskRuns[3].outputs.value, `load after ${stamp}`, 'later tasks see the reused outputs');
@@ -58,14 +64,17 @@ tasks:
 
   it('is RESTARTED until it runs again', async () => {
     const first = await runWithFakePort(sequential, {}, { load: () => new Error('no') });
-    const restarted = new FlowRun({ executionId: 'exec-1', flow: sequential, inputs: {}, labels: {}, ...restartOf(first.execution) }, {
-      runTask: async () => ({ outputs: { value: 'x' }, logs: [], attempts: 1 }),
-      sleep: async () => undefined,
-      waitUntil: async () => true,
-      isCancellation: () => false,
-      newId: () => 'id',
-      now: () => new Date(0),
-    });
+    const restarted = new FlowRun(
+      { executionId: 'exec-1', flow: sequential, inputs: {}, labels: {}, ...restartOf(first.execution) },
+      {
+        runTask: async () => ({ outputs: { value: 'x' }, logs: [], attempts: 1 }),
+        sleep: async () => undefined,
+        waitUntil: async () => true,
+        isCancellation: () => false,
+        newId: () => 'id',
+        now: () => new Date(0),
+      },
+    );
     assert.equal(restarted.execution.state, 'RESTARTED');
     assert.equal((await restarted.run()).state, 'SUCCESS');
   });
@@ -95,13 +104,19 @@ finally:
 
     // Still failing: the errors branch runs again.
     const second = await runWithFakePort(spec, {}, { flaky: failsOn('flaky') }, restartOf(first.execution));
-    assert.deepEqual(second.calls.map((c) => c.invocation.taskId), ['flaky', 'alert', 'cleanup']);
+    assert.deepEqual(
+      second.calls.map((c) => c.invocation.taskId),
+      ['flaky', 'alert', 'cleanup'],
+    );
     assert.equal(second.execution.state, 'FAILED');
     assert.deepEqual(attempts(second.execution), ['first:1', 'flaky:2', 'alert:1', 'cleanup:1']);
 
     // Fixed: no errors branch, finally runs once more.
     const third = await runWithFakePort(spec, {}, {}, restartOf(second.execution, 3));
-    assert.deepEqual(third.calls.map((c) => c.invocation.taskId), ['flaky', 'cleanup']);
+    assert.deepEqual(
+      third.calls.map((c) => c.invocation.taskId),
+      ['flaky', 'cleanup'],
+    );
     assert.deepEqual(states(third.execution), ['first:SUCCESS', 'flaky:SUCCESS', 'cleanup:SUCCESS']);
     assert.deepEqual(attempts(third.execution), ['first:1', 'flaky:3', 'cleanup:1']);
   });
@@ -130,7 +145,15 @@ tasks:
 `);
     const first = await runWithFakePort(spec, {}, { parse: failsOn('parsed b') });
     assert.equal(first.execution.state, 'FAILED');
-    assert.deepEqual(states(first.execution), ['each:FAILED', 'fetch[a]:SUCCESS', 'group[a]:SUCCESS', 'parse[a]:SUCCESS', 'fetch[b]:SUCCESS', 'group[b]:FAILED', 'parse[b]:FAILED']);
+    assert.deepEqual(states(first.execution), [
+      'each:FAILED',
+      'fetch[a]:SUCCESS',
+      'group[a]:SUCCESS',
+      'parse[a]:SUCCESS',
+      'fetch[b]:SUCCESS',
+      'group[b]:FAILED',
+      'parse[b]:FAILED',
+    ]);
 
     const second = await runWithFakePort(spec, {}, {}, restartOf(first.execution));
     assert.equal(second.execution.state, 'SUCCESS');
@@ -141,7 +164,19 @@ tasks:
     );
     assert.equal(second.execution.taskRuns.find((r) => r.taskId === 'summary')?.outputs.value, 'parsed a, parsed b, parsed c');
     const byKey = Object.fromEntries(attempts(second.execution).map((a) => a.split(':')));
-    assert.deepEqual(byKey, { each: '2', 'fetch[a]': '1', 'group[a]': '1', 'parse[a]': '1', 'fetch[b]': '1', 'group[b]': '2', 'parse[b]': '2', 'fetch[c]': '1', 'group[c]': '1', 'parse[c]': '1', summary: '1' });
+    assert.deepEqual(byKey, {
+      each: '2',
+      'fetch[a]': '1',
+      'group[a]': '1',
+      'parse[a]': '1',
+      'fetch[b]': '1',
+      'group[b]': '2',
+      'parse[b]': '2',
+      'fetch[c]': '1',
+      'group[c]': '1',
+      'parse[c]': '1',
+      summary: '1',
+    });
   });
 
   it('reuses a WorkingDirectory that succeeded whole, and runs all the tasks of one that failed again', async () => {
@@ -169,7 +204,10 @@ tasks:
     const first = await runWithFakePort(spec, {}, { download: ok, transform: ok, publish: fails });
     assert.deepEqual(states(first.execution), ['wd:SUCCESS', 'download:SUCCESS', 'transform:SUCCESS', 'publish:FAILED']);
     const second = await runWithFakePort(spec, {}, { download: ok, transform: ok }, restartOf(first.execution));
-    assert.deepEqual(second.calls.map((c) => c.invocation.taskId), ['publish']);
+    assert.deepEqual(
+      second.calls.map((c) => c.invocation.taskId),
+      ['publish'],
+    );
     assert.deepEqual(states(second.execution), ['wd:SUCCESS', 'download:SUCCESS', 'transform:SUCCESS', 'publish:SUCCESS']);
     assert.equal(second.execution.taskRuns[3].outputs.value, '0');
 
@@ -177,7 +215,10 @@ tasks:
     const broken = await runWithFakePort(spec, {}, { download: ok, transform: fails });
     assert.deepEqual(states(broken.execution), ['wd:FAILED', 'download:SUCCESS', 'transform:FAILED']);
     const fixed = await runWithFakePort(spec, {}, { download: ok, transform: ok }, restartOf(broken.execution));
-    assert.deepEqual(fixed.calls.map((c) => c.invocation.taskId), ['download', 'transform', 'publish']);
+    assert.deepEqual(
+      fixed.calls.map((c) => c.invocation.taskId),
+      ['download', 'transform', 'publish'],
+    );
     assert.equal(fixed.execution.state, 'SUCCESS');
   });
 

@@ -6,7 +6,10 @@ describe('retry delays run by the interpreter (Subflow)', () => {
   it('constant waits the interval; exponential is Kestra 0.21 linear (first retry immediate), capped', () => {
     assert.equal(retryDelayMs({ type: 'constant', interval: 'PT0.2S' }, 1), 200);
     const exponential = { type: 'exponential', interval: 'PT1S', maxInterval: 'PT5S' } as const;
-    assert.deepEqual([1, 2, 3, 4].map((n) => retryDelayMs(exponential, n)), [0, 2000, 4000, 5000]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => retryDelayMs(exponential, n)),
+      [0, 2000, 4000, 5000],
+    );
     const random = retryDelayMs({ type: 'random', minInterval: 'PT1S', maxInterval: 'PT2S' }, 1);
     assert.ok(random >= 1000 && random < 2000, String(random));
   });

@@ -33,16 +33,33 @@ const scheduled = (taxi: string): ScheduledExecutionRequest => ({
   backfills: [],
 });
 
-const run = { workflowId: 'tests.checked.t-2019-02-01T09:00:00Z', runId: 'run-1', nominalTime: new Date('2019-02-01T09:00:00Z'), startTime: new Date('2026-01-01T00:00:00Z') };
+const run = {
+  workflowId: 'tests.checked.t-2019-02-01T09:00:00Z',
+  runId: 'run-1',
+  nominalTime: new Date('2019-02-01T09:00:00Z'),
+  startTime: new Date('2026-01-01T00:00:00Z'),
+};
 
 describe('flow checks of a request about to start', () => {
   it('see the execution labels and the trigger; BLOCK_EXECUTION ones are set apart', () => {
-    const { request, blocking } = checkRequest({ executionId: 'x', flow, inputs: { taxi: 'red' }, labels: { team: 'ops' }, trigger: { date: '2019-03-01T00:00:00Z' } });
-    assert.deepEqual(blocking.map((c) => c.message), ['No red taxis in 2019-03']);
-    assert.deepEqual(request.failedChecks?.map((c) => [c.behavior, c.message]), [
-      ['BLOCK_EXECUTION', 'No red taxis in 2019-03'],
-      ['CREATE_EXECUTION', 'not the data team'],
-    ]);
+    const { request, blocking } = checkRequest({
+      executionId: 'x',
+      flow,
+      inputs: { taxi: 'red' },
+      labels: { team: 'ops' },
+      trigger: { date: '2019-03-01T00:00:00Z' },
+    });
+    assert.deepEqual(
+      blocking.map((c) => c.message),
+      ['No red taxis in 2019-03'],
+    );
+    assert.deepEqual(
+      request.failedChecks?.map((c) => [c.behavior, c.message]),
+      [
+        ['BLOCK_EXECUTION', 'No red taxis in 2019-03'],
+        ['CREATE_EXECUTION', 'not the data team'],
+      ],
+    );
   });
 
   it('leave a request whose checks hold as it was', () => {
@@ -63,7 +80,10 @@ describe('flow checks of scheduled runs', () => {
   it('a FAIL_EXECUTION check travels to the workflow with the request', () => {
     const resolution = executionRequestForRun(scheduled('blue'), run);
     assert.ok(!resolution.problems);
-    assert.deepEqual(resolution.request.failedChecks?.map((c) => c.behavior), ['FAIL_EXECUTION']);
+    assert.deepEqual(
+      resolution.request.failedChecks?.map((c) => c.behavior),
+      ['FAIL_EXECUTION'],
+    );
   });
 
   it('runs replaying a history recorded before checks applied to them (checksApply false) run as they did', () => {

@@ -25,7 +25,10 @@ tasks:
     format: ok
 `).spec!;
 
-const scheduled = (backfills: ScheduledExecutionRequest['backfills'] = [], inputs: Record<string, unknown> = { taxi: 'green' }): ScheduledExecutionRequest => ({
+const scheduled = (
+  backfills: ScheduledExecutionRequest['backfills'] = [],
+  inputs: Record<string, unknown> = { taxi: 'green' },
+): ScheduledExecutionRequest => ({
   kind: 'scheduled',
   flow,
   schedule: { scheduleId: 'tests.monthly.green', triggerId: 'green', cron: '0 9 1 * *', withSeconds: false, timezone: 'UTC' },
@@ -51,7 +54,7 @@ const backfill = (id: string, start: string, end: string, requestedAt: string, i
 });
 
 describe('scheduled runs', () => {
-  it('get an execution id with their run id, their trigger dates, the trigger\'s inputs and input defaults rendered with trigger.date', () => {
+  it("get an execution id with their run id, their trigger dates, the trigger's inputs and input defaults rendered with trigger.date", () => {
     const resolution = executionRequestForRun(scheduled(), run('2019-02-01T09:00:00Z'));
     assert.ok(!resolution.problems);
     const { request } = resolution;
@@ -83,15 +86,18 @@ describe('scheduled runs', () => {
     assert.deepEqual(resolution.request.labels, { color: 'green', backfill: 'true' });
   });
 
-  it('with invalid inputs end FAILED before any task, with Kestra\'s message', () => {
+  it("with invalid inputs end FAILED before any task, with Kestra's message", () => {
     const resolution = executionRequestForRun(scheduled([], { taxi: 'blue' }), run('2019-01-01T09:00:00Z'));
     assert.ok(resolution.problems);
     assert.equal(resolution.execution.state, 'FAILED');
     assert.match(resolution.execution.error ?? '', /Invalid input for `taxi`, it must match the values `\[yellow, green\]`, but received `blue`/);
   });
 
-  it('render their trigger\'s inputs and labels, and show trigger dates in the trigger\'s zone', () => {
-    const request = { ...scheduled([], { taxi: "{{ trigger.date | date('MM') == '01' ? 'green' : 'yellow' }}" }), labels: { month: "{{ trigger.date | date('yyyy-MM') }}" } };
+  it("render their trigger's inputs and labels, and show trigger dates in the trigger's zone", () => {
+    const request = {
+      ...scheduled([], { taxi: "{{ trigger.date | date('MM') == '01' ? 'green' : 'yellow' }}" }),
+      labels: { month: "{{ trigger.date | date('yyyy-MM') }}" },
+    };
     request.schedule = { ...request.schedule, timezone: 'Europe/Paris' };
     const resolution = executionRequestForRun(request, run('2019-01-01T08:00:00Z'));
     assert.ok(!resolution.problems, resolution.problems?.join());

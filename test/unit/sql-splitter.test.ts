@@ -6,7 +6,10 @@ const texts = (sql: string) => splitSqlStatements(sql).map((s) => s.text);
 
 describe('SQL statement splitter', () => {
   it('splits on semicolons and drops empty statements and trailing comments', () => {
-    assert.deepEqual(texts('CREATE TABLE a (x int);\n\nINSERT INTO a VALUES (1);;\n-- done\n'), ['CREATE TABLE a (x int)', 'INSERT INTO a VALUES (1)']);
+    assert.deepEqual(texts('CREATE TABLE a (x int);\n\nINSERT INTO a VALUES (1);;\n-- done\n'), [
+      'CREATE TABLE a (x int)',
+      'INSERT INTO a VALUES (1)',
+    ]);
   });
 
   it('keeps semicolons inside strings, quoted identifiers, comments and dollar-quoted bodies', () => {
@@ -19,7 +22,10 @@ DO $$ BEGIN PERFORM 1; END $$`;
     assert.match(statements[0].text, /E'back\\'slash;'\)$/);
     assert.match(statements[1].text, /nested; \*\/ comment \*\/ WHERE x = 1$/);
     assert.match(statements[2].text, /RETURN 1; END; \$body\$ LANGUAGE plpgsql$/);
-    assert.deepEqual(statements.map((s) => s.line), [1, 2, 3, 4]);
+    assert.deepEqual(
+      statements.map((s) => s.line),
+      [1, 2, 3, 4],
+    );
   });
 
   it('binds :name parameters outside quotes, and leaves ::casts alone', () => {

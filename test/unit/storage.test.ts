@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
-import { checkReadable, executionPrefix, LocalDirectoryStorage, scopedStorage, StorageFileNotFound, storageKey, taskRunFileUri } from '../../src/storage';
+import {
+  checkReadable,
+  executionPrefix,
+  LocalDirectoryStorage,
+  scopedStorage,
+  StorageFileNotFound,
+  storageKey,
+  taskRunFileUri,
+} from '../../src/storage';
 
 describe('internal storage (local directory)', () => {
   let root: string;
@@ -60,7 +68,10 @@ describe('internal storage (local directory)', () => {
     );
     await assert.rejects(storage.put(uri, failing), /network down/);
     assert.equal(await storage.stat(uri), undefined);
-    assert.deepEqual((await storage.list(executionPrefix(run))).map((f) => f.uri).filter((u) => u.includes('broken')), []);
+    assert.deepEqual(
+      (await storage.list(executionPrefix(run))).map((f) => f.uri).filter((u) => u.includes('broken')),
+      [],
+    );
   });
 
   it('deletes everything of one execution, and only that execution', async () => {
@@ -80,7 +91,10 @@ describe('internal storage (local directory)', () => {
       await mkdir(join(root, 'links'), { recursive: true });
       await symlink(outside, join(root, 'links', 'out'));
       await symlink(join(outside, 'secret.txt'), join(root, 'links', 'secret.txt'));
-      await assert.rejects(storage.get('kestra:///links/out/secret.txt'), /Access denied to kestra:\/\/\/links\/out\/secret.txt: it leads out of the internal storage folder/);
+      await assert.rejects(
+        storage.get('kestra:///links/out/secret.txt'),
+        /Access denied to kestra:\/\/\/links\/out\/secret.txt: it leads out of the internal storage folder/,
+      );
       await assert.rejects(storage.get('kestra:///links/secret.txt'), /leads out of the internal storage folder/);
       await assert.rejects(storage.stat('kestra:///links/secret.txt'), /leads out of the internal storage folder/);
       await assert.rejects(storage.put('kestra:///links/out/new/written.txt', Readable.from(['x'])), /leads out of the internal storage folder/);
@@ -101,12 +115,23 @@ describe('storage scope (what an execution may read and write)', () => {
     storage = new LocalDirectoryStorage(root);
   });
   after(() => rm(root, { recursive: true, force: true }));
-  const scope = { namespace: 'company.team', flowId: 'taxi', executionId: 'exec-1', parent: { namespace: 'company.parent', flowId: 'p', executionId: 'exec-0' } };
+  const scope = {
+    namespace: 'company.team',
+    flowId: 'taxi',
+    executionId: 'exec-1',
+    parent: { namespace: 'company.parent', flowId: 'p', executionId: 'exec-0' },
+  };
 
   it('reads its own files, its namespace files and its parent execution files', () => {
-    assert.equal(checkReadable('kestra:///company/team/taxi/executions/exec-1/inputs/f/a.csv', scope), 'kestra:///company/team/taxi/executions/exec-1/inputs/f/a.csv');
+    assert.equal(
+      checkReadable('kestra:///company/team/taxi/executions/exec-1/inputs/f/a.csv', scope),
+      'kestra:///company/team/taxi/executions/exec-1/inputs/f/a.csv',
+    );
     assert.equal(checkReadable('kestra:///company/team/_files/q.sql', scope), 'kestra:///company/team/_files/q.sql');
-    assert.equal(checkReadable('kestra:///company/parent/p/executions/exec-0/tasks/t/r/out.csv', scope), 'kestra:///company/parent/p/executions/exec-0/tasks/t/r/out.csv');
+    assert.equal(
+      checkReadable('kestra:///company/parent/p/executions/exec-0/tasks/t/r/out.csv', scope),
+      'kestra:///company/parent/p/executions/exec-0/tasks/t/r/out.csv',
+    );
   });
 
   it('refuses another namespace, another execution, a sibling namespace with the same prefix, and escapes, naming the URI', () => {
@@ -117,7 +142,10 @@ describe('storage scope (what an execution may read and write)', () => {
     assert.throws(() => checkReadable('kestra:///company/team/taxi/executions/exec-2/x.csv', scope), /Access denied/);
     assert.throws(() => checkReadable('kestra:///company/team/taxi/executions/exec-10/x.csv', scope), /Access denied/);
     assert.throws(() => checkReadable('kestra:///company/team2/_files/q.sql', scope), /Access denied/);
-    assert.throws(() => checkReadable('kestra:///company/team/taxi/executions/exec-1/../../../../../../etc/passwd', scope), /Invalid internal-storage URI/);
+    assert.throws(
+      () => checkReadable('kestra:///company/team/taxi/executions/exec-1/../../../../../../etc/passwd', scope),
+      /Invalid internal-storage URI/,
+    );
   });
 
   it("a task's view of storage writes only its own execution's files", async () => {

@@ -45,9 +45,14 @@ ${props}
 
 describe('flowable: Subflow', () => {
   it('waits for the child: resolved inputs, deterministic id, trigger vars, child state and outputs', async () => {
-    const { execution, subflowStarts } = await runWithFakePort(parent('    inputs:\n      n: "{{ 20 + 1 }}"'), {}, {}, {
-      subflows: { 'tests.sub.child': { flow: CHILD, end: () => ({ state: 'SUCCESS', outputs: { doubled: 42 } }) } },
-    });
+    const { execution, subflowStarts } = await runWithFakePort(
+      parent('    inputs:\n      n: "{{ 20 + 1 }}"'),
+      {},
+      {},
+      {
+        subflows: { 'tests.sub.child': { flow: CHILD, end: () => ({ state: 'SUCCESS', outputs: { doubled: 42 } }) } },
+      },
+    );
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(runs(execution), ['call:SUCCESS', 'after:SUCCESS']);
     assert.deepEqual(outputsOf(execution, 'call'), { executionId: 'exec-1.call', state: 'SUCCESS', outputs: { doubled: 42 } });
@@ -63,10 +68,20 @@ describe('flowable: Subflow', () => {
   });
 
   it('a FAILED or KILLED child fails the task (and the flow); WARNING stays WARNING', async () => {
-    for (const [childState, expected] of [['FAILED', 'FAILED'], ['KILLED', 'FAILED'], ['WARNING', 'WARNING'], ['SUCCESS', 'SUCCESS']] as const) {
-      const { execution } = await runWithFakePort(parent('    inputs:\n      n: 1'), {}, {}, {
-        subflows: { 'tests.sub.child': { flow: CHILD, end: { state: childState, outputs: {}, error: 'boom' } } },
-      });
+    for (const [childState, expected] of [
+      ['FAILED', 'FAILED'],
+      ['KILLED', 'FAILED'],
+      ['WARNING', 'WARNING'],
+      ['SUCCESS', 'SUCCESS'],
+    ] as const) {
+      const { execution } = await runWithFakePort(
+        parent('    inputs:\n      n: 1'),
+        {},
+        {},
+        {
+          subflows: { 'tests.sub.child': { flow: CHILD, end: { state: childState, outputs: {}, error: 'boom' } } },
+        },
+      );
       assert.equal(execution.state, expected, `child ${childState}`);
       assert.equal(execution.taskRuns[0].state, expected, `child ${childState}`);
       assert.equal((outputsOf(execution, 'call') as { state: string }).state, childState);
@@ -76,25 +91,40 @@ describe('flowable: Subflow', () => {
   });
 
   it('transmitFailed: false keeps the task SUCCESS whatever the child ended with', async () => {
-    const { execution } = await runWithFakePort(parent('    transmitFailed: false\n    inputs:\n      n: 1'), {}, {}, {
-      subflows: { 'tests.sub.child': { flow: CHILD, end: { state: 'FAILED', outputs: {} } } },
-    });
+    const { execution } = await runWithFakePort(
+      parent('    transmitFailed: false\n    inputs:\n      n: 1'),
+      {},
+      {},
+      {
+        subflows: { 'tests.sub.child': { flow: CHILD, end: { state: 'FAILED', outputs: {} } } },
+      },
+    );
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(runs(execution), ['call:SUCCESS', 'after:SUCCESS']);
     assert.equal((outputsOf(execution, 'call') as { state: string }).state, 'FAILED');
   });
 
   it('wait: false ends SUCCESS once started, with the child execution id only', async () => {
-    const { execution, subflowStarts } = await runWithFakePort(parent('    wait: false\n    inputs:\n      n: 1'), {}, {}, {
-      subflows: { 'tests.sub.child': { flow: CHILD, end: { state: 'FAILED', outputs: {} } } },
-    });
+    const { execution, subflowStarts } = await runWithFakePort(
+      parent('    wait: false\n    inputs:\n      n: 1'),
+      {},
+      {},
+      {
+        subflows: { 'tests.sub.child': { flow: CHILD, end: { state: 'FAILED', outputs: {} } } },
+      },
+    );
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(outputsOf(execution, 'call'), { executionId: 'exec-1.call' });
     assert.equal(subflowStarts[0].wait, false);
   });
 
-  it('invalid child inputs fail the task with Kestra\'s message and start nothing', async () => {
-    const { execution, subflowStarts } = await runWithFakePort(parent('    inputs:\n      who: x'), {}, {}, { subflows: { 'tests.sub.child': { flow: CHILD } } });
+  it("invalid child inputs fail the task with Kestra's message and start nothing", async () => {
+    const { execution, subflowStarts } = await runWithFakePort(
+      parent('    inputs:\n      who: x'),
+      {},
+      {},
+      { subflows: { 'tests.sub.child': { flow: CHILD } } },
+    );
     assert.equal(execution.state, 'FAILED');
     assert.deepEqual(runs(execution), ['call:FAILED']);
     assert.equal(execution.taskRuns[0].error, 'Invalid input for `n`, missing required input, but received `null`');
@@ -111,11 +141,16 @@ describe('flowable: Subflow', () => {
     assert.equal(execution.taskRuns[0].error, "Unable to find flow 'tests.sub'.'child'");
   });
 
-  it('labels: the task\'s own, rendered; inheritLabels adds the parent\'s; system labels refused', async () => {
+  it("labels: the task's own, rendered; inheritLabels adds the parent's; system labels refused", async () => {
     const subflows = { 'tests.sub.child': { flow: CHILD } };
     const own = await runWithFakePort(parent('    labels:\n      env: "{{ flow.id }}"\n      n: 3\n    inputs:\n      n: 1'), {}, {}, { subflows });
     assert.deepEqual(own.subflowStarts[0].request.labels, { env: 'parent', n: '3', 'system.correlationId': 'exec-1' });
-    const inherited = await runWithFakePort(parent('    inheritLabels: true\n    labels:\n      - key: team\n        value: ml\n    inputs:\n      n: 1'), {}, {}, { subflows });
+    const inherited = await runWithFakePort(
+      parent('    inheritLabels: true\n    labels:\n      - key: team\n        value: ml\n    inputs:\n      n: 1'),
+      {},
+      {},
+      { subflows },
+    );
     assert.deepEqual(inherited.subflowStarts[0].request.labels, { team: 'ml', 'system.correlationId': 'exec-1' });
     const plain = await runWithFakePort(parent('    inheritLabels: true\n    inputs:\n      n: 1'), {}, {}, { subflows });
     assert.deepEqual(plain.subflowStarts[0].request.labels, { team: 'data', 'system.correlationId': 'exec-1' });
@@ -143,11 +178,21 @@ tasks:
 `),
       {},
       {},
-      { subflows: { 'tests.sub.child': { flow: CHILD, end: (start) => ({ state: 'SUCCESS', outputs: { doubled: Number(start.request.inputs.n) * 2 } }) } } },
+      {
+        subflows: {
+          'tests.sub.child': { flow: CHILD, end: (start) => ({ state: 'SUCCESS', outputs: { doubled: Number(start.request.inputs.n) * 2 } }) },
+        },
+      },
     );
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(runs(execution), ['each:SUCCESS', 'call[1]:SUCCESS', 'call[2]:SUCCESS']);
-    assert.deepEqual(subflowStarts.map((s) => s.request.executionId), ['exec-1.call.1', 'exec-1.call.2']);
-    assert.deepEqual(execution.taskRuns.slice(1).map((r) => (r.outputs as { outputs: unknown }).outputs), [{ doubled: 2 }, { doubled: 4 }]);
+    assert.deepEqual(
+      subflowStarts.map((s) => s.request.executionId),
+      ['exec-1.call.1', 'exec-1.call.2'],
+    );
+    assert.deepEqual(
+      execution.taskRuns.slice(1).map((r) => (r.outputs as { outputs: unknown }).outputs),
+      [{ doubled: 2 }, { doubled: 4 }],
+    );
   });
 });

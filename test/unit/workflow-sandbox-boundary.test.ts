@@ -29,7 +29,11 @@ describe('workflow sandbox boundary', () => {
     assert.ok(bundled.includes('src/workflows/index.ts'), `no project modules found in ${WORKFLOW_BUNDLE}: run npm run build`);
     const covered = picomatch(sandboxList());
     const uncovered = bundled.filter((file) => !covered(file));
-    assert.deepEqual(uncovered, [], `bundled into the workflow but not checked as workflow code; add to tsconfig.workflow.json "include": ${uncovered.join(', ')}`);
+    assert.deepEqual(
+      uncovered,
+      [],
+      `bundled into the workflow but not checked as workflow code; add to tsconfig.workflow.json "include": ${uncovered.join(', ')}`,
+    );
   });
 
   it('lists no single file that the bundle no longer holds', () => {

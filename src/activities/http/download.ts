@@ -19,7 +19,8 @@ export const downloadTask = defineRunnableTask({
   }),
   async run(props, context) {
     const response = await sendRequest(props, context);
-    const fileName = fileNameFrom(response.headers.get('content-disposition')) ?? (fileNameOf(new URL(response.url || props.uri).pathname) || 'download');
+    const fileName =
+      fileNameFrom(response.headers.get('content-disposition')) ?? (fileNameOf(new URL(response.url || props.uri).pathname) || 'download');
     const body = response.body ? Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>) : Readable.from([]);
     const stored = await context.putFile(fileName, body);
     if (stored.size === 0 && props.failOnEmptyResponse) {

@@ -21,7 +21,9 @@ export const httpProperties = {
       followRedirects: z.boolean().optional(),
       basicAuthUser: z.string().optional(),
       basicAuthPassword: z.string().optional(),
-      auth: z.looseObject({ type: z.string(), username: z.string().optional(), password: z.string().optional(), token: z.string().optional() }).optional(),
+      auth: z
+        .looseObject({ type: z.string(), username: z.string().optional(), password: z.string().optional(), token: z.string().optional() })
+        .optional(),
     })
     .optional(),
   /** false: a status ≥ 400 fails the task. */
@@ -53,7 +55,9 @@ export async function sendRequest(props: HttpProperties, context: TaskContext): 
       for (const [name, value] of Object.entries(props.formData)) form.append(name, typeof value === 'string' ? value : JSON.stringify(value));
       body = form;
     } else {
-      body = new URLSearchParams(Object.entries(props.formData).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+      body = new URLSearchParams(
+        Object.entries(props.formData).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+      );
     }
   } else if (props.contentType && body !== undefined) {
     headers.set('content-type', props.contentType);

@@ -26,7 +26,9 @@ export const requestTask = defineRunnableTask({
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
         await response.body?.cancel().catch(() => undefined);
-        throw new Error(`The response of ${props.uri} is larger than ${MAX_BODY_BYTES} bytes: use io.kestra.plugin.core.http.Download to store it as a file`);
+        throw new Error(
+          `The response of ${props.uri} is larger than ${MAX_BODY_BYTES} bytes: use io.kestra.plugin.core.http.Download to store it as a file`,
+        );
       }
       chunks.push(Buffer.from(chunk));
     }

@@ -62,7 +62,8 @@ export function resolveConnection(props: PostgresConnectionProps, config: Pick<T
   const params = new URLSearchParams(query);
   let userInfo: string | undefined;
   let hostPort = authority;
-  if (authority.includes('@')) [userInfo, hostPort] = [authority.slice(0, authority.lastIndexOf('@')), authority.slice(authority.lastIndexOf('@') + 1)];
+  if (authority.includes('@'))
+    [userInfo, hostPort] = [authority.slice(0, authority.lastIndexOf('@')), authority.slice(authority.lastIndexOf('@') + 1)];
   let { host, port } = splitHostPort(hostPort || 'localhost');
   const alias = config.hostAliases[host.toLowerCase()];
   if (alias) {

@@ -50,7 +50,8 @@ export const postgresqlCopyInTask = defineRunnableTask({
       try {
         await pipeline(source, progress, copy, { signal: context.signal });
       } catch (error) {
-        if (context.signal.aborted) throw new Error(`COPY into ${props.table} cancelled after ${sentBytes} of ${totalBytes} bytes; nothing was loaded`);
+        if (context.signal.aborted)
+          throw new Error(`COPY into ${props.table} cancelled after ${sentBytes} of ${totalBytes} bytes; nothing was loaded`);
         throw new Error(`COPY into ${props.table} failed: ${describeDatabaseError(error)}\nSQL: ${sql}`);
       }
       context.log('INFO', `${copy.rowCount} rows copied into ${props.table}`);

@@ -92,7 +92,9 @@ export async function runStatement(
     });
     const hasResultSet = (result.fields?.length ?? 0) > 0;
     if (tooLarge) {
-      throw new Error(`The query returned ${count} rows, more than fit in the execution's outputs (about ${MAX_FETCH_CHARS} characters): use fetchType: STORE to write them to internal storage`);
+      throw new Error(
+        `The query returned ${count} rows, more than fit in the execution's outputs (about ${MAX_FETCH_CHARS} characters): use fetchType: STORE to write them to internal storage`,
+      );
     }
     const outputs: Record<string, unknown> = {};
     if (hasResultSet && fetchType === 'FETCH_ONE') outputs.row = first ?? null;

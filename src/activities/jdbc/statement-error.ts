@@ -7,7 +7,8 @@ import type { DatabaseError } from 'pg';
 const MAX_SQL_CHARS = 300;
 
 export function statementError(error: unknown, sql: string, position: { index: number; total: number; line?: number }): Error {
-  const which = position.total > 1 ? `Statement ${position.index} of ${position.total}${position.line ? ` (line ${position.line})` : ''}` : 'SQL statement';
+  const which =
+    position.total > 1 ? `Statement ${position.index} of ${position.total}${position.line ? ` (line ${position.line})` : ''}` : 'SQL statement';
   return new Error(`${which} failed: ${describeDatabaseError(error)}\nSQL: ${shorten(sql)}`);
 }
 

@@ -17,7 +17,10 @@ export const kvSetTask = defineRunnableTask({
     value: z.unknown(),
     namespace: z.string().optional(),
     overwrite: z.boolean().default(true),
-    ttl: z.string().refine((text) => (parseDuration(text) ?? 0) > 0, 'must be a positive ISO-8601 duration, e.g. PT1H').optional(),
+    ttl: z
+      .string()
+      .refine((text) => (parseDuration(text) ?? 0) > 0, 'must be a positive ISO-8601 duration, e.g. PT1H')
+      .optional(),
     kvType: z.enum(KV_TYPES).optional(),
   }),
   async run(props, context) {

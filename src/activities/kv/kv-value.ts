@@ -12,7 +12,8 @@ export function toKvValue(value: unknown, kvType: KvType | undefined): KvValue {
       return { type: 'STRING', value: value === null || value === undefined ? '' : text() };
     case 'NUMBER': {
       const number = typeof value === 'number' ? value : Number(text().trim());
-      if (!Number.isFinite(number) || (typeof value === 'string' && value.trim() === '')) throw new Error(`kvType NUMBER: '${text()}' is not a number`);
+      if (!Number.isFinite(number) || (typeof value === 'string' && value.trim() === ''))
+        throw new Error(`kvType NUMBER: '${text()}' is not a number`);
       return { type: 'NUMBER', value: number };
     }
     case 'BOOLEAN': {

@@ -194,7 +194,12 @@ async function readLines(stream: Readable, onLine: (line: string) => void): Prom
 
 /** Whether `file` names an executable, directly or through `path` (the script's PATH). */
 function isExecutable(file: string, path = ''): boolean {
-  const candidates = file.includes('/') ? [file] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, file));
+  const candidates = file.includes('/')
+    ? [file]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, file));
   return candidates.some((candidate) => {
     try {
       accessSync(candidate, fsConstants.X_OK);

@@ -16,6 +16,9 @@ export const pythonProperties = {
 
 export function warnAboutDependencies(dependencies: string[] | undefined, context: TaskContext): void {
   if (dependencies && dependencies.length > 0) {
-    context.log('WARN', `dependencies are not installed by tflow's Process runner; they must already be importable on the worker: ${dependencies.join(', ')}`);
+    context.log(
+      'WARN',
+      `dependencies are not installed by tflow's Process runner; they must already be importable on the worker: ${dependencies.join(', ')}`,
+    );
   }
 }

@@ -97,7 +97,9 @@ export async function runScript(
   }
   const outputFiles = await uploadOutputFiles(props.outputFiles ?? [], workingDir, context);
   if (props.warningOnStdErr && result.stderrLineCount > 0) {
-    context.endInWarning(`The command wrote ${result.stderrLineCount} line(s) on stderr, so the task ends WARNING (warningOnStdErr: false ignores stderr)`);
+    context.endInWarning(
+      `The command wrote ${result.stderrLineCount} line(s) on stderr, so the task ends WARNING (warningOnStdErr: false ignores stderr)`,
+    );
   }
   return { exitCode: result.exitCode, vars: result.vars, outputFiles };
 }
@@ -132,7 +134,11 @@ function checkTaskRunner(props: ScriptProperties, context: TaskContext): void {
 }
 
 /** `inputFiles`: a `kestra://` value is copied from internal storage, any other value is the content. */
-export async function writeInputFiles(inputFiles: ScriptProperties['inputFiles'], workingDir: string, context: Pick<TaskContext, 'storage'>): Promise<void> {
+export async function writeInputFiles(
+  inputFiles: ScriptProperties['inputFiles'],
+  workingDir: string,
+  context: Pick<TaskContext, 'storage'>,
+): Promise<void> {
   if (inputFiles === undefined) return;
   let files: Record<string, unknown>;
   if (typeof inputFiles === 'string') {
@@ -159,11 +165,17 @@ export async function writeInputFiles(inputFiles: ScriptProperties['inputFiles']
  * `outputFiles`: globs anchored at the working directory (`*.csv` = top level only), or
  * `glob:`/`regex:` prefixed patterns as in Kestra. Keys are paths relative to the working dir.
  */
-export async function uploadOutputFiles(patterns: string[], workingDir: string, context: Pick<TaskContext, 'putFile'>): Promise<Record<string, string>> {
+export async function uploadOutputFiles(
+  patterns: string[],
+  workingDir: string,
+  context: Pick<TaskContext, 'putFile'>,
+): Promise<Record<string, string>> {
   if (patterns.length === 0) return {};
   const regexes = patterns.filter((p) => p.startsWith('regex:')).map((p) => flowRegex(`^(?:${p.slice('regex:'.length)})$`));
   const globs = patterns.filter((p) => !p.startsWith('regex:')).map((p) => p.replace(/^glob:/, ''));
-  const matched = new Set<string>(globs.length > 0 ? await glob(globs, { cwd: workingDir, onlyFiles: true, dot: true, expandDirectories: false }) : []);
+  const matched = new Set<string>(
+    globs.length > 0 ? await glob(globs, { cwd: workingDir, onlyFiles: true, dot: true, expandDirectories: false }) : [],
+  );
   if (regexes.length > 0) {
     for (const path of await listFiles(workingDir)) if (regexes.some((r) => r.test(path))) matched.add(path);
   }

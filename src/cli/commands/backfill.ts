@@ -21,12 +21,17 @@ interface BackfillCommandOptions {
 export function configureBackfillCommand(program: Command): void {
   program
     .command('backfill')
-    .description('run a deployed flow\'s Schedule for past times, through the Temporal Schedule\'s backfill: one execution per cron tick in [start, end), each with its own trigger.date, labelled backfill:true')
+    .description(
+      "run a deployed flow's Schedule for past times, through the Temporal Schedule's backfill: one execution per cron tick in [start, end), each with its own trigger.date, labelled backfill:true",
+    )
     .argument('<flow>', 'namespace.flowId (or namespace/flowId) of a deployed flow')
-    .requiredOption('--start <time>', 'first time covered (inclusive): 2019-01-01, 2019-01-01T09:00 or with an offset; without one, in the trigger\'s time zone')
+    .requiredOption(
+      '--start <time>',
+      "first time covered (inclusive): 2019-01-01, 2019-01-01T09:00 or with an offset; without one, in the trigger's time zone",
+    )
     .option('--end <time>', 'end (exclusive), same forms; default now')
     .option('--trigger <id>', 'the Schedule trigger, when the flow has several')
-    .option('-i, --input <key=value>', 'an input for these runs, over the trigger\'s inputs (repeatable)', collect, [])
+    .option('-i, --input <key=value>', "an input for these runs, over the trigger's inputs (repeatable)", collect, [])
     .option('--label <key=value>', 'a label for these runs (repeatable)', collect, [])
     .option('--json', 'print the backfill as JSON')
     .action(async (reference: string, options: BackfillCommandOptions) => {
@@ -46,7 +51,9 @@ export function configureBackfillCommand(program: Command): void {
       const labels = parsePairs(options.label, '--label');
       const problems = triggerInputProblems(flow, trigger, inputs, labels);
       if (problems.length > 0) {
-        throw new FlowValidationError(problems.map((message) => ({ file: `${flow.namespace}.${flow.id}`, line: 1, col: 1, path: `triggers.${trigger.id}.inputs`, message })));
+        throw new FlowValidationError(
+          problems.map((message) => ({ file: `${flow.namespace}.${flow.id}`, line: 1, col: 1, path: `triggers.${trigger.id}.inputs`, message })),
+        );
       }
       const client = await connectClient(config);
       try {

@@ -43,7 +43,9 @@ interface DemoOptions {
 export function configureDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description(`run the course's taxi pipeline (flows/02_postgres_taxi.yaml) on a generated month, with local Temporal and Postgres (embedded when none answers)`)
+    .description(
+      `run the course's taxi pipeline (flows/02_postgres_taxi.yaml) on a generated month, with local Temporal and Postgres (embedded when none answers)`,
+    )
     .option('--rows <n>', 'rows in the generated green month', '5000')
     .option('--exit', 'stop everything at once after the run (the default when not in a terminal)')
     .option('--hello', 'run flows/01_hello_world.yaml instead (no Postgres, no data)')
@@ -56,7 +58,9 @@ export function configureDemoCommand(program: Command): void {
         const waitForCtrlC = !options.exit && process.stdin.isTTY === true && stack.holdsServers;
         if (waitForCtrlC) {
           toStdout('');
-          toStdout('Everything stays up so you can look around. Ctrl-C stops what this demo started (`npx tflow dev` brings it back with the same data).');
+          toStdout(
+            'Everything stays up so you can look around. Ctrl-C stops what this demo started (`npx tflow dev` brings it back with the same data).',
+          );
           await stack.untilSignal;
         }
       } finally {
@@ -74,7 +78,9 @@ async function taxiDemo(stack: Stack, options: DemoOptions): Promise<boolean> {
   // 1. Temporal first: on a new machine its CLI may need a build or download, or be missing (one clear message).
   const server = await startDevServer({ stateDir: baseConfig.stateDir, address: baseConfig.temporalAddress, report: toStderr });
   if (server.started) stack.add(async () => void (await stopDevServer(baseConfig.stateDir)), true);
-  toStderr(`Temporal: ${server.started ? 'started the dev server' : 'using the server that answers'} at ${baseConfig.temporalAddress}, Web UI ${server.webUi}`);
+  toStderr(
+    `Temporal: ${server.started ? 'started the dev server' : 'using the server that answers'} at ${baseConfig.temporalAddress}, Web UI ${server.webUi}`,
+  );
 
   // 2. A worker in this process, on a task queue of the demo's own (a `tflow dev` worker elsewhere has
   //    no download shim). Building its workflow bundle takes seconds: it gets ready while 3 and 4 run.
@@ -102,7 +108,9 @@ async function taxiDemo(stack: Stack, options: DemoOptions): Promise<boolean> {
   stack.add(() => dataServer.close());
   const shimDir = join(demoDir, 'bin');
   await writeDownloadShim(shimDir, dataServer.baseUrl);
-  toStderr(`Generated ${file.csvName} (${file.rows} rows), served at ${dataServer.baseUrl}; the flow's wget of ${GITHUB_RELEASES}/… reaches it through ${shimDir}/wget.`);
+  toStderr(
+    `Generated ${file.csvName} (${file.rows} rows), served at ${dataServer.baseUrl}; the flow's wget of ${GITHUB_RELEASES}/… reaches it through ${shimDir}/wget.`,
+  );
 
   // 5. Deployment-level settings for the worker's tasks (the flow's YAML stays as the course wrote it):
   //    the download shim first on PATH, and the course's `pgdatabase` host mapped to the Postgres in use.
@@ -133,7 +141,9 @@ async function taxiDemo(stack: Stack, options: DemoOptions): Promise<boolean> {
   toStdout(`Web UI:    ${executionLink(config, execution)}`);
   if (ok) {
     const count = await countRows(postgres, table, file.csvName);
-    toStdout(`Table:     ${table} in database ${COURSE_DATABASE} on ${postgres.hostPort} (${postgres.kind === 'embedded' ? 'embedded Postgres' : 'your Postgres'}): ${count.total} rows, ${count.fromFile} from ${file.csvName} (generated: ${file.rows})`);
+    toStdout(
+      `Table:     ${table} in database ${COURSE_DATABASE} on ${postgres.hostPort} (${postgres.kind === 'embedded' ? 'embedded Postgres' : 'your Postgres'}): ${count.total} rows, ${count.fromFile} from ${file.csvName} (generated: ${file.rows})`,
+    );
     toStdout(`Query it:  psql ${psqlUrl} -c 'SELECT count(*) FROM ${table}'`);
   }
   return ok;
@@ -169,7 +179,13 @@ function dropCourseUrlAlias(): void {
 }
 
 async function countRows(postgres: LocalPostgres, table: string, csvName: string): Promise<{ total: number; fromFile: number }> {
-  const client = new PgClient({ host: postgres.host, port: postgres.port, user: COURSE_ROLE.user, password: COURSE_ROLE.password, database: COURSE_DATABASE });
+  const client = new PgClient({
+    host: postgres.host,
+    port: postgres.port,
+    user: COURSE_ROLE.user,
+    password: COURSE_ROLE.password,
+    database: COURSE_DATABASE,
+  });
   await client.connect();
   try {
     const { rows } = await client.query<{ total: number; from_file: number }>(

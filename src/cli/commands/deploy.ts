@@ -12,7 +12,9 @@ import { toStdout, UsageError } from '../output';
 export function configureDeployCommand(program: Command): void {
   program
     .command('deploy')
-    .description('register flows (a new revision only when the source changed) and sync their Schedule triggers with Temporal Schedules; deploys nothing if any flow is invalid')
+    .description(
+      'register flows (a new revision only when the source changed) and sync their Schedule triggers with Temporal Schedules; deploys nothing if any flow is invalid',
+    )
     .argument('<paths...>', 'flow files or folders')
     .option('--json', 'print what was deployed as JSON')
     .action(async (paths: string[], options: { json?: boolean }) => {

@@ -13,7 +13,10 @@ export function configureDevCommand(program: Command): void {
   program
     .command('dev')
     .description('the whole local stack in one command: the Temporal dev server, Postgres (embedded when none answers), the REST API and a worker')
-    .option('--reset', `clear tflow's local state first (Temporal's database, embedded Postgres data, storage) — executions, schedules and loaded tables are lost`)
+    .option(
+      '--reset',
+      `clear tflow's local state first (Temporal's database, embedded Postgres data, storage) — executions, schedules and loaded tables are lost`,
+    )
     .action(async (options: { reset?: boolean }) => {
       const config = loadConfig();
       if (options.reset) {
@@ -38,7 +41,9 @@ export function configureDevCommand(program: Command): void {
         const { api, worker } = await startApiAndWorker(config);
         toStderr(`tflow dev: Temporal on ${config.temporalAddress} (${server.started ? 'started' : 'already running'}), Web UI ${server.webUi}`);
         if (api) toStderr(`REST API on ${api.url}/api/v1${config.basicAuth ? ' (Basic auth)' : ''}`);
-        toStderr(`Worker polling task queue '${config.taskQueue}'. Run a flow in another terminal: npx tflow run flows/01_hello_world.yaml --wait. Ctrl-C stops.`);
+        toStderr(
+          `Worker polling task queue '${config.taskQueue}'. Run a flow in another terminal: npx tflow run flows/01_hello_world.yaml --wait. Ctrl-C stops.`,
+        );
         await untilSignal(worker, async () => {
           await api?.close();
           if (server.started) await stopDevServer(config.stateDir);

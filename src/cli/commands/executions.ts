@@ -8,7 +8,19 @@ import { loadConfig } from '../../config';
 import type { Execution, State } from '../../interpreter/execution';
 import { printExecutionSummary, printTable, toStdout, UsageError } from '../output';
 
-const STATES: readonly State[] = ['CREATED', 'QUEUED', 'RUNNING', 'PAUSED', 'SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED', 'RETRYING'];
+const STATES: readonly State[] = [
+  'CREATED',
+  'QUEUED',
+  'RUNNING',
+  'PAUSED',
+  'SUCCESS',
+  'WARNING',
+  'FAILED',
+  'KILLED',
+  'CANCELLED',
+  'SKIPPED',
+  'RETRYING',
+];
 /** How many executions `--json` reads at once (each is a query or a result fetch). */
 const PARALLEL_READS = 4;
 
@@ -25,16 +37,21 @@ export function configureExecutionsCommand(program: Command): void {
   executions
     .command('list')
     .description('list executions from Temporal visibility: running ones first, then the latest ended')
-    .option('--flow <flow>', 'only this flow\'s (namespace.flowId or namespace/flowId)')
+    .option('--flow <flow>', "only this flow's (namespace.flowId or namespace/flowId)")
     .option('--state <state>', `only executions in this state (${STATES.join(', ')})`)
     .option('--limit <n>', 'at most n executions', positiveInteger, 50)
     .option('--json', 'print the executions as a JSON array, each as `tflow run --json` prints one')
     .action(async (options: ListOptions) => {
       const state = options.state?.toUpperCase() as State | undefined;
       if (state && !STATES.includes(state)) throw new UsageError(`--state: unknown state '${options.state}' (one of ${STATES.join(', ')})`);
-      if (options.flow && !/^[A-Za-z0-9._-]+[./][A-Za-z0-9._-]+$/.test(options.flow)) throw new UsageError(`--flow expects namespace.flowId, got '${options.flow}'`);
+      if (options.flow && !/^[A-Za-z0-9._-]+[./][A-Za-z0-9._-]+$/.test(options.flow))
+        throw new UsageError(`--flow expects namespace.flowId, got '${options.flow}'`);
       await withClient(async (client) => {
-        const summaries = await listExecutions(client, { ...(options.flow ? flowFilter(options.flow) : {}), ...(state ? { states: [state] } : {}) }, options.limit);
+        const summaries = await listExecutions(
+          client,
+          { ...(options.flow ? flowFilter(options.flow) : {}), ...(state ? { states: [state] } : {}) },
+          options.limit,
+        );
         if (options.json) return toStdout(JSON.stringify(await readAll(client, summaries), null, 2));
         if (summaries.length === 0) return toStdout('No executions.');
         printTable(
@@ -103,7 +120,12 @@ function printExecution(execution: Execution): void {
 function duration(summary: ExecutionSummary): string {
   const end = summary.endDate ? Date.parse(summary.endDate) : Date.now();
   const seconds = Math.max(0, (end - Date.parse(summary.startDate)) / 1000);
-  const text = seconds < 60 ? `${seconds.toFixed(1)} s` : seconds < 3600 ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s` : `${(seconds / 3600).toFixed(1)} h`;
+  const text =
+    seconds < 60
+      ? `${seconds.toFixed(1)} s`
+      : seconds < 3600
+        ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
+        : `${(seconds / 3600).toFixed(1)} h`;
   return summary.endDate ? text : `${text}…`;
 }
 

@@ -13,7 +13,7 @@ export function configureExprCommand(program: Command): void {
   program
     .command('expr')
     .description('render an expression template against a JSON context and print the result')
-    .argument('<template>', "a template, e.g. \"{{ trigger.date | date('yyyy-MM') }}\"")
+    .argument('<template>', 'a template, e.g. "{{ trigger.date | date(\'yyyy-MM\') }}"')
     .option('-c, --context <file or JSON>', 'the variables: a JSON file, or inline JSON (e.g. \'{"inputs": {"name": "Ada"}}\')')
     .action((template: string, options: { context?: string }) => {
       const context = options.context === undefined ? {} : readContext(options.context);

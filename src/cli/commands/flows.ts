@@ -18,18 +18,29 @@ export function configureFlowsCommand(program: Command): void {
       await withRegistry(async (registry) => {
         const entries = await registry.list({ namespace: options.namespace });
         if (options.json) {
-          const list = entries.map((e) => ({ namespace: e.namespace, id: e.flowId, revision: e.revision, schedules: e.scheduleIds, updated: e.updatedAt.toISOString() }));
+          const list = entries.map((e) => ({
+            namespace: e.namespace,
+            id: e.flowId,
+            revision: e.revision,
+            schedules: e.scheduleIds,
+            updated: e.updatedAt.toISOString(),
+          }));
           return toStdout(JSON.stringify(list, null, 2));
         }
         if (entries.length === 0) return toStdout('No flows deployed (tflow deploy <file or folder>).');
-        const rows = entries.map((e) => [`${e.namespace}.${e.flowId}`, String(e.revision), e.updatedAt.toISOString().slice(0, 19) + 'Z', e.scheduleIds.join(', ')]);
+        const rows = entries.map((e) => [
+          `${e.namespace}.${e.flowId}`,
+          String(e.revision),
+          e.updatedAt.toISOString().slice(0, 19) + 'Z',
+          e.scheduleIds.join(', '),
+        ]);
         printTable(['FLOW', 'REVISION', 'UPDATED', 'SCHEDULES'], rows);
       });
     });
 
   flows
     .command('get')
-    .description('print a deployed flow\'s source, verbatim')
+    .description("print a deployed flow's source, verbatim")
     .argument('<flow>', 'namespace.flowId (or namespace/flowId)')
     .option('--revision <n>', 'an earlier revision', (v) => Number(v))
     .option('--json', 'print {namespace, id, revision, source, schedules} as JSON')
@@ -38,7 +49,14 @@ export function configureFlowsCommand(program: Command): void {
         const entry = await registry.resolve(reference);
         const stored = await registry.get(entry.namespace, entry.flowId, options.revision);
         if (options.json) {
-          const flow = { namespace: entry.namespace, id: entry.flowId, revision: stored.revision, latestRevision: entry.revision, source: stored.source, schedules: entry.scheduleIds };
+          const flow = {
+            namespace: entry.namespace,
+            id: entry.flowId,
+            revision: stored.revision,
+            latestRevision: entry.revision,
+            source: stored.source,
+            schedules: entry.scheduleIds,
+          };
           return toStdout(JSON.stringify(flow, null, 2));
         }
         process.stdout.write(stored.source.endsWith('\n') ? stored.source : `${stored.source}\n`);

@@ -13,7 +13,7 @@ const ANSWER_WITHIN_MS = 30_000;
 export function configureLogsCommand(program: Command): void {
   program
     .command('logs')
-    .description('print an execution\'s logs; --follow keeps printing new lines until it ends')
+    .description("print an execution's logs; --follow keeps printing new lines until it ends")
     .argument('<executionId>', 'the execution id (as `tflow run` printed it)')
     .option('-f, --follow', 'keep printing new lines until the execution ends')
     .action(async (executionId: string, options: { follow?: boolean }) => {

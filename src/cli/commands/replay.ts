@@ -9,11 +9,12 @@ import { toStderr, toStdout, UsageError } from '../output';
 export function configureReplayCommand(program: Command): void {
   program
     .command('replay')
-    .description('replay an execution\'s history against today\'s workflow code: exit 0 when deterministic, else exit 1 with the divergence')
+    .description("replay an execution's history against today's workflow code: exit 0 when deterministic, else exit 1 with the divergence")
     .argument('[executionId]', 'an execution on the Temporal server (running or ended)')
-    .option('--history <file.json>', 'a history file instead (`temporal workflow show --output json`, or the Web UI\'s download)')
+    .option('--history <file.json>', "a history file instead (`temporal workflow show --output json`, or the Web UI's download)")
     .action(async (executionId: string | undefined, options: { history?: string }) => {
-      if (Boolean(executionId) === Boolean(options.history)) throw new UsageError('replay expects an execution id or --history <file.json> (one of them)');
+      if (Boolean(executionId) === Boolean(options.history))
+        throw new UsageError('replay expects an execution id or --history <file.json> (one of them)');
       let history;
       let name: string;
       if (options.history) {

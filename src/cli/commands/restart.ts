@@ -30,7 +30,8 @@ export function configureRestartCommand(program: Command): void {
       try {
         const restarted = await restartExecution(client, config, executionId, {
           revision,
-          loadDeployedFlow: (namespace, flowId, rev) => loadDeployedFlow((registry ??= FlowRegistry.connect(config.databaseUrl)), `${namespace}/${flowId}`, rev),
+          loadDeployedFlow: (namespace, flowId, rev) =>
+            loadDeployedFlow((registry ??= FlowRegistry.connect(config.databaseUrl)), `${namespace}/${flowId}`, rev),
         });
         const id = restarted.handle.workflowId;
         if (!options.wait) {

@@ -7,7 +7,7 @@ import { collect, parsePairs, toStderr, toStdout } from '../output';
 export function configureResumeCommand(program: Command): void {
   program
     .command('resume')
-    .description('resume a PAUSED execution, giving its Pause tasks\' onResume inputs')
+    .description("resume a PAUSED execution, giving its Pause tasks' onResume inputs")
     .argument('<executionId>', 'the execution id (as `tflow run` printed it)')
     .option('-i, --input <key=value>', 'an onResume input value (repeatable)', collect, [])
     .action(async (executionId: string, options: { input: string[] }) => {

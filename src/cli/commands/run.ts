@@ -60,7 +60,12 @@ async function loadFlow(flowRef: string, config: TflowConfig): Promise<FlowSpec>
 }
 
 /** Starts an execution; returns what is known of it at once. */
-export async function startFlow(client: Client, config: TflowConfig, flow: FlowSpec, options: RunOptions): Promise<Pick<Execution, 'id' | 'namespace' | 'flowId' | 'revision' | 'state'>> {
+export async function startFlow(
+  client: Client,
+  config: TflowConfig,
+  flow: FlowSpec,
+  options: RunOptions,
+): Promise<Pick<Execution, 'id' | 'namespace' | 'flowId' | 'revision' | 'state'>> {
   const executionId = newExecutionId(flow);
   const handle = await startExecution(client, config, flow, {
     executionId,
@@ -93,7 +98,9 @@ async function warnWhenNoWorker(client: Client, config: TflowConfig, print: Prin
       taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     });
     if ((response.pollers ?? []).length === 0) {
-      print(`  note: no worker is polling task queue '${config.taskQueue}' yet; the execution waits until one does (start one with \`npx tflow worker\` or \`npx tflow dev\`)`);
+      print(
+        `  note: no worker is polling task queue '${config.taskQueue}' yet; the execution waits until one does (start one with \`npx tflow worker\` or \`npx tflow dev\`)`,
+      );
     }
   } catch {
     // Only a hint: never fail a run because of it.

@@ -16,9 +16,12 @@ export function configureServerCommand(program: Command): void {
       const config = loadConfig();
       const host = options.host ?? config.apiHost;
       const port = options.port === undefined ? undefined : Number(options.port);
-      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port: expected a port number, got '${options.port}'`);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+        throw new UsageError(`--port: expected a port number, got '${options.port}'`);
       if (options.insecureNoAuth && !config.basicAuth && !isLoopbackHost(host)) {
-        toStderr(`WARNING: --insecure-no-auth: the API on ${host} has no authentication; anyone who reaches it can deploy and run flows (Shell tasks included).`);
+        toStderr(
+          `WARNING: --insecure-no-auth: the API on ${host} has no authentication; anyone who reaches it can deploy and run flows (Shell tasks included).`,
+        );
       }
       const server = await startServer(config, {
         host,

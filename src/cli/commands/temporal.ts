@@ -15,7 +15,11 @@ export function configureTemporalCommand(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const status = await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: toStderr });
-      toStdout(status.started ? `Temporal dev server started on ${config.temporalAddress} (pid ${status.pid}); Web UI ${status.webUi}` : `Temporal already answers on ${config.temporalAddress}; Web UI ${status.webUi}`);
+      toStdout(
+        status.started
+          ? `Temporal dev server started on ${config.temporalAddress} (pid ${status.pid}); Web UI ${status.webUi}`
+          : `Temporal already answers on ${config.temporalAddress}; Web UI ${status.webUi}`,
+      );
     });
   temporal
     .command('stop')

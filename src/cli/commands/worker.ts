@@ -10,7 +10,9 @@ export function configureWorkerCommand(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const worker = await startWorker(config);
-      toStderr(`Worker polling task queue '${config.taskQueue}' on ${config.temporalAddress} (namespace ${config.temporalNamespace}). Ctrl-C stops it.`);
+      toStderr(
+        `Worker polling task queue '${config.taskQueue}' on ${config.temporalAddress} (namespace ${config.temporalNamespace}). Ctrl-C stops it.`,
+      );
       await untilSignal(worker);
     });
 }

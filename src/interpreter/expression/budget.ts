@@ -150,7 +150,8 @@ export function nestingMessage(what: string): string {
 export function engineLimitMessage(error: unknown): string | undefined {
   if (!(error instanceof RangeError)) return undefined;
   if (/call stack/i.test(error.message)) return `the expression or its data is nested too deeply (${error.message})`;
-  if (/invalid (string|array|typed array) length|array buffer allocation/i.test(error.message)) return `the expression builds a value too large (${error.message})`;
+  if (/invalid (string|array|typed array) length|array buffer allocation/i.test(error.message))
+    return `the expression builds a value too large (${error.message})`;
   return undefined;
 }
 
@@ -176,7 +177,8 @@ export function syntaxDepth(root: unknown): number {
     const level = typeof (value as { kind?: unknown }).kind === 'string' ? depth + 1 : depth;
     if (level > deepest) deepest = level;
     if (deepest > LIMITS.nesting) return deepest;
-    for (const child of Array.isArray(value) ? value : Object.values(value)) if (child !== null && typeof child === 'object') stack.push([child, level]);
+    for (const child of Array.isArray(value) ? value : Object.values(value))
+      if (child !== null && typeof child === 'object') stack.push([child, level]);
   }
   return deepest;
 }

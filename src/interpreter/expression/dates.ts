@@ -127,7 +127,7 @@ function isText(run: string): boolean {
 /** Splits a Java pattern into letter runs and everything else (quoted literals kept as written). */
 function splitPattern(pattern: string): Array<{ text: string; letters: boolean }> {
   const parts: Array<{ text: string; letters: boolean }> = [];
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     const c = pattern[i];
     if (c === "'") {
       let j = i + 1;
@@ -167,7 +167,8 @@ function withEnglishText(pattern: string, date: ZonedDateTime): string {
           text = date.hour() < 12 ? 'AM' : 'PM';
           break;
         case 'G':
-          text = n === 4 ? (date.year() > 0 ? 'Anno Domini' : 'Before Christ') : n === 5 ? (date.year() > 0 ? 'A' : 'B') : date.year() > 0 ? 'AD' : 'BC';
+          text =
+            n === 4 ? (date.year() > 0 ? 'Anno Domini' : 'Before Christ') : n === 5 ? (date.year() > 0 ? 'A' : 'B') : date.year() > 0 ? 'AD' : 'BC';
           break;
         default: {
           const month = MONTHS[date.monthValue() - 1];
@@ -191,11 +192,28 @@ function localized(date: ZonedDateTime, style: 'short' | 'medium'): string {
   const ampm = date.hour() < 12 ? 'AM' : 'PM';
   const mm = String(date.minute()).padStart(2, '0');
   const ss = String(date.second()).padStart(2, '0');
-  if (style === 'short') return `${date.monthValue()}/${date.dayOfMonth()}/${String(date.year() % 100).padStart(2, '0')}, ${hour12}:${mm}\u202f${ampm}`;
+  if (style === 'short')
+    return `${date.monthValue()}/${date.dayOfMonth()}/${String(date.year() % 100).padStart(2, '0')}, ${hour12}:${mm}\u202f${ampm}`;
   return `${MONTHS[date.monthValue() - 1].slice(0, 3)} ${date.dayOfMonth()}, ${date.year()}, ${hour12}:${mm}:${ss}\u202f${ampm}`;
 }
 
-const UNITS = ['NANOS', 'MICROS', 'MILLIS', 'SECONDS', 'MINUTES', 'HOURS', 'HALF_DAYS', 'DAYS', 'WEEKS', 'MONTHS', 'YEARS', 'DECADES', 'CENTURIES', 'MILLENNIA', 'ERAS'];
+const UNITS = [
+  'NANOS',
+  'MICROS',
+  'MILLIS',
+  'SECONDS',
+  'MINUTES',
+  'HOURS',
+  'HALF_DAYS',
+  'DAYS',
+  'WEEKS',
+  'MONTHS',
+  'YEARS',
+  'DECADES',
+  'CENTURIES',
+  'MILLENNIA',
+  'ERAS',
+];
 
 export function chronoUnit(unit: unknown): ChronoUnit {
   const name = String(unit);

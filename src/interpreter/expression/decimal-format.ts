@@ -4,7 +4,7 @@ import { CallError } from './registry';
 export function decimalFormat(value: number, pattern: string): string {
   const positive = pattern.split(';')[0];
   const m = /^([^#0,.]*)([#0,]*)(?:\.([0#]*))?([^#0,.]*)$/.exec(positive);
-  if (!m || !m[2] && !m[3]) throw new CallError(`Unsupported number format pattern '${pattern}'`);
+  if (!m || (!m[2] && !m[3])) throw new CallError(`Unsupported number format pattern '${pattern}'`);
   const [, prefix, intPart, fracPart = '', suffix] = m;
   let n = value;
   if (prefix.includes('%') || suffix.includes('%')) n *= 100;

@@ -68,7 +68,10 @@ export class Evaluation {
           break;
         case 'print': {
           const value = this.evaluate(node.expr);
-          this.print(this.guard(() => stringify(value), node.offset), out);
+          this.print(
+            this.guard(() => stringify(value), node.offset),
+            out,
+          );
           break;
         }
         case 'set':
@@ -248,7 +251,11 @@ export class Evaluation {
     const right = this.evaluate(expr.right);
     switch (expr.op) {
       case '~':
-        return this.guard(() => concat(left === null || left === undefined ? '' : javaToString(left), right === null || right === undefined ? '' : javaToString(right)), expr.offset);
+        return this.guard(
+          () =>
+            concat(left === null || left === undefined ? '' : javaToString(left), right === null || right === undefined ? '' : javaToString(right)),
+          expr.offset,
+        );
       case '==':
         return javaEquals(left, right);
       case '!=':
@@ -281,7 +288,8 @@ export class Evaluation {
       args[names[i]] = this.evaluate(node);
     });
     for (const { name, value } of nodes.named) {
-      if (!names.includes(name)) throw this.fail(`The argument \`${name}\` is not allowed for ${what}. Allowed: ${names.join(', ') || 'none'}`, value.offset);
+      if (!names.includes(name))
+        throw this.fail(`The argument \`${name}\` is not allowed for ${what}. Allowed: ${names.join(', ') || 'none'}`, value.offset);
       args[name] = this.evaluate(value);
     }
     return args;
@@ -313,7 +321,10 @@ export class Evaluation {
     const fn = this.options.functions?.[expr.name] ?? FUNCTIONS[expr.name];
     if (!fn) {
       if (IO_FUNCTIONS.includes(expr.name)) {
-        throw this.fail(`Function \`${expr.name}()\` is not available here: it needs I/O and must be supplied through RenderOptions.functions`, expr.offset);
+        throw this.fail(
+          `Function \`${expr.name}()\` is not available here: it needs I/O and must be supplied through RenderOptions.functions`,
+          expr.offset,
+        );
       }
       throw this.fail(`Function or Macro [${expr.name}] does not exist`, expr.offset);
     }
@@ -397,17 +408,25 @@ export function arithmetic(op: string, left: unknown, right: unknown): unknown {
   const b = num(right);
   if (isDouble(left) || isDouble(right)) {
     switch (op) {
-      case '+': return double(a + b);
-      case '-': return double(a - b);
-      case '*': return double(a * b);
-      case '/': return double(a / b);
-      default: return double(a % b);
+      case '+':
+        return double(a + b);
+      case '-':
+        return double(a - b);
+      case '*':
+        return double(a * b);
+      case '/':
+        return double(a / b);
+      default:
+        return double(a % b);
     }
   }
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
     case '/':
       if (b === 0) throw new CallError('/ by zero');
       return Math.trunc(a / b);
@@ -433,10 +452,14 @@ function compare(op: string, left: unknown, right: unknown): boolean {
     throw new CallError(`Could not perform ${names[op]} comparison between ${javaToString(left)} and ${javaToString(right)}`);
   }
   switch (op) {
-    case '<': return c < 0;
-    case '>': return c > 0;
-    case '<=': return c <= 0;
-    default: return c >= 0;
+    case '<':
+      return c < 0;
+    case '>':
+      return c > 0;
+    case '<=':
+      return c <= 0;
+    default:
+      return c >= 0;
   }
 }
 
@@ -453,7 +476,9 @@ function contains(left: unknown, right: unknown): boolean {
     return isList(right) ? right.every(has) : has(right);
   }
   if (typeof left === 'string') return left.includes(javaToString(right));
-  throw new CallError(`Contains operator can only be used on Maps, Collections, Strings and arrays. Actual type of the left-hand operand was: ${describe(left)}`);
+  throw new CallError(
+    `Contains operator can only be used on Maps, Collections, Strings and arrays. Actual type of the left-hand operand was: ${describe(left)}`,
+  );
 }
 
 /** Kestra's `render()`: one pass, or passes until the text stops changing (at most 100). */
@@ -494,4 +519,3 @@ export function stripRaw(text: string): string {
   }
   return out + text.slice(from);
 }
-

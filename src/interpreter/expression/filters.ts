@@ -201,7 +201,11 @@ export const FILTERS: Record<string, FilterDef> = {
     },
   },
   slugify: stringFilter([], (s) => {
-    let slug = s.replace(/\s/g, '-').normalize('NFD').replace(/[^\w-]/g, '').replace(/_/g, '-');
+    let slug = s
+      .replace(/\s/g, '-')
+      .normalize('NFD')
+      .replace(/[^\w-]/g, '')
+      .replace(/_/g, '-');
     while (slug.includes('--')) slug = slug.split('--').join('-');
     return slug.replace(/^-/, '').replace(/-$/, '').toLowerCase();
   }),
@@ -287,7 +291,10 @@ export const FILTERS: Record<string, FilterDef> = {
       if (input === null || input === undefined) return null;
       const items = (isList(input) ? input : isMap(input) ? Object.values(input) : [input]).map(str);
       const separator = a.separator === undefined || a.separator === null ? '' : str(a.separator);
-      checkStringLength(items.reduce((n, item) => n + item.length, Math.max(0, items.length - 1) * separator.length), "the result of 'join'");
+      checkStringLength(
+        items.reduce((n, item) => n + item.length, Math.max(0, items.length - 1) * separator.length),
+        "the result of 'join'",
+      );
       return items.join(separator);
     },
   },
@@ -412,7 +419,10 @@ export const FILTERS: Record<string, FilterDef> = {
   numberformat: numberFormat,
 
   // Dates
-  date: { args: ['format', 'timeZone', 'existingFormat', 'locale'], apply: (input, a) => (input === null || input === undefined ? null : formatDate(input, a)) },
+  date: {
+    args: ['format', 'timeZone', 'existingFormat', 'locale'],
+    apply: (input, a) => (input === null || input === undefined ? null : formatDate(input, a)),
+  },
   dateAdd: {
     args: ['amount', 'unit', 'format', 'timeZone', 'existingFormat', 'locale'],
     apply(input, a) {
@@ -425,7 +435,10 @@ export const FILTERS: Record<string, FilterDef> = {
       return formatDate(date, { ...a, existingFormat: undefined });
     },
   },
-  timestamp: { args: ['timeZone', 'existingFormat'], apply: (input, a) => (input === null || input === undefined ? null : timestampOf(input, a).toEpochSecond()) },
+  timestamp: {
+    args: ['timeZone', 'existingFormat'],
+    apply: (input, a) => (input === null || input === undefined ? null : timestampOf(input, a).toEpochSecond()),
+  },
   timestampMilli: {
     args: ['timeZone', 'existingFormat'],
     apply: (input, a) => (input === null || input === undefined ? null : timestampOf(input, a).toInstant().toEpochMilli()),

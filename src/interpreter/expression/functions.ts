@@ -13,8 +13,21 @@ import { isList, isMap, isNumber, javaToString, num, typeName } from './values';
 
 /** Kestra functions that read storage, the KV store, secrets or execution state. */
 export const IO_FUNCTIONS = [
-  'kv', 'secret', 'read', 'fileURI', 'fileSize', 'fileExists', 'isFileEmpty', 'fileEmpty',
-  'encrypt', 'decrypt', 'http', 'fromIon', 'ionDecode', 'id', 'tasksWithState',
+  'kv',
+  'secret',
+  'read',
+  'fileURI',
+  'fileSize',
+  'fileExists',
+  'isFileEmpty',
+  'fileEmpty',
+  'encrypt',
+  'decrypt',
+  'http',
+  'fromIon',
+  'ionDecode',
+  'id',
+  'tasksWithState',
 ];
 
 /**
@@ -62,7 +75,8 @@ function currentEachOutput(args: Args, ctx: CallContext): unknown {
 }
 
 function loopValuesOf(variables: Record<string, unknown>): string[] {
-  const valueOf = (taskrun: unknown) => (isMap(taskrun) && taskrun.value !== undefined && taskrun.value !== null ? [javaToString(taskrun.value)] : []);
+  const valueOf = (taskrun: unknown) =>
+    isMap(taskrun) && taskrun.value !== undefined && taskrun.value !== null ? [javaToString(taskrun.value)] : [];
   const parents = isList(variables.parents) ? [...variables.parents].reverse() : [];
   return [...parents.flatMap((p) => (isMap(p) ? valueOf(p.taskrun) : [])), ...valueOf(variables.taskrun)];
 }

@@ -211,7 +211,8 @@ export function checkTemplate(template: string, options: RenderOptions = {}): Ex
         e.args.positional.forEach(visitExpr);
         break;
       case 'call':
-        if (!FUNCTIONS[e.name] && !IO_FUNCTIONS.includes(e.name) && !options.functions?.[e.name]) report(`Function or Macro [${e.name}] does not exist`, e.offset);
+        if (!FUNCTIONS[e.name] && !IO_FUNCTIONS.includes(e.name) && !options.functions?.[e.name])
+          report(`Function or Macro [${e.name}] does not exist`, e.offset);
         e.args.positional.forEach(visitExpr);
         e.args.named.forEach((a) => visitExpr(a.value));
         break;
@@ -281,11 +282,13 @@ type StringLiteral = { value: string; offset: number };
 /** Regex patterns written as literals in a `split` or `replace(…, regexp=true)`, checked at validation. */
 function literalFilterPatterns(e: Extract<Expr, { kind: 'filter' }>): StringLiteral[] {
   const arg = (position: number, name: string) => e.args.positional[position] ?? e.args.named.find((a) => a.name === name)?.value;
-  const literal = (x: Expr | undefined): StringLiteral[] => (x?.kind === 'literal' && typeof x.value === 'string' ? [{ value: x.value, offset: x.offset }] : []);
+  const literal = (x: Expr | undefined): StringLiteral[] =>
+    x?.kind === 'literal' && typeof x.value === 'string' ? [{ value: x.value, offset: x.offset }] : [];
   if (e.name === 'split') return literal(arg(0, 'delimiter'));
   const regexp = arg(1, 'regexp');
   const pairs = arg(0, 'replace_pairs');
-  if (e.name === 'replace' && regexp?.kind === 'literal' && regexp.value === true && pairs?.kind === 'map') return pairs.entries.flatMap(([key]) => literal(key));
+  if (e.name === 'replace' && regexp?.kind === 'literal' && regexp.value === true && pairs?.kind === 'map')
+    return pairs.entries.flatMap(([key]) => literal(key));
   return [];
 }
 

@@ -21,7 +21,20 @@
  * Values are the engine's (plain JS plus `JavaDouble`): values selected from the input keep their
  * type, computed numbers are plain JS numbers (an integral result prints as an integer, as in jackson-jq).
  */
-import { BudgetExceeded, charge, COSTS, chargeItems, chargeString, checkItems, checkStringLength, engineLimitMessage, LIMITS, metered, nestingMessage, syntaxDepth } from './budget';
+import {
+  BudgetExceeded,
+  charge,
+  COSTS,
+  chargeItems,
+  chargeString,
+  checkItems,
+  checkStringLength,
+  engineLimitMessage,
+  LIMITS,
+  metered,
+  nestingMessage,
+  syntaxDepth,
+} from './budget';
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from './codec';
 import { flowRegex, FlowRegexError, matchesPart } from './regex';
 import { instantToString, isNumber, JavaDouble, num } from './values';
@@ -50,8 +63,62 @@ interface Token {
   parts?: Array<string | Token[]>;
 }
 
-const KEYWORDS = new Set(['if', 'then', 'elif', 'else', 'end', 'as', 'reduce', 'foreach', 'try', 'catch', 'and', 'or', 'def', 'label', 'import', 'include', '__loc__']);
-const PUNCT = ['?//', '|=', '+=', '-=', '*=', '/=', '%=', '//=', '==', '!=', '<=', '>=', '//', '..', '.', '[', ']', '{', '}', '(', ')', '|', ',', ':', ';', '=', '<', '>', '+', '-', '*', '/', '%', '?', '@'];
+const KEYWORDS = new Set([
+  'if',
+  'then',
+  'elif',
+  'else',
+  'end',
+  'as',
+  'reduce',
+  'foreach',
+  'try',
+  'catch',
+  'and',
+  'or',
+  'def',
+  'label',
+  'import',
+  'include',
+  '__loc__',
+]);
+const PUNCT = [
+  '?//',
+  '|=',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '//=',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '//',
+  '..',
+  '.',
+  '[',
+  ']',
+  '{',
+  '}',
+  '(',
+  ')',
+  '|',
+  ',',
+  ':',
+  ';',
+  '=',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '?',
+  '@',
+];
 const IDENT_START = /[A-Za-z_]/;
 const IDENT = /[A-Za-z0-9_]/;
 
@@ -225,7 +292,11 @@ class Parser {
 
   private describe(token: Token | undefined): string {
     if (!token) return 'the end of the expression';
-    return token.type === 'string' ? 'a string' : token.type === 'field' ? `'.${token.value}'` : `'${token.type === 'variable' ? '$' : ''}${token.value}'`;
+    return token.type === 'string'
+      ? 'a string'
+      : token.type === 'field'
+        ? `'.${token.value}'`
+        : `'${token.type === 'variable' ? '$' : ''}${token.value}'`;
   }
 
   private expect(value: string): Token {
@@ -666,7 +737,9 @@ function toJqJson(v: Json): string {
     return Number.isFinite(n) ? String(n) : n > 0 ? '1.7976931348623157e+308' : n < 0 ? '-1.7976931348623157e+308' : 'null';
   }
   if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
-  const parts = Array.isArray(v) ? v.map((x) => toJqJson(x)) : Object.entries(v as Record<string, Json>).map(([k, x]) => `${JSON.stringify(k)}:${toJqJson(x)}`);
+  const parts = Array.isArray(v)
+    ? v.map((x) => toJqJson(x))
+    : Object.entries(v as Record<string, Json>).map(([k, x]) => `${JSON.stringify(k)}:${toJqJson(x)}`);
   charge(parts.length * COSTS.serialized);
   chargeString(parts.reduce((n, part) => n + part.length + 1, 2));
   return Array.isArray(v) ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
@@ -806,7 +879,8 @@ function slice(target: Json, from: Json, to: Json): Json {
   const t = typeOf(target);
   if (t === 'null') return null;
   if (t !== 'array' && t !== 'string') throw new JqError(`Cannot index ${t} with object`);
-  for (const bound of [from, to]) if (bound !== null && !isNumber(bound)) throw new JqError('Start and end indices of an array slice must be numbers');
+  for (const bound of [from, to])
+    if (bound !== null && !isNumber(bound)) throw new JqError('Start and end indices of an array slice must be numbers');
   const length = (target as string | Json[]).length;
   const clamp = (b: Json, fallback: number) => {
     if (b === null) return fallback;
@@ -826,8 +900,7 @@ function* iterate(target: Json): Generator<Json> {
     const items = Object.values(target);
     charge(items.length * COSTS.jqStep);
     yield* items;
-  }
-  else throw new JqError(target === null || target === undefined ? 'Cannot iterate over null' : `Cannot iterate over ${describe(target)}`);
+  } else throw new JqError(target === null || target === undefined ? 'Cannot iterate over null' : `Cannot iterate over ${describe(target)}`);
 }
 
 function* recurse(v: Json): Generator<Json> {
@@ -1044,7 +1117,10 @@ const BUILTINS: Record<string, Builtin> = {
   },
   'delpaths/1': withArg((v, list) => delpaths(v, requireArray(list, 'delpaths').map(requirePath))),
   'del/1': function* (input, [f], env) {
-    yield delpaths(input, [...paths(f, input, env)].map(([p]) => p));
+    yield delpaths(
+      input,
+      [...paths(f, input, env)].map(([p]) => p),
+    );
   },
   'indices/1': withArg(indices),
   'index/1': withArg((v, x) => {
@@ -1064,7 +1140,11 @@ const BUILTINS: Record<string, Builtin> = {
     chargeItems(s.length, 'an array');
     return [...s].map((c) => c.codePointAt(0)!);
   }),
-  'implode/0': map1((v) => requireArray(v, 'implode').map((c) => String.fromCodePoint(toNumberStrict(c, 'implode'))).join('')),
+  'implode/0': map1((v) =>
+    requireArray(v, 'implode')
+      .map((c) => String.fromCodePoint(toNumberStrict(c, 'implode')))
+      .join(''),
+  ),
   'from_entries/0': map1(fromEntries),
   'with_entries/1': function* (input, [f], env) {
     const mapped: Json[] = [];
@@ -1111,7 +1191,9 @@ const BUILTINS: Record<string, Builtin> = {
   'ascii_downcase/0': map1((v) => requireString(v, 'ascii_downcase').replace(/[A-Z]/g, (c) => c.toLowerCase())),
   'ascii_upcase/0': map1((v) => requireString(v, 'ascii_upcase').replace(/[a-z]/g, (c) => c.toUpperCase())),
   'ltrimstr/1': withArg((v, p) => (typeof v === 'string' && typeof p === 'string' && v.startsWith(p) ? v.slice(p.length) : v)),
-  'rtrimstr/1': withArg((v, s) => (typeof v === 'string' && typeof s === 'string' && s !== '' && v.endsWith(s) ? v.slice(0, v.length - s.length) : v)),
+  'rtrimstr/1': withArg((v, s) =>
+    typeof v === 'string' && typeof s === 'string' && s !== '' && v.endsWith(s) ? v.slice(0, v.length - s.length) : v,
+  ),
   'startswith/1': withArg((v, p) => requireString(v, 'startswith').startsWith(requireString(p, 'startswith'))),
   'endswith/1': withArg((v, s) => requireString(v, 'endswith').endsWith(requireString(s, 'endswith'))),
   'split/1': withArg((v, s) => splitString(requireString(v, 'split'), requireString(s, 'split'))),
@@ -1127,7 +1209,8 @@ const BUILTINS: Record<string, Builtin> = {
   }),
   'test/1': withArg((v, re) => matchesPart(regExp(re, null), requireString(v, 'test'))),
   'test/2': function* (input, [re, flags], env) {
-    for (const f of evaluate(flags, input, env)) for (const r of evaluate(re, input, env)) yield matchesPart(regExp(r, f), requireString(input, 'test'));
+    for (const f of evaluate(flags, input, env))
+      for (const r of evaluate(re, input, env)) yield matchesPart(regExp(r, f), requireString(input, 'test'));
   },
   'sort/0': map1((v) => sortedBy(v, (x) => [x])),
   'sort_by/1': function* (input, [f], env) {
@@ -1192,7 +1275,8 @@ const BUILTINS: Record<string, Builtin> = {
     throw new JqError(typeof input === 'string' ? input : `${dump(input)} (not a string)`, input);
   },
   'error/1': function* (input, [m], env) {
-    for (const message of evaluate(m, input, env)) throw new JqError(typeof message === 'string' ? message : `${dump(message)} (not a string)`, message);
+    for (const message of evaluate(m, input, env))
+      throw new JqError(typeof message === 'string' ? message : `${dump(message)} (not a string)`, message);
   },
   'values/0': typeSelector(['boolean', 'number', 'string', 'array', 'object']),
   'nulls/0': typeSelector('null'),
@@ -1416,7 +1500,9 @@ function applyFormat(name: string, v: Json): string {
     case 'html':
       return toText(v).replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[c]!);
     case 'uri':
-      return [...utf8Encode(toText(v))].map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+      return [...utf8Encode(toText(v))]
+        .map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+        .join('');
     case 'csv':
     case 'tsv':
       return requireArray(v, `@${name}`)
@@ -1424,7 +1510,9 @@ function applyFormat(name: string, v: Json): string {
           if (x === null) return '';
           if (typeof x === 'boolean' || isNumber(x)) return toText(x);
           if (typeof x !== 'string') throw new JqError(`${describe(x)} is not valid in a csv row`);
-          return name === 'csv' ? `"${x.replace(/"/g, '""')}"` : x.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+          return name === 'csv'
+            ? `"${x.replace(/"/g, '""')}"`
+            : x.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
         })
         .join(name === 'csv' ? ',' : '\t');
     case 'sh':
@@ -1694,7 +1782,13 @@ function* construct(entries: Array<{ key: Node; value: Node }>, i: number, built
   }
 }
 
-function* conditional(branches: Array<{ condition: Node; then: Node }>, i: number, otherwise: Node | undefined, input: Json, env: Env): Generator<Json> {
+function* conditional(
+  branches: Array<{ condition: Node; then: Node }>,
+  i: number,
+  otherwise: Node | undefined,
+  input: Json,
+  env: Env,
+): Generator<Json> {
   if (i === branches.length) {
     yield* otherwise ? evaluate(otherwise, input, env) : [input];
     return;
@@ -1738,7 +1832,8 @@ export function literalPatterns(program: Node): string[] {
     const node = stack.pop();
     if (node === null || typeof node !== 'object') continue;
     const n = node as Node;
-    if (n.kind === 'call' && (n.name === 'test/1' || n.name === 'test/2') && n.args[0].kind === 'literal' && typeof n.args[0].value === 'string') found.push(n.args[0].value);
+    if (n.kind === 'call' && (n.name === 'test/1' || n.name === 'test/2') && n.args[0].kind === 'literal' && typeof n.args[0].value === 'string')
+      found.push(n.args[0].value);
     stack.push(...Object.values(node));
   }
   return found;

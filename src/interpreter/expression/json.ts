@@ -68,7 +68,11 @@ export function parseJson(text: string): unknown {
       const n = Number(m[0]);
       return m[2] || m[3] ? double(n) : n;
     }
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (text.startsWith(word, i)) {
         i += word.length;
         return v;

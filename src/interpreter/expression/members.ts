@@ -14,42 +14,63 @@ export function memberAccess(object: unknown, name: string, args: unknown[] | un
   const found = (value: unknown): Member => ({ found: true, value });
   if (isList(object)) {
     switch (name) {
-      case 'size': return found(object.length);
+      case 'size':
+        return found(object.length);
       case 'isEmpty':
-      case 'empty': return found(object.length === 0);
-      case 'get': return found(object[Number(a[0])] ?? null);
+      case 'empty':
+        return found(object.length === 0);
+      case 'get':
+        return found(object[Number(a[0])] ?? null);
     }
     return NOT_FOUND;
   }
   if (isMap(object)) {
     switch (name) {
-      case 'size': return found(Object.keys(object).length);
+      case 'size':
+        return found(Object.keys(object).length);
       case 'isEmpty':
-      case 'empty': return found(Object.keys(object).length === 0);
-      case 'keySet': return found(Object.keys(object));
-      case 'values': return found(Object.values(object));
-      case 'containsKey': return found(Object.prototype.hasOwnProperty.call(object, javaToString(a[0])));
-      case 'get': return found(object[javaToString(a[0])] ?? null);
+      case 'empty':
+        return found(Object.keys(object).length === 0);
+      case 'keySet':
+        return found(Object.keys(object));
+      case 'values':
+        return found(Object.values(object));
+      case 'containsKey':
+        return found(Object.prototype.hasOwnProperty.call(object, javaToString(a[0])));
+      case 'get':
+        return found(object[javaToString(a[0])] ?? null);
     }
     return NOT_FOUND;
   }
   if (typeof object === 'string') {
     const s = (i: number) => javaToString(a[i]);
     switch (name) {
-      case 'length': return found(object.length);
+      case 'length':
+        return found(object.length);
       case 'isEmpty':
-      case 'empty': return found(object.length === 0);
+      case 'empty':
+        return found(object.length === 0);
       case 'isBlank':
-      case 'blank': return found(object.trim().length === 0);
-      case 'toUpperCase': return found(object.toUpperCase());
-      case 'toLowerCase': return found(object.toLowerCase());
-      case 'trim': return found(object.trim());
-      case 'contains': return found(object.includes(s(0)));
-      case 'startsWith': return found(object.startsWith(s(0)));
-      case 'endsWith': return found(object.endsWith(s(0)));
-      case 'indexOf': return found(object.indexOf(s(0)));
-      case 'equals': return found(object === a[0]);
-      case 'replace': return found(object.split(s(0)).join(s(1)));
+      case 'blank':
+        return found(object.trim().length === 0);
+      case 'toUpperCase':
+        return found(object.toUpperCase());
+      case 'toLowerCase':
+        return found(object.toLowerCase());
+      case 'trim':
+        return found(object.trim());
+      case 'contains':
+        return found(object.includes(s(0)));
+      case 'startsWith':
+        return found(object.startsWith(s(0)));
+      case 'endsWith':
+        return found(object.endsWith(s(0)));
+      case 'indexOf':
+        return found(object.indexOf(s(0)));
+      case 'equals':
+        return found(object === a[0]);
+      case 'replace':
+        return found(object.split(s(0)).join(s(1)));
       case 'substring': {
         const from = Number(a[0]);
         const to = a.length > 1 ? Number(a[1]) : object.length;

@@ -269,7 +269,6 @@ class ExpressionParser {
   }
 }
 
-
 /** Parses a bare expression (no `{{ }}`), e.g. for a `tflow expr` console or compile-time checks. */
 export function parseExpression(source: string): Expr {
   return withinNesting(source, () => {

@@ -103,7 +103,13 @@ export function toJson(value: unknown, includeNulls = false): string {
   if (isNumber(value)) return numberToString(value);
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return JSON.stringify(instantToString(value));
-  if (Array.isArray(value)) return joined(value.map((v) => toJson(v, includeNulls)), ',', '[', ']');
+  if (Array.isArray(value))
+    return joined(
+      value.map((v) => toJson(v, includeNulls)),
+      ',',
+      '[',
+      ']',
+    );
   if (isMap(value)) {
     const parts: string[] = [];
     for (const [k, v] of Object.entries(value)) {
@@ -131,7 +137,13 @@ export function javaToString(value: unknown): string {
   if (isNumber(value)) return numberToString(value);
   if (value instanceof Date) return instantToString(value);
   if (Array.isArray(value)) return joined(value.map(javaToString), ', ', '[', ']');
-  if (isMap(value)) return joined(Object.entries(value).map(([k, v]) => `${k}=${javaToString(v)}`), ', ', '{', '}');
+  if (isMap(value))
+    return joined(
+      Object.entries(value).map(([k, v]) => `${k}=${javaToString(v)}`),
+      ', ',
+      '{',
+      '}',
+    );
   return String(value);
 }
 

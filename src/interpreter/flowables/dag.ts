@@ -27,7 +27,10 @@ export const dagTask = defineFlowableTask({
   async execute(context) {
     const tasks = context.children('tasks');
     const dependsOn = (context.task.properties.dependsOn ?? {}) as Record<string, string[]>;
-    const problems = graphProblems(tasks.map((t) => t.id), dependsOn);
+    const problems = graphProblems(
+      tasks.map((t) => t.id),
+      dependsOn,
+    );
     if (problems.length > 0) throw new TaskError(problems.join('; '));
     const limit = Number(context.task.properties.concurrent ?? 0);
 

@@ -33,7 +33,8 @@ export const pauseTask = defineFlowableTask({
     const timeout = (context.task.properties.timeout as string | undefined) ?? context.task.timeout;
     const onResume = onResumeInputs(context.task.properties.onResume);
     const autoResume = pauseDuration ?? delay;
-    const autoResumeMs = autoResume === undefined ? undefined : durationProperty(pauseDuration ? 'pauseDuration' : 'delay', context.render(autoResume));
+    const autoResumeMs =
+      autoResume === undefined ? undefined : durationProperty(pauseDuration ? 'pauseDuration' : 'delay', context.render(autoResume));
     const timeoutMs = timeout === undefined ? undefined : durationProperty('timeout', context.render(timeout));
 
     const outcome = await context.pause({ timeoutMs: autoResumeMs ?? timeoutMs, onResume });

@@ -64,8 +64,16 @@ export const subflowTask = defineFlowableTask({
     if (flow.disabled) throw new TaskError(`Cannot execute the flow ${namespace}.${flowId}: it is disabled`);
     const given = (context.renderProperties(props.inputs ?? {}) ?? {}) as Record<string, unknown>;
     // FILE inputs: the parent's files (or the child namespace's), never another namespace's (not checked in executions recorded before).
-    const fileScope = flow.inputs.some(isFileInput) && context.patched(SUBFLOW_FILE_INPUTS_PATCH) ? { namespace: flow.namespace, flowId: flow.id, parent: context.execution } : undefined;
-    const resolved = resolveInputs(flow.inputs, given, { flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision } }, fileScope ? { fileScope } : {});
+    const fileScope =
+      flow.inputs.some(isFileInput) && context.patched(SUBFLOW_FILE_INPUTS_PATCH)
+        ? { namespace: flow.namespace, flowId: flow.id, parent: context.execution }
+        : undefined;
+    const resolved = resolveInputs(
+      flow.inputs,
+      given,
+      { flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision } },
+      fileScope ? { fileScope } : {},
+    );
     if (resolved.problems.length > 0) throw new TaskError(resolved.problems.map((p) => p.message).join('\n'));
     // The child flow's `checks`, as for any new execution (executions recorded before they applied replay without).
     const checks = flow.checks?.length && context.patched(SUBFLOW_CHECKS_PATCH) ? failedChecks(flow, resolved.inputs) : [];
@@ -110,8 +118,12 @@ export const subflowTask = defineFlowableTask({
   },
 });
 
-function logFailure(log: (level: 'WARN', message: string) => void, { executionId, end }: { executionId: string; end?: { state: State; error?: string } }): void {
-  if (end?.error && (end.state === 'FAILED' || end.state === 'KILLED')) log('WARN', `Subflow execution ${executionId} ended ${end.state}: ${end.error}`);
+function logFailure(
+  log: (level: 'WARN', message: string) => void,
+  { executionId, end }: { executionId: string; end?: { state: State; error?: string } },
+): void {
+  if (end?.error && (end.state === 'FAILED' || end.state === 'KILLED'))
+    log('WARN', `Subflow execution ${executionId} ended ${end.state}: ${end.error}`);
 }
 
 /** Kestra's ExecutableUtils.guessState: the child's failure reaches the task only with `transmitFailed`. */

@@ -21,7 +21,10 @@ export const workingDirectoryTask = defineFlowableTask({
   title: 'Run tasks one after another in one shared working directory.',
   properties: z.strictObject({
     tasks: nonEmptyTaskListSchema,
-    inputFiles: z.union([z.record(z.string(), z.unknown()), z.string()]).optional().describe('Files written before the first task: name → content or kestra:// URI.'),
+    inputFiles: z
+      .union([z.record(z.string(), z.unknown()), z.string()])
+      .optional()
+      .describe('Files written before the first task: name → content or kestra:// URI.'),
     outputFiles: z.array(z.string()).optional().describe('Globs of files stored after the last task (its `outputFiles` output).'),
     namespaceFiles: z.looseObject({ enabled: z.boolean().optional() }).optional(),
     cache: z.looseObject({}).optional().describe('Accepted; tflow does not cache working directories.'),
@@ -29,7 +32,11 @@ export const workingDirectoryTask = defineFlowableTask({
   childLists: ['tasks'],
   onlyRunnableChildren: true,
   async execute(context) {
-    const { inputFiles, outputFiles, namespaceFiles } = context.task.properties as { inputFiles?: unknown; outputFiles?: string[]; namespaceFiles?: { enabled?: boolean } };
+    const { inputFiles, outputFiles, namespaceFiles } = context.task.properties as {
+      inputFiles?: unknown;
+      outputFiles?: string[];
+      namespaceFiles?: { enabled?: boolean };
+    };
     if (namespaceFiles && namespaceFiles.enabled !== false) throw new TaskError('namespaceFiles on a WorkingDirectory is not supported by tflow yet');
     const rendered = inputFiles === undefined ? undefined : context.renderProperties(inputFiles);
     const ended = await context.runInSharedDirectory(context.children('tasks'), { inputFiles: rendered, outputFiles });

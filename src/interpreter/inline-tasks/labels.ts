@@ -12,11 +12,7 @@ export const labelsTask = defineInlineTask({
   aliases: ['io.kestra.core.tasks.executions.Labels'],
   title: 'Add or change labels of the current execution.',
   properties: z.strictObject({
-    labels: z.union([
-      z.record(z.string(), z.unknown()),
-      z.array(z.strictObject({ key: z.string(), value: z.unknown() })),
-      z.string(),
-    ]),
+    labels: z.union([z.record(z.string(), z.unknown()), z.array(z.strictObject({ key: z.string(), value: z.unknown() })), z.string()]),
   }),
   execute(context) {
     const labels: Record<string, string> = {};
