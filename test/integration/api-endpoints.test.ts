@@ -591,7 +591,8 @@ tasks:
     type Page = { results: Execution[]; total: number };
     const page = await eventually(
       () => api(`/executions/search?namespace=${namespace}&flowId=monthly&labels=backfill:true&state=SUCCESS`).then((r) => json<Page>(r)),
-      (p) => p.total === 2,
+      // Visibility counts and lists separately: wait until the list holds both too.
+      (p) => p.total === 2 && p.results.length === 2,
       'both backfilled months succeed',
     );
     const values = [];

@@ -75,7 +75,8 @@ describe('crash recovery: SIGKILL of the worker in the middle of a CopyIn', { ti
     client = await connectClient(config);
     db = await createTestDatabase('tflow_crash');
     file = await generateTaxiFile({ taxi: 'green', year: 2019, month: 3, rows: ROWS, dir: join(workDir, 'data'), gzip: false });
-    fileUri = `kestra:///tflow/tests/crash_copy_in/inputs/${file.csvName}`;
+    // A namespace file: what any execution of the namespace may read.
+    fileUri = `kestra:///tflow/tests/_files/${file.csvName}`;
     await new LocalDirectoryStorage(config.storage).put(fileUri, createReadStream(file.path));
   });
   after(async () => {

@@ -210,12 +210,12 @@ tasks:
   - id: copy
     type: io.kestra.plugin.jdbc.postgresql.CopyIn
     format: CSV
-    from: kestra:///tests/jdbc/nothing/here.csv
+    from: kestra:///tests/jdbc/_files/nothing/here.csv
     table: strict_staging
 `),
     );
     assert.equal(execution.state, 'FAILED');
-    assert.equal(errorOf(execution, 'copy'), 'File not found in internal storage: kestra:///tests/jdbc/nothing/here.csv');
+    assert.equal(errorOf(execution, 'copy'), 'File not found in internal storage: kestra:///tests/jdbc/_files/nothing/here.csv');
   });
 
   it('resolves docker-compose host names through TFLOW_HOST_ALIASES, and explains a host it cannot resolve', async () => {

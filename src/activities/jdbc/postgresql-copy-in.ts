@@ -28,7 +28,7 @@ export const postgresqlCopyInTask = defineRunnableTask({
   }),
   async run(props, context) {
     const sql = `COPY ${props.table}${columnList(props.columns)} FROM STDIN${copyWithClause(props, 'FROM')}`;
-    const totalBytes = await context.storage.stat(props.from).catch(() => undefined);
+    const totalBytes = await context.storage.stat(props.from);
     if (totalBytes === undefined) throw new StorageFileNotFound(props.from);
     const source = await context.storage.get(props.from);
     const client = await connectPostgres(props, context);
