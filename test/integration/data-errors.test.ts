@@ -154,7 +154,8 @@ pluginDefaults:
 `);
 
     it('a missing file URI: CopyIn fails naming the task and the URI', async () => {
-      const missing = 'kestra:///tests/data_errors/missing_file/executions/none/nope.csv';
+      // A namespace file (readable by the execution) that does not exist.
+      const missing = 'kestra:///tests/data_errors/_files/nope.csv';
       const execution = await runToEnd(fixture, pipeline('missing_file', { from: missing }));
       assert.equal(execution.state, 'FAILED');
       assert.equal(execution.error, `Task copy failed: File not found in internal storage: ${missing}`);
