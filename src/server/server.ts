@@ -77,7 +77,11 @@ export async function startServer(config: TflowConfig, options: ServerOptions = 
   };
 }
 
-/** How to reach an address in a URL: a wildcard address through loopback, IPv6 in brackets. */
+/**
+ * The host to print in the API's URL for the address it listens on. Only for display: the listen
+ * address itself defaults to 127.0.0.1, and a wildcard bind (0.0.0.0, ::) passed checkListenSafety
+ * (credentials, or --insecure-no-auth), so from this machine it is reached through loopback.
+ */
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;

@@ -96,7 +96,7 @@ const temporalPort: InterpreterPort = {
   },
   labelsChanged: (labels) => upsertSearchAttributes([{ key: LabelsKey, value: labelsAttribute(labels) }]),
   pausedChanged: (state) => upsertSearchAttributes([{ key: FlowStateKey, value: state }]),
-  // Subflow (issue 5): child flow loaded by a local activity, run as a child workflow (src/workflows/subflow.ts).
+  // Subflow: child flow loaded by a local activity, run as a child workflow (src/workflows/subflow.ts).
   ...subflowPort,
 };
 
@@ -190,7 +190,7 @@ function toTaskFailure(error: unknown, options: TaskInvocationOptions): unknown 
   return new TaskFailure(cause?.message ?? error.message, options.retry?.maxAttempts ?? 1);
 }
 
-// --- Web UI (issue 11): untimed waits show as named timers; current details lead with what needs attention.
+// --- Temporal Web UI: untimed waits show as named timers; current details lead with what needs attention (README, "In the Temporal Web UI").
 
 /**
  * Executions started before this patch waited on a bare condition, which the Web UI does not show.

@@ -1,5 +1,5 @@
 /**
- * Crash recovery (issue 6): a worker dies with SIGKILL in the middle of a CopyIn of a
+ * Crash recovery: a worker dies with SIGKILL in the middle of a CopyIn of a
  * 1-million-row file; once another worker starts, the execution finishes SUCCESS and the table
  * holds exactly the file's rows.
  *

@@ -1,5 +1,5 @@
 /**
- * The API's doors (issue 15, "Safe by default"), against real `tflow server` processes: where it
+ * The API's doors (SECURITY.md), against real `tflow server` processes: where it
  * listens and with what credentials, requests a web page sends on the user's behalf, webhooks, and
  * bad or oversized input — each answered with a clear status, nothing deployed or started, and the
  * server still answering /health.

@@ -1,5 +1,5 @@
 /**
- * Scripts and the processes they start (issue 15, items 4, 6 and 7), with a real dev server and real
+ * Scripts and the processes they start (SECURITY.md: clean environment, nothing outlives its task, bounded worker loss), with a real dev server and real
  * `tflow worker` processes (SIGKILL is a real crash: no shutdown code runs):
  * - a script gets a clean environment: none of the worker's tflow settings or SECRET_* values, only
  *   the allowlist, the variables TFLOW_SCRIPT_ENV names and the task's own `env`;

@@ -1,5 +1,5 @@
 /**
- * Red-team review of the hardened API and script runner (issue 15): each case is a way around a
+ * Red-team review of the hardened API and script runner: each case is a way around a
  * guard that worked before its fix, against real `tflow server` / `tflow worker` processes.
  */
 import assert from 'node:assert/strict';

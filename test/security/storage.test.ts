@@ -1,5 +1,5 @@
 /**
- * Security: internal-storage scoping and payload sizes (tflow issue 15, items 5 and 8), against the
+ * Security: internal-storage scoping and payload sizes (SECURITY.md: scoped storage, payload sizes), against the
  * real Temporal dev server, a real worker, and a real `tflow server` process for the API.
  *
  * An execution reads its own files, its namespace's files and its parent execution's; never another
