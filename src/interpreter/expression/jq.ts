@@ -35,6 +35,7 @@ import {
   nestingMessage,
   syntaxDepth,
 } from './budget';
+import { utf8Length } from '../payload-size';
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from './codec';
 import { flowRegex, FlowRegexError, matchesPart } from './regex';
 import { instantToString, isNumber, JavaDouble, num } from './values';
@@ -1297,15 +1298,6 @@ function* counted(from: number, upto: number): Generator<Json> {
     // Beyond 2^53, `i++` stops moving: stop rather than yield the same number forever.
     if (i + 1 === i) return;
   }
-}
-
-function utf8Length(s: string): number {
-  let bytes = 0;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-  }
-  return bytes;
 }
 
 function toNumberStrict(v: Json, what: string): number {
