@@ -11,7 +11,7 @@ import { join } from 'node:path';
  * from history, and it must be deterministic: no Node built-ins, no I/O, no `Buffer`/`process`).
  *
  * Derived from the bundler's own module list: `npm run build` writes dist/workflow-bundle.js from
- * src/workflows/index.ts; its webpack module ids (`./dist/src/….js`) are the files pulled in
+ * src/workflow/index.ts; its webpack module ids (`./dist/src/….js`) are the files pulled in
  * (`grep -o '"./dist/src/[^"]*"' dist/workflow-bundle.js`). The list lives in one place, the
  * `include` of tsconfig.workflow.json, which also type-checks these files without Node's types
  * (scripts/check-workflow-types.js). test/unit/workflow-sandbox-boundary.test.ts reads the bundle

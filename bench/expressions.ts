@@ -2,7 +2,7 @@
  * Expression rendering speed: 10,000 renders of the course's file-name template, against a
  * hand-written regex substitution of the same template (the floor for any template engine).
  */
-import { render } from '../src/interpreter/expression';
+import { render } from '../src/workflow/expression';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { startExecution } from '../src/client/executions';
-import { executionQuery } from '../src/workflows/definitions';
+import { executionQuery } from '../src/workflow/definitions';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
 import { flowOf, startBenchWorker, thousands } from './taxi-bench';

@@ -3,7 +3,7 @@
  * against parsing the same YAML with positions and nothing else (the floor for any validator).
  */
 import { LineCounter, parseDocument } from 'yaml';
-import { compileFlow } from '../src/flow/compile';
+import { compileFlow } from '../src/compiler/compile';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
 

@@ -36,7 +36,7 @@ export interface TflowConfig {
   jdbcUrlAliases: Record<string, string>;
   /**
    * TFLOW_SCRIPT_ENV=`AWS_PROFILE,GOOGLE_APPLICATION_CREDENTIALS`: worker variables that scripts
-   * get on top of the allowlist (src/activities/scripts/script-environment.ts). tflow's own
+   * get on top of the allowlist (src/plugins/scripts/script-environment.ts). tflow's own
    * settings and `SECRET_*` values are refused: a flow passes a secret with `env:` and `secret()`.
    */
   scriptEnv: string[];

@@ -1,5 +1,5 @@
 /**
- * The activity side of I/O functions in expressions (see src/interpreter/io-functions.ts): renders
+ * The activity side of I/O functions in expressions (see src/workflow/interpreter/io-functions.ts): renders
  * the properties the workflow deferred, with `kv()`, `secret()` and `read()` backed by the KV store,
  * the environment and internal storage, and `taskrun.attemptsCount` counting this attempt's
  * predecessors. Also collects every secret value it resolved, so the task's
@@ -10,8 +10,14 @@
  * are fetched, and the next pass renders again, until a pass needs nothing new.
  */
 import { Buffer } from 'node:buffer';
-import { CallError, type FunctionDef, type RenderOptions } from '../interpreter/expression';
-import { contextForAttempt, type DeferredProperties, IO_FUNCTION_ARGS, type IoFunctionName, renderTaskProperty } from '../interpreter/io-functions';
+import { CallError, type FunctionDef, type RenderOptions } from '../workflow/expression';
+import {
+  contextForAttempt,
+  type DeferredProperties,
+  IO_FUNCTION_ARGS,
+  type IoFunctionName,
+  renderTaskProperty,
+} from '../workflow/interpreter/io-functions';
 import { kvStoreFor, missingKeyMessage } from '../kv/kv-store';
 import { isStorageUri, namespaceFileUri } from '../storage';
 import type { TaskServices } from './runtime';

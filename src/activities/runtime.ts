@@ -10,15 +10,15 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { activityInfo, ApplicationFailure, Context, type Info } from '@temporalio/activity';
 import { loadConfig, type TflowConfig } from '../config';
-import type { LogLevel } from '../flow/spec';
-import type { TaskInvocation, TaskResult } from '../interpreter/flow-run';
+import type { LogLevel } from '../workflow/flow/spec';
+import type { TaskInvocation, TaskResult } from '../workflow/interpreter/flow-run';
 import { scopedStorage, storageFromConfig, taskRunFileUri, type InternalStorage } from '../storage';
-import { runnableTaskTypes } from '../tasks/registry';
-import type { RunnableTaskDefinition, TaskContext } from '../tasks/task-definition';
-import { HEARTBEAT_TIMEOUT } from '../workflows/activity-options';
-import { TASK_FAILED } from '../workflows/definitions';
-import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from '../interpreter/payload-size';
-import { LOG_LEVELS } from '../flow/spec';
+import { runnableTaskTypes } from '../plugins/registry';
+import type { RunnableTaskDefinition, TaskContext } from '../workflow/plugins/task-definition';
+import { HEARTBEAT_TIMEOUT } from '../workflow/activity-options';
+import { TASK_FAILED } from '../workflow/definitions';
+import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from '../workflow/interpreter/payload-size';
+import { LOG_LEVELS } from '../workflow/flow/spec';
 import { maskSecrets, renderDeferredProperties } from './io-rendering';
 import { TaskLogBuffer } from './task-logs';
 import { mentionsWorkingDir, openSharedDirectory, saveSharedDirectory, type SharedInvocation, withWorkingDir } from './working-directory';
@@ -79,7 +79,7 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
       details: [{ attempt, logs: logs.lines() }],
     });
 
-  // What this execution may read and write in internal storage (src/storage/storage-scope.ts).
+  // What this execution may read and write in internal storage (src/workflow/storage/storage-scope.ts).
   const storage = scopedStorage(services.storage, {
     namespace: invocation.namespace,
     flowId: invocation.flowId,
@@ -97,7 +97,7 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
     throw fail(message, true);
   }
 
-  // Properties that call kv()/secret()/read() or read taskrun.attemptsCount arrive unrendered (src/interpreter/io-functions.ts).
+  // Properties that call kv()/secret()/read() or read taskrun.attemptsCount arrive unrendered (src/workflow/interpreter/io-functions.ts).
   let properties = invocation.properties;
   if (invocation.deferred) {
     try {

@@ -4,15 +4,15 @@
  * limit. We keep the first lines and the last lines (each within a byte budget, each line
  * shortened), and say how many were left out. Every line still goes to the worker's own log.
  */
-import type { LogLevel } from '../flow/spec';
-import type { TaskLogLine } from '../interpreter/flow-run';
-import { utf8Length } from '../interpreter/payload-size';
+import type { LogLevel } from '../workflow/flow/spec';
+import type { TaskLogLine } from '../workflow/interpreter/flow-run';
+import { utf8Length } from '../workflow/interpreter/payload-size';
 
 const MAX_LINE_CHARS = 4_000;
 /**
  * Budgets count each line's message in UTF-8 bytes (as Temporal measures payloads) plus its JSON
  * envelope (timestamp, level). Head and tail together leave room in the 2 MB activity result for
- * the task's outputs (MAX_PAYLOAD_DATA_BYTES, src/interpreter/payload-size.ts).
+ * the task's outputs (MAX_PAYLOAD_DATA_BYTES, src/workflow/interpreter/payload-size.ts).
  */
 const LINE_OVERHEAD_BYTES = 64;
 const HEAD_BUDGET_BYTES = 128 * 1024;

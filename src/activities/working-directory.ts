@@ -1,7 +1,7 @@
 /**
  * WorkingDirectory, worker side: a child task restores the directory its previous sibling saved
  * (an archive in internal storage), runs in it, then saves it for the next one, which may run on
- * another worker (why: src/interpreter/flowables/working-directory.ts). Archives are plain tar
+ * another worker (why: src/workflow/plugins/core/flow/working-directory.ts). Archives are plain tar
  * files, made and read by the system `tar`, so modes, empty folders and symlinks survive.
  */
 import { spawn } from 'node:child_process';
@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { TaskInvocation, TaskResult } from '../interpreter/flow-run';
-import { WORKING_DIR_PLACEHOLDER } from '../interpreter/flowables/working-directory';
+import type { TaskInvocation, TaskResult } from '../workflow/interpreter/flow-run';
+import { WORKING_DIR_PLACEHOLDER } from '../workflow/plugins/core/flow/working-directory';
 import { type InternalStorage, taskRunFileUri } from '../storage';
-import { type ScriptProperties, uploadOutputFiles, writeInputFiles } from './scripts/script-task';
+import { type ScriptProperties, uploadOutputFiles, writeInputFiles } from '../plugins/scripts/script-task';
 
 export type SharedInvocation = TaskInvocation & { workingDirectory: NonNullable<TaskInvocation['workingDirectory']> };
 

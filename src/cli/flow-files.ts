@@ -3,7 +3,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileFlowFile, type CompileResult } from '../flow/compile';
+import { compileFlowFile, type CompileResult } from '../compiler/compile';
 
 /** Flow files under the given paths: files as they are, folders searched for *.yml / *.yaml. */
 export function flowFilesIn(paths: readonly string[]): string[] {

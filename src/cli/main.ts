@@ -3,7 +3,7 @@
  */
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { Command } from 'commander';
-import { FlowValidationError } from '../flow/diagnostics';
+import { FlowValidationError } from '../compiler/diagnostics';
 import { configureBackfillCommand } from './commands/backfill';
 import { configureDemoCommand } from './commands/demo';
 import { configureDeployCommand } from './commands/deploy';

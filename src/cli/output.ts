@@ -2,8 +2,8 @@
  * How the CLI prints: diagnostics, progress lines and the final execution.
  * With `--json`, stdout carries only JSON and everything else goes to stderr.
  */
-import { type Diagnostic, formatDiagnostic } from '../flow/diagnostics';
-import type { Execution, LogEntry, TaskRun } from '../interpreter/execution';
+import { type Diagnostic, formatDiagnostic } from '../compiler/diagnostics';
+import type { Execution, LogEntry, TaskRun } from '../workflow/interpreter/execution';
 
 export type Print = (line: string) => void;
 

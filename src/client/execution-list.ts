@@ -6,9 +6,9 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { isTerminated, type State } from '../interpreter/execution';
-import { scheduledExecutionId } from '../schedules/scheduled-request';
-import { FlowIdKey, FlowNamespaceKey, FlowRevisionKey, FlowStateKey, LabelsKey } from '../temporal/search-attributes';
+import { isTerminated, type State } from '../workflow/interpreter/execution';
+import { scheduledExecutionId } from '../workflow/schedules/scheduled-request';
+import { FlowIdKey, FlowNamespaceKey, FlowRevisionKey, FlowStateKey, LabelsKey } from '../workflow/search-attributes';
 
 export interface ExecutionFilter {
   /** The namespace and its children (only the namespace itself with `exactNamespace`), as Kestra filters. */

@@ -3,8 +3,8 @@
  * replaying the history when the execution has already ended.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { LogEntry } from '../interpreter/execution';
-import { logsQuery } from '../workflows/definitions';
+import type { LogEntry } from '../workflow/interpreter/execution';
+import { logsQuery } from '../workflow/definitions';
 
 /** Log lines from index `from` on, and the index to ask from next time. */
 export function executionLogs(handle: WorkflowHandle, from = 0): Promise<{ logs: LogEntry[]; next: number }> {

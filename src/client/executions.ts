@@ -14,15 +14,15 @@ import {
 } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TflowConfig } from '../config';
-import { type Diagnostic, FlowValidationError } from '../flow/diagnostics';
-import type { FlowSpec } from '../flow/spec';
-import { type Execution, isTerminated, type LogEntry, type State, type TaskRun } from '../interpreter/execution';
-import { blockedMessage, checkRequest, type FailedCheck } from '../interpreter/checks';
-import { resolveInputs } from '../interpreter/inputs';
-import type { RestartRequest } from '../interpreter/restart';
-import { executionSearchAttributes, FlowStateKey, labelsAttribute } from '../temporal/search-attributes';
+import { type Diagnostic, FlowValidationError } from '../compiler/diagnostics';
+import type { FlowSpec } from '../workflow/flow/spec';
+import { type Execution, isTerminated, type LogEntry, type State, type TaskRun } from '../workflow/interpreter/execution';
+import { blockedMessage, checkRequest, type FailedCheck } from '../workflow/interpreter/checks';
+import { resolveInputs } from '../workflow/interpreter/inputs';
+import type { RestartRequest } from '../workflow/interpreter/restart';
+import { executionSearchAttributes, FlowStateKey, labelsAttribute } from '../workflow/search-attributes';
 import { executionSummaryOf } from './execution-list';
-import { executionQuery, FLOW_FAILED, progressQuery, RESUME_REFUSED, resumeUpdate } from '../workflows/definitions';
+import { executionQuery, FLOW_FAILED, progressQuery, RESUME_REFUSED, resumeUpdate } from '../workflow/definitions';
 
 export async function connectClient(config: TflowConfig): Promise<Client> {
   const connection = await Connection.connect({ address: config.temporalAddress });

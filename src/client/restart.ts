@@ -1,16 +1,16 @@
 /**
  * Restarting a FAILED or KILLED execution (Kestra's restart): a new run of the same workflow id, with
  * the same inputs and labels, that reuses the task runs which ended SUCCESS, WARNING or SKIPPED and
- * runs the others again (src/interpreter/restart.ts). Used by `tflow restart` and the REST API.
+ * runs the others again (src/workflow/interpreter/restart.ts). Used by `tflow restart` and the REST API.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TflowConfig } from '../config';
-import type { FlowSpec } from '../flow/spec';
-import type { Execution } from '../interpreter/execution';
-import type { ExecutionRequest } from '../interpreter/flow-run';
-import { previousTaskRuns, type RestartRequest } from '../interpreter/restart';
-import { splitExecutionId } from '../schedules/scheduled-request';
+import type { FlowSpec } from '../workflow/flow/spec';
+import type { Execution } from '../workflow/interpreter/execution';
+import type { ExecutionRequest } from '../workflow/interpreter/flow-run';
+import { previousTaskRuns, type RestartRequest } from '../workflow/interpreter/restart';
+import { splitExecutionId } from '../workflow/schedules/scheduled-request';
 import { executionHandle } from './execution-handle';
 import { quote } from './execution-list';
 import { executionResult, startExecution } from './executions';

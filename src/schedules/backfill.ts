@@ -8,10 +8,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client, ScheduleOverlapPolicy } from '@temporalio/client';
-import type { FlowSpec, ScheduleTriggerSpec } from '../flow/spec';
-import { nextOccurrence, parseKestraCron } from './kestra-cron';
+import type { FlowSpec, ScheduleTriggerSpec } from '../workflow/flow/spec';
+import { nextOccurrence, parseKestraCron } from '../workflow/schedules/kestra-cron';
 import { describeSchedule, scheduleIdOf, scheduledRequestOf, scheduleTriggersOf } from './schedule-sync';
-import { type BackfillRequest, MAX_REMEMBERED_BACKFILLS, type ScheduledExecutionRequest } from './scheduled-request';
+import { type BackfillRequest, MAX_REMEMBERED_BACKFILLS, type ScheduledExecutionRequest } from '../workflow/schedules/scheduled-request';
 
 export interface BackfillOptions {
   start: Date;

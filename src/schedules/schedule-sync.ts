@@ -17,11 +17,11 @@ import {
   type ScheduleSpec,
 } from '@temporalio/client';
 import type { TflowConfig } from '../config';
-import type { ConcurrencySpec, FlowSpec, ScheduleTriggerSpec } from '../flow/spec';
-import { parseDuration } from '../interpreter/duration';
-import { executionSearchAttributes } from '../temporal/search-attributes';
-import { parseKestraCron, temporalCalendars } from './kestra-cron';
-import { isScheduledExecutionRequest, type ScheduledExecutionRequest } from './scheduled-request';
+import type { ConcurrencySpec, FlowSpec, ScheduleTriggerSpec } from '../workflow/flow/spec';
+import { parseDuration } from '../workflow/interpreter/duration';
+import { executionSearchAttributes } from '../workflow/search-attributes';
+import { parseKestraCron, temporalCalendars } from '../workflow/schedules/kestra-cron';
+import { isScheduledExecutionRequest, type ScheduledExecutionRequest } from '../workflow/schedules/scheduled-request';
 
 export const SCHEDULE_TRIGGER_TYPE = 'io.kestra.plugin.core.trigger.Schedule';
 

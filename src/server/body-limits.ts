@@ -5,7 +5,7 @@
  * silently change value). Each refusal is a 422 naming the problem.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { FlowSpec } from '../flow/spec';
+import type { FlowSpec } from '../workflow/flow/spec';
 import { HttpError } from './errors';
 
 /** Content types a flow source is accepted under. Not text/plain: a web page can POST that without a CORS preflight. */

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { TflowConfig } from '../config';
 import type { KvStore } from '../kv/kv-store';
-import type { FlowRegistry } from '../registry/flow-registry';
+import type { FlowRegistry } from '../flow-store/flow-store';
 
 /** What the routes need: the configuration, a Temporal client, the flow registry and the KV store. */
 export interface ApiContext {

@@ -4,8 +4,8 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Diagnostic, FlowValidationError } from '../flow/diagnostics';
-import { FlowNotFoundError } from '../registry/flow-registry';
+import { type Diagnostic, FlowValidationError } from '../compiler/diagnostics';
+import { FlowNotFoundError } from '../flow-store/flow-store';
 
 /** An error that maps to a status code and a message safe to show. */
 export class HttpError extends Error {

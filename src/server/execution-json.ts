@@ -2,7 +2,7 @@
  * tflow's Execution in Kestra's JSON shape (README "REST API"): `flowRevision`, `state` as
  * `{current, startDate, endDate}`, labels as `[{key, value}]`, `taskRunList`.
  */
-import type { Execution, TaskRun } from '../interpreter/execution';
+import type { Execution, TaskRun } from '../workflow/interpreter/execution';
 
 export interface KestraState {
   current: string;

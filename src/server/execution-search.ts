@@ -6,7 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { type ExecutionFilter, type ExecutionSummary, listExecutions, visibilityQuery } from '../client/execution-list';
-import { parseDuration } from '../interpreter/duration';
+import { parseDuration } from '../workflow/interpreter/duration';
 import { HttpError } from './errors';
 import { executionJson, type KestraExecution } from './execution-json';
 

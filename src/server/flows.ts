@@ -4,10 +4,10 @@
  * `tflow deploy` does).
  */
 import type { FastifyInstance } from 'fastify';
-import { compileFlow } from '../flow/compile';
-import { FlowValidationError } from '../flow/diagnostics';
-import { compileDeployed, deleteDeployedFlow, deployFlows, type FlowSource, validateForDeploy } from '../registry/deploy';
-import { FlowNotFoundError } from '../registry/flow-registry';
+import { compileFlow } from '../compiler/compile';
+import { FlowValidationError } from '../compiler/diagnostics';
+import { compileDeployed, deleteDeployedFlow, deployFlows, type FlowSource, validateForDeploy } from '../flow-store/deploy';
+import { FlowNotFoundError } from '../flow-store/flow-store';
 import type { ApiLimits } from './app';
 import { requireYamlBody, YAML_CONTENT_TYPES } from './body-limits';
 import type { ApiContext } from './context';

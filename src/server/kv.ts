@@ -3,8 +3,8 @@
  * text body whose type is inferred as Kestra does; `ttl` header as an ISO duration), delete.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { toKvValue } from '../activities/kv/kv-value';
-import { parseDuration } from '../interpreter/duration';
+import { toKvValue } from '../plugins/core/kv/value';
+import { parseDuration } from '../workflow/interpreter/duration';
 import { missingKeyMessage, type KvValue } from '../kv/kv-store';
 import { jsonTextProblem } from './body-limits';
 import type { ApiContext } from './context';

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { connectClient } from '../client/executions';
 import type { TflowConfig } from '../config';
 import { KvStore } from '../kv/kv-store';
-import { FlowRegistry } from '../registry/flow-registry';
+import { FlowRegistry } from '../flow-store/flow-store';
 import { startWorker, type TflowWorker } from '../worker/worker';
 import { buildApi, type ApiOptions } from './app';
 import { isLoopbackHost } from './request-guard';

@@ -6,8 +6,8 @@
 import { LocalDate, LocalDateTime, ZoneId } from '@js-joda/core';
 import '@js-joda/timezone';
 import type { FastifyInstance } from 'fastify';
-import { FlowValidationError } from '../flow/diagnostics';
-import { loadDeployedFlow, triggerInputProblems } from '../registry/deploy';
+import { FlowValidationError } from '../compiler/diagnostics';
+import { loadDeployedFlow, triggerInputProblems } from '../flow-store/deploy';
 import { BackfillError, backfillTrigger, startBackfill } from '../schedules/backfill';
 import type { ApiContext } from './context';
 import { HttpError } from './errors';

@@ -7,9 +7,9 @@ import type { InternalStorage } from './internal-storage';
 import { LocalDirectoryStorage } from './local-storage';
 
 export * from './internal-storage';
-export * from './storage-uri';
+export * from '../workflow/storage/storage-uri';
 export * from './namespace-files';
-export * from './storage-scope';
+export * from '../workflow/storage/storage-scope';
 export { scopedStorage } from './scoped-storage';
 export { uploadLocalFileInputs } from './input-files';
 export { LocalDirectoryStorage } from './local-storage';

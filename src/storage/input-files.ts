@@ -5,9 +5,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { FlowSpec } from '../flow/spec';
+import type { FlowSpec } from '../workflow/flow/spec';
 import type { InternalStorage } from './internal-storage';
-import { inputFileUri } from './storage-uri';
+import { inputFileUri } from '../workflow/storage/storage-uri';
 
 export async function uploadLocalFileInputs(
   storage: InternalStorage,

@@ -10,7 +10,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageFileNotFound, type InternalStorage, type StoredFile } from './internal-storage';
-import { STORAGE_SCHEME, storageKey } from './storage-uri';
+import { STORAGE_SCHEME, storageKey } from '../workflow/storage/storage-uri';
 
 const PARTIAL_SUFFIX = '.tflow-partial';
 

@@ -8,10 +8,10 @@
  */
 import type { Readable } from 'node:stream';
 import picomatch from 'picomatch';
-import { flowRegex } from '../interpreter/expression';
+import { flowRegex } from '../workflow/expression';
 import type { InternalStorage, StoredFile } from './internal-storage';
-import { namespaceFilesFolder } from './storage-scope';
-import { relativeFilePath } from './storage-uri';
+import { namespaceFilesFolder } from '../workflow/storage/storage-scope';
+import { relativeFilePath } from '../workflow/storage/storage-uri';
 
 /** The folder URI of a namespace's files, e.g. `kestra:///company/team/_files/`. */
 export function namespaceFilesPrefix(namespace: string): string {

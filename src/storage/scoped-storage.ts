@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { InternalStorage, StoredFile } from './internal-storage';
-import { checkReadable, checkWritable, type StorageScope } from './storage-scope';
+import { checkReadable, checkWritable, type StorageScope } from '../workflow/storage/storage-scope';
 
 export function scopedStorage(storage: InternalStorage, scope: StorageScope & { executionId: string }): InternalStorage {
   return {

@@ -11,7 +11,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rm
 import { createConnection } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { CLI_TYPE_NAMES, SEARCH_ATTRIBUTES } from './search-attributes';
+import { CLI_TYPE_NAMES, SEARCH_ATTRIBUTES } from '../workflow/search-attributes';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 const GO_PACKAGE = `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`;

@@ -9,12 +9,12 @@
  * trigger variables.
  */
 import { z } from 'zod';
-import type { PropertyProblem } from '../flow/diagnostics';
-import { EXECUTION_STATES } from '../flow/schema';
-import type { FlowSpec, FlowTriggerSpec } from '../flow/spec';
-import { type Execution, TERMINATED_STATES } from '../interpreter/execution';
-import { type Context, matchesWhole, regexProblem, render } from '../interpreter/expression';
-import { parseDuration } from '../interpreter/duration';
+import type { PropertyProblem } from '../compiler/diagnostics';
+import { EXECUTION_STATES } from '../workflow/flow/schema';
+import type { FlowSpec, FlowTriggerSpec } from '../workflow/flow/spec';
+import { type Execution, TERMINATED_STATES } from '../workflow/interpreter/execution';
+import { type Context, matchesWhole, regexProblem, render } from '../workflow/expression';
+import { parseDuration } from '../workflow/interpreter/duration';
 
 // ---------------------------------------------------------------------------------------------
 // Conditions (`conditions:`), all of which must hold
@@ -383,7 +383,7 @@ function whereKey(group: Where): SubscriptionKey {
 // ---------------------------------------------------------------------------------------------
 // Validation (called by the compiler, so problems carry file:line:col)
 
-/** A Flow trigger's `preconditions` (the trigger type's schema in src/flow/triggers.ts reuses it). */
+/** A Flow trigger's `preconditions` (the trigger type's schema in src/compiler/triggers.ts reuses it). */
 export const preconditionsSchema = z.strictObject({
   id: z.string().optional(),
   flows: z

@@ -5,12 +5,12 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createTaskActivities } from '../activities/runtime';
-import { createConcurrencyActivities } from '../concurrency/activities';
+import { createConcurrencyActivities } from '../activities/concurrency';
 import type { TflowConfig } from '../config';
 import { storageFromConfig } from '../storage';
-import { createSubflowActivities } from '../subflow/activities';
-import { createFlowTriggerActivities } from '../triggers/activities';
-import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { createSubflowActivities } from '../activities/subflow';
+import { createFlowTriggerActivities } from '../activities/flow-triggers';
+import { SEARCH_ATTRIBUTES } from '../workflow/search-attributes';
 import { workflowCodeOptions } from './workflow-bundle';
 import { SearchAttributeType } from '@temporalio/common';
 

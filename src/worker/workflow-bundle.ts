@@ -1,5 +1,5 @@
 /**
- * The workflow code a worker loads. `npm run build` bundles src/workflows once (webpack) into
+ * The workflow code a worker loads. `npm run build` bundles src/workflow once (webpack) into
  * dist/workflow-bundle.js; workers load that file instead of bundling at every start, which saves
  * seconds of startup and a few hundred MB of worker memory. A bundle older than the compiled
  * workflow code is ignored, so a stale bundle can never run.
@@ -16,7 +16,7 @@ export function workflowCodeOptions(): Pick<WorkerOptions, 'workflowBundle' | 'w
   if (existsSync(WORKFLOW_BUNDLE) && statSync(WORKFLOW_BUNDLE).mtimeMs >= newestModification(COMPILED_SOURCES)) {
     return { workflowBundle: { codePath: WORKFLOW_BUNDLE } };
   }
-  return { workflowsPath: require.resolve('../workflows'), bundlerOptions: BUNDLER_OPTIONS };
+  return { workflowsPath: require.resolve('../workflow'), bundlerOptions: BUNDLER_OPTIONS };
 }
 
 const BUNDLER_OPTIONS = {
@@ -50,7 +50,7 @@ function newestModification(dir: string): number {
 /** Writes dist/workflow-bundle.js (run by `npm run build`). */
 export async function writeWorkflowBundle(): Promise<void> {
   const silent = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: silent, ...BUNDLER_OPTIONS });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflow'), logger: silent, ...BUNDLER_OPTIONS });
   writeFileSync(WORKFLOW_BUNDLE, code);
 }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { DeployedFlow } from '../../src/registry/deploy';
+import type { DeployedFlow } from '../../src/flow-store/deploy';
 import { PROJECT_ROOT, TFLOW_BIN } from './paths';
 
 const exec = promisify(execFile);

@@ -1,6 +1,6 @@
-import { compileFlow } from '../../src/flow/compile';
-import type { FlowSpec } from '../../src/flow/spec';
-import type { Execution } from '../../src/interpreter/execution';
+import { compileFlow } from '../../src/compiler/compile';
+import type { FlowSpec } from '../../src/workflow/flow/spec';
+import type { Execution } from '../../src/workflow/interpreter/execution';
 import {
   FlowRun,
   type InterpreterPort,
@@ -10,9 +10,9 @@ import {
   type TaskInvocationOptions,
   type TaskResult,
   TaskFailure,
-} from '../../src/interpreter/flow-run';
-import { resolveInputs } from '../../src/interpreter/inputs';
-import type { RestartRequest } from '../../src/interpreter/restart';
+} from '../../src/workflow/interpreter/flow-run';
+import { resolveInputs } from '../../src/workflow/interpreter/inputs';
+import type { RestartRequest } from '../../src/workflow/interpreter/restart';
 
 /** Compiles inline YAML, failing loudly on any diagnostic. */
 export function flow(yaml: string): FlowSpec {
@@ -36,7 +36,7 @@ export interface FakeRunOptions {
    * (SUCCESS without outputs by default).
    */
   subflows?: Record<string, { flow: FlowSpec; end?: SubflowEnd | ((start: SubflowStart) => SubflowEnd) }>;
-  /** Run as a restart of an earlier attempt (src/interpreter/restart.ts). */
+  /** Run as a restart of an earlier attempt (src/workflow/interpreter/restart.ts). */
   restart?: RestartRequest;
 }
 

@@ -8,11 +8,11 @@ import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@tempor
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient, executionResult, startExecution, type StartOptions } from '../../src/client/executions';
 import { loadConfig, type TflowConfig } from '../../src/config';
-import type { FlowSpec } from '../../src/flow/spec';
-import type { Execution, LogEntry, TaskRun } from '../../src/interpreter/execution';
+import type { FlowSpec } from '../../src/workflow/flow/spec';
+import type { Execution, LogEntry, TaskRun } from '../../src/workflow/interpreter/execution';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { startWorker, type TflowWorker } from '../../src/worker/worker';
-import { logsQuery } from '../../src/workflows/definitions';
+import { logsQuery } from '../../src/workflow/definitions';
 
 let runtimeInstalled = false;
 

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { executionResult, killExecution, queryExecution, startExecution } from '../../src/client/executions';
-import type { Execution } from '../../src/interpreter/execution';
-import { semaphoreWorkflowId } from '../../src/concurrency/semaphore';
+import type { Execution } from '../../src/workflow/interpreter/execution';
+import { semaphoreWorkflowId } from '../../src/workflow/concurrency/semaphore';
 import { flow } from '../helpers/fake-port';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 

@@ -20,7 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient, executionResult, startExecution } from '../../src/client/executions';
 import { loadConfig, type TflowConfig } from '../../src/config';
-import { compileFlow } from '../../src/flow/compile';
+import { compileFlow } from '../../src/compiler/compile';
 import { LocalDirectoryStorage } from '../../src/storage';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { executionResult, startExecution } from '../../src/client/executions';
-import { compileFlowFile } from '../../src/flow/compile';
-import { FlowStateKey, LabelsKey } from '../../src/temporal/search-attributes';
-import { logsQuery } from '../../src/workflows/definitions';
+import { compileFlowFile } from '../../src/compiler/compile';
+import { FlowStateKey, LabelsKey } from '../../src/workflow/search-attributes';
+import { logsQuery } from '../../src/workflow/definitions';
 import { flow } from '../helpers/fake-port';
 import { PROJECT_ROOT } from '../helpers/paths';
 import { runToEnd, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
@@ -51,7 +51,7 @@ describe('executions on a real Temporal dev server', { timeout: 180_000 }, () =>
     assert.equal(description.typedSearchAttributes.get(FlowStateKey), 'SUCCESS');
     assert.deepEqual(description.typedSearchAttributes.get(LabelsKey), ['course:zoomcamp']);
 
-    // Log and Return are pure computation: no activity round trip (src/workflows/pure-tasks.ts),
+    // Log and Return are pure computation: no activity round trip (src/workflow/pure-tasks.ts),
     // behind a patch marker so older histories still replay. Their task runs are in the execution.
     const events = (await handle.fetchHistory()).events ?? [];
     assert.equal(events.filter((e) => e.activityTaskScheduledEventAttributes).length, 0);

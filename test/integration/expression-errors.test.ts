@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Execution } from '../../src/interpreter/execution';
+import type { Execution } from '../../src/workflow/interpreter/execution';
 import { flow } from '../helpers/fake-port';
 import { runToEnd, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { render } from '../../src/interpreter/expression';
+import { render } from '../../src/workflow/expression';
 import { flow } from '../helpers/fake-port';
 import { runToEnd, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 

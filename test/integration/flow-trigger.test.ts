@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { executionResult, killExecution, queryExecution, startExecution } from '../../src/client/executions';
-import type { Execution } from '../../src/interpreter/execution';
-import { deployFlows, loadDeployedFlow, validateForDeploy } from '../../src/registry/deploy';
-import { FlowRegistry } from '../../src/registry/flow-registry';
-import { flowTriggeredExecutionId } from '../../src/triggers/activities';
+import type { Execution } from '../../src/workflow/interpreter/execution';
+import { deployFlows, loadDeployedFlow, validateForDeploy } from '../../src/flow-store/deploy';
+import { FlowRegistry } from '../../src/flow-store/flow-store';
+import { flowTriggeredExecutionId } from '../../src/activities/flow-triggers';
 import { purgeNamespace } from '../helpers/registry';
 import { assertNeverStarted, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 

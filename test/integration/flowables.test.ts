@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { executionResult, queryExecution, resumeExecution, ResumeRefusedError, startExecution } from '../../src/client/executions';
-import type { Execution } from '../../src/interpreter/execution';
-import { FlowStateKey, LabelsKey } from '../../src/temporal/search-attributes';
+import type { Execution } from '../../src/workflow/interpreter/execution';
+import { FlowStateKey, LabelsKey } from '../../src/workflow/search-attributes';
 import { flow } from '../helpers/fake-port';
 import { PROJECT_ROOT, TFLOW_BIN } from '../helpers/paths';
 import { runToEnd, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
@@ -36,7 +36,7 @@ describe('flowable tasks on a real Temporal dev server', { timeout: 240_000 }, (
 
   /** Replays a finished execution's history against today's workflow code (update and cancellation paths included). */
   async function assertReplays(handle: WorkflowHandle): Promise<void> {
-    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, await handle.fetchHistory(), handle.workflowId);
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflow') }, await handle.fetchHistory(), handle.workflowId);
   }
 
   /** Polls the live execution until `ready` holds. */

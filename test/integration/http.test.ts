@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { Execution } from '../../src/interpreter/execution';
+import type { Execution } from '../../src/workflow/interpreter/execution';
 import { executionPrefix, type LocalDirectoryStorage } from '../../src/storage';
 import { flow } from '../helpers/fake-port';
 import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';

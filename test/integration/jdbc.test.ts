@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import type { Execution } from '../../src/interpreter/execution';
+import type { Execution } from '../../src/workflow/interpreter/execution';
 import { flow } from '../helpers/fake-port';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';

@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { executionResult, queryExecution, resumeExecution, startExecution } from '../../src/client/executions';
-import { semaphoreWorkflowId } from '../../src/concurrency/semaphore';
-import type { Execution, TaskRun } from '../../src/interpreter/execution';
+import { semaphoreWorkflowId } from '../../src/workflow/concurrency/semaphore';
+import type { Execution, TaskRun } from '../../src/workflow/interpreter/execution';
 import { flow } from '../helpers/fake-port';
 import { runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { executionResult, killExecution, startExecution } from '../../src/client/executions';
-import { FOREACH_BATCH_SIZE } from '../../src/interpreter/flow-run';
-import { LARGE_FOREACH_ITERATIONS } from '../../src/interpreter/flowables/for-each';
-import { executionQuery } from '../../src/workflows/definitions';
+import { FOREACH_BATCH_SIZE } from '../../src/workflow/interpreter/flow-run';
+import { LARGE_FOREACH_ITERATIONS } from '../../src/workflow/plugins/core/flow/for-each';
+import { executionQuery } from '../../src/workflow/definitions';
 import { flow } from '../helpers/fake-port';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
@@ -61,7 +61,7 @@ describe('large ForEach on a real Temporal dev server', { timeout: 300_000 }, ()
     assert.equal(final?.outputs.value, 'prefix-5000-4999');
     assert.equal(final?.parentTaskRunId, execution.taskRuns[1].id);
 
-    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, await handle.fetchHistory(), handle.workflowId);
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflow') }, await handle.fetchHistory(), handle.workflowId);
   });
 
   it('a failing iteration fails the ForEach with its value and error; no later batch starts', async () => {

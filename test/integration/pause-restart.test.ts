@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient, executionResult, queryExecution, startExecution } from '../../src/client/executions';
 import { loadConfig, type TflowConfig } from '../../src/config';
-import type { Execution } from '../../src/interpreter/execution';
+import type { Execution } from '../../src/workflow/interpreter/execution';
 import { isTemporalUp, startDevServer, stopDevServer } from '../../src/temporal/dev-server';
 import { runTflow } from '../helpers/cli';
 import { flow } from '../helpers/fake-port';

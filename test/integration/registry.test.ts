@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config';
-import { FlowNotFoundError, FlowRegistry } from '../../src/registry/flow-registry';
+import { FlowNotFoundError, FlowRegistry } from '../../src/flow-store/flow-store';
 import { purgeNamespace } from '../helpers/registry';
 
 const source = (namespace: string, id: string, message: string) => `# a comment the registry keeps

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { executionResult, startExecution } from '../../src/client/executions';
-import type { Execution } from '../../src/interpreter/execution';
+import type { Execution } from '../../src/workflow/interpreter/execution';
 import { startServer, type RunningServer } from '../../src/server/server';
 import { runTflow } from '../helpers/cli';
 import { flow } from '../helpers/fake-port';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import type { FlowSpec } from '../../src/flow/spec';
+import type { FlowSpec } from '../../src/workflow/flow/spec';
 import { putNamespaceFile } from '../../src/storage';
 import { flow } from '../helpers/fake-port';
 import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { executionResult, startExecution } from '../../src/client/executions';
-import type { FlowSpec } from '../../src/flow/spec';
+import type { FlowSpec } from '../../src/workflow/flow/spec';
 import { flow } from '../helpers/fake-port';
 import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
 import { runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { executionResult, startExecution } from '../../src/client/executions';
-import { FlowValidationError } from '../../src/flow/diagnostics';
-import type { Execution } from '../../src/interpreter/execution';
-import { logsQuery } from '../../src/workflows/definitions';
+import { FlowValidationError } from '../../src/compiler/diagnostics';
+import type { Execution } from '../../src/workflow/interpreter/execution';
+import { logsQuery } from '../../src/workflow/definitions';
 import { flow } from '../helpers/fake-port';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
@@ -46,7 +46,7 @@ describe('flow sla and checks on a real Temporal dev server', { timeout: 180_000
   }
 
   async function assertReplays(handle: WorkflowHandle): Promise<void> {
-    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, await handle.fetchHistory(), handle.workflowId);
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflow') }, await handle.fetchHistory(), handle.workflowId);
   }
 
   it('MAX_DURATION with FAIL: the running task is killed, the execution FAILED with the reason and the SLA labels', async () => {

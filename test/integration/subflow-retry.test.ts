@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { executionResult, startExecution } from '../../src/client/executions';
-import type { Execution } from '../../src/interpreter/execution';
-import { FlowRegistry } from '../../src/registry/flow-registry';
+import type { Execution } from '../../src/workflow/interpreter/execution';
+import { FlowRegistry } from '../../src/flow-store/flow-store';
 import { flow } from '../helpers/fake-port';
 import { purgeNamespace } from '../helpers/registry';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
@@ -78,7 +78,7 @@ tasks:
       .result()
       .catch((error: Error) => error)) as Error;
     assert.ok(first instanceof Error, 'the first child execution failed');
-    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, await handle.fetchHistory(), handle.workflowId);
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflow') }, await handle.fetchHistory(), handle.workflowId);
   });
 
   it('warningOnRetry: a success after a retry ends WARNING', async () => {

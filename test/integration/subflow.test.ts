@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { executionResult, startExecution } from '../../src/client/executions';
-import type { Execution } from '../../src/interpreter/execution';
-import { FlowRegistry } from '../../src/registry/flow-registry';
+import type { Execution } from '../../src/workflow/interpreter/execution';
+import { FlowRegistry } from '../../src/flow-store/flow-store';
 import { flow } from '../helpers/fake-port';
 import { purgeNamespace } from '../helpers/registry';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
@@ -89,7 +89,7 @@ ${extra}
     const childExecution = (await child.result()) as Execution;
     assert.equal(childExecution.labels['system.correlationId'], execution.id);
 
-    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, await handle.fetchHistory(), handle.workflowId);
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflow') }, await handle.fetchHistory(), handle.workflowId);
   });
 
   it('a FAILED child fails the task (transmitFailed), or not with transmitFailed: false; wait: false only starts it', async () => {

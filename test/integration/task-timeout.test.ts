@@ -1,5 +1,5 @@
 /**
- * Activity options (src/workflows/activity-options.ts): a task without `retry` is retried only when
+ * Activity options (src/workflow/activity-options.ts): a task without `retry` is retried only when
  * its worker is lost (crash-recovery.test.ts); its own `timeout` ends it after one attempt, and
  * with a `retry`, a timeout counts as one of its attempts.
  */

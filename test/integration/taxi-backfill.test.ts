@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Execution } from '../../src/interpreter/execution';
+import type { Execution } from '../../src/workflow/interpreter/execution';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { runCli, runTflow } from '../helpers/cli';
 import { purgeNamespace } from '../helpers/registry';

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Execution } from '../../src/interpreter/execution';
+import type { Execution } from '../../src/workflow/interpreter/execution';
 import { executionPrefix } from '../../src/storage';
 import { startTaxiStack, type TaxiStack } from '../helpers/taxi-stack';
 import { RELEASE_PATH } from '../../src/demo/taxi-data';

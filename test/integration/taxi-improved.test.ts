@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import type { Execution } from '../../src/interpreter/execution';
+import type { Execution } from '../../src/workflow/interpreter/execution';
 import { executionPrefix } from '../../src/storage';
 import { PROJECT_ROOT } from '../helpers/paths';
 import { startTaxiStack, type TaxiStack } from '../helpers/taxi-stack';

@@ -3,8 +3,8 @@ import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { executionResult, startExecution } from '../../src/client/executions';
-import { compileFlow } from '../../src/flow/compile';
-import { formatDiagnostic } from '../../src/flow/diagnostics';
+import { compileFlow } from '../../src/compiler/compile';
+import { formatDiagnostic } from '../../src/compiler/diagnostics';
 import { flow } from '../helpers/fake-port';
 import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
@@ -69,7 +69,7 @@ tasks:
     const files = wd.outputs.outputFiles as Record<string, string>;
     assert.deepEqual(Object.keys(files), ['copy.txt', 'note.txt', 'seed.txt']);
     assert.equal(await text(await tempStorage.storage.get(files['note.txt'])), 'written by write\nread was here\n');
-    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, await handle.fetchHistory(), handle.workflowId);
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflow') }, await handle.fetchHistory(), handle.workflowId);
   });
 
   it('a failing child fails the WorkingDirectory and stops its siblings', async () => {

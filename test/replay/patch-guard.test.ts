@@ -19,7 +19,7 @@ describe('the pure-tasks patch guard', { timeout: 120_000 }, () => {
     await assert.rejects(
       Worker.runReplayHistory(
         {
-          workflowsPath: require.resolve('../../src/workflows'),
+          workflowsPath: require.resolve('../../src/workflow'),
           bundlerOptions: {
             webpackConfigHook: (config) => ({
               ...config,
@@ -36,7 +36,7 @@ describe('the pure-tasks patch guard', { timeout: 120_000 }, () => {
 
   it('with it, both the old and the new history replay', async () => {
     for (const file of ['hello_world.json', 'hello_world_v2.json']) {
-      await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history(file), file);
+      await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflow') }, history(file), file);
     }
   });
 });

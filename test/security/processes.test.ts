@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { scriptEnvironment } from '../../src/activities/scripts/script-environment';
+import { scriptEnvironment } from '../../src/plugins/scripts/script-environment';
 import { connectClient, executionResult, startExecution } from '../../src/client/executions';
 import { loadConfig, type TflowConfig } from '../../src/config';
-import { compileFlow } from '../../src/flow/compile';
-import type { FlowSpec } from '../../src/flow/spec';
+import { compileFlow } from '../../src/compiler/compile';
+import type { FlowSpec } from '../../src/workflow/flow/spec';
 import { startDevServer } from '../../src/temporal/dev-server';
-import { logsQuery } from '../../src/workflows/definitions';
+import { logsQuery } from '../../src/workflow/definitions';
 import { runTflow } from '../helpers/cli';
 import { WorkerProcess } from '../helpers/worker-process';
 

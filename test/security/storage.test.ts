@@ -17,7 +17,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { startExecution } from '../../src/client/executions';
-import { FlowValidationError } from '../../src/flow/diagnostics';
+import { FlowValidationError } from '../../src/compiler/diagnostics';
 import { executionPrefix, namespaceFilesPrefix } from '../../src/storage';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { runTflow } from '../helpers/cli';
@@ -305,7 +305,7 @@ tasks:
     // The new check is behind a patch (tflow-subflow-file-inputs-scope): the history records it and replays.
     const history = await handle.fetchHistory();
     assert.ok(historyText(handle.workflowId).includes('"id":"tflow-subflow-file-inputs-scope"'), 'the patch marker is in the history');
-    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history, handle.workflowId);
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflow') }, history, handle.workflowId);
     console.log(`subflow: call ${taskRun('call')?.state}; foreign: ${taskRun('foreign')?.error?.slice(0, 200)}`);
   });
 

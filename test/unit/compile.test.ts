@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { compileFlow, compileFlowFile } from '../../src/flow/compile';
-import { formatDiagnostic } from '../../src/flow/diagnostics';
+import { compileFlow, compileFlowFile } from '../../src/compiler/compile';
+import { formatDiagnostic } from '../../src/compiler/diagnostics';
 import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
 
 const yamlIn = (dir: string) =>

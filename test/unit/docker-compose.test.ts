@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseDocument } from 'yaml';
 import { loadConfig } from '../../src/config';
-import { CLI_TYPE_NAMES, SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { CLI_TYPE_NAMES, SEARCH_ATTRIBUTES } from '../../src/workflow/search-attributes';
 
 const ROOT = join(__dirname, '..', '..', '..');
 

@@ -1,14 +1,14 @@
 /**
- * The budget of one evaluation (src/interpreter/expression/budget.ts, docs/expressions.md): for
+ * The budget of one evaluation (src/workflow/expression/budget.ts, docs/expressions.md): for
  * each limit, the error a flow author sees, and that what stays just under it still works. Also
  * the flow regexes on RE2: linear time, Java's semantics, and a clear refusal of what RE2 lacks.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { InputSpec } from '../../src/flow/spec';
-import { compileFlow } from '../../src/flow/compile';
-import { checkTemplate, type Context, LIMITS, render, renderProperties, renderTyped } from '../../src/interpreter/expression';
-import { resolveInputs } from '../../src/interpreter/inputs';
+import type { InputSpec } from '../../src/workflow/flow/spec';
+import { compileFlow } from '../../src/compiler/compile';
+import { checkTemplate, type Context, LIMITS, render, renderProperties, renderTyped } from '../../src/workflow/expression';
+import { resolveInputs } from '../../src/workflow/interpreter/inputs';
 
 /** The message of the error `template` raises, or a failed assertion if it renders. */
 function failure(template: string, context: Context = {}): string {

@@ -19,7 +19,7 @@ import {
   renderTyped,
   stringify,
   withExecutionRuntime,
-} from '../../src/interpreter/expression';
+} from '../../src/workflow/expression';
 
 const course: Context = {
   flow: { id: 'taxi', namespace: 'zoomcamp' },

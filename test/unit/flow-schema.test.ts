@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { formatSchema } from '../../src/cli/commands/schema';
-import { FLOW_SCHEMA_PATH, flowJsonSchema } from '../../src/flow/json-schema';
+import { FLOW_SCHEMA_PATH, flowJsonSchema } from '../../src/compiler/json-schema';
 import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
 
 const yamlIn = (dir: string) =>

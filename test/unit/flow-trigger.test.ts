@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileFlow } from '../../src/flow/compile';
-import { formatDiagnostic } from '../../src/flow/diagnostics';
-import type { FlowSpec, FlowTriggerSpec } from '../../src/flow/spec';
-import type { Execution, State } from '../../src/interpreter/execution';
+import { compileFlow } from '../../src/compiler/compile';
+import { formatDiagnostic } from '../../src/compiler/diagnostics';
+import type { FlowSpec, FlowTriggerSpec } from '../../src/workflow/flow/spec';
+import type { Execution, State } from '../../src/workflow/interpreter/execution';
 import { evaluateFlowTrigger, flowTriggerSubscriptions, preconditionWindow, triggerContext } from '../../src/triggers/flow-conditions';
 
 const listener = (triggers: string, file = 'listener.yaml') => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { failedChecks } from '../../src/interpreter/checks';
-import { type Execution, fitForResult } from '../../src/interpreter/execution';
-import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from '../../src/interpreter/payload-size';
+import { failedChecks } from '../../src/workflow/interpreter/checks';
+import { type Execution, fitForResult } from '../../src/workflow/interpreter/execution';
+import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from '../../src/workflow/interpreter/payload-size';
 import { flow, runWithFakePort } from '../helpers/fake-port';
 
 describe('history and payload limits', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { InputSpec } from '../../src/flow/spec';
-import { resolveInputs } from '../../src/interpreter/inputs';
+import type { InputSpec } from '../../src/workflow/flow/spec';
+import { resolveInputs } from '../../src/workflow/interpreter/inputs';
 
 const input = (spec: Partial<InputSpec> & Pick<InputSpec, 'id' | 'type'>): InputSpec => ({ required: true, ...spec });
 

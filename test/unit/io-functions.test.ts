@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { maskSecrets, renderDeferredProperties } from '../../src/activities/io-rendering';
-import { toKvValue } from '../../src/activities/kv/kv-value';
+import { toKvValue } from '../../src/plugins/core/kv/value';
 import type { TflowConfig } from '../../src/config';
-import { contextReferencedBy, renderAttemptProperties, renderRunnableTaskProperties } from '../../src/interpreter/io-functions';
+import { contextReferencedBy, renderAttemptProperties, renderRunnableTaskProperties } from '../../src/workflow/interpreter/io-functions';
 import type { InternalStorage } from '../../src/storage';
 
 const context = { flow: { id: 'f', namespace: 'ns' }, vars: { url: "https://{{ secret('HOST') }}/x" }, inputs: { n: 2 } };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cron } from 'croner';
-import { compileFlow } from '../../src/flow/compile';
-import { formatDiagnostic } from '../../src/flow/diagnostics';
+import { compileFlow } from '../../src/compiler/compile';
+import { formatDiagnostic } from '../../src/compiler/diagnostics';
 import {
   CronSyntaxError,
   formatInZone,
@@ -10,7 +10,7 @@ import {
   parseKestraCron,
   previousOccurrence,
   temporalCalendars,
-} from '../../src/schedules/kestra-cron';
+} from '../../src/workflow/schedules/kestra-cron';
 
 const iso = (d: Date | undefined) => d?.toISOString().replace('.000Z', 'Z');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { redactUrlPasswords } from '../../src/activities/jdbc/postgres-connection';
+import { redactUrlPasswords } from '../../src/plugins/jdbc/postgresql/connection';
 import { listNamespaceFiles, LocalDirectoryStorage, namespaceFileFilter, namespaceFilesPrefix, putNamespaceFile } from '../../src/storage';
 
 describe('namespace files', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Execution } from '../../src/interpreter/execution';
-import { FlowRun } from '../../src/interpreter/flow-run';
-import { previousTaskRuns } from '../../src/interpreter/restart';
+import type { Execution } from '../../src/workflow/interpreter/execution';
+import { FlowRun } from '../../src/workflow/interpreter/flow-run';
+import { previousTaskRuns } from '../../src/workflow/interpreter/restart';
 import { flow, runWithFakePort } from '../helpers/fake-port';
 
 const states = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}${r.value !== undefined ? `[${r.value}]` : ''}:${r.state}`);

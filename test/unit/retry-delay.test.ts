@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mayRetry, retryDelayMs } from '../../src/interpreter/retry-delay';
+import { mayRetry, retryDelayMs } from '../../src/workflow/interpreter/retry-delay';
 
 describe('retry delays run by the interpreter (Subflow)', () => {
   it('constant waits the interval; exponential is Kestra 0.21 linear (first retry immediate), capped', () => {

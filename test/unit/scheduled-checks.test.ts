@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileFlow } from '../../src/flow/compile';
-import { checkRequest } from '../../src/interpreter/checks';
-import { executionRequestForRun, type ScheduledExecutionRequest } from '../../src/schedules/scheduled-request';
+import { compileFlow } from '../../src/compiler/compile';
+import { checkRequest } from '../../src/workflow/interpreter/checks';
+import { executionRequestForRun, type ScheduledExecutionRequest } from '../../src/workflow/schedules/scheduled-request';
 
 const flow = compileFlow(`id: checked
 namespace: tests

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileFlow } from '../../src/flow/compile';
+import { compileFlow } from '../../src/compiler/compile';
 import {
   backfillOf,
   executionRequestForRun,
   nominalTimeFromWorkflowId,
   type ScheduledExecutionRequest,
   splitExecutionId,
-} from '../../src/schedules/scheduled-request';
+} from '../../src/workflow/schedules/scheduled-request';
 
 const flow = compileFlow(`id: monthly
 namespace: tests

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bindNamedParameters, splitSqlStatements } from '../../src/activities/jdbc/sql-splitter';
+import { bindNamedParameters, splitSqlStatements } from '../../src/plugins/jdbc/sql-splitter';
 
 const texts = (sql: string) => splitSqlStatements(sql).map((s) => s.text);
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Execution } from '../../src/interpreter/execution';
-import { taskState } from '../../src/interpreter/flowables/subflow';
+import type { Execution } from '../../src/workflow/interpreter/execution';
+import { taskState } from '../../src/workflow/plugins/core/flow/subflow';
 import { flow, runWithFakePort } from '../helpers/fake-port';
 
 const runs = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}${r.value !== undefined ? `[${r.value}]` : ''}:${r.state}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TaskLogBuffer } from '../../src/activities/task-logs';
-import { jsonBytes, utf8Length } from '../../src/interpreter/payload-size';
+import { jsonBytes, utf8Length } from '../../src/workflow/interpreter/payload-size';
 
 describe('task log buffer (what a task run sends back to the workflow)', () => {
   it('keeps everything when the output is small', () => {

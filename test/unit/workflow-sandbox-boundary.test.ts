@@ -26,7 +26,7 @@ function sandboxList(): string[] {
 describe('workflow sandbox boundary', () => {
   it('lists every file of the workflow bundle in tsconfig.workflow.json (and so in the lint rules)', () => {
     const bundled = bundledSourceFiles();
-    assert.ok(bundled.includes('src/workflows/index.ts'), `no project modules found in ${WORKFLOW_BUNDLE}: run npm run build`);
+    assert.ok(bundled.includes('src/workflow/index.ts'), `no project modules found in ${WORKFLOW_BUNDLE}: run npm run build`);
     const covered = picomatch(sandboxList());
     const uncovered = bundled.filter((file) => !covered(file));
     assert.deepEqual(

@@ -3,9 +3,9 @@ import '@js-joda/timezone';
 import type { Command } from 'commander';
 import { connectClient } from '../../client/executions';
 import { loadConfig } from '../../config';
-import { FlowValidationError } from '../../flow/diagnostics';
-import { loadDeployedFlow, triggerInputProblems } from '../../registry/deploy';
-import { FlowRegistry } from '../../registry/flow-registry';
+import { FlowValidationError } from '../../compiler/diagnostics';
+import { loadDeployedFlow, triggerInputProblems } from '../../flow-store/deploy';
+import { FlowRegistry } from '../../flow-store/flow-store';
 import { backfillTrigger, startBackfill } from '../../schedules/backfill';
 import { collect, parsePairs, toStdout, UsageError } from '../output';
 

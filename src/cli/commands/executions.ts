@@ -5,7 +5,7 @@ import { type ExecutionSummary, flowFilter, listExecutions } from '../../client/
 import { executionHandle } from '../../client/execution-handle';
 import { connectClient, currentExecution } from '../../client/executions';
 import { loadConfig } from '../../config';
-import type { Execution, State } from '../../interpreter/execution';
+import type { Execution, State } from '../../workflow/interpreter/execution';
 import { printExecutionSummary, printTable, toStdout, UsageError } from '../output';
 
 const STATES: readonly State[] = [

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type Context, ExpressionError, render } from '../../interpreter/expression';
+import { type Context, ExpressionError, render } from '../../workflow/expression';
 import { toStdout, UsageError } from '../output';
 
 /**

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { connectClient } from '../../client/executions';
 import { loadConfig } from '../../config';
-import { deleteDeployedFlow } from '../../registry/deploy';
-import { FlowRegistry } from '../../registry/flow-registry';
+import { deleteDeployedFlow } from '../../flow-store/deploy';
+import { FlowRegistry } from '../../flow-store/flow-store';
 import { printTable, toStdout } from '../output';
 import { formatScheduleChange } from './deploy';
 

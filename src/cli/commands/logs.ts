@@ -4,7 +4,7 @@ import { executionHandle } from '../../client/execution-handle';
 import { executionLogs, followLogs } from '../../client/execution-logs';
 import { connectClient, withTimeout, workerPolls } from '../../client/executions';
 import { loadConfig } from '../../config';
-import type { LogEntry } from '../../interpreter/execution';
+import type { LogEntry } from '../../workflow/interpreter/execution';
 import { formatLog, toStderr, toStdout } from '../output';
 
 /** A worker answers a query in milliseconds; past this, something is wrong (a worker that just died). */

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { connectClient } from '../../client/executions';
 import { RestartRefusedError, restartExecution } from '../../client/restart';
 import { loadConfig } from '../../config';
-import { loadDeployedFlow } from '../../registry/deploy';
-import { FlowRegistry } from '../../registry/flow-registry';
+import { loadDeployedFlow } from '../../flow-store/deploy';
+import { FlowRegistry } from '../../flow-store/flow-store';
 import { type Print, toStderr, toStdout, UsageError } from '../output';
 import { followFlow } from './run';
 

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { connectClient, followExecution, newExecutionId, startExecution } from '../../client/executions';
 import { storageFromConfig, uploadLocalFileInputs } from '../../storage';
 import { loadConfig, type TflowConfig } from '../../config';
-import { compileFlowFile } from '../../flow/compile';
-import { FlowValidationError } from '../../flow/diagnostics';
-import type { FlowSpec } from '../../flow/spec';
-import type { Execution } from '../../interpreter/execution';
-import { loadDeployedFlow } from '../../registry/deploy';
-import { FlowRegistry } from '../../registry/flow-registry';
+import { compileFlowFile } from '../../compiler/compile';
+import { FlowValidationError } from '../../compiler/diagnostics';
+import type { FlowSpec } from '../../workflow/flow/spec';
+import type { Execution } from '../../workflow/interpreter/execution';
+import { loadDeployedFlow } from '../../flow-store/deploy';
+import { FlowRegistry } from '../../flow-store/flow-store';
 import { temporal } from '@temporalio/proto';
 import { collect, formatLog, formatTaskRun, parsePairs, type Print, printExecutionSummary, toStderr, toStdout } from '../output';
 

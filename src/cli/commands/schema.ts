@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { flowJsonSchema } from '../../flow/json-schema';
+import { flowJsonSchema } from '../../compiler/json-schema';
 import { toStdout } from '../output';
 
 /**

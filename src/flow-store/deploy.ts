@@ -1,0 +1,178 @@
+/**
+ * Deploying flows: validate every flow first (nothing is written if one is invalid), register the
+ * revisions, then bring each flow's Temporal Schedules in line. Also loading a deployed flow (to run
+ * it) and deleting one (with its Schedules). Shared by the CLI and the API.
+ */
+import type { Client } from '@temporalio/client';
+import type { TflowConfig } from '../config';
+import { compileFlow } from '../compiler/compile';
+import { type Diagnostic, FlowValidationError } from '../compiler/diagnostics';
+import type { FlowSpec, ScheduleTriggerSpec } from '../workflow/flow/spec';
+import { checkTimeZone, CronSyntaxError, parseKestraCron } from '../workflow/schedules/kestra-cron';
+import {
+  deleteSchedule,
+  desiredSchedules,
+  type ScheduleChange,
+  scheduleIdOf,
+  scheduleTriggersOf,
+  syncFlowSchedules,
+} from '../schedules/schedule-sync';
+import { executionRequestForRun } from '../workflow/schedules/scheduled-request';
+import { flowTriggerSubscriptions } from '../triggers/flow-conditions';
+import type { FlowRegistry, SaveStatus } from './flow-store';
+
+export interface FlowSource {
+  /** Where the source came from (a path, `api`), for diagnostics. */
+  file: string;
+  source: string;
+}
+
+export interface ValidFlow extends FlowSource {
+  spec: FlowSpec;
+}
+
+export interface DeployedFlow {
+  file: string;
+  namespace: string;
+  flowId: string;
+  revision: number;
+  status: SaveStatus;
+  schedules: ScheduleChange[];
+}
+
+export interface DeployDependencies {
+  registry: FlowRegistry;
+  client: Client;
+  config: Pick<TflowConfig, 'taskQueue'>;
+}
+
+/**
+ * Compiles every flow and checks what only deploying needs (Schedule triggers as Temporal will read
+ * them, trigger inputs against the flow's inputs, one file per flow). Returns all problems at once.
+ */
+export function validateForDeploy(sources: readonly FlowSource[]): { flows: ValidFlow[]; diagnostics: Diagnostic[] } {
+  const flows: ValidFlow[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Map<string, string>();
+  for (const { file, source } of sources) {
+    const result = compileFlow(source, file);
+    if (!result.spec) {
+      diagnostics.push(...result.diagnostics);
+      continue;
+    }
+    const spec = result.spec;
+    const key = `${spec.namespace}.${spec.id}`;
+    const other = seen.get(key);
+    if (other)
+      diagnostics.push({
+        file,
+        line: 1,
+        col: 1,
+        path: 'id',
+        message: `Flow ${key} is also defined in ${other}`,
+        hint: 'deploy each flow from one file',
+      });
+    seen.set(key, file);
+    const problems = scheduleProblems(spec, file);
+    diagnostics.push(...problems);
+    if (problems.length === 0) flows.push({ file, source, spec });
+  }
+  return { flows, diagnostics };
+}
+
+function scheduleProblems(spec: FlowSpec, file: string): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  scheduleTriggersOf(spec).forEach((trigger) => {
+    const index = (spec.triggers ?? []).indexOf(trigger);
+    const at = (property: string, message: string, hint?: string): Diagnostic => ({
+      file,
+      ...(trigger.position ?? { line: 1, col: 1 }),
+      path: `triggers[${index}].${property}`,
+      message,
+      hint,
+    });
+    try {
+      parseKestraCron(trigger.cron, trigger.withSeconds);
+    } catch (error) {
+      if (!(error instanceof CronSyntaxError)) throw error;
+      diagnostics.push(at('cron', `invalid cron expression '${trigger.cron}': ${error.message}`));
+    }
+    try {
+      if (trigger.timezone) checkTimeZone(trigger.timezone);
+    } catch {
+      diagnostics.push(at('timezone', `Invalid time zone: ${trigger.timezone}`));
+    }
+    if (diagnostics.length > 0) return;
+    for (const message of triggerInputProblems(spec, trigger)) diagnostics.push(at('inputs', message));
+  });
+  return diagnostics;
+}
+
+/** Would a run of this trigger (with these extra inputs) have valid inputs? Checked as of now. */
+export function triggerInputProblems(
+  spec: FlowSpec,
+  trigger: ScheduleTriggerSpec,
+  extraInputs: Record<string, unknown> = {},
+  extraLabels: Record<string, string> = {},
+): string[] {
+  const [schedule] = desiredSchedules({ ...spec, triggers: [trigger] }, { taskQueue: 'check' });
+  const request = schedule.options.action.args![0] as Parameters<typeof executionRequestForRun>[0];
+  const now = new Date();
+  const resolution = executionRequestForRun(
+    { ...request, inputs: { ...request.inputs, ...extraInputs }, labels: { ...request.labels, ...extraLabels } },
+    { workflowId: `${schedule.scheduleId}-check`, runId: 'check', nominalTime: now, startTime: now },
+    () => false, // inputs only: the flow's checks are for each run (they may read trigger.date)
+  );
+  return resolution.problems ?? [];
+}
+
+/** Registers the flows and syncs their Schedules, in order. Validate first with validateForDeploy. */
+export async function deployFlows(deps: DeployDependencies, flows: readonly ValidFlow[]): Promise<DeployedFlow[]> {
+  const deployed: DeployedFlow[] = [];
+  for (const flow of flows) {
+    const { namespace, id: flowId } = flow.spec;
+    const previous = await deps.registry.find(namespace, flowId);
+    const saved = await deps.registry.save(namespace, flowId, flow.source);
+    const spec = compileDeployed(flow.source, namespace, flowId, saved.revision);
+    const schedules = await syncFlowSchedules(deps.client, deps.config, spec, previous?.scheduleIds ?? []);
+    await deps.registry.setScheduleIds(
+      namespace,
+      flowId,
+      scheduleTriggersOf(spec).map((t) => scheduleIdOf(spec, t.id)),
+    );
+    await deps.registry.setFlowTriggerSubscriptions(namespace, flowId, flowTriggerSubscriptions(spec));
+    deployed.push({ file: flow.file, namespace, flowId, revision: saved.revision, status: saved.status, schedules });
+  }
+  return deployed;
+}
+
+/** A deployed flow, ready to run: `reference` is `namespace.flowId` (or `namespace/flowId`). */
+export async function loadDeployedFlow(registry: FlowRegistry, reference: string, revision?: number): Promise<FlowSpec> {
+  const entry = await registry.resolve(reference);
+  const stored = await registry.get(entry.namespace, entry.flowId, revision);
+  return compileDeployed(stored.source, entry.namespace, entry.flowId, stored.revision);
+}
+
+/** Soft-deletes a flow and deletes its Schedules (runs they started are left alone). */
+export async function deleteDeployedFlow(
+  deps: Omit<DeployDependencies, 'config'>,
+  reference: string,
+): Promise<{ namespace: string; flowId: string; schedules: ScheduleChange[] }> {
+  const entry = await deps.registry.resolve(reference);
+  const schedules: ScheduleChange[] = [];
+  for (const scheduleId of entry.scheduleIds) {
+    if (await deleteSchedule(deps.client, scheduleId)) schedules.push({ scheduleId, status: 'deleted' });
+  }
+  await deps.registry.delete(entry.namespace, entry.flowId);
+  return { namespace: entry.namespace, flowId: entry.flowId, schedules };
+}
+
+/**
+ * The FlowSpec of a registered source: named `<namespace>.<flowId>` in messages, with the
+ * registry's revision (what executions record as the revision they ran).
+ */
+export function compileDeployed(source: string, namespace: string, flowId: string, revision: number): FlowSpec {
+  const result = compileFlow(source, `${namespace}.${flowId}`);
+  if (!result.spec) throw new FlowValidationError(result.diagnostics);
+  return { ...result.spec, revision };
+}

@@ -1,0 +1,62 @@
+/**
+ * The task registry: the one list of task types tflow knows, read by the compiler, the JSON Schema
+ * and the worker. Task types live in modules named after their Kestra type (`jdbc/postgresql/query.ts`
+ * is `io.kestra.plugin.jdbc.postgresql.Query`). Adding a type = its module + one line here (or, for
+ * one that runs inside the workflow, one line in src/workflow/plugins/index.ts).
+ */
+import type { RunnableTaskDefinition, TaskDefinition } from '../workflow/plugins/task-definition';
+import { WORKFLOW_TASK_TYPES } from '../workflow/plugins';
+import { downloadTask } from './core/http/download';
+import { requestTask } from './core/http/request';
+import { kvDeleteTask } from './core/kv/delete';
+import { kvGetTask } from './core/kv/get';
+import { kvGetKeysTask } from './core/kv/get-keys';
+import { kvSetTask } from './core/kv/set';
+import { purgeCurrentExecutionFilesTask } from './core/storage/purge-current-execution-files';
+import { postgresqlCopyInTask } from './jdbc/postgresql/copy-in';
+import { postgresqlCopyOutTask } from './jdbc/postgresql/copy-out';
+import { postgresqlQueriesTask } from './jdbc/postgresql/queries';
+import { postgresqlQueryTask } from './jdbc/postgresql/query';
+import { pythonCommandsTask } from './scripts/python/commands';
+import { pythonScriptTask } from './scripts/python/script';
+import { shellCommandsTask } from './scripts/shell/commands';
+import { shellScriptTask } from './scripts/shell/script';
+
+/** Task types that run as Temporal activities (one activity per type, src/activities/runtime.ts). */
+const ACTIVITY_TASK_TYPES: readonly RunnableTaskDefinition[] = [
+  shellCommandsTask,
+  shellScriptTask,
+  pythonScriptTask,
+  pythonCommandsTask,
+  postgresqlQueriesTask,
+  postgresqlQueryTask,
+  postgresqlCopyInTask,
+  postgresqlCopyOutTask,
+  downloadTask,
+  requestTask,
+  purgeCurrentExecutionFilesTask,
+  kvSetTask,
+  kvGetTask,
+  kvDeleteTask,
+  kvGetKeysTask,
+];
+
+export const TASK_TYPES: readonly TaskDefinition[] = [...ACTIVITY_TASK_TYPES, ...WORKFLOW_TASK_TYPES];
+
+const byName = new Map<string, TaskDefinition>();
+for (const definition of TASK_TYPES) {
+  for (const name of [definition.type, ...(definition.aliases ?? [])]) byName.set(name, definition);
+}
+
+/** The definition for a type name or one of its aliases. */
+export function findTaskType(type: string): TaskDefinition | undefined {
+  return byName.get(type);
+}
+
+export function runnableTaskTypes(): RunnableTaskDefinition[] {
+  return TASK_TYPES.filter((d): d is RunnableTaskDefinition => d.kind === 'runnable');
+}
+
+export function knownTypeNames(): string[] {
+  return [...byName.keys()];
+}

@@ -1,0 +1,77 @@
+/**
+ * Flow `checks` (Kestra 1.x): conditions on the inputs, evaluated before an execution is created.
+ * A false condition (or one that cannot be rendered) acts by its `behavior`: BLOCK_EXECUTION
+ * creates nothing, FAIL_EXECUTION creates an execution that is FAILED at once, CREATE_EXECUTION
+ * creates it normally (the message is logged). Pure: every way an execution starts goes through
+ * `checkRequest` (the client, hence the API and webhooks; scheduled runs in the workflow; Flow
+ * triggers), the Subflow task through `failedChecks`.
+ */
+import type { CheckSpec, FlowSpec } from '../flow/spec';
+import type { ExecutionRequest } from './flow-run';
+import { type Context, isTruthy, render, renderTyped } from '../expression';
+
+/** A check whose condition did not hold, with its message rendered. */
+export interface FailedCheck {
+  message: string;
+  style: CheckSpec['style'];
+  behavior: CheckSpec['behavior'];
+  /** `line:col` of the check in the flow source, for error messages. */
+  position?: CheckSpec['position'];
+}
+
+/** The checks of `flow` that fail for these (resolved) inputs, in declaration order. */
+export function failedChecks(flow: FlowSpec, inputs: Record<string, unknown>, extra: Context = {}): FailedCheck[] {
+  if (!flow.checks?.length) return [];
+  const context: Context = { flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision }, inputs, labels: flow.labels, ...extra };
+  const failed: FailedCheck[] = [];
+  for (const check of flow.checks) {
+    let holds: boolean;
+    let reason = '';
+    try {
+      holds = isTruthy(renderTyped(check.condition, context));
+    } catch (error) {
+      holds = false;
+      reason = ` (the condition could not be evaluated: ${error instanceof Error ? error.message : String(error)})`;
+    }
+    if (holds) continue;
+    let message: string;
+    try {
+      message = render(check.message, context);
+    } catch {
+      message = check.message;
+    }
+    failed.push({ message: message + reason, style: check.style, behavior: check.behavior, ...(check.position ? { position: check.position } : {}) });
+  }
+  return failed;
+}
+
+/** Kestra's words for a blocked execution. */
+export function blockedMessage(check: FailedCheck): string {
+  return `Execution blocked by a flow check: ${check.message}`;
+}
+
+/** A request about to start, once its flow's checks are evaluated. */
+export interface CheckedRequest {
+  /** The request, carrying the checks that failed (the workflow logs them and fails by FAIL_EXECUTION ones). */
+  request: ExecutionRequest;
+  /** The failed BLOCK_EXECUTION checks: when there are any, no execution may be created. */
+  blocking: FailedCheck[];
+}
+
+/**
+ * Evaluates the flow's checks for an execution about to start, whoever starts it (CLI and API, webhooks,
+ * Schedules, Flow triggers): conditions see `flow`, `inputs`, `labels`, `execution.id` and `trigger`.
+ */
+export function checkRequest(request: ExecutionRequest): CheckedRequest {
+  const { flow } = request;
+  const failed = failedChecks(flow, request.inputs, {
+    labels: { ...flow.labels, ...request.labels },
+    execution: { id: request.executionId },
+    ...(request.trigger ? { trigger: request.trigger } : {}),
+  });
+  const { failedChecks: _previous, ...rest } = request;
+  return {
+    request: failed.length > 0 ? { ...rest, failedChecks: failed } : rest,
+    blocking: failed.filter((check) => check.behavior === 'BLOCK_EXECUTION'),
+  };
+}

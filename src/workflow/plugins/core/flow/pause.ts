@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { InputSpec, InputType } from '../../../flow/spec';
+import { inputSchema } from '../../../flow/schema';
+import { resolveInputs } from '../../../interpreter/inputs';
+import { defineFlowableTask } from '../../task-definition';
+import { TaskError } from '../../../interpreter/workflow-task';
+import { durationProperty } from './common';
+
+/** What happens when `pauseDuration` (or `delay`) elapses without a resume. */
+const EXPIRY_STATES = { RESUME: 'SUCCESS', WARN: 'WARNING', FAIL: 'FAILED', CANCEL: 'KILLED' } as const;
+
+/**
+ * `Pause`: the execution waits (PAUSED) until `tflow resume` (or the API) resumes it, with `onResume`
+ * inputs validated like flow inputs and given as `outputs.<id>.onResume.<input>`.
+ * `pauseDuration`/`delay` resume it automatically after a while (`behavior` says how it ends);
+ * `timeout` (Kestra 0.21) fails it instead.
+ */
+export const pauseTask = defineFlowableTask({
+  type: 'io.kestra.plugin.core.flow.Pause',
+  aliases: ['io.kestra.core.tasks.flows.Pause'],
+  title: 'Pause the execution until it is resumed or a duration elapses.',
+  properties: z.strictObject({
+    pauseDuration: z.string().optional(),
+    delay: z.string().optional(),
+    timeout: z.string().optional(),
+    behavior: z.enum(['RESUME', 'WARN', 'FAIL', 'CANCEL']).optional(),
+    onResume: z.array(inputSchema).optional(),
+  }),
+  childLists: [],
+  async execute(context) {
+    const { pauseDuration, delay, behavior } = context.task.properties as Record<string, string | undefined>;
+    // `timeout` is a common task property, so the compiler moves it out of the Pause's own properties.
+    const timeout = (context.task.properties.timeout as string | undefined) ?? context.task.timeout;
+    const onResume = onResumeInputs(context.task.properties.onResume);
+    const autoResume = pauseDuration ?? delay;
+    const autoResumeMs =
+      autoResume === undefined ? undefined : durationProperty(pauseDuration ? 'pauseDuration' : 'delay', context.render(autoResume));
+    const timeoutMs = timeout === undefined ? undefined : durationProperty('timeout', context.render(timeout));
+
+    const outcome = await context.pause({ timeoutMs: autoResumeMs ?? timeoutMs, onResume });
+    const outputsWith = (inputs: Record<string, unknown>) => (onResume.length > 0 ? { onResume: inputs } : {});
+    if (outcome.resumed) return { state: 'SUCCESS', outputs: outputsWith(outcome.inputs) };
+    if (autoResumeMs === undefined) throw new TaskError(`The pause timed out after ${timeout} without being resumed`);
+    context.log('INFO', `Resumed automatically after ${autoResume}`);
+    // Resumed by time: the onResume inputs take their defaults.
+    return { state: EXPIRY_STATES[(behavior as keyof typeof EXPIRY_STATES) ?? 'RESUME'], outputs: outputsWith(resolveInputs(onResume, {}).inputs) };
+  },
+});
+
+/** `onResume` input definitions, in the shape flow inputs have once compiled. */
+function onResumeInputs(declared: unknown): InputSpec[] {
+  if (!Array.isArray(declared)) return [];
+  return declared.map((input: z.output<typeof inputSchema>) => ({
+    id: input.id ?? input.name ?? '',
+    type: input.type as InputType,
+    required: input.required ?? true,
+    ...(input.defaults !== undefined ? { defaults: input.defaults } : {}),
+    validator: input.validator,
+    values: (input.values ?? input.options)?.map(String),
+    allowCustomValue: input.allowCustomValue,
+    min: input.min,
+    max: input.max,
+    itemType: input.itemType as InputType | undefined,
+  }));
+}
