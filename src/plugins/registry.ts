@@ -12,6 +12,8 @@ import { kvDeleteTask } from './core/kv/delete';
 import { kvGetTask } from './core/kv/get';
 import { kvGetKeysTask } from './core/kv/get-keys';
 import { kvSetTask } from './core/kv/set';
+import { bigQueryCreateDatasetTask } from './gcp/bigquery/create-dataset';
+import { bigQueryQueryTask } from './gcp/bigquery/query';
 import { gcsCopyTask } from './gcp/gcs/copy';
 import { gcsCreateBucketTask } from './gcp/gcs/create-bucket';
 import { gcsDeleteTask } from './gcp/gcs/delete';
@@ -55,6 +57,8 @@ const ACTIVITY_TASK_TYPES: readonly RunnableTaskDefinition[] = [
   gcsDeleteTask,
   gcsDeleteListTask,
   gcsCopyTask,
+  bigQueryCreateDatasetTask,
+  bigQueryQueryTask,
 ];
 
 export const TASK_TYPES: readonly TaskDefinition[] = [...ACTIVITY_TASK_TYPES, ...WORKFLOW_TASK_TYPES];

@@ -12,7 +12,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { compileFlowFile } from '../../src/compiler/compile';
 import { flow } from '../helpers/fake-port';
 import { startFakeGcsServer, type FakeGcsServer } from '../helpers/fake-gcs-server';
-import { PROJECT_ROOT } from '../helpers/paths';
+import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
+import { startBigQueryStandIn, type BigQueryStandIn } from '../helpers/bigquery-stand-in';
 import { createTestDatabase, POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER, type TestDatabase } from '../helpers/postgres';
 import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
 import { runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
@@ -43,15 +44,18 @@ async function historyText(handle: WorkflowHandle): Promise<string> {
   return JSON.stringify(history, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value));
 }
 
-describe('GCS tasks against fake-gcs-server', { timeout: 600_000 }, () => {
+describe('GCS tasks against fake-gcs-server, BigQuery tasks against a stand-in', { timeout: 600_000 }, () => {
   let fixture: TemporalFixture;
   let db: TestDatabase;
   let gcs: FakeGcsServer;
+  let bigQuery: BigQueryStandIn;
   let tempStorage: TemporaryStorage;
 
   before(async () => {
     gcs = await startFakeGcsServer();
     process.env.STORAGE_EMULATOR_HOST = gcs.url;
+    bigQuery = await startBigQueryStandIn();
+    process.env.BIGQUERY_EMULATOR_HOST = bigQuery.url;
     process.env.SECRET_GCP_CREDS = Buffer.from(SERVICE_ACCOUNT, 'utf8').toString('base64');
     tempStorage = await useTemporaryStorage('tflow-gcs-storage-');
     db = await createTestDatabase('tflow_gcs');
@@ -63,6 +67,8 @@ describe('GCS tasks against fake-gcs-server', { timeout: 600_000 }, () => {
     await db?.drop();
     await tempStorage?.remove();
     await gcs?.stop();
+    await bigQuery?.stop();
+    delete process.env.BIGQUERY_EMULATOR_HOST;
     delete process.env.STORAGE_EMULATOR_HOST;
     delete process.env.SECRET_GCP_CREDS;
   });
@@ -80,27 +86,9 @@ describe('GCS tasks against fake-gcs-server', { timeout: 600_000 }, () => {
     const kv = compileFlowFile(join(PROJECT_ROOT, 'flows', '03_kv.yaml'));
     assert.ok(kv.spec, JSON.stringify(kv.diagnostics));
     assert.equal((await runWithLogs(fixture, kv.spec)).execution.state, 'SUCCESS');
-    // 07_gcp_setup's first task and pluginDefaults, as the course writes them.
-    const setup = flow(`
-id: gcp_setup_bucket
-namespace: zoomcamp
-tasks:
-  - id: create_gcs_bucket
-    type: io.kestra.plugin.gcp.gcs.CreateBucket
-    ifExists: SKIP
-    storageClass: REGIONAL
-    name: "{{kv('GCP_BUCKET_NAME')}}"
-  - id: log_bucket
-    type: io.kestra.plugin.core.log.Log
-    message: "bucket {{ outputs.create_gcs_bucket.bucketUri }} created={{ outputs.create_gcs_bucket.created }}"
-pluginDefaults:
-  - type: io.kestra.plugin.gcp
-    values:
-      serviceAccount: "{{secret('GCP_CREDS')}}"
-      projectId: "{{kv('GCP_PROJECT_ID')}}"
-      location: "{{kv('GCP_LOCATION')}}"
-      bucket: "{{kv('GCP_BUCKET_NAME')}}"
-`);
+    const compiled = compileFlowFile(join(FIXTURES, 'valid', 'zoomcamp_gcp_setup.yaml'));
+    assert.ok(compiled.spec, JSON.stringify(compiled.diagnostics));
+    const setup = compiled.spec;
     const first = await runWithLogs(fixture, setup);
     assert.equal(first.execution.state, 'SUCCESS', first.execution.error);
     const outputs = first.output('create_gcs_bucket');
@@ -110,12 +98,17 @@ pluginDefaults:
     const created = await bucketMetadata(BUCKET);
     assert.equal(created?.name, BUCKET);
     // fake-gcs-server gives every bucket its own -location: the location sent is not checked here.
-    assert.ok(first.logs.some((l) => l.message === `bucket gs://${BUCKET} created=true`));
+    // Its CreateDataset step ran against the BigQuery stand-in, in the project from the KV store.
+    assert.deepEqual(first.output('create_bq_dataset'), { dataset: 'zoomcamp', project: 'kestra-sandbox', location: 'europe-west2' });
+    const inserts = bigQuery.requests.filter((r) => r.method === 'POST' && r.path === '/projects/kestra-sandbox/datasets');
+    assert.equal(inserts.length, 1);
+    assert.deepEqual(inserts[0].body, { datasetReference: { datasetId: 'zoomcamp' }, location: 'europe-west2' });
 
     // Run again: the bucket exists, SKIP accepts it.
     const second = await runWithLogs(fixture, setup);
     assert.equal(second.execution.state, 'SUCCESS', second.execution.error);
     assert.equal(second.output('create_gcs_bucket').created, false);
+    assert.equal(second.taskRun('create_bq_dataset')?.state, 'SUCCESS', 'the dataset exists: SKIP');
 
     for (const run of [first, second]) {
       const everything = `${await historyText(run.handle)}\n${JSON.stringify(run.logs)}`;
@@ -239,6 +232,88 @@ tasks:
     assert.deepEqual(output('delete_list'), { count: 1, size: csv.length });
     assert.equal(await objectText(BUCKET, `raw/2019/${file}`), undefined);
     assert.equal(taskRun('extract')?.state, 'SUCCESS');
+  });
+
+  it('runs BigQuery Query jobs: DDL, SELECT with fetch/fetchOne/store, destinationTable and labels, as sent to the stand-in', async () => {
+    bigQuery.answer(/FROM `kestra-sandbox.zoomcamp.green_tripdata`/, {
+      fields: [
+        { name: 'filename', type: 'STRING' },
+        { name: 'trips', type: 'INTEGER' },
+      ],
+      rows: [
+        ['green_tripdata_2019-01.csv', 630918],
+        ['green_tripdata_2019-02.csv', 575685],
+      ],
+    });
+    const { execution, output, taskRun } = await runWithLogs(
+      fixture,
+      flow(`
+id: bq_queries
+namespace: zoomcamp
+tasks:
+  - id: ddl
+    type: io.kestra.plugin.gcp.bigquery.Query
+    sql: CREATE TABLE IF NOT EXISTS \`{{kv('GCP_PROJECT_ID')}}.{{kv('GCP_DATASET')}}.green_tripdata\` (filename STRING)
+  - id: fetch
+    type: io.kestra.plugin.gcp.bigquery.Query
+    fetch: true
+    labels:
+      course: zoomcamp
+    sql: SELECT filename, count(*) AS trips FROM \`kestra-sandbox.zoomcamp.green_tripdata\` GROUP BY filename
+  - id: fetch_one
+    type: io.kestra.plugin.gcp.bigquery.Query
+    fetchOne: true
+    sql: SELECT filename, count(*) AS trips FROM \`kestra-sandbox.zoomcamp.green_tripdata\` GROUP BY filename
+  - id: store
+    type: io.kestra.plugin.gcp.bigquery.Query
+    fetchType: STORE
+    destinationTable: zoomcamp.trips_by_file
+    writeDisposition: WRITE_TRUNCATE
+    sql: SELECT filename, count(*) AS trips FROM \`kestra-sandbox.zoomcamp.green_tripdata\` GROUP BY filename
+pluginDefaults:
+  - type: io.kestra.plugin.gcp
+    values:
+      serviceAccount: "{{secret('GCP_CREDS')}}"
+      projectId: "{{kv('GCP_PROJECT_ID')}}"
+      location: "{{kv('GCP_LOCATION')}}"
+`),
+    );
+    assert.equal(execution.state, 'SUCCESS', `${execution.error} ${JSON.stringify(execution.taskRuns.map((r) => [r.taskId, r.error]))}`);
+    const rows = [
+      { filename: 'green_tripdata_2019-01.csv', trips: 630918 },
+      { filename: 'green_tripdata_2019-02.csv', trips: 575685 },
+    ];
+    assert.deepEqual(output('fetch').rows, rows);
+    assert.equal(output('fetch').size, 2);
+    assert.deepEqual(output('fetch_one').row, rows[0]);
+    assert.equal(output('store').size, 2);
+    assert.deepEqual(output('store').destinationTable, { project: 'kestra-sandbox', dataset: 'zoomcamp', table: 'trips_by_file' });
+    const stored = await text(await tempStorage.storage.get(output('store').uri as string));
+    assert.equal(stored.trim().split('\n').length, 2);
+    assert.match(stored, /filename:"green_tripdata_2019-01.csv"/);
+    assert.match(String(output('ddl').jobId), /./);
+    assert.equal(taskRun('ddl')?.state, 'SUCCESS');
+
+    const jobs = bigQuery.requests.filter((r) => r.method === 'POST' && r.path === '/projects/kestra-sandbox/jobs');
+    const configOf = (sqlStart: string) =>
+      jobs
+        .map((r) => r.body as { configuration: Record<string, unknown> & { query: Record<string, unknown> }; jobReference: { location?: string } })
+        .find((b) => String(b.configuration.query.query).startsWith(sqlStart));
+    const ddl = configOf('CREATE TABLE IF NOT EXISTS `kestra-sandbox.zoomcamp.green_tripdata`');
+    assert.ok(ddl, JSON.stringify(bigQuery.queries()));
+    assert.equal(ddl.configuration.query.useLegacySql, false);
+    assert.equal(ddl.jobReference.location, 'europe-west2');
+    const labelled = jobs.map(
+      (r) => r.body as { configuration: { labels?: unknown; query: { destinationTable?: unknown; writeDisposition?: string } } },
+    );
+    assert.ok(labelled.some((b) => JSON.stringify(b.configuration.labels) === '{"course":"zoomcamp"}'));
+    const intoTable = labelled.find((b) => (b.configuration.query.destinationTable as { tableId?: string } | undefined)?.tableId === 'trips_by_file');
+    assert.deepEqual(intoTable?.configuration.query.destinationTable, {
+      projectId: 'kestra-sandbox',
+      datasetId: 'zoomcamp',
+      tableId: 'trips_by_file',
+    });
+    assert.equal(intoTable?.configuration.query.writeDisposition, 'WRITE_TRUNCATE');
   });
 
   it('fails a download of a missing object, and a serviceAccount that is not a key, without echoing it', async () => {

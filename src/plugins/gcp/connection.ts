@@ -94,7 +94,15 @@ export async function storageClient(connection: GcpConnection, env: NodeJS.Proce
 
 export async function bigQueryClient(connection: GcpConnection & { location?: string }, env: NodeJS.ProcessEnv = process.env): Promise<BigQuery> {
   const { BigQuery } = await import('@google-cloud/bigquery');
-  return new BigQuery({ ...clientOptions(connection, emulatorEndpoint(env.BIGQUERY_EMULATOR_HOST)), location: connection.location });
+  const emulator = emulatorEndpoint(env.BIGQUERY_EMULATOR_HOST);
+  // The BigQuery client always authenticates; an API key is the one credential it sends without network calls.
+  const bigQuery = new BigQuery({
+    ...clientOptions(connection, emulator),
+    ...(emulator ? { apiKey: 'emulator' } : {}),
+    location: connection.location,
+  });
+  withApiPath(bigQuery, emulator, '/bigquery/v2');
+  return bigQuery;
 }
 
 export interface GsPath {
