@@ -100,12 +100,6 @@ function unmanageableDocumentMessage(error: unknown): string | undefined {
 /** Properties of a flowable task that hold error handlers, compiled as tasks. */
 const FLOWABLE_ERROR_LISTS = ['errors'];
 
-/**
- * Trigger types nothing fires yet. Deployed flows' Schedule triggers become Temporal Schedules and
- * their Flow triggers fire when a listened-to execution ends (src/triggers).
- */
-const TRIGGERS_NOT_YET_APPLIED: readonly string[] = [];
-
 class FlowCompiler {
   private readonly lines = new LineCounter();
   private readonly doc: Document;
@@ -157,9 +151,6 @@ class FlowCompiler {
     // In reading order, whichever part of the compiler found them.
     this.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
     if (this.diagnostics.length > 0 || !parsed.success) return { diagnostics: this.diagnostics };
-    // What the compiler accepts but this interpreter does not act on yet: `tflow validate` says so.
-    const ignored: string[] = [];
-    if (triggers.some((trigger) => TRIGGERS_NOT_YET_APPLIED.includes(trigger.type))) ignored.unshift('triggers (Webhook)');
     const concurrency: ConcurrencySpec | undefined = parsed.data.concurrency
       ? { limit: parsed.data.concurrency.limit, behavior: parsed.data.concurrency.behavior ?? 'QUEUE' }
       : undefined;
@@ -184,7 +175,6 @@ class FlowCompiler {
       ...(concurrency ? { concurrency } : {}),
       sla,
       checks,
-      ...(ignored.length > 0 ? { ignored } : {}),
     };
     return { spec, diagnostics: [] };
   }
