@@ -2,13 +2,13 @@
  * The flow compiler: YAML text → a validated FlowSpec, or every problem found, each with its
  * `file:line:col`, YAML path and a hint. Runs outside the workflow (CLI, API, worker), never inside.
  *
- * The rules are Kestra's (flow properties, inputs, task properties, triggers; where tflow differs: README
- * "Beyond the course: Kestra 1.x features, and where tflow differs"), with its error
- * texts where it has one. Schemas live in src/workflow/flow/schema.ts (flow, inputs, retry…), ./triggers.ts
- * and the task registry. This file walks the flow's top-level properties; each part of the flow has
- * its module (./inputs.ts, ./tasks.ts, ./trigger-specs.ts, ./plugin-defaults.ts, ./flow-properties.ts),
- * which checks what schemas cannot say (unique ids, references, cycles, cron, regexes, expressions)
- * and reports through the document (./flow-source.ts).
+ * The rules are Kestra's (flow properties, inputs, task properties, triggers; where tflow differs:
+ * README "Beyond the course: Kestra 1.x features, and where tflow differs"), with its error texts
+ * where it has one. Schemas live in src/workflow/flow/schema.ts (flow, retry…),
+ * src/workflow/flow/inputs.ts, ./triggers.ts and the task registry. This file walks the flow's
+ * top-level properties; each part has its module (./inputs.ts, ./tasks.ts, ./trigger-specs.ts,
+ * ./plugin-defaults.ts, ./flow-properties.ts), which checks what schemas cannot say (unique ids,
+ * references, cycles, cron, regexes, expressions) and reports through the document (./flow-source.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
