@@ -18,7 +18,7 @@ import { type Diagnostic, FlowValidationError } from '../compiler/diagnostics';
 import type { FlowSpec } from '../workflow/flow/spec';
 import { type Execution, isTerminated, type LogEntry, type State, type TaskRun } from '../workflow/interpreter/execution';
 import { blockedMessage, checkRequest, type FailedCheck } from '../workflow/interpreter/checks';
-import { resolveInputs } from '../workflow/interpreter/inputs';
+import { resolveInputs } from '../workflow/flow/inputs';
 import type { RestartRequest } from '../workflow/interpreter/restart';
 import { executionSearchAttributes, FlowStateKey, labelsAttribute } from '../workflow/search-attributes';
 import { executionSummaryOf } from './execution-list';

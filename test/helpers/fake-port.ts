@@ -11,7 +11,7 @@ import {
   type TaskResult,
   TaskFailure,
 } from '../../src/workflow/interpreter/flow-run';
-import { resolveInputs } from '../../src/workflow/interpreter/inputs';
+import { resolveInputs } from '../../src/workflow/flow/inputs';
 import type { RestartRequest } from '../../src/workflow/interpreter/restart';
 
 /** Compiles inline YAML, failing loudly on any diagnostic. */

@@ -23,7 +23,7 @@ import {
 } from '../expression';
 import { WORKFLOW_TASK_TYPES } from '../plugins';
 import { WORKING_DIR_PLACEHOLDER } from '../plugins/core/flow/working-directory';
-import { parseInput, resolveInputs } from './inputs';
+import { parseInput, resolveInputs } from '../flow/inputs';
 import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from './payload-size';
 import { type DeferredProperties, type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
 import { type Carried, PreviousAttempt, type PreviousTaskRun, type RestartRequest } from './restart';
