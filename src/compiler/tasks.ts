@@ -13,7 +13,7 @@ import { FLOWABLE_RULES } from './flowable-rules';
 import type { FlowSource } from './flow-source';
 import { applyPluginDefaults } from './plugin-defaults';
 import { schemaFor } from './task-schema';
-import { isPlainObject, valueAt, type YamlMap, type YamlPath } from './yaml-values';
+import { isPlainObject, isTemplate, valueAt, type YamlMap, type YamlPath } from './yaml-values';
 
 /** Properties of a flowable task that hold error handlers, compiled as tasks. */
 const FLOWABLE_ERROR_LISTS = ['errors'];
@@ -56,11 +56,14 @@ export class TaskCompiler {
       Object.keys(schema.shape),
     );
     const parsed = schema.safeParse(task);
-    if (!parsed.success) this.source.reportZodIssues(path, task, parsed.error.issues, schema);
+    // A task's own property holding an expression is checked when the task runs, once rendered
+    // (src/activities/runtime.ts); the task is compiled from its parts the schema could check.
+    const runTimeChecked = !parsed.success && this.onlyExpressionsFailed(parsed.error.issues, task, path);
+    if (!parsed.success && !runTimeChecked) this.source.reportZodIssues(path, task, parsed.error.issues, schema);
     else {
       const rules = definition.validate ?? FLOWABLE_RULES[definition.type];
       this.source.reportProblems(path, rules?.(task) ?? []);
-      const retry = (parsed.data as { retry?: RetryDocument }).retry;
+      const retry = task.retry as RetryDocument | undefined;
       if (retry) checkRetryBounds(this.source, retry, [...path, 'retry']);
     }
 
@@ -94,9 +97,9 @@ export class TaskCompiler {
     Object.assign(properties, layoutProperties);
     this.source.checkExpressions(properties, path);
     if (typeof task.runIf === 'string') this.source.checkExpressions(task.runIf, [...path, 'runIf']);
-    if (!parsed.success) return undefined;
+    if (!parsed.success && !runTimeChecked) return undefined;
 
-    const common = parsed.data as z.output<z.ZodObject<typeof commonTaskShape>>;
+    const common = (parsed.success ? parsed.data : task) as z.output<z.ZodObject<typeof commonTaskShape>>;
     return {
       id: common.id,
       type: definition.type,
@@ -114,6 +117,24 @@ export class TaskCompiler {
       logLevel: common.logLevel,
       position: this.source.positionOf(path),
     };
+  }
+
+  /**
+   * True when every schema issue is an expression in one of the task type's own properties (checked
+   * at run time). An expression where tflow needs a plain value (`timeout`, `retry`, `disabled`…)
+   * is reported here, as nothing later would check it.
+   */
+  private onlyExpressionsFailed(issues: readonly z.core.$ZodIssue[], task: YamlMap, path: YamlPath): boolean {
+    let onlyExpressions = true;
+    for (const issue of issues) {
+      const field = issue.path[0];
+      if (issue.code === 'unrecognized_keys' || !isTemplate(valueAt(task, issue.path as YamlPath))) onlyExpressions = false;
+      else if (typeof field === 'string' && field in commonTaskShape) {
+        this.source.report([...path, ...(issue.path as YamlPath)], `\`${field}\` must be a plain value: tflow does not render expressions in it`);
+        onlyExpressions = false;
+      }
+    }
+    return onlyExpressions;
   }
 }
 

@@ -105,6 +105,36 @@ tasks:
     );
   });
 
+  it('keeps a task whose own property is an expression the schema cannot check yet (checked when it runs)', () => {
+    const source = [
+      'id: x',
+      'namespace: y',
+      'tasks:',
+      '  - id: q',
+      '    type: io.kestra.plugin.jdbc.postgresql.Query',
+      '    url: jdbc:postgresql://db/taxi',
+      '    sql: select 1',
+      '    fetchType: "{{ inputs.fetch }}"',
+    ].join('\n');
+    const { spec, diagnostics } = compileFlow(source, 'dynamic-enum.yaml');
+    assert.deepEqual(diagnostics.map(formatDiagnostic), []);
+    assert.deepEqual(
+      spec?.tasks.map((task) => [task.id, task.properties.fetchType]),
+      [['q', '{{ inputs.fetch }}']],
+    );
+  });
+
+  it('refuses an expression where tflow needs a plain value, instead of dropping the task', () => {
+    const source =
+      'id: x\nnamespace: y\ntasks:\n  - id: slow\n    type: io.kestra.plugin.core.flow.Sleep\n    duration: PT1S\n    timeout: "{{ vars.t }}"\n';
+    const { spec, diagnostics } = compileFlow(source, 'dynamic-timeout.yaml');
+    assert.equal(spec, undefined);
+    assert.deepEqual(
+      diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`),
+      ['7:14 `timeout` must be a plain value: tflow does not render expressions in it'],
+    );
+  });
+
   it('refuses a document that is not a mapping', () => {
     const { diagnostics: notMap } = compileFlow('- just\n- a list\n', 'list.yaml');
     assert.match(notMap[0].message, /must be a YAML mapping/);
