@@ -23,6 +23,7 @@ import { gcsDownloadsTask } from './gcp/gcs/downloads';
 import { gcsListTask } from './gcp/gcs/list';
 import { gcsUploadTask } from './gcp/gcs/upload';
 import { purgeCurrentExecutionFilesTask } from './core/storage/purge-current-execution-files';
+import { writeTask } from './core/storage/write';
 import { postgresqlCopyInTask } from './jdbc/postgresql/copy-in';
 import { postgresqlCopyOutTask } from './jdbc/postgresql/copy-out';
 import { postgresqlQueriesTask } from './jdbc/postgresql/queries';
@@ -45,6 +46,7 @@ const ACTIVITY_TASK_TYPES: readonly RunnableTaskDefinition[] = [
   downloadTask,
   requestTask,
   purgeCurrentExecutionFilesTask,
+  writeTask,
   kvSetTask,
   kvGetTask,
   kvDeleteTask,
