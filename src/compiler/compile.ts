@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { checkTemplate, regexProblem } from '../workflow/expression';
 import { parseDuration } from '../workflow/interpreter/duration';
 import { findTaskType, knownTypeNames } from '../plugins/registry';
+import { unknownPluginTypeMessage } from './unknown-type-message';
 import type { ChildrenLayout, TaskDefinition } from '../workflow/plugins/task-definition';
 import { closest, type Diagnostic, formatPath, type PropertyProblem } from './diagnostics';
 import { FLOWABLE_RULES } from './flowable-rules';
@@ -681,7 +682,12 @@ class FlowCompiler {
       : known.length <= 20
         ? `one of ${known.join(', ')}`
         : 'run `tflow schema` to see the types tflow knows';
-    this.report(path.length > 0 && isPlainObject(this.valueAt(path)) ? [...path, 'type'] : path, `Invalid type: ${String(type)}`, hint);
+    const plugin = unknownPluginTypeMessage(type, known); // src/compiler/unknown-type-message.ts
+    this.report(
+      path.length > 0 && isPlainObject(this.valueAt(path)) ? [...path, 'type'] : path,
+      plugin?.message ?? `Invalid type: ${String(type)}`,
+      plugin?.hint ?? hint,
+    );
     return false;
   }
 
