@@ -13,6 +13,8 @@ import { kvGetTask } from './core/kv/get';
 import { kvGetKeysTask } from './core/kv/get-keys';
 import { kvSetTask } from './core/kv/set';
 import { purgeCurrentExecutionFilesTask } from './core/storage/purge-current-execution-files';
+import { duckdbQueriesTask } from './jdbc/duckdb/queries';
+import { duckdbQueryTask } from './jdbc/duckdb/query';
 import { postgresqlCopyInTask } from './jdbc/postgresql/copy-in';
 import { postgresqlCopyOutTask } from './jdbc/postgresql/copy-out';
 import { postgresqlQueriesTask } from './jdbc/postgresql/queries';
@@ -32,6 +34,8 @@ const ACTIVITY_TASK_TYPES: readonly RunnableTaskDefinition[] = [
   postgresqlQueryTask,
   postgresqlCopyInTask,
   postgresqlCopyOutTask,
+  duckdbQueriesTask,
+  duckdbQueryTask,
   downloadTask,
   requestTask,
   purgeCurrentExecutionFilesTask,
