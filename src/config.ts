@@ -35,6 +35,12 @@ export interface TflowConfig {
    */
   jdbcUrlAliases: Record<string, string>;
   /**
+   * TFLOW_URL_ALIASES=`{"https://dummyjson.com/": "http://127.0.0.1:18088/"}`: URL prefixes the
+   * HTTP tasks (Download, Request) replace before the request (the longest matching prefix wins),
+   * for mirrors, proxies and machines without internet (src/plugins/core/http/url-aliases.ts).
+   */
+  urlAliases: Record<string, string>;
+  /**
    * TFLOW_SCRIPT_ENV=`AWS_PROFILE,GOOGLE_APPLICATION_CREDENTIALS`: worker variables that scripts
    * get on top of the allowlist (src/plugins/scripts/script-environment.ts). tflow's own
    * settings and `SECRET_*` values are refused: a flow passes a secret with `env:` and `secret()`.
@@ -64,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
     webUiUrl: env.TFLOW_WEB_UI_URL ?? 'http://localhost:8233',
     hostAliases: parseAliasList(env.TFLOW_HOST_ALIASES),
     jdbcUrlAliases: parseJsonAliases('TFLOW_JDBC_URL_ALIASES', env.TFLOW_JDBC_URL_ALIASES),
+    urlAliases: parseJsonAliases('TFLOW_URL_ALIASES', env.TFLOW_URL_ALIASES),
     scriptEnv: parseScriptEnv(env.TFLOW_SCRIPT_ENV),
     workerLossRetries: parseCount('TFLOW_WORKER_LOSS_RETRIES', env.TFLOW_WORKER_LOSS_RETRIES, 3),
   };

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { checkTemplate } from '../workflow/expression';
 import { closest, type Diagnostic, formatPath, type PropertyProblem } from './diagnostics';
 import { isPlainObject, isTemplate, valueAt, type YamlPath } from './yaml-values';
+import { unknownPluginTypeMessage } from './unknown-type-message';
 import { describeIssue, knownKeysAt } from './zod-issues';
 
 /** YAML aliases may expand to at most this many nodes (the `yaml` library's alias-bomb guard). */
@@ -61,7 +62,12 @@ export class FlowSource {
       : known.length <= 20
         ? `one of ${known.join(', ')}`
         : 'run `tflow schema` to see the types tflow knows';
-    this.report(path.length > 0 && isPlainObject(this.valueAt(path)) ? [...path, 'type'] : path, `Invalid type: ${String(type)}`, hint);
+    const plugin = unknownPluginTypeMessage(type, known);
+    this.report(
+      path.length > 0 && isPlainObject(this.valueAt(path)) ? [...path, 'type'] : path,
+      plugin?.message ?? `Invalid type: ${String(type)}`,
+      plugin?.hint ?? hint,
+    );
     return false;
   }
 

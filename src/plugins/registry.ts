@@ -24,6 +24,8 @@ import { gcsListTask } from './gcp/gcs/list';
 import { gcsUploadTask } from './gcp/gcs/upload';
 import { purgeCurrentExecutionFilesTask } from './core/storage/purge-current-execution-files';
 import { writeTask } from './core/storage/write';
+import { duckdbQueriesTask } from './jdbc/duckdb/queries';
+import { duckdbQueryTask } from './jdbc/duckdb/query';
 import { postgresqlCopyInTask } from './jdbc/postgresql/copy-in';
 import { postgresqlCopyOutTask } from './jdbc/postgresql/copy-out';
 import { postgresqlQueriesTask } from './jdbc/postgresql/queries';
@@ -43,6 +45,8 @@ const ACTIVITY_TASK_TYPES: readonly RunnableTaskDefinition[] = [
   postgresqlQueryTask,
   postgresqlCopyInTask,
   postgresqlCopyOutTask,
+  duckdbQueriesTask,
+  duckdbQueryTask,
   downloadTask,
   requestTask,
   purgeCurrentExecutionFilesTask,

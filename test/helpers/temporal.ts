@@ -23,13 +23,13 @@ export interface TemporalFixture {
   close(): Promise<void>;
 }
 
-/** Starts (or reuses) the dev server and a worker on a fresh task queue. */
-export async function startTemporalFixture(): Promise<TemporalFixture> {
+/** Starts (or reuses) the dev server and a worker on a fresh task queue; `overrides` change the worker's configuration. */
+export async function startTemporalFixture(overrides: Partial<TflowConfig> = {}): Promise<TemporalFixture> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const config = { ...loadConfig(), taskQueue: `test-${randomBytes(4).toString('hex')}` };
+  const config = { ...loadConfig(), taskQueue: `test-${randomBytes(4).toString('hex')}`, ...overrides };
   await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (line) => console.error(line) });
   const worker = await startWorker(config);
   const client = await connectClient(config);

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { executionPrefix, type LocalDirectoryStorage } from '../../src/storage';
 import { flow } from '../helpers/fake-port';
 import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
-import { runToEnd, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { runToEnd, runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 describe('HTTP tasks (Download, Request) and PurgeCurrentExecutionFiles', { timeout: 180_000 }, () => {
   let fixture: TemporalFixture;
@@ -66,7 +67,10 @@ describe('HTTP tasks (Download, Request) and PurgeCurrentExecutionFiles', { time
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    fixture = await startTemporalFixture();
+    // TFLOW_URL_ALIASES as an operator would set it: a public host mapped to this local server.
+    fixture = await startTemporalFixture({
+      urlAliases: { 'https://mirror.invalid/': `${base}/`, 'https://mirror.invalid/offline/': 'http://127.0.0.1:9/' },
+    });
   });
   after(async () => {
     await fixture?.close();
@@ -168,6 +172,42 @@ tasks:
       auth: `Basic ${Buffer.from('admin:secret').toString('base64')}`,
     });
     assert.equal(outputsOf(execution, 'use').value, 'b 201');
+  });
+
+  it('sends Download and Request through TFLOW_URL_ALIASES (longest prefix wins), saying so in the log and in errors', async () => {
+    const run = await runWithLogs(
+      fixture,
+      flow(`
+id: url_aliases
+namespace: tests.http
+tasks:
+  - id: download
+    type: io.kestra.plugin.core.http.Download
+    uri: https://mirror.invalid/files/report.csv
+  - id: request
+    type: io.kestra.plugin.core.http.Request
+    uri: https://mirror.invalid/products
+  - id: offline
+    type: io.kestra.plugin.core.http.Request
+    uri: https://mirror.invalid/offline/products
+`),
+    );
+    assert.equal(run.execution.state, 'FAILED');
+    const download = run.output('download') as { uri: string; code: number };
+    assert.equal(download.code, 200);
+    assert.equal(await text(await storage.get(download.uri)), 'a,b\n1,2\n');
+    assert.ok(download.uri.endsWith('/report.csv'), download.uri);
+    const request = run.output('request') as { uri: string; body: { products: unknown[] } };
+    assert.equal(request.body.products.length, 2);
+    assert.equal(request.uri, 'https://mirror.invalid/products', 'the output keeps the URI the flow gave');
+    assert.ok(
+      run.logs.some((l) => l.message === `https://mirror.invalid/products mapped to ${base}/products by TFLOW_URL_ALIASES`),
+      'the mapping is logged',
+    );
+    assert.match(
+      run.taskRun('offline')?.error ?? '',
+      /^GET https:\/\/mirror\.invalid\/offline\/products \(sent to http:\/\/127\.0\.0\.1:9\/products\) failed: /,
+    );
   });
 
   it('gives a Request the response headers as HTTP defines them: dates whole, cookies and list headers one value each', async () => {

@@ -30,6 +30,17 @@ export function splitSqlStatements(script: string): SqlStatement[] {
   }
 }
 
+/** The one statement a Query task runs: Kestra ≥ 1.1 refuses several (the Queries task runs them). */
+export function singleStatement(script: string): SqlStatement {
+  const statements = splitSqlStatements(script);
+  if (statements.length === 1) return statements[0];
+  throw new Error(
+    statements.length === 0
+      ? 'The sql property holds no statement'
+      : `Query task support only a single SQL statement, found ${statements.length}. Use the Queries task to run multiple statements`,
+  );
+}
+
 /** `:name` placeholders (outside quotes and comments, not `::` casts) → `$1, $2…` and their values. */
 export function bindNamedParameters(sql: string, parameters: Record<string, unknown>): { text: string; values: unknown[] } {
   const order: string[] = [];

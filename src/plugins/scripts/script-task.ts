@@ -71,7 +71,12 @@ export async function runScript(
   props: ScriptProperties,
   commands: string[],
   context: TaskContext,
-  options: { extraEnv?: Record<string, string>; prepare?: (workingDir: string) => Promise<void> } = {},
+  options: {
+    extraEnv?: Record<string, string>;
+    prepare?: (workingDir: string) => Promise<void>;
+    /** Last changes to the script's environment (Python: its virtual environment, the kestra module). */
+    completeEnv?: (env: NodeJS.ProcessEnv) => Promise<NodeJS.ProcessEnv>;
+  } = {},
 ): Promise<ScriptOutputs> {
   checkTaskRunner(props, context);
   const workingDir = await context.workingDirectory();
@@ -82,12 +87,13 @@ export async function runScript(
 
   const lines = [...(props.failFast ? ['set -e'] : []), ...(props.beforeCommands ?? []), ...commands];
   const interpreter = props.interpreter ?? ['/bin/sh', '-c'];
-  const env = scriptEnvironment({
+  const baseEnv = scriptEnvironment({
     worker: process.env,
     passThrough: context.config.scriptEnv,
     tflow: { WORKING_DIR: workingDir, ...options.extraEnv },
     task: props.env,
   });
+  const env = options.completeEnv ? await options.completeEnv(baseEnv) : baseEnv;
 
   const result = await runProcess({ command: [...interpreter, lines.join('\n')], cwd: workingDir, env }, context);
   if (result.exitCode !== 0) {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { TaskContext } from '../../../workflow/plugins/task-definition';
+import { applyUrlAliases } from './url-aliases';
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const;
 
@@ -33,13 +34,17 @@ export const httpProperties = {
 
 export type HttpProperties = z.output<z.ZodObject<typeof httpProperties>>;
 
+/** Sends the request to `uri`, after the worker's TFLOW_URL_ALIASES (./url-aliases.ts). */
 export async function sendRequest(props: HttpProperties, context: TaskContext): Promise<Response> {
+  const aliased = applyUrlAliases(props.uri, context.config.urlAliases);
   let url: URL;
   try {
-    url = new URL(props.uri);
+    url = new URL(aliased.url);
   } catch {
-    throw new Error(`Invalid uri "${props.uri}"`);
+    throw new Error(`Invalid uri "${aliased.url}"${aliased.note ? ` (${aliased.note})` : ''}`);
   }
+  if (aliased.note) context.log('INFO', aliased.note);
+  const target = aliased.note ? `${props.uri} (sent to ${aliased.url})` : props.uri;
   const headers = new Headers();
   for (const [name, value] of Object.entries(props.headers ?? {})) headers.set(name, String(value));
   const auth = props.options?.auth;
@@ -74,11 +79,11 @@ export async function sendRequest(props: HttpProperties, context: TaskContext): 
     });
   } catch (error) {
     const cause = (error as { cause?: { message?: string; code?: string } }).cause;
-    throw new Error(`${props.method} ${props.uri} failed: ${cause?.message ?? (error as Error).message}`);
+    throw new Error(`${props.method} ${target} failed: ${cause?.message ?? (error as Error).message}`);
   }
   if (response.status >= 400 && !props.allowFailed) {
     await response.body?.cancel();
-    throw new Error(`Failed http request with response code '${response.status}' (${props.method} ${props.uri})`);
+    throw new Error(`Failed http request with response code '${response.status}' (${props.method} ${target})`);
   }
   return response;
 }

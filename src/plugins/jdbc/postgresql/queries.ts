@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
 import { connectPostgres, postgresConnectionProperties } from './connection';
-import { fetchProperties, fetchTypeOf, runStatement } from '../run-statement';
+import { fetchProperties, fetchTypeOf } from '../fetch';
+import { runStatement } from '../run-statement';
 import { bindNamedParameters, splitSqlStatements } from '../sql-splitter';
 import { statementError } from '../statement-error';
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
 import { connectPostgres, postgresConnectionProperties } from './connection';
-import { fetchProperties, fetchTypeOf, runStatement } from '../run-statement';
-import { bindNamedParameters, splitSqlStatements } from '../sql-splitter';
+import { fetchProperties, fetchTypeOf } from '../fetch';
+import { runStatement } from '../run-statement';
+import { bindNamedParameters, singleStatement } from '../sql-splitter';
 import { statementError } from '../statement-error';
 
 /**
@@ -20,24 +21,17 @@ export const postgresqlQueryTask = defineRunnableTask({
     afterSQL: z.string().optional(),
   }),
   async run(props, context) {
-    const statements = splitSqlStatements(props.sql);
-    if (statements.length !== 1) {
-      throw new Error(
-        statements.length === 0
-          ? 'The sql property holds no statement'
-          : `Query task support only a single SQL statement, found ${statements.length}. Use the Queries task to run multiple statements`,
-      );
-    }
+    const statement = singleStatement(props.sql);
     const client = await connectPostgres(props, context);
     try {
       if (props.afterSQL) await client.query('BEGIN');
-      const bound = bindNamedParameters(statements[0].text, props.parameters ?? {});
+      const bound = bindNamedParameters(statement.text, props.parameters ?? {});
       let outputs: Record<string, unknown>;
       try {
         ({ outputs } = await runStatement(client, bound, fetchTypeOf(props), context, `${context.taskId}.ion`));
       } catch (error) {
         if (props.afterSQL) await client.query('ROLLBACK').catch(() => undefined);
-        throw statementError(error, statements[0].text, { index: 1, total: 1 });
+        throw statementError(error, statement.text, { index: 1, total: 1 });
       }
       if (props.afterSQL) {
         try {

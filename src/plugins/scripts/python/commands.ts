@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
-import { PYTHON_ENV, pythonProperties, warnAboutDependencies } from './python';
+import { PYTHON_ENV, pythonEnvironment, pythonProperties } from './python';
 import { runScript, scriptProperties } from '../script-task';
 
 /** `io.kestra.plugin.scripts.python.Commands`: shell commands that call Python (`python3 main.py`). */
@@ -13,7 +13,9 @@ export const pythonCommandsTask = defineRunnableTask({
     commands: z.array(z.string()).min(1),
   }),
   async run(props, context) {
-    warnAboutDependencies(props.dependencies, context);
-    return runScript(props, props.commands, context, { extraEnv: PYTHON_ENV });
+    return runScript(props, props.commands, context, {
+      extraEnv: PYTHON_ENV,
+      completeEnv: (env) => pythonEnvironment(props.dependencies, env, context),
+    });
   },
 });

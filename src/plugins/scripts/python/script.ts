@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
-import { PYTHON_ENV, pythonProperties, warnAboutDependencies } from './python';
+import { PYTHON_ENV, pythonEnvironment, pythonProperties } from './python';
 import { runScript, scriptProperties } from '../script-task';
 
 /**
@@ -19,10 +19,10 @@ export const pythonScriptTask = defineRunnableTask({
     script: z.string(),
   }),
   async run(props, context) {
-    warnAboutDependencies(props.dependencies, context);
     const fileName = `script_${randomBytes(4).toString('hex')}.py`;
     return runScript(props, [`python3 ${fileName}`], context, {
       extraEnv: PYTHON_ENV,
+      completeEnv: (env) => pythonEnvironment(props.dependencies, env, context),
       prepare: (workingDir) => writeFile(join(workingDir, fileName), props.script),
     });
   },
