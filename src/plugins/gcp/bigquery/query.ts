@@ -3,7 +3,7 @@ import type { Query as QueryOptions } from '@google-cloud/bigquery';
 import { z } from 'zod';
 import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
 import { toIonText } from '../../jdbc/ion-text';
-import { FETCH_TYPES, fetchTypeOf } from '../../jdbc/run-statement';
+import { FETCH_TYPES, fetchTypeOf } from '../../jdbc/fetch';
 import { bigQueryClient, gcpConnectionProperties } from '../connection';
 
 /** FETCH keeps rows in the history: refuse more than this, pointing at STORE. */
