@@ -20,7 +20,7 @@ import {
 } from '../workflow/interpreter/io-functions';
 import { kvStoreFor, missingKeyMessage } from '../kv/kv-store';
 import { isStorageUri, namespaceFileUri } from '../storage';
-import type { TaskServices } from './runtime';
+import type { TaskServices } from './task-context';
 
 /** Files larger than this are not read into an expression (they belong in `inputFiles`). */
 const MAX_READ_BYTES = 10 * 1024 * 1024;

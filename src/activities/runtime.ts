@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { activityInfo, ApplicationFailure, Context, type Info } from '@temporalio/activity';
-import { loadConfig, type TflowConfig } from '../config';
+import { loadConfig } from '../config';
 import type { LogLevel } from '../workflow/flow/spec';
-import type { TaskInvocation, TaskResult } from '../workflow/interpreter/flow-run';
-import { scopedStorage, storageFromConfig, taskRunFileUri, type InternalStorage } from '../storage';
+import type { TaskInvocation, TaskResult } from '../workflow/interpreter/task-invocation';
+import { scopedStorage, storageFromConfig, taskRunFileUri } from '../storage';
 import { runnableTaskTypes } from '../plugins/registry';
-import type { RunnableTaskDefinition, TaskContext } from '../workflow/plugins/task-definition';
+import type { RunnableTaskDefinition } from '../workflow/plugins/task-definition';
+import type { TaskContext, TaskServices } from './task-context';
 import { HEARTBEAT_TIMEOUT } from '../workflow/activity-options';
 import { TASK_FAILED } from '../workflow/definitions';
 import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from '../workflow/interpreter/payload-size';
@@ -32,12 +33,6 @@ const HEARTBEAT_EVERY_MS = 2_000;
 const MAX_ERROR_MESSAGE_CHARS = 20_000;
 
 export type TaskActivities = Record<string, (invocation: TaskInvocation) => Promise<TaskResult>>;
-
-/** What every task run of this worker shares: the configuration and the internal storage. */
-export interface TaskServices {
-  config: TflowConfig;
-  storage: InternalStorage;
-}
 
 let defaultServices: TaskServices | undefined;
 function servicesFromEnvironment(): TaskServices {

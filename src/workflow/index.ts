@@ -28,15 +28,11 @@ import {
   type ExecutionRequest,
   type ForEachBatch,
   type ForEachBatchResult,
-  FlowRun,
   type InterpreterPort,
   ResumeRefused,
-  type TaskInvocation,
-  type TaskInvocationOptions,
-  type TaskLogLine,
-  type TaskResult,
-  TaskFailure,
-} from './interpreter/flow-run';
+} from './interpreter/interpreter-port';
+import { FlowRun } from './interpreter/flow-run';
+import { type TaskInvocation, type TaskInvocationOptions, type TaskLogLine, type TaskResult, TaskFailure } from './interpreter/task-invocation';
 import { FlowStateKey, labelsAttribute, LabelsKey } from './search-attributes';
 import type { ScheduledExecutionRequest } from './schedules/scheduled-request';
 import { activityOptionsFor } from './activity-options';

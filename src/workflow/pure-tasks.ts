@@ -7,16 +7,16 @@
  * Sandbox code: deterministic, no Node built-ins. The task modules it imports are sandbox-safe.
  */
 import { log as workflowLog } from '@temporalio/workflow';
-import { WORKFLOW_TASK_TYPES } from './plugins';
+import { IN_WORKFLOW_TASK_TYPES } from './plugins';
 import { LOG_LEVELS, type LogLevel } from './flow/spec';
 import { renderAttemptProperties } from './interpreter/io-functions';
-import { type TaskInvocation, type TaskInvocationOptions, type TaskLogLine, type TaskResult, TaskFailure } from './interpreter/flow-run';
+import { type TaskInvocation, type TaskInvocationOptions, type TaskLogLine, type TaskResult, TaskFailure } from './interpreter/task-invocation';
 import type { RunnableTaskDefinition, TaskContext } from './plugins/task-definition';
 import { pureTasksRunInWorkflow } from './pure-tasks-patch';
 
 /** The runnable types among the workflow's own task types (src/workflow/plugins/index.ts). */
 const PURE_TASKS: ReadonlyMap<string, RunnableTaskDefinition> = new Map(
-  WORKFLOW_TASK_TYPES.filter((definition): definition is RunnableTaskDefinition => definition.kind === 'runnable').map((definition) => [
+  IN_WORKFLOW_TASK_TYPES.filter((definition): definition is RunnableTaskDefinition => definition.kind === 'runnable').map((definition) => [
     definition.type,
     definition,
   ]),

@@ -6,18 +6,9 @@
  * `checkRequest` (the client, hence the API and webhooks; scheduled runs in the workflow; Flow
  * triggers), the Subflow task through `failedChecks`.
  */
-import type { CheckSpec, FlowSpec } from '../flow/spec';
-import type { ExecutionRequest } from './flow-run';
+import type { FlowSpec } from '../flow/spec';
+import type { ExecutionRequest, FailedCheck } from './interpreter-port';
 import { type Context, isTruthy, render, renderTyped } from '../expression';
-
-/** A check whose condition did not hold, with its message rendered. */
-export interface FailedCheck {
-  message: string;
-  style: CheckSpec['style'];
-  behavior: CheckSpec['behavior'];
-  /** `line:col` of the check in the flow source, for error messages. */
-  position?: CheckSpec['position'];
-}
 
 /** The checks of `flow` that fail for these (resolved) inputs, in declaration order. */
 export function failedChecks(flow: FlowSpec, inputs: Record<string, unknown>, extra: Context = {}): FailedCheck[] {

@@ -8,7 +8,6 @@
  * every task: runIf, disabled, errors, allowFailure/allowWarning, task runs and outputs.
  */
 import type { ConcurrencySpec, FlowSpec, InputSpec, LogLevel, RetrySpec, SlaSpec, TaskSpec } from '../flow/spec';
-import type { FailedCheck } from './checks';
 import { formatDuration, parseDuration } from './duration';
 import { type Execution, isTerminated, type LogEntry, resolveState, type State, type TaskRun } from './execution';
 import {
@@ -21,200 +20,32 @@ import {
   renderTyped,
   withExecutionRuntime,
 } from '../expression';
-import { WORKFLOW_TASK_TYPES } from '../plugins';
+import { IN_WORKFLOW_TASK_TYPES } from '../plugins';
 import { WORKING_DIR_PLACEHOLDER } from '../plugins/core/flow/working-directory';
 import { parseInput, resolveInputs } from './inputs';
 import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from './payload-size';
-import { type DeferredProperties, type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
-import { type Carried, PreviousAttempt, type PreviousTaskRun, type RestartRequest } from './restart';
+import { type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
+import { type Carried, PreviousAttempt, type PreviousTaskRun } from './restart';
+import {
+  type ExecutionRequest,
+  type FailedCheck,
+  type ForEachBatch,
+  type ForEachBatchResult,
+  type InterpreterPort,
+  ResumeRefused,
+} from './interpreter-port';
+import { type SharedDirectoryInvocation, type TaskInvocation, TaskFailure, type TaskLogLine } from './task-invocation';
 import {
   type FlowableContext,
   type FlowableOutcome,
   type InlineTaskContext,
   type LoopIteration,
   type PauseOutcome,
-  type SubflowEnd,
   type SubflowOptions,
   type SubflowOutcome,
   TaskError,
-  type WorkflowTaskContext,
-} from './workflow-task';
-
-export type { SubflowEnd } from './workflow-task';
-
-/** What the workflow asks the outside world to do for a runnable task. */
-export interface TaskInvocation {
-  executionId: string;
-  namespace: string;
-  flowId: string;
-  taskRunId: string;
-  taskId: string;
-  type: string;
-  /** Rendered properties. */
-  properties: Record<string, unknown>;
-  /** Properties calling kv()/secret()/read(): rendered by the activity (./io-functions.ts). */
-  deferred?: DeferredProperties;
-  logLevel?: LogLevel;
-  /** A task of a WorkingDirectory: the directory it shares with its siblings. */
-  workingDirectory?: SharedDirectoryInvocation;
-  /** The execution that started this one (Subflow parent, Flow trigger source): its files are readable too. */
-  parentExecution?: { namespace: string; flowId: string; executionId: string };
-}
-
-/** How a WorkingDirectory child finds its directory (src/activities/working-directory.ts keeps it between tasks). */
-export interface SharedDirectoryInvocation {
-  /** The WorkingDirectory task run owning the directory. */
-  taskId: string;
-  taskRunId: string;
-  /** The sibling task run that saved the directory as it is now; none before the first. */
-  restoreFrom?: string;
-  /** Written into the directory before the task runs (only while there is nothing to restore). */
-  inputFiles?: unknown;
-  /** Globs of files to store once the task ran (the last task only). */
-  outputFiles?: string[];
-}
-
-export interface TaskInvocationOptions {
-  /** Shown in the Web UI as the activity's summary. */
-  summary: string;
-  /** Deterministic and readable: the task id (plus the loop values inside ForEach). */
-  activityId: string;
-  retry?: RetrySpec;
-  timeout?: string;
-}
-
-export interface TaskLogLine {
-  timestamp: string;
-  level: LogLevel;
-  message: string;
-}
-
-export interface TaskResult {
-  outputs: Record<string, unknown>;
-  /** A WorkingDirectory child saved the directory (the next child restores it), and stored its `outputFiles`. */
-  workingDirectory?: { saved: true; outputFiles?: Record<string, string> };
-  logs: TaskLogLine[];
-  attempts: number;
-  /** Set when the task itself ended WARNING (a script that wrote on stderr); absent means SUCCESS. */
-  state?: 'WARNING';
-}
-
-/** A runnable task that failed after its last attempt. */
-export class TaskFailure extends Error {
-  override name = 'TaskFailure';
-  constructor(
-    message: string,
-    readonly attempts: number,
-    readonly logs: TaskLogLine[] = [],
-  ) {
-    super(message);
-  }
-}
-
-export interface InterpreterPort {
-  runTask(invocation: TaskInvocation, options: TaskInvocationOptions): Promise<TaskResult>;
-  /** A durable timer; `summary` names it in the Web UI. */
-  sleep(ms: number, summary: string): Promise<void>;
-  /**
-   * Resolves true once `predicate` holds (it is re-checked whenever the execution's state may have
-   * changed, e.g. after a resume request), or false when `timeoutMs` elapses first.
-   */
-  waitUntil(predicate: () => boolean, timeoutMs: number | undefined, summary: string): Promise<boolean>;
-  /** True for what an await throws when the execution is being killed (Temporal cancellation). */
-  isCancellation(error: unknown): boolean;
-  /** A fresh, deterministic id. */
-  newId(): string;
-  /** Workflow time. */
-  now(): Date;
-  /** Called after every change a user could see (task run started or ended, logs). */
-  onChange?(run: FlowRun): void;
-  /** The execution's labels changed (the Labels task): the workflow mirrors them in a search attribute. */
-  labelsChanged?(labels: Record<string, string>): void;
-  /** The execution went PAUSED, or back to RUNNING after a resume. */
-  pausedChanged?(state: 'PAUSED' | 'RUNNING'): void;
-  /**
-   * Flow `concurrency`: waits for a slot among the flow's executions. True once granted; false when
-   * refused (behavior CANCEL/FAIL). `onQueued` runs when the execution must wait its turn (QUEUE).
-   * A port without it runs every execution at once.
-   */
-  acquireConcurrencySlot?(concurrency: ConcurrencySpec, onQueued: (running: number) => void): Promise<boolean>;
-  /** Gives the slot back once the execution has ended, killed included. */
-  releaseConcurrencySlot?(): Promise<void>;
-  /** Subflow: loads a deployed flow (latest revision unless `revision`). A port without it cannot run Subflow tasks. */
-  loadFlow?(namespace: string, flowId: string, revision?: number): Promise<FlowSpec>;
-  /**
-   * Subflow: starts the child execution `start.request` (its id is `request.executionId`). With
-   * `wait`, resolves with how it ended (FAILED/KILLED children included); otherwise once started.
-   */
-  startSubflow?(start: SubflowStart): Promise<SubflowEnd | undefined>;
-  /** Runs a batch of a large ForEach's iterations as a child workflow; resolves with its summary. */
-  runForEachBatch?(batch: ForEachBatch): Promise<ForEachBatchResult>;
-  /**
-   * Runs `body` so that the execution itself can stop it (an SLA violation): after `cancel()`, the
-   * body's pending awaits throw what `isCancellation` recognises. A port without it runs no SLA timer.
-   */
-  cancellable?<T>(body: () => Promise<T>): { result: Promise<T>; cancel(): void };
-  /**
-   * True when the execution may take the code path named `id` (Temporal's `patched()`): false only
-   * when replaying a history recorded before that path existed. A port without it always says true.
-   */
-  patched?(id: string): boolean;
-}
-
-export interface SubflowStart {
-  request: ExecutionRequest;
-  /** One line for the Web UI naming the child flow. */
-  summary: string;
-  wait: boolean;
-}
-
-export interface ExecutionRequest {
-  executionId: string;
-  flow: FlowSpec;
-  /** Typed inputs, already resolved and validated by the client. */
-  inputs: Record<string, unknown>;
-  labels: Record<string, string>;
-  trigger?: Record<string, unknown>;
-  /** Flow `checks` whose condition was false when the execution was created (./checks.ts). */
-  failedChecks?: FailedCheck[];
-  /** Set when this run restarts a FAILED or KILLED execution under the same id (./restart.ts). */
-  restart?: RestartRequest;
-}
-
-/**
- * A batch of a large ForEach's iterations, run by a child workflow in the parent execution's name:
- * same execution id (task-run files, expressions), the parent's outputs so far.
- */
-export interface ForEachBatch {
-  /** The child workflow's id. */
-  batchId: string;
-  request: ExecutionRequest;
-  /** The ForEach task and its task run. */
-  taskId: string;
-  taskRunId: string;
-  values: string[];
-  /** `taskrun.iteration` of the first value. */
-  firstIteration: number;
-  limit: number;
-  outputs: Record<string, unknown>;
-  taskStates: Record<string, { state: State }>;
-  labels: Record<string, string>;
-}
-
-/** What a batch reports back: small whatever its size (its task runs stay queryable in the child). */
-export interface ForEachBatchResult {
-  state: State;
-  /** Iterations by final state. */
-  iterations: Partial<Record<State, number>>;
-  taskRuns: number;
-  /** The first failure: `<task> [<value>]: <error>`. */
-  error?: string;
-}
-
-/** A resume request that cannot be applied: the execution is not paused, or an `onResume` input is invalid. */
-export class ResumeRefused extends Error {
-  override name = 'ResumeRefused';
-}
+  type InWorkflowTaskContext,
+} from './in-workflow-task';
 
 /** Where a task runs: under which flowable task runs, and in which ForEach iterations. */
 interface Scope {
@@ -288,8 +119,8 @@ interface SlaStop {
 /** A failed check's `style` as a log level. */
 const CHECK_LOG_LEVELS: Record<FailedCheck['style'], LogLevel> = { ERROR: 'ERROR', WARNING: 'WARN', SUCCESS: 'INFO', INFO: 'INFO' };
 
-const FLOWABLES = new Map(WORKFLOW_TASK_TYPES.flatMap((d) => (d.kind === 'flowable' ? [[d.type, d] as const] : [])));
-const INLINE = new Map(WORKFLOW_TASK_TYPES.flatMap((d) => (d.kind === 'inline' ? [[d.type, d] as const] : [])));
+const FLOWABLES = new Map(IN_WORKFLOW_TASK_TYPES.flatMap((d) => (d.kind === 'flowable' ? [[d.type, d] as const] : [])));
+const INLINE = new Map(IN_WORKFLOW_TASK_TYPES.flatMap((d) => (d.kind === 'inline' ? [[d.type, d] as const] : [])));
 
 export class FlowRun {
   readonly execution: Execution;
@@ -721,7 +552,7 @@ export class FlowRun {
       await this.runTasks(task.errors, childScope);
     };
     const context: FlowableContext = {
-      ...this.workflowTaskContext(task, taskRun, scope),
+      ...this.inWorkflowTaskContext(task, taskRun, scope),
       children: (list) => task.children?.[list] ?? [],
       runTasks: (tasks, loop) => this.runTasks(tasks, loop ? { ...childScope, loops: [...scope.loops, loop] } : childScope),
       runConcurrently,
@@ -889,7 +720,7 @@ export class FlowRun {
     if (!definition) return this.failTaskRun(task, taskRun, `The task type ${task.type} is not supported by this version of tflow`);
     taskRun.attempts = 1;
     const context: InlineTaskContext = {
-      ...this.workflowTaskContext(task, taskRun, scope),
+      ...this.inWorkflowTaskContext(task, taskRun, scope),
       mergeLabels: (labels) => {
         Object.assign(this.execution.labels, labels);
         this.port.labelsChanged?.({ ...this.execution.labels });
@@ -907,7 +738,7 @@ export class FlowRun {
   }
 
   /** What flowable and inline tasks share: their task run, rendering against their variables, logging. */
-  private workflowTaskContext(task: TaskSpec, taskRun: TaskRun, scope: Scope): WorkflowTaskContext {
+  private inWorkflowTaskContext(task: TaskSpec, taskRun: TaskRun, scope: Scope): InWorkflowTaskContext {
     // Rendered against the variables as they are now: outputs of tasks that ended meanwhile included.
     return {
       task,

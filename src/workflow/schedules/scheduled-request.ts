@@ -12,7 +12,7 @@ import type { FlowSpec } from '../flow/spec';
 import { blockedMessage, checkRequest } from '../interpreter/checks';
 import type { Execution } from '../interpreter/execution';
 import { type Context, render, renderProperties } from '../expression';
-import type { ExecutionRequest } from '../interpreter/flow-run';
+import type { ExecutionRequest } from '../interpreter/interpreter-port';
 import { resolveInputs } from '../interpreter/inputs';
 import { formatInZone, nextOccurrence, parseKestraCron, previousOccurrence } from './kestra-cron';
 

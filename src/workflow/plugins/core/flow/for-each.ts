@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { resolveState } from '../../../interpreter/execution';
 import { defineFlowableTask } from '../../task-definition';
-import { type FlowableContext, TaskError } from '../../../interpreter/workflow-task';
+import { type FlowableContext, TaskError } from '../../../interpreter/in-workflow-task';
 import { concurrencySchema, nonEmptyTaskListSchema } from './common';
 
 /**

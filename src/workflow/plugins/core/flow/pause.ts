@@ -3,7 +3,7 @@ import type { InputSpec, InputType } from '../../../flow/spec';
 import { inputSchema } from '../../../flow/schema';
 import { resolveInputs } from '../../../interpreter/inputs';
 import { defineFlowableTask } from '../../task-definition';
-import { TaskError } from '../../../interpreter/workflow-task';
+import { TaskError } from '../../../interpreter/in-workflow-task';
 import { durationProperty } from './common';
 
 /** What happens when `pauseDuration` (or `delay`) elapses without a resume. */
