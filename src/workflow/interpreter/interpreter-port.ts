@@ -109,11 +109,6 @@ export interface ForEachBatchResult {
   error?: string;
 }
 
-/** A resume request that cannot be applied: the execution is not paused, or an `onResume` input is invalid. */
-export class ResumeRefused extends Error {
-  override name = 'ResumeRefused';
-}
-
 /** How a child execution ended (Subflow with `wait`): its final state and flow outputs. */
 export interface SubflowEnd {
   state: State;
