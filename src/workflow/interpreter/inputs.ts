@@ -8,6 +8,7 @@ import { type Context, ExpressionError, FlowRegexError, matchesWhole, renderType
 import { parseDuration } from './duration';
 import { checkReadable, type StorageScope } from '../storage/storage-scope';
 import { isStorageUri } from '../storage/storage-uri';
+import { messageOf } from '../error-message';
 
 export interface InputProblem {
   inputId: string;
@@ -212,7 +213,7 @@ function parseByType(type: InputType, spec: InputSpec, raw: unknown, options: In
       try {
         checkReadable(text, options.fileScope);
       } catch (error) {
-        throw new InvalidInput(error instanceof Error ? error.message : String(error));
+        throw new InvalidInput(messageOf(error));
       }
       return text;
     }

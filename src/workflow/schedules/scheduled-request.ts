@@ -15,6 +15,7 @@ import { type Context, render, renderProperties } from '../expression';
 import type { ExecutionRequest } from '../interpreter/interpreter-port';
 import { resolveInputs } from '../interpreter/inputs';
 import { formatInZone, nextOccurrence, parseKestraCron, previousOccurrence } from './kestra-cron';
+import { messageOf } from '../error-message';
 
 /** The single argument of every Schedule's start-workflow action. */
 export interface ScheduledExecutionRequest {
@@ -154,9 +155,7 @@ export function executionRequestForRun(
       labels[key] = value.includes('{{') ? render(value, context) : value;
     }
   } catch (error) {
-    problems.push(
-      `Unable to render the inputs or labels of trigger ${schedule.triggerId}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    problems.push(`Unable to render the inputs or labels of trigger ${schedule.triggerId}: ${messageOf(error)}`);
   }
   const resolved = resolveInputs(flow.inputs, given, context);
   problems.push(...resolved.problems.map((p) => p.message));
