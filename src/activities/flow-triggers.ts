@@ -13,7 +13,7 @@ import type { FlowSpec, FlowTriggerSpec } from '../workflow/flow/spec';
 import { blockedMessage, checkRequest } from '../workflow/interpreter/checks';
 import type { Execution } from '../workflow/interpreter/execution';
 import { render, renderProperties } from '../workflow/expression';
-import { resolveInputs } from '../workflow/interpreter/inputs';
+import { resolveInputs } from '../workflow/flow/inputs';
 import { staticSummary } from '../client/executions';
 import { loadDeployedFlow } from '../flow-store/deploy';
 import { FlowNotFoundError, FlowRegistry } from '../flow-store/flow-store';

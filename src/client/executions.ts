@@ -19,7 +19,7 @@ import type { FlowSpec } from '../workflow/flow/spec';
 import { type Execution, isTerminated, type LogEntry, type State, type TaskRun } from '../workflow/interpreter/execution';
 import { blockedMessage, checkRequest } from '../workflow/interpreter/checks';
 import type { FailedCheck } from '../workflow/interpreter/interpreter-port';
-import { resolveInputs } from '../workflow/interpreter/inputs';
+import { resolveInputs } from '../workflow/flow/inputs';
 import type { RestartRequest } from '../workflow/interpreter/restart';
 import { executionSearchAttributes, FlowStateKey, labelsAttribute } from '../workflow/search-attributes';
 import { executionSummaryOf } from './execution-list';

@@ -12,7 +12,6 @@ import {
   checkSchema,
   commonTaskShape,
   flowSchema,
-  inputSchema,
   isoDuration,
   labelsSchema,
   outputSchema,
@@ -20,6 +19,7 @@ import {
   retrySchema,
   slaSchema,
 } from '../workflow/flow/schema';
+import { inputSchema } from '../workflow/flow/inputs';
 import { TRIGGER_TYPES, triggerSchemaFor } from './triggers';
 
 /** Where the committed copy lives, relative to the project root. */

@@ -12,6 +12,16 @@ import { kvDeleteTask } from './core/kv/delete';
 import { kvGetTask } from './core/kv/get';
 import { kvGetKeysTask } from './core/kv/get-keys';
 import { kvSetTask } from './core/kv/set';
+import { bigQueryCreateDatasetTask } from './gcp/bigquery/create-dataset';
+import { bigQueryQueryTask } from './gcp/bigquery/query';
+import { gcsCopyTask } from './gcp/gcs/copy';
+import { gcsCreateBucketTask } from './gcp/gcs/create-bucket';
+import { gcsDeleteTask } from './gcp/gcs/delete';
+import { gcsDeleteListTask } from './gcp/gcs/delete-list';
+import { gcsDownloadTask } from './gcp/gcs/download';
+import { gcsDownloadsTask } from './gcp/gcs/downloads';
+import { gcsListTask } from './gcp/gcs/list';
+import { gcsUploadTask } from './gcp/gcs/upload';
 import { purgeCurrentExecutionFilesTask } from './core/storage/purge-current-execution-files';
 import { postgresqlCopyInTask } from './jdbc/postgresql/copy-in';
 import { postgresqlCopyOutTask } from './jdbc/postgresql/copy-out';
@@ -39,6 +49,16 @@ const ACTIVITY_TASK_TYPES: readonly RunnableTaskDefinition[] = [
   kvGetTask,
   kvDeleteTask,
   kvGetKeysTask,
+  gcsCreateBucketTask,
+  gcsUploadTask,
+  gcsDownloadTask,
+  gcsDownloadsTask,
+  gcsListTask,
+  gcsDeleteTask,
+  gcsDeleteListTask,
+  gcsCopyTask,
+  bigQueryCreateDatasetTask,
+  bigQueryQueryTask,
 ];
 
 export const TASK_TYPES: readonly TaskDefinition[] = [...ACTIVITY_TASK_TYPES, ...IN_WORKFLOW_TASK_TYPES];

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { executionHandle } from '../client/execution-handle';
 import { currentExecution, executionResult, newExecutionId, resumeExecution, ResumeRefusedError, startExecution } from '../client/executions';
 import type { FlowSpec } from '../workflow/flow/spec';
+import { INPUT_ID_PATTERN } from '../workflow/flow/inputs';
 import type { Execution } from '../workflow/interpreter/execution';
 import { loadDeployedFlow } from '../flow-store/deploy';
 import { splitExecutionId } from '../workflow/schedules/scheduled-request';
@@ -43,9 +44,10 @@ export async function requestInputs(request: FastifyRequest, files?: FileInputTa
   if (request.isMultipart()) {
     for await (const part of request.parts()) {
       const inputId = part.type === 'file' && part.fieldname === 'files' ? (part.filename ?? '') : part.fieldname;
-      if (!INPUT_ID.test(inputId)) {
+      // Kestra's input id rule: a part named otherwise (`..`, `a/b`) names no input.
+      if (!INPUT_ID_PATTERN.test(inputId)) {
         if (part.type === 'file') await drain(part.file);
-        throw new HttpError(422, `Invalid input id \`${inputId}\`: it must match ${INPUT_ID.source}`);
+        throw new HttpError(422, `Invalid input id \`${inputId}\`: it must match ${INPUT_ID_PATTERN.source}`);
       }
       if (part.type === 'file') {
         if (!files) {
@@ -74,9 +76,6 @@ export async function requestInputs(request: FastifyRequest, files?: FileInputTa
   if (typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body)) return body as Record<string, unknown>;
   throw new HttpError(422, 'Inputs must be sent as multipart/form-data parts');
 }
-
-/** Kestra's input id rule: a part named otherwise (`..`, `a/b`) names no input. */
-const INPUT_ID = /^[a-zA-Z0-9][.a-zA-Z0-9_-]*$/;
 
 /** An uploaded FILE input, stored in the execution's `inputs/<input id>/` folder (inputFileUri). */
 async function storeUploadedFile(files: FileInputTarget, inputId: string, clientName: string, content: AsyncIterable<Uint8Array>): Promise<string> {

@@ -28,9 +28,13 @@ export interface DevServerOptions {
   report?: (line: string) => void;
 }
 
+/** Where tflow keeps the binaries it builds or downloads (the Temporal CLI, test servers). */
+export function tflowCacheDir(): string {
+  return process.env.TFLOW_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tflow');
+}
+
 export function temporalCacheDir(): string {
-  const base = process.env.TFLOW_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tflow');
-  return join(base, `temporal-${TEMPORAL_CLI_VERSION}`);
+  return join(tflowCacheDir(), `temporal-${TEMPORAL_CLI_VERSION}`);
 }
 
 /** The Temporal CLI to use, if one is already on this machine. */

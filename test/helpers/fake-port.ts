@@ -4,7 +4,7 @@ import type { Execution } from '../../src/workflow/interpreter/execution';
 import { FlowRun } from '../../src/workflow/interpreter/flow-run';
 import type { InterpreterPort, SubflowEnd, SubflowStart } from '../../src/workflow/interpreter/interpreter-port';
 import { type TaskInvocation, type TaskInvocationOptions, type TaskResult, TaskFailure } from '../../src/workflow/interpreter/task-invocation';
-import { resolveInputs } from '../../src/workflow/interpreter/inputs';
+import { resolveInputs } from '../../src/workflow/flow/inputs';
 import type { RestartRequest } from '../../src/workflow/interpreter/restart';
 
 /** Compiles inline YAML, failing loudly on any diagnostic. */

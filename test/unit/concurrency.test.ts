@@ -104,8 +104,8 @@ async function runWithSlot(behavior: ConcurrencySpec['behavior'], granted: boole
 }
 
 describe('interpreter: flow concurrency', () => {
-  it('the compiler no longer lists concurrency as ignored', () => {
-    assert.equal(limited('QUEUE').ignored?.includes('concurrency') ?? false, false);
+  it('the compiler carries concurrency into the flow spec', () => {
+    assert.deepEqual(limited('CANCEL').concurrency, { limit: 1, behavior: 'CANCEL' });
   });
 
   it('runs the tasks once the slot is granted, then releases it', async () => {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { InputSpec } from '../../src/workflow/flow/spec';
 import { compileFlow } from '../../src/compiler/compile';
 import { checkTemplate, type Context, LIMITS, render, renderProperties, renderTyped } from '../../src/workflow/expression';
-import { resolveInputs } from '../../src/workflow/interpreter/inputs';
+import { resolveInputs } from '../../src/workflow/flow/inputs';
 
 /** The message of the error `template` raises, or a failed assertion if it renders. */
 function failure(template: string, context: Context = {}): string {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { InputSpec } from '../../src/workflow/flow/spec';
-import { resolveInputs } from '../../src/workflow/interpreter/inputs';
+import { resolveInputs } from '../../src/workflow/flow/inputs';
 
 const input = (spec: Partial<InputSpec> & Pick<InputSpec, 'id' | 'type'>): InputSpec => ({ required: true, ...spec });
 

@@ -11,8 +11,7 @@ export function configureValidateCommand(program: Command): void {
       let problems = 0;
       for (const { file, result } of compileFiles(paths)) {
         if (result.spec) {
-          const ignored = result.spec.ignored?.length ? ` (accepted, not yet applied by tflow: ${result.spec.ignored.join(', ')})` : '';
-          toStdout(`✓ ${file}: ${result.spec.namespace}.${result.spec.id}${ignored}`);
+          toStdout(`✓ ${file}: ${result.spec.namespace}.${result.spec.id}`);
         } else {
           problems += result.diagnostics.length;
           printDiagnostics(result.diagnostics, toStdout);

@@ -1,6 +1,6 @@
 /**
- * Kestra's flow schema as zod schemas: flow-level properties, inputs, outputs, retry, triggers, SLA,
- * checks and the properties every task shares. Task-specific properties come from each task type's
+ * Kestra's flow schema as zod schemas: flow-level properties, outputs, retry, triggers, SLA,
+ * checks and the properties every task shares (inputs: ./inputs.ts). Task-specific properties come from each task type's
  * module (src/plugins/registry.ts); trigger types are in ./triggers.ts.
  *
  * Each element schema is written once and used twice: by the compiler, element by element (so every
@@ -8,13 +8,13 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../interpreter/duration';
+import { INPUT_ID_PATTERN, INPUT_TYPES } from './inputs';
 import { LOG_LEVELS } from './spec';
 
 export const FLOW_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 /** Task and trigger ids: no dots (they would clash with `outputs.<id>.<key>`). */
 export const TASK_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
-export const INPUT_ID_PATTERN = /^[a-zA-Z0-9][.a-zA-Z0-9_-]*$/;
 
 /** Every state name Kestra knows (1.x included), for `stopAfter`, Flow trigger `states`… */
 export const EXECUTION_STATES = [
@@ -93,106 +93,6 @@ export const commonTaskShape = {
   logLevel: z.enum(LOG_LEVELS).optional().describe('Minimum level of the logs kept for this task.'),
   logToFile: z.boolean().optional(),
   workerGroup: z.unknown().optional(),
-};
-
-// ---------------------------------------------------------------------------------------------
-// Inputs
-
-const inputShared = {
-  id: z
-    .string()
-    .regex(INPUT_ID_PATTERN, 'must match "^[a-zA-Z0-9][.a-zA-Z0-9_-]*" (letters, digits, ., _ and -)')
-    .optional()
-    .describe('Input id; dots nest (`a.b` → `inputs.a.b`).'),
-  /** Kestra's legacy name for `id`. */
-  name: z.string().optional().describe('Legacy name of `id`.'),
-  description: z.string().optional(),
-  displayName: z.string().max(64).optional(),
-  required: z.boolean().optional().describe('Default true: an execution without a value (or default) is refused.'),
-  defaults: z.unknown().optional().describe('Default value; expressions are rendered.'),
-  prefill: z.unknown().optional(),
-  dependsOn: z
-    .strictObject({
-      inputs: z.array(z.string()).optional(),
-      condition: z.string().optional(),
-    })
-    .optional()
-    .describe('The input is shown (and resolved) only when these inputs are set and the condition holds.'),
-};
-const choiceValues = z.array(z.union([z.string(), z.number(), z.boolean()]));
-const numberOrTemplate = z.union([z.number(), z.string()]);
-
-/** Each input type's own properties (Kestra has one class per type, so others are refused). */
-const INPUT_TYPE_SHAPES = {
-  STRING: { validator: z.string().optional().describe('Regular expression the whole value must match.') },
-  INT: { min: numberOrTemplate.optional(), max: numberOrTemplate.optional() },
-  FLOAT: { min: numberOrTemplate.optional(), max: numberOrTemplate.optional() },
-  BOOLEAN: {},
-  BOOL: {},
-  SELECT: {
-    values: choiceValues.optional(),
-    expression: z.string().optional().describe('Expression rendering the list of values.'),
-    allowCustomValue: z.boolean().optional(),
-    isRadio: z.boolean().optional(),
-  },
-  ENUM: { values: choiceValues.optional() },
-  MULTISELECT: {
-    values: choiceValues.optional(),
-    /** Kestra's legacy name for `values`. */
-    options: choiceValues.optional(),
-    expression: z.string().optional(),
-    itemType: z.string().optional(),
-    allowCustomValue: z.boolean().optional(),
-  },
-  ARRAY: { itemType: z.string().describe('Type of each element (any input type but ARRAY).') },
-  JSON: {},
-  YAML: {},
-  DATETIME: { after: z.string().optional(), before: z.string().optional() },
-  DATE: { after: z.string().optional(), before: z.string().optional() },
-  TIME: { after: z.string().optional(), before: z.string().optional() },
-  DURATION: { min: z.string().optional(), max: z.string().optional() },
-  URI: {},
-  EMAIL: {},
-  SECRET: { validator: z.string().optional() },
-  FILE: { extension: z.string().optional().describe('File extension of the stored file, `.upl` by default.') },
-} as const;
-
-export type InputTypeName = keyof typeof INPUT_TYPE_SHAPES;
-export const INPUT_TYPES = Object.keys(INPUT_TYPE_SHAPES) as InputTypeName[];
-
-function inputSchemaFor(type: InputTypeName) {
-  // FILE inputs cannot have defaults (Kestra refuses them): leaving `defaults` out lets the JSON
-  // Schema refuse them too; the compiler reports Kestra's own message.
-  const { defaults, ...sharedWithoutDefaults } = inputShared;
-  const shared = type === 'FILE' ? sharedWithoutDefaults : { ...sharedWithoutDefaults, defaults };
-  return z.strictObject({ type: z.literal(type), ...shared, ...INPUT_TYPE_SHAPES[type] }).describe(`${type} input`);
-}
-
-/** One schema per input type, by type name. */
-export const INPUT_SCHEMAS = Object.fromEntries(INPUT_TYPES.map((type) => [type, inputSchemaFor(type)])) as Record<
-  InputTypeName,
-  ReturnType<typeof inputSchemaFor>
->;
-/** Any input, discriminated by `type` (typed loosely: the union of 20 shapes is not worth spelling out). */
-export const inputSchema = z.discriminatedUnion(
-  'type',
-  INPUT_TYPES.map((type) => INPUT_SCHEMAS[type]) as unknown as [z.ZodObject, ...z.ZodObject[]],
-) as unknown as z.ZodType<InputDocument>;
-/** The properties any input may have, whatever its type (what the compiler reads). */
-export type InputDocument = z.output<z.ZodObject<typeof inputShared>> & {
-  type: InputTypeName;
-  validator?: string;
-  values?: (string | number | boolean)[];
-  options?: (string | number | boolean)[];
-  expression?: string;
-  allowCustomValue?: boolean;
-  isRadio?: boolean;
-  min?: number | string;
-  max?: number | string;
-  after?: string;
-  before?: string;
-  itemType?: string;
-  extension?: string;
 };
 
 export const outputSchema = z.strictObject({

@@ -38,8 +38,6 @@ export interface FlowSpec {
   sla?: SlaSpec[];
   /** Conditions on the inputs, checked before an execution is created. */
   checks?: CheckSpec[];
-  /** Properties the compiler accepted but this interpreter version does not act on yet. */
-  ignored?: string[];
 }
 
 export type InputType =

@@ -25,7 +25,7 @@ import {
   type SubflowOutcome,
   TaskError,
 } from './in-workflow-task';
-import { parseInput } from './inputs';
+import { parseInput } from '../flow/inputs';
 import type { ExecutionRequest, ForEachBatch, ForEachBatchResult, InterpreterPort } from './interpreter-port';
 import { type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
 import { type PauseHost, Pauses } from './pauses';

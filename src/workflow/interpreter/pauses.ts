@@ -7,7 +7,7 @@ import type { InputSpec, LogLevel, TaskSpec } from '../flow/spec';
 import type { Context } from '../expression';
 import type { Execution, TaskRun } from './execution';
 import type { PauseOutcome } from './in-workflow-task';
-import { resolveInputs } from './inputs';
+import { resolveInputs } from '../flow/inputs';
 import type { InterpreterPort } from './interpreter-port';
 
 /** A resume request that cannot be applied: the execution is not paused, or an `onResume` input is invalid. */

@@ -13,7 +13,7 @@ import { blockedMessage, checkRequest } from '../interpreter/checks';
 import type { Execution } from '../interpreter/execution';
 import { type Context, render, renderProperties } from '../expression';
 import type { ExecutionRequest } from '../interpreter/interpreter-port';
-import { resolveInputs } from '../interpreter/inputs';
+import { resolveInputs } from '../flow/inputs';
 import { formatInZone, nextOccurrence, parseKestraCron, previousOccurrence } from './kestra-cron';
 import { messageOf } from '../error-message';
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { InputSpec, InputType } from '../../../flow/spec';
-import { inputSchema } from '../../../flow/schema';
-import { resolveInputs } from '../../../interpreter/inputs';
+import type { InputSpec } from '../../../flow/spec';
+import { type InputDocument, inputSchema, inputSpecOf, resolveInputs } from '../../../flow/inputs';
 import { defineFlowableTask } from '../../task-definition';
 import { TaskError } from '../../../interpreter/in-workflow-task';
 import { durationProperty } from './common';
@@ -47,19 +46,7 @@ export const pauseTask = defineFlowableTask({
   },
 });
 
-/** `onResume` input definitions, in the shape flow inputs have once compiled. */
+/** `onResume` input declarations (checked by the compiler against the input schemas), as flow inputs compile. */
 function onResumeInputs(declared: unknown): InputSpec[] {
-  if (!Array.isArray(declared)) return [];
-  return declared.map((input: z.output<typeof inputSchema>) => ({
-    id: input.id ?? input.name ?? '',
-    type: input.type as InputType,
-    required: input.required ?? true,
-    ...(input.defaults !== undefined ? { defaults: input.defaults } : {}),
-    validator: input.validator,
-    values: (input.values ?? input.options)?.map(String),
-    allowCustomValue: input.allowCustomValue,
-    min: input.min,
-    max: input.max,
-    itemType: input.itemType as InputType | undefined,
-  }));
+  return Array.isArray(declared) ? declared.map((input: InputDocument) => inputSpecOf(input)) : [];
 }

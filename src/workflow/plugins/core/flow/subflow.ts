@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { State } from '../../../interpreter/execution';
 import { blockedMessage, failedChecks } from '../../../interpreter/checks';
-import { resolveInputs } from '../../../interpreter/inputs';
+import { resolveInputs } from '../../../flow/inputs';
 import { mayRetry, retryDelayMs } from '../../../interpreter/retry-delay';
 import { defineFlowableTask } from '../../task-definition';
 import { TaskError } from '../../../interpreter/in-workflow-task';

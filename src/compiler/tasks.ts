@@ -1,0 +1,123 @@
+/**
+ * Tasks, wherever they appear (`tasks`, `errors`, `finally`, `afterExecution`, flowable children,
+ * deprecated `listeners`): pluginDefaults applied, checked against their type's schema and rules,
+ * built into TaskSpecs. Task ids are collected here: they must be unique across the whole flow.
+ */
+import type { z } from 'zod';
+import { findTaskType, knownTypeNames } from '../plugins/registry';
+import { commonTaskShape, type PluginDefault, type RetryDocument } from '../workflow/flow/schema';
+import type { TaskSpec } from '../workflow/flow/spec';
+import type { ChildrenLayout, TaskDefinition } from '../workflow/plugins/task-definition';
+import { checkRetryBounds, normaliseRetry } from './flow-properties';
+import { FLOWABLE_RULES } from './flowable-rules';
+import type { FlowSource } from './flow-source';
+import { applyPluginDefaults } from './plugin-defaults';
+import { schemaFor } from './task-schema';
+import { isPlainObject, valueAt, type YamlMap, type YamlPath } from './yaml-values';
+
+/** Properties of a flowable task that hold error handlers, compiled as tasks. */
+const FLOWABLE_ERROR_LISTS = ['errors'];
+
+export class TaskCompiler {
+  /** Every task id and where it appears. */
+  readonly ids = new Map<string, YamlPath[]>();
+
+  constructor(
+    private readonly source: FlowSource,
+    private readonly pluginDefaults: readonly PluginDefault[],
+  ) {}
+
+  /** Deprecated `listeners`: not run, but their task ids count for uniqueness, as in Kestra. */
+  compileListeners(listeners: unknown): void {
+    if (!Array.isArray(listeners)) return;
+    listeners.forEach((listener, index) => {
+      if (isPlainObject(listener)) this.compileTaskList(listener.tasks, ['listeners', index, 'tasks']);
+    });
+  }
+
+  compileTaskList(items: unknown, path: YamlPath): TaskSpec[] {
+    if (!Array.isArray(items)) return [];
+    return items.flatMap((item, index) => {
+      const task = this.compileTask(item, [...path, index]);
+      return task ? [task] : [];
+    });
+  }
+
+  private compileTask(item: unknown, path: YamlPath): TaskSpec | undefined {
+    if (!isPlainObject(item)) return this.source.reportAndSkip(path, 'a task must be a mapping with at least `id` and `type`');
+    if (typeof item.id === 'string') this.ids.set(item.id, [...(this.ids.get(item.id) ?? []), path]);
+    if (!this.source.checkTypeName(item.type, knownTypeNames(), path, 'io.kestra.plugin.core.log.Log')) return undefined;
+    const definition = findTaskType(item.type as string) as TaskDefinition;
+    const schema = schemaFor(definition);
+    const task = applyPluginDefaults(
+      this.pluginDefaults,
+      item,
+      [item.type as string, definition.type, ...(definition.aliases ?? [])],
+      Object.keys(schema.shape),
+    );
+    const parsed = schema.safeParse(task);
+    if (!parsed.success) this.source.reportZodIssues(path, task, parsed.error.issues, schema);
+    else {
+      const rules = definition.validate ?? FLOWABLE_RULES[definition.type];
+      this.source.reportProblems(path, rules?.(task) ?? []);
+      const retry = (parsed.data as { retry?: RetryDocument }).retry;
+      if (retry) checkRetryBounds(this.source, retry, [...path, 'retry']);
+    }
+
+    const childLists = definition.kind === 'flowable' ? definition.childLists : [];
+    const children: Record<string, TaskSpec[]> = {};
+    let layoutProperties: YamlMap = {};
+    if (definition.kind === 'flowable') {
+      // Child lists are compiled as tasks; `locateChildren` places them when they are not plain lists (Switch, Dag).
+      for (const key of childLists) children[key] = [];
+      const layout = definition.locateChildren?.(task) ?? defaultChildrenLayout(childLists, task);
+      for (const { list, path: childPath } of layout.children) {
+        const child = this.compileTask(valueAt(task, childPath), [...path, ...childPath]);
+        children[list] ??= [];
+        if (child) children[list].push(child);
+      }
+      layoutProperties = layout.properties ?? {};
+      if (definition.onlyRunnableChildren && Object.values(children).some((list) => list.some((child) => child.kind !== 'runnable'))) {
+        this.source.report(
+          path,
+          `Only runnable tasks are allowed as children of a ${definition.type.split('.').pop()} task`,
+          'flowable tasks and Labels/OutputValues cannot run in a shared working directory',
+        );
+      }
+    }
+    const errors = definition.kind === 'flowable' ? this.compileTaskList(task.errors, [...path, 'errors']) : [];
+
+    const properties: YamlMap = {};
+    for (const [key, value] of Object.entries(task)) {
+      if (!(key in commonTaskShape) && !childLists.includes(key) && !FLOWABLE_ERROR_LISTS.includes(key)) properties[key] = value;
+    }
+    Object.assign(properties, layoutProperties);
+    this.source.checkExpressions(properties, path);
+    if (typeof task.runIf === 'string') this.source.checkExpressions(task.runIf, [...path, 'runIf']);
+    if (!parsed.success) return undefined;
+
+    const common = parsed.data as z.output<z.ZodObject<typeof commonTaskShape>>;
+    return {
+      id: common.id,
+      type: definition.type,
+      kind: definition.kind,
+      properties,
+      ...(definition.kind === 'flowable' ? { children } : {}),
+      ...(errors.length > 0 ? { errors } : {}),
+      description: common.description,
+      disabled: common.disabled,
+      allowFailure: common.allowFailure,
+      allowWarning: common.allowWarning,
+      runIf: common.runIf === undefined ? undefined : String(common.runIf),
+      timeout: common.timeout,
+      retry: common.retry ? normaliseRetry(common.retry) : undefined,
+      logLevel: common.logLevel,
+      position: this.source.positionOf(path),
+    };
+  }
+}
+
+/** Task `i` of child list property `name` goes to the child list `name`. */
+function defaultChildrenLayout(childLists: readonly string[], task: YamlMap): ChildrenLayout {
+  return { children: childLists.flatMap((list) => (Array.isArray(task[list]) ? task[list].map((_, i) => ({ list, path: [list, i] })) : [])) };
+}

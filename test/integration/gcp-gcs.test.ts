@@ -1,0 +1,344 @@
+/**
+ * The `io.kestra.plugin.gcp.gcs.*` tasks against fake-gcs-server (a real Cloud Storage emulator,
+ * test/helpers/fake-gcs-server.ts), with the course's KV flow and connection pluginDefaults, and a
+ * service-account key that must never reach the history or the logs in clear.
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { compileFlowFile } from '../../src/compiler/compile';
+import { flow } from '../helpers/fake-port';
+import { startFakeGcsServer, type FakeGcsServer } from '../helpers/fake-gcs-server';
+import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
+import { startBigQueryStandIn, type BigQueryStandIn } from '../helpers/bigquery-stand-in';
+import { createTestDatabase, POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER, type TestDatabase } from '../helpers/postgres';
+import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
+import { runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+
+/** A service-account key as Google issues it: pretty-printed JSON with a multi-line PEM key. */
+const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const SERVICE_ACCOUNT = JSON.stringify(
+  {
+    type: 'service_account',
+    project_id: 'tflow-test-project',
+    private_key_id: '0123456789abcdef0123456789abcdef01234567',
+    private_key: PRIVATE_KEY,
+    client_email: 'tflow-secret-sa@tflow-test-project.iam.gserviceaccount.com',
+    client_id: '123456789012345678901',
+  },
+  null,
+  2,
+);
+/** Pieces of the key that would show if any of it leaked. */
+const KEY_MARKERS = ['tflow-secret-sa@', PRIVATE_KEY.split('\n')[1], '0123456789abcdef0123456789abcdef01234567'];
+
+/** The bucket the course's 06_gcp_kv names (fake-gcs-server keeps buckets in memory: no clash). */
+const BUCKET = 'your-name-kestra';
+
+/** Every text of a history, payloads decoded (they are JSON bytes). */
+async function historyText(handle: WorkflowHandle): Promise<string> {
+  const history = await handle.fetchHistory();
+  return JSON.stringify(history, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value));
+}
+
+describe('GCS tasks against fake-gcs-server, BigQuery tasks against a stand-in', { timeout: 600_000 }, () => {
+  let fixture: TemporalFixture;
+  let db: TestDatabase;
+  let gcs: FakeGcsServer;
+  let bigQuery: BigQueryStandIn;
+  let tempStorage: TemporaryStorage;
+
+  before(async () => {
+    gcs = await startFakeGcsServer();
+    process.env.STORAGE_EMULATOR_HOST = gcs.url;
+    bigQuery = await startBigQueryStandIn();
+    process.env.BIGQUERY_EMULATOR_HOST = bigQuery.url;
+    process.env.SECRET_GCP_CREDS = Buffer.from(SERVICE_ACCOUNT, 'utf8').toString('base64');
+    tempStorage = await useTemporaryStorage('tflow-gcs-storage-');
+    db = await createTestDatabase('tflow_gcs');
+    process.env.TFLOW_DATABASE_URL = `postgres://${POSTGRES_USER}@${POSTGRES_HOST}:${POSTGRES_PORT}/${db.name}`;
+    fixture = await startTemporalFixture();
+  });
+  after(async () => {
+    await fixture?.close();
+    await db?.drop();
+    await tempStorage?.remove();
+    await gcs?.stop();
+    await bigQuery?.stop();
+    delete process.env.BIGQUERY_EMULATOR_HOST;
+    delete process.env.STORAGE_EMULATOR_HOST;
+    delete process.env.SECRET_GCP_CREDS;
+  });
+
+  const bucketMetadata = async (name: string) => {
+    const response = await fetch(`${gcs.url}/storage/v1/b/${name}`);
+    return response.ok ? ((await response.json()) as { name: string; location?: string; storageClass?: string }) : undefined;
+  };
+  const objectText = async (bucket: string, name: string) => {
+    const response = await fetch(`${gcs.url}/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}?alt=media`);
+    return response.ok ? response.text() : undefined;
+  };
+
+  it("runs the course's 06_gcp_kv, then 07_gcp_setup's bucket creation with its pluginDefaults; the key never shows in clear", async () => {
+    const kv = compileFlowFile(join(PROJECT_ROOT, 'flows', '03_kv.yaml'));
+    assert.ok(kv.spec, JSON.stringify(kv.diagnostics));
+    assert.equal((await runWithLogs(fixture, kv.spec)).execution.state, 'SUCCESS');
+    const compiled = compileFlowFile(join(FIXTURES, 'valid', 'zoomcamp_gcp_setup.yaml'));
+    assert.ok(compiled.spec, JSON.stringify(compiled.diagnostics));
+    const setup = compiled.spec;
+    const first = await runWithLogs(fixture, setup);
+    assert.equal(first.execution.state, 'SUCCESS', first.execution.error);
+    const outputs = first.output('create_gcs_bucket');
+    assert.equal(outputs.bucketUri, `gs://${BUCKET}`);
+    assert.equal(outputs.created, true);
+    assert.equal((outputs.bucket as { name: string }).name, BUCKET);
+    const created = await bucketMetadata(BUCKET);
+    assert.equal(created?.name, BUCKET);
+    // fake-gcs-server gives every bucket its own -location: the location sent is not checked here.
+    // Its CreateDataset step ran against the BigQuery stand-in, in the project from the KV store.
+    assert.deepEqual(first.output('create_bq_dataset'), { dataset: 'zoomcamp', project: 'kestra-sandbox', location: 'europe-west2' });
+    const inserts = bigQuery.requests.filter((r) => r.method === 'POST' && r.path === '/projects/kestra-sandbox/datasets');
+    assert.equal(inserts.length, 1);
+    assert.deepEqual(inserts[0].body, { datasetReference: { datasetId: 'zoomcamp' }, location: 'europe-west2' });
+
+    // Run again: the bucket exists, SKIP accepts it.
+    const second = await runWithLogs(fixture, setup);
+    assert.equal(second.execution.state, 'SUCCESS', second.execution.error);
+    assert.equal(second.output('create_gcs_bucket').created, false);
+    assert.equal(second.taskRun('create_bq_dataset')?.state, 'SUCCESS', 'the dataset exists: SKIP');
+
+    for (const run of [first, second]) {
+      const everything = `${await historyText(run.handle)}\n${JSON.stringify(run.logs)}`;
+      for (const marker of KEY_MARKERS) assert.ok(!everything.includes(marker), `the key (${marker.slice(0, 12)}…) is not in the history or logs`);
+    }
+  });
+
+  it('refuses an existing bucket with ifExists ERROR (the default), naming it', async () => {
+    const { execution, taskRun } = await runWithLogs(
+      fixture,
+      flow(`
+id: bucket_exists
+namespace: tests.gcs
+tasks:
+  - id: create
+    type: io.kestra.plugin.gcp.gcs.CreateBucket
+    name: ${BUCKET}
+`),
+    );
+    assert.equal(execution.state, 'FAILED');
+    assert.match(taskRun('create')?.error ?? '', /Bucket 'your-name-kestra' already exists/);
+  });
+
+  it('uploads a task output file (08_gcp_taxi shape), lists, downloads, copies, downloads with MOVE, deletes', async () => {
+    const file = 'green_tripdata_2019-01.csv';
+    const csv = 'VendorID,lpep_pickup_datetime\n2,2019-01-01 00:10:16\n1,2019-01-01 00:27:11\n';
+    const { execution, output, taskRun } = await runWithLogs(
+      fixture,
+      flow(`
+id: gcs_taxi_shape
+namespace: zoomcamp
+variables:
+  file: "green_tripdata_2019-01.csv"
+  gcs_file: "gs://{{kv('GCP_BUCKET_NAME')}}/{{vars.file}}"
+  data: "{{outputs.extract.outputFiles['green_tripdata_2019-01.csv']}}"
+tasks:
+  - id: extract
+    type: io.kestra.plugin.scripts.shell.Commands
+    outputFiles:
+      - "*.csv"
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - printf '${csv.replace(/\n/g, '\\n')}' > {{render(vars.file)}}
+  - id: upload_to_gcs
+    type: io.kestra.plugin.gcp.gcs.Upload
+    from: "{{render(vars.data)}}"
+    to: "{{render(vars.gcs_file)}}"
+  - id: upload_nested
+    type: io.kestra.plugin.gcp.gcs.Upload
+    from: "{{render(vars.data)}}"
+    to: "gs://{{kv('GCP_BUCKET_NAME')}}/raw/2019/{{vars.file}}"
+    contentType: text/csv
+  - id: list
+    type: io.kestra.plugin.gcp.gcs.List
+    from: "gs://{{kv('GCP_BUCKET_NAME')}}/"
+  - id: list_recursive_csv
+    type: io.kestra.plugin.gcp.gcs.List
+    from: "gs://{{kv('GCP_BUCKET_NAME')}}/"
+    listingType: RECURSIVE
+    regExp: ".*/raw/.*\\\\.csv"
+  - id: download
+    type: io.kestra.plugin.gcp.gcs.Download
+    from: "{{ outputs.upload_to_gcs.uri }}"
+  - id: copy
+    type: io.kestra.plugin.gcp.gcs.Copy
+    from: "{{ outputs.upload_to_gcs.uri }}"
+    to: "gs://{{kv('GCP_BUCKET_NAME')}}/inbox/copy.csv"
+  - id: downloads
+    type: io.kestra.plugin.gcp.gcs.Downloads
+    from: "gs://{{kv('GCP_BUCKET_NAME')}}/inbox/"
+    action: MOVE
+    moveDirectory: "gs://{{kv('GCP_BUCKET_NAME')}}/archive/"
+  - id: delete
+    type: io.kestra.plugin.gcp.gcs.Delete
+    uri: "{{ outputs.upload_to_gcs.uri }}"
+  - id: delete_missing
+    type: io.kestra.plugin.gcp.gcs.Delete
+    uri: "{{ outputs.upload_to_gcs.uri }}"
+  - id: delete_list
+    type: io.kestra.plugin.gcp.gcs.DeleteList
+    from: "gs://{{kv('GCP_BUCKET_NAME')}}/raw/"
+    listingType: RECURSIVE
+`),
+    );
+    assert.equal(execution.state, 'SUCCESS', `${execution.error} ${JSON.stringify(execution.taskRuns.map((r) => [r.taskId, r.error]))}`);
+    assert.deepEqual(output('upload_to_gcs'), { uri: `gs://${BUCKET}/${file}` });
+
+    const listed = output('list').blobs as { uri: string; name: string; isDirectory: boolean; size?: number }[];
+    assert.deepEqual(
+      listed.map((b) => [b.name, b.isDirectory, b.size]),
+      [
+        [file, false, csv.length],
+        ['raw/', true, undefined],
+      ],
+    );
+    assert.equal(listed[0].uri, `gs://${BUCKET}/${file}`);
+    const recursive = output('list_recursive_csv').blobs as { name: string; contentType?: string }[];
+    assert.deepEqual(
+      recursive.map((b) => [b.name, b.contentType]),
+      [[`raw/2019/${file}`, 'text/csv']],
+    );
+
+    const downloaded = output('download');
+    assert.equal(downloaded.bucket, BUCKET);
+    assert.equal(downloaded.path, file);
+    assert.equal(await text(await tempStorage.storage.get(downloaded.uri as string)), csv);
+
+    const downloads = output('downloads') as { blobs: { name: string; uri: string }[]; outputFiles: Record<string, string> };
+    assert.deepEqual(
+      downloads.blobs.map((b) => b.name),
+      ['inbox/copy.csv'],
+    );
+    assert.match(downloads.outputFiles['inbox/copy.csv'], /^kestra:\/\/\//);
+    assert.equal(await text(await tempStorage.storage.get(downloads.outputFiles['inbox/copy.csv'])), csv);
+    assert.equal(await objectText(BUCKET, 'inbox/copy.csv'), undefined, 'moved away');
+    assert.equal(await objectText(BUCKET, 'archive/copy.csv'), csv, 'moved to moveDirectory');
+
+    assert.deepEqual(output('delete'), { uri: `gs://${BUCKET}/${file}`, deleted: true });
+    assert.deepEqual(output('delete_missing'), { uri: `gs://${BUCKET}/${file}`, deleted: false });
+    assert.deepEqual(output('delete_list'), { count: 1, size: csv.length });
+    assert.equal(await objectText(BUCKET, `raw/2019/${file}`), undefined);
+    assert.equal(taskRun('extract')?.state, 'SUCCESS');
+  });
+
+  it('runs BigQuery Query jobs: DDL, SELECT with fetch/fetchOne/store, destinationTable and labels, as sent to the stand-in', async () => {
+    bigQuery.answer(/FROM `kestra-sandbox.zoomcamp.green_tripdata`/, {
+      fields: [
+        { name: 'filename', type: 'STRING' },
+        { name: 'trips', type: 'INTEGER' },
+      ],
+      rows: [
+        ['green_tripdata_2019-01.csv', 630918],
+        ['green_tripdata_2019-02.csv', 575685],
+      ],
+    });
+    const { execution, output, taskRun } = await runWithLogs(
+      fixture,
+      flow(`
+id: bq_queries
+namespace: zoomcamp
+tasks:
+  - id: ddl
+    type: io.kestra.plugin.gcp.bigquery.Query
+    sql: CREATE TABLE IF NOT EXISTS \`{{kv('GCP_PROJECT_ID')}}.{{kv('GCP_DATASET')}}.green_tripdata\` (filename STRING)
+  - id: fetch
+    type: io.kestra.plugin.gcp.bigquery.Query
+    fetch: true
+    labels:
+      course: zoomcamp
+    sql: SELECT filename, count(*) AS trips FROM \`kestra-sandbox.zoomcamp.green_tripdata\` GROUP BY filename
+  - id: fetch_one
+    type: io.kestra.plugin.gcp.bigquery.Query
+    fetchOne: true
+    sql: SELECT filename, count(*) AS trips FROM \`kestra-sandbox.zoomcamp.green_tripdata\` GROUP BY filename
+  - id: store
+    type: io.kestra.plugin.gcp.bigquery.Query
+    fetchType: STORE
+    destinationTable: zoomcamp.trips_by_file
+    writeDisposition: WRITE_TRUNCATE
+    sql: SELECT filename, count(*) AS trips FROM \`kestra-sandbox.zoomcamp.green_tripdata\` GROUP BY filename
+pluginDefaults:
+  - type: io.kestra.plugin.gcp
+    values:
+      serviceAccount: "{{secret('GCP_CREDS')}}"
+      projectId: "{{kv('GCP_PROJECT_ID')}}"
+      location: "{{kv('GCP_LOCATION')}}"
+`),
+    );
+    assert.equal(execution.state, 'SUCCESS', `${execution.error} ${JSON.stringify(execution.taskRuns.map((r) => [r.taskId, r.error]))}`);
+    const rows = [
+      { filename: 'green_tripdata_2019-01.csv', trips: 630918 },
+      { filename: 'green_tripdata_2019-02.csv', trips: 575685 },
+    ];
+    assert.deepEqual(output('fetch').rows, rows);
+    assert.equal(output('fetch').size, 2);
+    assert.deepEqual(output('fetch_one').row, rows[0]);
+    assert.equal(output('store').size, 2);
+    assert.deepEqual(output('store').destinationTable, { project: 'kestra-sandbox', dataset: 'zoomcamp', table: 'trips_by_file' });
+    const stored = await text(await tempStorage.storage.get(output('store').uri as string));
+    assert.equal(stored.trim().split('\n').length, 2);
+    assert.match(stored, /filename:"green_tripdata_2019-01.csv"/);
+    assert.match(String(output('ddl').jobId), /./);
+    assert.equal(taskRun('ddl')?.state, 'SUCCESS');
+
+    const jobs = bigQuery.requests.filter((r) => r.method === 'POST' && r.path === '/projects/kestra-sandbox/jobs');
+    const configOf = (sqlStart: string) =>
+      jobs
+        .map((r) => r.body as { configuration: Record<string, unknown> & { query: Record<string, unknown> }; jobReference: { location?: string } })
+        .find((b) => String(b.configuration.query.query).startsWith(sqlStart));
+    const ddl = configOf('CREATE TABLE IF NOT EXISTS `kestra-sandbox.zoomcamp.green_tripdata`');
+    assert.ok(ddl, JSON.stringify(bigQuery.queries()));
+    assert.equal(ddl.configuration.query.useLegacySql, false);
+    assert.equal(ddl.jobReference.location, 'europe-west2');
+    const labelled = jobs.map(
+      (r) => r.body as { configuration: { labels?: unknown; query: { destinationTable?: unknown; writeDisposition?: string } } },
+    );
+    assert.ok(labelled.some((b) => JSON.stringify(b.configuration.labels) === '{"course":"zoomcamp"}'));
+    const intoTable = labelled.find((b) => (b.configuration.query.destinationTable as { tableId?: string } | undefined)?.tableId === 'trips_by_file');
+    assert.deepEqual(intoTable?.configuration.query.destinationTable, {
+      projectId: 'kestra-sandbox',
+      datasetId: 'zoomcamp',
+      tableId: 'trips_by_file',
+    });
+    assert.equal(intoTable?.configuration.query.writeDisposition, 'WRITE_TRUNCATE');
+  });
+
+  it('fails a download of a missing object, and a serviceAccount that is not a key, without echoing it', async () => {
+    const { execution, taskRun } = await runWithLogs(
+      fixture,
+      flow(`
+id: gcs_failures
+namespace: tests.gcs
+tasks:
+  - id: parallel
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: missing
+        type: io.kestra.plugin.gcp.gcs.Download
+        from: gs://${BUCKET}/nothing-here.csv
+      - id: bad_key
+        type: io.kestra.plugin.gcp.gcs.List
+        serviceAccount: "not-json {{ 'sekrit-value' }}"
+        from: gs://${BUCKET}/
+`),
+    );
+    assert.equal(execution.state, 'FAILED');
+    assert.equal(taskRun('missing')?.error, `No such object: gs://${BUCKET}/nothing-here.csv`);
+    const badKey = taskRun('bad_key')?.error ?? '';
+    assert.match(badKey, /serviceAccount is not valid JSON/);
+    assert.ok(!badKey.includes('sekrit-value'), badKey);
+  });
+});
