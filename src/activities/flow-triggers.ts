@@ -28,6 +28,7 @@ import {
   triggerVariables,
 } from '../triggers/flow-conditions';
 import { FIRE_FLOW_TRIGGERS_ACTIVITY, type FiredFlowTriggers } from '../workflow/triggers/messages';
+import { messageOf } from '../workflow/error-message';
 
 export interface FlowTriggerActivities {
   activities: Record<string, (...args: never[]) => Promise<unknown>>;
@@ -176,7 +177,3 @@ export function createFlowTriggerActivities(databaseUrl: string): FlowTriggerAct
 }
 
 class RefusedStart extends Error {}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -20,7 +20,8 @@ import {
 } from '../workflow/interpreter/io-functions';
 import { kvStoreFor, missingKeyMessage } from '../kv/kv-store';
 import { isStorageUri, namespaceFileUri } from '../storage';
-import type { TaskServices } from './runtime';
+import type { TaskServices } from './task-context';
+import { messageOf } from '../workflow/error-message';
 
 /** Files larger than this are not read into an expression (they belong in `inputFiles`). */
 const MAX_READ_BYTES = 10 * 1024 * 1024;
@@ -122,7 +123,7 @@ export async function renderDeferredProperties(
         try {
           cache.set(id, { value: await fetch() });
         } catch (error) {
-          cache.set(id, { error: error instanceof Error ? error.message : String(error) });
+          cache.set(id, { error: messageOf(error) });
         }
       }),
     );

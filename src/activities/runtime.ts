@@ -9,16 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { activityInfo, ApplicationFailure, Context, type Info } from '@temporalio/activity';
-import { loadConfig, type TflowConfig } from '../config';
+import { loadConfig } from '../config';
 import type { LogLevel } from '../workflow/flow/spec';
-import type { TaskInvocation, TaskResult } from '../workflow/interpreter/flow-run';
-import { scopedStorage, storageFromConfig, taskRunFileUri, type InternalStorage } from '../storage';
+import type { TaskInvocation, TaskResult } from '../workflow/interpreter/task-invocation';
+import { scopedStorage, storageFromConfig, taskRunFileUri } from '../storage';
 import { runnableTaskTypes } from '../plugins/registry';
-import type { RunnableTaskDefinition, TaskContext } from '../workflow/plugins/task-definition';
+import type { RunnableTaskDefinition } from '../workflow/plugins/task-definition';
+import type { TaskContext, TaskServices } from './task-context';
 import { HEARTBEAT_TIMEOUT } from '../workflow/activity-options';
 import { TASK_FAILED } from '../workflow/definitions';
-import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from '../workflow/interpreter/payload-size';
-import { LOG_LEVELS } from '../workflow/flow/spec';
+import { logsAtLevel, messageOf, outputsTooLarge, parseProperties, taskRunIdentity } from '../workflow/task-kernel';
 import { maskSecrets, renderDeferredProperties } from './io-rendering';
 import { TaskLogBuffer } from './task-logs';
 import { mentionsWorkingDir, openSharedDirectory, saveSharedDirectory, type SharedInvocation, withWorkingDir } from './working-directory';
@@ -32,12 +32,6 @@ const HEARTBEAT_EVERY_MS = 2_000;
 const MAX_ERROR_MESSAGE_CHARS = 20_000;
 
 export type TaskActivities = Record<string, (invocation: TaskInvocation) => Promise<TaskResult>>;
-
-/** What every task run of this worker shares: the configuration and the internal storage. */
-export interface TaskServices {
-  config: TflowConfig;
-  storage: InternalStorage;
-}
 
 let defaultServices: TaskServices | undefined;
 function servicesFromEnvironment(): TaskServices {
@@ -62,11 +56,11 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   const activity = Context.current();
   const attempt = activityInfo().attempt;
   const logs = new TaskLogBuffer();
-  const minimum = LOG_LEVELS.indexOf(invocation.logLevel ?? 'TRACE');
+  const logged = logsAtLevel(invocation.logLevel);
   // Secret values the properties resolved: masked in everything that goes back to Temporal.
   let secrets: string[] = [];
   const log = (level: LogLevel, text: string) => {
-    if (LOG_LEVELS.indexOf(level) < minimum) return;
+    if (!logged(level)) return;
     const message = maskSecrets(text, secrets);
     logs.add(level, message);
     activity.log[levelMethod(level)](message, { taskId: invocation.taskId, executionId: invocation.executionId });
@@ -109,15 +103,12 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
       properties = { ...invocation.properties, ...rendered.properties };
     } catch (error) {
       // Same as a render error in the workflow: the task fails, without retry.
-      throw fail(error instanceof Error ? error.message : String(error), true);
+      throw fail(messageOf(error), true);
     }
   }
 
-  const parsed = definition.properties.safeParse(properties);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'properties'}: ${i.message}`).join('; ');
-    throw fail(`Invalid properties for task ${invocation.taskId}: ${problems}`, true);
-  }
+  const parsed = parseProperties(definition, invocation.taskId, properties);
+  if (parsed.problem !== undefined) throw fail(parsed.problem, true);
 
   let workingDirectory: Promise<string> | undefined;
   // A WorkingDirectory child restores the directory its siblings share (./working-directory.ts).
@@ -129,12 +120,7 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   let lastProgress: unknown;
   let warning = false;
   const context: TaskContext = {
-    executionId: invocation.executionId,
-    namespace: invocation.namespace,
-    flowId: invocation.flowId,
-    taskId: invocation.taskId,
-    taskRunId: invocation.taskRunId,
-    attempt,
+    ...taskRunIdentity(invocation, attempt),
     log,
     signal: activity.cancellationSignal,
     storage,
@@ -153,16 +139,11 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
   const heartbeat = setInterval(() => activity.heartbeat(lastProgress), HEARTBEAT_EVERY_MS);
   try {
     // `{{ workingDir }}` was rendered in the workflow as a placeholder: the directory is only known here.
-    const props = mentionsWorkingDir(parsed.data) ? withWorkingDir(parsed.data, await openWorkingDirectory()) : parsed.data;
+    const props = mentionsWorkingDir(parsed.properties) ? withWorkingDir(parsed.properties, await openWorkingDirectory()) : parsed.properties;
     const outputs = maskSecrets(await definition.run(props, context), secrets);
     // Outputs travel in the workflow history (the activity's result): Temporal refuses payloads over 2 MB.
-    const size = jsonBytes(outputs);
-    if (size > MAX_PAYLOAD_DATA_BYTES) {
-      throw new Error(
-        `The outputs of task ${invocation.taskId} are ${size} bytes, too large to keep in the workflow history (limit ${MAX_PAYLOAD_DATA_BYTES}): ` +
-          'store large results as files (for JDBC queries, `fetchType: STORE`; for scripts, `outputFiles`)',
-      );
-    }
+    const tooLarge = outputsTooLarge(invocation.taskId, outputs);
+    if (tooLarge) throw new Error(tooLarge);
     const savedDirectory = shared ? await saveSharedDirectory(shared, await openWorkingDirectory(), storage) : undefined;
     return {
       outputs,
@@ -179,7 +160,7 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
       }
       throw error;
     }
-    const message = maskSecrets(error instanceof Error ? error.message : String(error), secrets);
+    const message = maskSecrets(messageOf(error), secrets);
     activity.log.error(message, { taskId: invocation.taskId, executionId: invocation.executionId });
     throw fail(message);
   } finally {

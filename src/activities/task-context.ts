@@ -35,3 +35,9 @@ export interface TaskContext {
   /** The worker's configuration (host aliases for connection URLs, …). */
   config: TflowConfig;
 }
+
+/** What every task run of this worker shares: the configuration and the internal storage. */
+export interface TaskServices {
+  config: TflowConfig;
+  storage: InternalStorage;
+}

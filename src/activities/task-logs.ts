@@ -5,7 +5,7 @@
  * shortened), and say how many were left out. Every line still goes to the worker's own log.
  */
 import type { LogLevel } from '../workflow/flow/spec';
-import type { TaskLogLine } from '../workflow/interpreter/flow-run';
+import type { TaskLogLine } from '../workflow/interpreter/task-invocation';
 import { utf8Length } from '../workflow/interpreter/payload-size';
 
 const MAX_LINE_CHARS = 4_000;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { TaskInvocation, TaskResult } from '../workflow/interpreter/flow-run';
+import type { TaskInvocation, TaskResult } from '../workflow/interpreter/task-invocation';
 import { WORKING_DIR_PLACEHOLDER } from '../workflow/plugins/core/flow/working-directory';
 import { type InternalStorage, taskRunFileUri } from '../storage';
 import { type ScriptProperties, uploadOutputFiles, writeInputFiles } from '../plugins/scripts/script-task';

@@ -8,7 +8,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { TflowConfig } from '../config';
 import type { FlowSpec } from '../workflow/flow/spec';
 import type { Execution } from '../workflow/interpreter/execution';
-import type { ExecutionRequest } from '../workflow/interpreter/flow-run';
+import type { ExecutionRequest } from '../workflow/interpreter/interpreter-port';
 import { previousTaskRuns, type RestartRequest } from '../workflow/interpreter/restart';
 import { splitExecutionId } from '../workflow/schedules/scheduled-request';
 import { executionHandle } from './execution-handle';

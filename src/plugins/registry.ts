@@ -5,7 +5,7 @@
  * one that runs inside the workflow, one line in src/workflow/plugins/index.ts).
  */
 import type { RunnableTaskDefinition, TaskDefinition } from '../workflow/plugins/task-definition';
-import { WORKFLOW_TASK_TYPES } from '../workflow/plugins';
+import { IN_WORKFLOW_TASK_TYPES } from '../workflow/plugins';
 import { downloadTask } from './core/http/download';
 import { requestTask } from './core/http/request';
 import { kvDeleteTask } from './core/kv/delete';
@@ -67,7 +67,7 @@ const ACTIVITY_TASK_TYPES: readonly RunnableTaskDefinition[] = [
   bigQueryQueryTask,
 ];
 
-export const TASK_TYPES: readonly TaskDefinition[] = [...ACTIVITY_TASK_TYPES, ...WORKFLOW_TASK_TYPES];
+export const TASK_TYPES: readonly TaskDefinition[] = [...ACTIVITY_TASK_TYPES, ...IN_WORKFLOW_TASK_TYPES];
 
 const byName = new Map<string, TaskDefinition>();
 for (const definition of TASK_TYPES) {

@@ -9,7 +9,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { installBasicAuth } from './auth';
 import { installBodyParsers } from './body-limits';
-import type { ApiContext } from './context';
+import { type ApiContext, type ApiLimits, DEFAULT_LIMITS } from './context';
 import { installErrorHandler } from './errors';
 import { registerExecutionRoutes } from './executions';
 import { registerFlowRoutes } from './flows';
@@ -20,30 +20,6 @@ import { guardSettings, installRequestGuard } from './request-guard';
 import { registerWebhookRoutes } from './webhooks';
 
 export const API_PREFIXES = ['/api/v1', '/api/v1/main'] as const;
-
-export interface ApiLimits {
-  /** Largest non-multipart body (YAML, JSON), in bytes: flow sources among them. */
-  bodyBytes: number;
-  /** Largest uploaded file part (FILE inputs), in bytes. */
-  fileBytes: number;
-  /** Largest flow file of `/flows/import`, in bytes. */
-  flowFileBytes: number;
-  /** Most flow files in one `/flows/import`. */
-  importFiles: number;
-  /** All flow files of one `/flows/import` together: each is compiled before the answer (~1 s per MiB, ~70 MB of memory). */
-  importBytes: number;
-  /** How long a `wait: true` webhook holds its caller before answering with the running execution's id. */
-  webhookWaitMs: number;
-}
-
-export const DEFAULT_LIMITS: ApiLimits = {
-  bodyBytes: 1024 * 1024,
-  fileBytes: 10 * 1024 * 1024,
-  flowFileBytes: 1024 * 1024,
-  importFiles: 10,
-  importBytes: 2 * 1024 * 1024,
-  webhookWaitMs: 30_000,
-};
 
 /**
  * Slow clients cannot hold connections open: the headers must arrive within HEADERS_TIMEOUT_MS and

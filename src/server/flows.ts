@@ -8,9 +8,8 @@ import { compileFlow } from '../compiler/compile';
 import { FlowValidationError } from '../compiler/diagnostics';
 import { compileDeployed, deleteDeployedFlow, deployFlows, type FlowSource, validateForDeploy } from '../flow-store/deploy';
 import { FlowNotFoundError } from '../flow-store/flow-store';
-import type { ApiLimits } from './app';
 import { requireYamlBody, YAML_CONTENT_TYPES } from './body-limits';
-import type { ApiContext } from './context';
+import type { ApiContext, ApiLimits } from './context';
 import { HttpError } from './errors';
 import { labelList } from './execution-json';
 

@@ -9,6 +9,7 @@ import { missingKeyMessage, type KvValue } from '../kv/kv-store';
 import { jsonTextProblem } from './body-limits';
 import type { ApiContext } from './context';
 import { HttpError } from './errors';
+import { messageOf } from '../workflow/error-message';
 
 /** The typed value of a PUT body: JSON numbers, booleans, objects and arrays keep their type; ISO dates, date-times and durations are recognised in text. */
 export function kvValueOfBody(body: unknown): KvValue {
@@ -103,7 +104,7 @@ export function registerKvRoutes(app: FastifyInstance, context: ApiContext): voi
       try {
         value = kvValueOfBody(request.body);
       } catch (error) {
-        throw new HttpError(422, error instanceof Error ? error.message : String(error));
+        throw new HttpError(422, messageOf(error));
       }
       await context.kv.set(namespace, key, value, ttlMs === undefined ? {} : { ttlMs });
       return reply.code(200).send();

@@ -15,13 +15,13 @@ import type { WebhookTriggerSpec } from '../workflow/flow/spec';
 import type { Execution } from '../workflow/interpreter/execution';
 import { type Context, render, renderProperties } from '../workflow/expression';
 import { compileDeployed } from '../flow-store/deploy';
-import type { ApiLimits } from './app';
 import { digest } from './auth';
 import { checkInputBounds, jsonTextProblem } from './body-limits';
-import type { ApiContext } from './context';
+import type { ApiContext, ApiLimits } from './context';
 import { HttpError } from './errors';
 import { executionJson } from './execution-json';
 import { createdExecutionJson, executionUrl } from './executions';
+import { messageOf } from '../workflow/error-message';
 
 /** Compares webhook keys in constant time (the key is the webhook's only credential). */
 function sameKey(expected: string, given: string): boolean {
@@ -161,10 +161,7 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext,
       inputs = renderProperties(trigger.inputs, renderContext) as Record<string, unknown>;
       for (const [name, value] of Object.entries(trigger.labels)) labels[name] = value.includes('{{') ? render(value, renderContext) : value;
     } catch (error) {
-      throw new HttpError(
-        422,
-        `Unable to render the inputs or labels of trigger ${trigger.id}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      throw new HttpError(422, `Unable to render the inputs or labels of trigger ${trigger.id}: ${messageOf(error)}`);
     }
     checkInputBounds(flow, inputs);
     const handle = await startExecution(context.client, context.config, flow, {

@@ -17,7 +17,7 @@
 import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { RetrySpec } from './flow/spec';
 import { parseDuration } from './interpreter/duration';
-import type { TaskInvocationOptions } from './interpreter/flow-run';
+import type { TaskInvocationOptions } from './interpreter/task-invocation';
 import { TASK_FAILED } from './definitions';
 
 /** Long enough for a big COPY; tasks that need longer set `timeout`. */

@@ -24,19 +24,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { type Execution, fitForResult, type TaskRun } from './interpreter/execution';
-import {
-  type ExecutionRequest,
-  type ForEachBatch,
-  type ForEachBatchResult,
-  FlowRun,
-  type InterpreterPort,
-  ResumeRefused,
-  type TaskInvocation,
-  type TaskInvocationOptions,
-  type TaskLogLine,
-  type TaskResult,
-  TaskFailure,
-} from './interpreter/flow-run';
+import { type ExecutionRequest, type ForEachBatch, type ForEachBatchResult, type InterpreterPort } from './interpreter/interpreter-port';
+import { FlowRun } from './interpreter/flow-run';
+import { type TaskInvocation, type TaskInvocationOptions, type TaskLogLine, type TaskResult, TaskFailure } from './interpreter/task-invocation';
+import { ResumeRefused } from './interpreter/pauses';
 import { FlowStateKey, labelsAttribute, LabelsKey } from './search-attributes';
 import type { ScheduledExecutionRequest } from './schedules/scheduled-request';
 import { activityOptionsFor } from './activity-options';

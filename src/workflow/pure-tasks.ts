@@ -7,16 +7,17 @@
  * Sandbox code: deterministic, no Node built-ins. The task modules it imports are sandbox-safe.
  */
 import { log as workflowLog } from '@temporalio/workflow';
-import { WORKFLOW_TASK_TYPES } from './plugins';
-import { LOG_LEVELS, type LogLevel } from './flow/spec';
+import { IN_WORKFLOW_TASK_TYPES } from './plugins';
+import type { LogLevel } from './flow/spec';
 import { renderAttemptProperties } from './interpreter/io-functions';
-import { type TaskInvocation, type TaskInvocationOptions, type TaskLogLine, type TaskResult, TaskFailure } from './interpreter/flow-run';
+import { type TaskInvocation, type TaskInvocationOptions, type TaskLogLine, type TaskResult, TaskFailure } from './interpreter/task-invocation';
 import type { RunnableTaskDefinition, TaskContext } from './plugins/task-definition';
 import { pureTasksRunInWorkflow } from './pure-tasks-patch';
+import { logsAtLevel, messageOf, parseProperties, taskRunIdentity } from './task-kernel';
 
 /** The runnable types among the workflow's own task types (src/workflow/plugins/index.ts). */
 const PURE_TASKS: ReadonlyMap<string, RunnableTaskDefinition> = new Map(
-  WORKFLOW_TASK_TYPES.filter((definition): definition is RunnableTaskDefinition => definition.kind === 'runnable').map((definition) => [
+  IN_WORKFLOW_TASK_TYPES.filter((definition): definition is RunnableTaskDefinition => definition.kind === 'runnable').map((definition) => [
     definition.type,
     definition,
   ]),
@@ -39,9 +40,9 @@ export function runsInWorkflow(invocation: TaskInvocation, options: TaskInvocati
 export async function runInWorkflow(invocation: TaskInvocation, now: () => Date): Promise<TaskResult> {
   const definition = PURE_TASKS.get(invocation.type)!;
   const logs: TaskLogLine[] = [];
-  const minimum = LOG_LEVELS.indexOf(invocation.logLevel ?? 'TRACE');
+  const logged = logsAtLevel(invocation.logLevel);
   const log = (level: LogLevel, message: string) => {
-    if (LOG_LEVELS.indexOf(level) < minimum) return;
+    if (!logged(level)) return;
     logs.push({ timestamp: now().toISOString(), level, message });
     // Also to the worker's structured log, as activities do (the workflow logger skips replays).
     workflowLog[level.toLowerCase() as 'info'](message, { taskId: invocation.taskId, executionId: invocation.executionId });
@@ -51,27 +52,18 @@ export async function runInWorkflow(invocation: TaskInvocation, now: () => Date)
     try {
       properties = { ...properties, ...renderAttemptProperties(invocation.type, invocation.deferred, 1) };
     } catch (error) {
-      throw new TaskFailure(error instanceof Error ? error.message : String(error), 1, logs);
+      throw new TaskFailure(messageOf(error), 1, logs);
     }
   }
-  const parsed = definition.properties.safeParse(properties);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'properties'}: ${i.message}`).join('; ');
-    throw new TaskFailure(`Invalid properties for task ${invocation.taskId}: ${problems}`, 1, logs);
-  }
+  const parsed = parseProperties(definition, invocation.taskId, properties);
+  if (parsed.problem !== undefined) throw new TaskFailure(parsed.problem, 1, logs);
   // Pure tasks only log: the rest of an activity's context (storage, files, cancellation) has no meaning here.
-  const context = {
-    executionId: invocation.executionId,
-    namespace: invocation.namespace,
-    flowId: invocation.flowId,
-    taskId: invocation.taskId,
-    taskRunId: invocation.taskRunId,
-    attempt: 1,
-    log,
-  } as TaskContext;
+  // Their outputs are not checked against outputsTooLarge (./task-kernel.ts): they stay in the
+  // workflow, where FlowRun's limit on the execution's outputs applies (interpreter/execution-outputs.ts).
+  const context = { ...taskRunIdentity(invocation, 1), log } as TaskContext;
   try {
-    return { outputs: await definition.run(parsed.data, context), logs, attempts: 1 };
+    return { outputs: await definition.run(parsed.properties, context), logs, attempts: 1 };
   } catch (error) {
-    throw new TaskFailure(error instanceof Error ? error.message : String(error), 1, logs);
+    throw new TaskFailure(messageOf(error), 1, logs);
   }
 }

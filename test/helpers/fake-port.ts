@@ -1,16 +1,9 @@
 import { compileFlow } from '../../src/compiler/compile';
 import type { FlowSpec } from '../../src/workflow/flow/spec';
 import type { Execution } from '../../src/workflow/interpreter/execution';
-import {
-  FlowRun,
-  type InterpreterPort,
-  type SubflowEnd,
-  type SubflowStart,
-  type TaskInvocation,
-  type TaskInvocationOptions,
-  type TaskResult,
-  TaskFailure,
-} from '../../src/workflow/interpreter/flow-run';
+import { FlowRun } from '../../src/workflow/interpreter/flow-run';
+import type { InterpreterPort, SubflowEnd, SubflowStart } from '../../src/workflow/interpreter/interpreter-port';
+import { type TaskInvocation, type TaskInvocationOptions, type TaskResult, TaskFailure } from '../../src/workflow/interpreter/task-invocation';
 import { resolveInputs } from '../../src/workflow/flow/inputs';
 import type { RestartRequest } from '../../src/workflow/interpreter/restart';
 

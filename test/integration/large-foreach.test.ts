@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { executionResult, killExecution, startExecution } from '../../src/client/executions';
-import { FOREACH_BATCH_SIZE } from '../../src/workflow/interpreter/flow-run';
+import { FOREACH_BATCH_SIZE } from '../../src/workflow/interpreter/for-each-batches';
 import { LARGE_FOREACH_ITERATIONS } from '../../src/workflow/plugins/core/flow/for-each';
 import { executionQuery } from '../../src/workflow/definitions';
 import { flow } from '../helpers/fake-port';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { emptySemaphore, mustWait, releaseSlot, requestSlot, type SlotRequest } from '../../src/workflow/concurrency/semaphore';
 import type { ConcurrencySpec } from '../../src/workflow/flow/spec';
-import { FlowRun, type InterpreterPort } from '../../src/workflow/interpreter/flow-run';
+import { FlowRun } from '../../src/workflow/interpreter/flow-run';
+import type { InterpreterPort } from '../../src/workflow/interpreter/interpreter-port';
 import { flow } from '../helpers/fake-port';
 
 const queue = (executionId: string, limit = 1): SlotRequest => ({ executionId, limit, behavior: 'QUEUE' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileFlow } from '../../src/compiler/compile';
 import type { Execution } from '../../src/workflow/interpreter/execution';
-import { ResumeRefused } from '../../src/workflow/interpreter/flow-run';
+import { ResumeRefused } from '../../src/workflow/interpreter/pauses';
 import { FakeCancellation, flow, runWithFakePort } from '../helpers/fake-port';
 
 const runs = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}${r.value !== undefined ? `[${r.value}]` : ''}:${r.state}`);

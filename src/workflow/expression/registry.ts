@@ -2,7 +2,8 @@
  * Shapes of filters, functions and tests. Each entry declares its argument names (Pebble's
  * `getArgumentNames`): positional arguments are mapped onto them in order, named ones by name.
  */
-import type { Context } from './evaluator';
+/** The variables an expression sees. */
+export type Context = Record<string, unknown>;
 
 export type Args = Record<string, unknown>;
 

@@ -6,18 +6,10 @@
  * `checkRequest` (the client, hence the API and webhooks; scheduled runs in the workflow; Flow
  * triggers), the Subflow task through `failedChecks`.
  */
-import type { CheckSpec, FlowSpec } from '../flow/spec';
-import type { ExecutionRequest } from './flow-run';
+import type { FlowSpec, LogLevel } from '../flow/spec';
+import type { ExecutionRequest, FailedCheck } from './interpreter-port';
 import { type Context, isTruthy, render, renderTyped } from '../expression';
-
-/** A check whose condition did not hold, with its message rendered. */
-export interface FailedCheck {
-  message: string;
-  style: CheckSpec['style'];
-  behavior: CheckSpec['behavior'];
-  /** `line:col` of the check in the flow source, for error messages. */
-  position?: CheckSpec['position'];
-}
+import { messageOf } from '../error-message';
 
 /** The checks of `flow` that fail for these (resolved) inputs, in declaration order. */
 export function failedChecks(flow: FlowSpec, inputs: Record<string, unknown>, extra: Context = {}): FailedCheck[] {
@@ -31,7 +23,7 @@ export function failedChecks(flow: FlowSpec, inputs: Record<string, unknown>, ex
       holds = isTruthy(renderTyped(check.condition, context));
     } catch (error) {
       holds = false;
-      reason = ` (the condition could not be evaluated: ${error instanceof Error ? error.message : String(error)})`;
+      reason = ` (the condition could not be evaluated: ${messageOf(error)})`;
     }
     if (holds) continue;
     let message: string;
@@ -43,6 +35,20 @@ export function failedChecks(flow: FlowSpec, inputs: Record<string, unknown>, ex
     failed.push({ message: message + reason, style: check.style, behavior: check.behavior, ...(check.position ? { position: check.position } : {}) });
   }
   return failed;
+}
+
+/** A failed check's `style` as a log level. */
+const CHECK_LOG_LEVELS: Record<FailedCheck['style'], LogLevel> = { ERROR: 'ERROR', WARNING: 'WARN', SUCCESS: 'INFO', INFO: 'INFO' };
+
+/** The level a failed check is logged at in its execution. */
+export function checkLogLevel(check: FailedCheck): LogLevel {
+  return CHECK_LOG_LEVELS[check.style];
+}
+
+/** The execution's error when failed checks end it at once: a FAIL_EXECUTION one (or a BLOCK_EXECUTION one its creator did not enforce). */
+export function checksFailureMessage(failed: readonly FailedCheck[]): string | undefined {
+  const failing = failed.filter((check) => check.behavior !== 'CREATE_EXECUTION');
+  return failing.length > 0 ? `Execution failed by a flow check: ${failing.map((check) => check.message).join('; ')}` : undefined;
 }
 
 /** Kestra's words for a blocked execution. */

@@ -26,7 +26,7 @@ import { outputValuesTask } from './core/output/output-values';
 import { logTask } from './core/log/log';
 import { returnTask } from './core/debug/return';
 
-export const WORKFLOW_TASK_TYPES: readonly TaskDefinition[] = [
+export const IN_WORKFLOW_TASK_TYPES: readonly TaskDefinition[] = [
   failTask,
   logTask,
   returnTask,

@@ -9,7 +9,7 @@
  */
 import type { z } from 'zod';
 import type { PropertyProblem } from '../../compiler/diagnostics';
-import type { FlowableContext, FlowableOutcome, InlineTaskContext } from '../interpreter/workflow-task';
+import type { FlowableContext, FlowableOutcome, InlineTaskContext } from '../interpreter/in-workflow-task';
 import type { TaskContext } from '../../activities/task-context';
 
 export type { TaskContext };

@@ -12,9 +12,10 @@ import type { FlowSpec } from '../flow/spec';
 import { blockedMessage, checkRequest } from '../interpreter/checks';
 import type { Execution } from '../interpreter/execution';
 import { type Context, render, renderProperties } from '../expression';
-import type { ExecutionRequest } from '../interpreter/flow-run';
+import type { ExecutionRequest } from '../interpreter/interpreter-port';
 import { resolveInputs } from '../flow/inputs';
 import { formatInZone, nextOccurrence, parseKestraCron, previousOccurrence } from './kestra-cron';
+import { messageOf } from '../error-message';
 
 /** The single argument of every Schedule's start-workflow action. */
 export interface ScheduledExecutionRequest {
@@ -154,9 +155,7 @@ export function executionRequestForRun(
       labels[key] = value.includes('{{') ? render(value, context) : value;
     }
   } catch (error) {
-    problems.push(
-      `Unable to render the inputs or labels of trigger ${schedule.triggerId}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    problems.push(`Unable to render the inputs or labels of trigger ${schedule.triggerId}: ${messageOf(error)}`);
   }
   const resolved = resolveInputs(flow.inputs, given, context);
   problems.push(...resolved.problems.map((p) => p.message));

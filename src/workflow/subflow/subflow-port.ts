@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { FlowSpec } from '../flow/spec';
 import type { Execution } from '../interpreter/execution';
-import type { InterpreterPort, SubflowEnd } from '../interpreter/flow-run';
+import type { InterpreterPort, SubflowEnd } from '../interpreter/interpreter-port';
 import { LOAD_FLOW_ACTIVITY, type LoadFlowArgs } from './messages';
 import { executionSearchAttributes } from '../search-attributes';
 import { FLOW_FAILED } from '../definitions';

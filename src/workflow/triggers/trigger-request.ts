@@ -7,7 +7,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { ApplicationFailure, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { ExecutionRequest } from '../interpreter/flow-run';
+import type { ExecutionRequest } from '../interpreter/interpreter-port';
 import {
   executionRequestForRun,
   isScheduledExecutionRequest,

@@ -11,6 +11,7 @@ import { Client, types, type ClientConfig } from 'pg';
 import { z } from 'zod';
 import type { TflowConfig } from '../../../config';
 import type { TaskContext } from '../../../workflow/plugins/task-definition';
+import { messageOf } from '../../../workflow/error-message';
 
 /** Connection properties shared by every PostgreSQL task (usually set through pluginDefaults). */
 export const postgresConnectionProperties = {
@@ -200,8 +201,4 @@ function parserFor(oid: number, format?: string): (value: string) => unknown {
     default:
       return types.getTypeParser(oid, 'text') as (value: string) => unknown;
   }
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

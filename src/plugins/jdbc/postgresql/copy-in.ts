@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { StorageFileNotFound } from '../../../storage';
 import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
 import { columnList, copyProperties, copyWithClause } from './copy-options';
-import { connectPostgres, messageOf, postgresConnectionProperties } from './connection';
+import { messageOf } from '../../../workflow/error-message';
+import { connectPostgres, postgresConnectionProperties } from './connection';
 import { describeDatabaseError } from '../statement-error';
 
 const PROGRESS_EVERY_MS = 2_000;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineInlineTask } from '../../task-definition';
-import { type InlineTaskContext, TaskError } from '../../../interpreter/workflow-task';
+import { type InlineTaskContext, TaskError } from '../../../interpreter/in-workflow-task';
 
 /**
  * `Labels`: merges labels into the execution's (a key set again takes the new value). Values become

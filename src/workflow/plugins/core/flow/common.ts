@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../../../interpreter/duration';
 import type { State } from '../../../interpreter/execution';
-import { TaskError } from '../../../interpreter/workflow-task';
+import { TaskError } from '../../../interpreter/in-workflow-task';
 
 /** A list of child tasks in a properties schema: the compiler compiles each item as a task. */
 export const taskListSchema = z.array(z.unknown());

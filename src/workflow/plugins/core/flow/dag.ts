@@ -3,7 +3,7 @@ import { cycleMessage, findCycle } from '../../../flow/graph';
 import type { ChildrenLayout } from '../../task-definition';
 import { defineFlowableTask } from '../../task-definition';
 import { resolveState, type State } from '../../../interpreter/execution';
-import { TaskError } from '../../../interpreter/workflow-task';
+import { TaskError } from '../../../interpreter/in-workflow-task';
 import { concurrencySchema, stopsSiblings } from './common';
 
 /**

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { resolveState } from '../../../interpreter/execution';
 import { defineFlowableTask } from '../../task-definition';
-import { type FlowableContext, TaskError } from '../../../interpreter/workflow-task';
+import { type FlowableContext, TaskError } from '../../../interpreter/in-workflow-task';
 import { concurrencySchema, nonEmptyTaskListSchema } from './common';
 
 /**
  * Above this many values, a ForEach runs its iterations in child workflows (batches of
- * FOREACH_BATCH_SIZE), so that the execution's history and state stay small: a history holds at most
+ * FOREACH_BATCH_SIZE, src/workflow/interpreter/for-each-batches.ts), so that the execution's history and state stay small: a history holds at most
  * 51,200 events and a result 2 MB, which a few thousand iterations of activities would exceed.
  * The price: iteration outputs (`outputs.<child>['<value>']`) are not kept in the parent, only a
  * count of iterations per state (`outputs.<id>.iterations`) and the children's ids (`batches`).

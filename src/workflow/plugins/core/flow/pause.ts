@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { InputSpec } from '../../../flow/spec';
 import { type InputDocument, inputSchema, inputSpecOf, resolveInputs } from '../../../flow/inputs';
 import { defineFlowableTask } from '../../task-definition';
-import { TaskError } from '../../../interpreter/workflow-task';
+import { TaskError } from '../../../interpreter/in-workflow-task';
 import { durationProperty } from './common';
 
 /** What happens when `pauseDuration` (or `delay`) elapses without a resume. */

@@ -4,7 +4,7 @@ import { blockedMessage, failedChecks } from '../../../interpreter/checks';
 import { resolveInputs } from '../../../flow/inputs';
 import { mayRetry, retryDelayMs } from '../../../interpreter/retry-delay';
 import { defineFlowableTask } from '../../task-definition';
-import { TaskError } from '../../../interpreter/workflow-task';
+import { TaskError } from '../../../interpreter/in-workflow-task';
 
 /** The replay guard of the child flow's `checks` (before it, they were ignored). */
 const SUBFLOW_CHECKS_PATCH = 'tflow-subflow-checks';

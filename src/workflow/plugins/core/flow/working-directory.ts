@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineFlowableTask } from '../../task-definition';
-import { TaskError } from '../../../interpreter/workflow-task';
+import { TaskError } from '../../../interpreter/in-workflow-task';
 import { nonEmptyTaskListSchema } from './common';
 
 /**

@@ -1,13 +1,15 @@
 /**
- * What a task that runs inside the workflow (a flowable or an inline task) sees of the interpreter.
+ * What an in-workflow task (a flowable or an inline task: it runs inside the workflow, as opposed
+ * to a runnable task's activity; not to be confused with Temporal's Workflow Task) sees of the
+ * interpreter.
  * The interpreter (flow-run.ts) implements these contexts; task modules only call them, so each
  * flowable stays a small pure function of its properties and children.
  */
 import type { FlowSpec, InputSpec, LogLevel, RetrySpec, TaskSpec } from '../flow/spec';
-import type { FailedCheck } from './checks';
+import type { FailedCheck, SubflowEnd } from './interpreter-port';
 import type { State, TaskRun } from './execution';
 
-export interface WorkflowTaskContext {
+export interface InWorkflowTaskContext {
   readonly task: TaskSpec;
   readonly taskRun: TaskRun;
   /** Renders a template; a template that is exactly one `{{ … }}` keeps its value's type. */
@@ -19,7 +21,7 @@ export interface WorkflowTaskContext {
   log(level: LogLevel, message: string): void;
 }
 
-export interface FlowableContext extends WorkflowTaskContext {
+export interface FlowableContext extends InWorkflowTaskContext {
   /** A compiled child list (`tasks`, `then`, `cases.<key>`…); empty when the flow has none. */
   children(list: string): readonly TaskSpec[];
   /**
@@ -92,12 +94,6 @@ export interface SubflowOutcome {
   end?: SubflowEnd;
 }
 
-export interface SubflowEnd {
-  state: State;
-  outputs: Record<string, unknown>;
-  error?: string;
-}
-
 export interface LoopIteration {
   value: string;
   /** 0-based position of the value (Kestra's `taskrun.iteration`). */
@@ -112,12 +108,12 @@ export interface FlowableOutcome {
   outputs?: Record<string, unknown>;
 }
 
-export interface InlineTaskContext extends WorkflowTaskContext {
+export interface InlineTaskContext extends InWorkflowTaskContext {
   /** Merges labels into the execution's labels (same key: the new value wins). */
   mergeLabels(labels: Record<string, string>): void;
 }
 
-/** A failure a workflow task reports to the user: the task run ends FAILED with this message. */
+/** A failure an in-workflow task reports to the user: the task run ends FAILED with this message. */
 export class TaskError extends Error {
   override name = 'TaskError';
 }

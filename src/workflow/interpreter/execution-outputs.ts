@@ -1,0 +1,84 @@
+/**
+ * Task outputs as the execution keeps them (`outputs.<taskId>`, nested by loop values inside
+ * ForEach), and the size limits on what the workflow sends and keeps: a task's input, a task's
+ * outputs, all of the execution's outputs together, flow outputs (./payload-size.ts measures them).
+ */
+import type { TaskSpec } from '../flow/spec';
+import type { TaskRun } from './execution';
+import type { LoopIteration } from './in-workflow-task';
+import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from './payload-size';
+
+/**
+ * The replay guard of payload sizes counted in UTF-8 bytes (./payload-size.ts): a task's input, the
+ * outputs of the whole execution, flow outputs. Before it, only one task's outputs were measured, in
+ * UTF-16 characters. Asked only when a size is over the limit, so other histories carry no marker.
+ */
+export const PAYLOAD_BYTES_PATCH = 'tflow-payload-bytes';
+
+/** Temporal's `patched(id)`, or undefined when the port has none. */
+type Patched = (id: string) => boolean | undefined;
+
+export class ExecutionOutputs {
+  /** Task outputs as expressions see them: `outputs.<taskId>`, nested by loop values inside ForEach. */
+  readonly byTask: Record<string, Record<string, unknown>> = {};
+  /** The UTF-8 size of every task run's outputs so far: the execution record carries them all. */
+  private bytes = 0;
+
+  constructor(private readonly patched: Patched) {}
+
+  /**
+   * Why a task's outputs cannot be kept, if they cannot: they travel in the workflow history and the
+   * execution record (the workflow's result) carries every task run's outputs, each a payload
+   * Temporal limits to 2 MB. So one task's outputs, and all of the execution's together, must stay
+   * under MAX_PAYLOAD_DATA_BYTES (UTF-8 bytes); the task that would go over fails, named.
+   */
+  tooLarge(task: TaskSpec, outputs: Record<string, unknown>): string | undefined {
+    const bytes = jsonBytes(outputs);
+    if (this.bytes + bytes <= MAX_PAYLOAD_DATA_BYTES) return undefined;
+    // Histories recorded before counted one task's outputs, in UTF-16 characters.
+    const refusedBefore = JSON.stringify(outputs).length > MAX_PAYLOAD_DATA_BYTES;
+    if (!refusedBefore && this.patched(PAYLOAD_BYTES_PATCH) === false) return undefined;
+    const advice =
+      'store large results in internal storage instead (scripts: `outputFiles`; JDBC queries: `fetchType: STORE`) and pass their kestra:// URIs';
+    if (bytes > MAX_PAYLOAD_DATA_BYTES || refusedBefore) {
+      return `The outputs of task ${task.id} are ${bytes} bytes, too large to keep in the execution (limit ${MAX_PAYLOAD_DATA_BYTES}): ${advice}`;
+    }
+    return (
+      `The outputs of task ${task.id} (${bytes} bytes) would bring the outputs of this execution to ${this.bytes + bytes} bytes, ` +
+      `more than an execution may hold (limit ${MAX_PAYLOAD_DATA_BYTES}, under Temporal's 2 MB payload limit): ${advice}`
+    );
+  }
+
+  /** Records a task run's outputs; inside ForEach they are keyed by the loop values: `outputs.<id>.<v1>.<v2>`. */
+  set(task: TaskSpec, taskRun: TaskRun, loops: readonly LoopIteration[], outputs: Record<string, unknown>): void {
+    taskRun.outputs = outputs;
+    this.bytes += jsonBytes(outputs);
+    if (loops.length === 0) {
+      this.byTask[task.id] = outputs;
+      return;
+    }
+    let node: Record<string, unknown> = (this.byTask[task.id] ??= {});
+    for (const loop of loops.slice(0, -1)) node = (node[loop.value] ??= {}) as Record<string, unknown>;
+    node[loops[loops.length - 1].value] = outputs;
+  }
+
+  /** Why a task's input (its invocation) cannot be sent, if it cannot. */
+  inputTooLarge(task: TaskSpec, invocation: unknown): string | undefined {
+    const inputBytes = jsonBytes(invocation);
+    if (inputBytes <= MAX_PAYLOAD_DATA_BYTES || this.patched(PAYLOAD_BYTES_PATCH) === false) return undefined;
+    return (
+      `The input of task ${task.id} is ${inputBytes} bytes, more than a task may be sent (limit ${MAX_PAYLOAD_DATA_BYTES}, under Temporal's 2 MB payload limit): ` +
+      'its properties take large values from earlier outputs; pass large data as files (kestra:// URIs) instead'
+    );
+  }
+
+  /** Why the flow outputs cannot be returned, if they cannot. */
+  flowOutputsTooLarge(outputs: Record<string, unknown>): string | undefined {
+    const bytes = jsonBytes(outputs);
+    if (bytes <= MAX_PAYLOAD_DATA_BYTES || this.patched(PAYLOAD_BYTES_PATCH) === false) return undefined;
+    return (
+      `the flow outputs (${Object.keys(outputs).join(', ')}) are ${bytes} bytes, more than an execution may return ` +
+      `(limit ${MAX_PAYLOAD_DATA_BYTES}, under Temporal's 2 MB payload limit): return kestra:// URIs of files instead`
+    );
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * A ForEach over many values runs its iterations in batches, each a child workflow, so that
+ * neither the parent's history nor its execution state grows with the number of iterations
+ * (src/workflow/plugins/core/flow/for-each.ts decides when; src/workflow/index.ts starts the
+ * children). The parent runs `runIterationsInBatches`; each child's FlowRun runs `runBatch`.
+ */
+import type { LogLevel, TaskSpec } from '../flow/spec';
+import { resolveState, type Execution, type State, type TaskRun } from './execution';
+import type { FlowableOutcome, LoopIteration } from './in-workflow-task';
+import type { ExecutionRequest, ForEachBatch, ForEachBatchResult, InterpreterPort } from './interpreter-port';
+import { runConcurrently } from './run-concurrently';
+
+/**
+ * Iterations per child workflow of a large ForEach: at most this many, fewer when an iteration has
+ * many tasks, so that a batch's history stays near BATCH_TASK_RUNS task runs (a few events each),
+ * well under Temporal's limits.
+ */
+export const FOREACH_BATCH_SIZE = 500;
+const BATCH_TASK_RUNS = 2500;
+
+function batchSizeFor(forEach: TaskSpec): number {
+  const count = (tasks: readonly TaskSpec[]): number => tasks.reduce((n, t) => n + 1 + count(Object.values(t.children ?? {}).flat()), 0);
+  return Math.max(10, Math.min(FOREACH_BATCH_SIZE, Math.floor(BATCH_TASK_RUNS / Math.max(1, count(forEach.children?.tasks ?? [])))));
+}
+
+/** What batches see of the running execution (FlowRun provides it). */
+export interface BatchHost {
+  readonly port: InterpreterPort;
+  readonly request: ExecutionRequest;
+  readonly execution: Execution;
+  /** Task outputs as expressions see them, and `tasks.<id>.state`: a batch starts from the parent's. */
+  readonly outputs: Record<string, Record<string, unknown>>;
+  readonly taskStates: Record<string, { state: State }>;
+  log(level: LogLevel, message: string, task?: TaskSpec, taskRun?: TaskRun): void;
+  changed(): void;
+  findTask(taskId: string): TaskSpec | undefined;
+  /** Runs `tasks` as one iteration under the ForEach task run `parent`. */
+  runIteration(tasks: readonly TaskSpec[], parent: TaskRun, loop: LoopIteration): Promise<State>;
+  kill(): void;
+  finish(state: State): void;
+}
+
+export class ForEachBatches {
+  constructor(private readonly host: BatchHost) {}
+
+  /**
+   * A large ForEach: batches of iterations (batchSizeFor), each a child workflow, one after the
+   * other (each runs `limit` iterations at a time), so that neither this history nor this execution's
+   * state grows with the number of iterations. After a failed batch, no new batch starts.
+   */
+  async runIterationsInBatches(task: TaskSpec, taskRun: TaskRun, values: readonly string[], limit: number): Promise<FlowableOutcome> {
+    // A batch's iterations are not in this execution's task runs: a restart runs them all again.
+    const { failedChecks: _checks, restart: _restart, ...request } = this.host.request;
+    const iterations: Partial<Record<State, number>> = {};
+    const batches: string[] = [];
+    const states: State[] = [];
+    const size = batchSizeFor(task);
+    for (let first = 0; first < values.length; first += size) {
+      const batchId = `${this.host.execution.id}.${task.id}.batch-${batches.length + 1}`;
+      batches.push(batchId);
+      const result = await this.host.port.runForEachBatch!({
+        batchId,
+        request,
+        taskId: task.id,
+        taskRunId: taskRun.id,
+        values: values.slice(first, first + size),
+        firstIteration: first,
+        limit,
+        outputs: this.host.outputs,
+        taskStates: this.host.taskStates,
+        labels: this.host.execution.labels,
+      });
+      for (const [state, count] of Object.entries(result.iterations)) iterations[state as State] = (iterations[state as State] ?? 0) + count;
+      states.push(result.state);
+      if (result.error && !taskRun.error) taskRun.error = `${result.error} (batch ${batchId})`;
+      this.host.changed();
+      if (result.state === 'FAILED' || result.state === 'KILLED') break;
+    }
+    this.host.log(
+      'INFO',
+      `${values.length} iterations ran in child workflows of up to ${size} (their task runs are there): ${batches.join(', ')}`,
+      task,
+      taskRun,
+    );
+    return { state: resolveState(states), outputs: { iterations, batches } };
+  }
+
+  /** Runs one batch of a large ForEach (the FlowRun of the batch's child workflow calls it). */
+  async runBatch(batch: ForEachBatch): Promise<ForEachBatchResult> {
+    Object.assign(this.host.outputs, batch.outputs);
+    Object.assign(this.host.taskStates, batch.taskStates);
+    this.host.execution.labels = { ...batch.labels };
+    this.host.execution.state = 'RUNNING';
+    this.host.changed();
+    const task = this.host.findTask(batch.taskId);
+    if (!task) throw new Error(`No task ${batch.taskId} in flow ${this.host.execution.namespace}.${this.host.execution.flowId}`);
+    // The ForEach task run lives in the parent: here it is only the iterations' `parent`.
+    const forEachRun: TaskRun = { id: batch.taskRunId, taskId: task.id, state: 'RUNNING', attempts: 1, outputs: {} };
+    const tasks = task.children?.tasks ?? [];
+    const iterations: Partial<Record<State, number>> = {};
+    const jobs = batch.values.map((value, index) => async () => {
+      const state = await this.host.runIteration(tasks, forEachRun, { value, iteration: batch.firstIteration + index });
+      iterations[state] = (iterations[state] ?? 0) + 1;
+      return state;
+    });
+    let states: State[];
+    try {
+      states = await runConcurrently(jobs, batch.limit);
+    } catch (error) {
+      if (this.host.port.isCancellation(error)) this.host.kill();
+      throw error;
+    }
+    const state = resolveState(states);
+    this.host.finish(state);
+    const failed = this.host.execution.taskRuns.find((r) => r.state === 'FAILED' && r.error);
+    return {
+      state,
+      iterations,
+      taskRuns: this.host.execution.taskRuns.length,
+      ...(failed ? { error: `${failed.taskId} [${failed.value}]: ${failed.error}` } : {}),
+    };
+  }
+}

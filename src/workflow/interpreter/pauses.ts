@@ -1,0 +1,92 @@
+/**
+ * Pause tasks waiting for a resume, and the resume requests that release them (the workflow's
+ * `tflow.resume` update calls `validateResume`, then `resume`). The execution is PAUSED while any
+ * Pause waits; a resume's `onResume` inputs are validated against every waiting Pause first.
+ */
+import type { InputSpec, LogLevel, TaskSpec } from '../flow/spec';
+import type { Context } from '../expression';
+import type { Execution, TaskRun } from './execution';
+import type { PauseOutcome } from './in-workflow-task';
+import { resolveInputs } from '../flow/inputs';
+import type { InterpreterPort } from './interpreter-port';
+
+/** A resume request that cannot be applied: the execution is not paused, or an `onResume` input is invalid. */
+export class ResumeRefused extends Error {
+  override name = 'ResumeRefused';
+}
+
+/** What pauses see of the running execution (FlowRun provides it). */
+export interface PauseHost {
+  readonly port: InterpreterPort;
+  readonly execution: Execution;
+  log(level: LogLevel, message: string, task?: TaskSpec, taskRun?: TaskRun): void;
+  changed(): void;
+  /** The variables `onResume` inputs are resolved against. */
+  variables(): Context;
+}
+
+interface WaitingPause {
+  onResume: InputSpec[];
+  /** Set by a resume request: the validated onResume inputs. */
+  resumedWith?: Record<string, unknown>;
+}
+
+export class Pauses {
+  /** Pause task runs waiting for a resume, by task run id. */
+  private readonly waiting = new Map<string, WaitingPause>();
+
+  constructor(private readonly host: PauseHost) {}
+
+  /** Throws ResumeRefused, with the reason, when `resume(inputs)` would be refused. Changes nothing. */
+  validateResume(inputs: Record<string, unknown>): void {
+    this.resolveResume(inputs);
+  }
+
+  /** Resumes every waiting Pause with the given `onResume` inputs; returns the resumed task ids. */
+  resume(inputs: Record<string, unknown>): string[] {
+    const resolved = this.resolveResume(inputs);
+    for (const [taskRunId, values] of resolved) this.waiting.get(taskRunId)!.resumedWith = values;
+    return this.host.execution.taskRuns.filter((r) => resolved.has(r.id)).map((r) => r.taskId);
+  }
+
+  private resolveResume(inputs: Record<string, unknown>): Map<string, Record<string, unknown>> {
+    const { execution } = this.host;
+    if (this.waiting.size === 0) throw new ResumeRefused(`Execution ${execution.id} is not paused (state ${execution.state})`);
+    const resolved = new Map<string, Record<string, unknown>>();
+    for (const [taskRunId, waiting] of this.waiting) {
+      const { inputs: values, problems } = resolveInputs(waiting.onResume, inputs, this.host.variables());
+      if (problems.length > 0) throw new ResumeRefused(problems.map((p) => p.message).join('\n'));
+      resolved.set(taskRunId, values);
+    }
+    return resolved;
+  }
+
+  /** A Pause task run waits until resumed or `timeoutMs` elapses. */
+  async pause(task: TaskSpec, taskRun: TaskRun, options: { timeoutMs?: number; onResume: InputSpec[] }): Promise<PauseOutcome> {
+    const waiting: WaitingPause = { onResume: options.onResume };
+    this.waiting.set(taskRun.id, waiting);
+    taskRun.state = 'PAUSED';
+    this.host.log('INFO', `Paused: resume with \`tflow resume ${this.host.execution.id}\``, task, taskRun);
+    this.updatePausedState();
+    let resumed: boolean;
+    try {
+      resumed = await this.host.port.waitUntil(() => waiting.resumedWith !== undefined, options.timeoutMs, task.id);
+    } finally {
+      this.waiting.delete(taskRun.id);
+    }
+    taskRun.state = 'RUNNING';
+    this.updatePausedState();
+    return resumed ? { resumed: true, inputs: waiting.resumedWith ?? {} } : { resumed: false };
+  }
+
+  /** The execution is PAUSED while any Pause waits. */
+  private updatePausedState(): void {
+    const state = this.waiting.size > 0 ? 'PAUSED' : 'RUNNING';
+    const { execution } = this.host;
+    if (execution.state !== state) {
+      execution.state = state;
+      this.host.port.pausedChanged?.(state);
+    }
+    this.host.changed();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * What a Subflow task asks the port to start: the child execution's request (Kestra's `trigger`
+ * variables, the correlation label, inherited labels) under a deterministic id, so that a replay
+ * asks for the same child.
+ */
+import type { TaskSpec } from '../flow/spec';
+import type { Execution } from './execution';
+import type { LoopIteration, SubflowOptions } from './in-workflow-task';
+import type { ExecutionRequest, SubflowStart } from './interpreter-port';
+
+/** The child of `task` (run in `loops`): id `<execution id>.<task id>` plus the loop values, and `-a<attempt>` on a retry. */
+export function subflowRequest(parent: Execution, task: TaskSpec, loops: readonly LoopIteration[], options: SubflowOptions): SubflowStart {
+  // A retry's child gets its own id (`-a<attempt>`): the failed attempt's stays in the history.
+  const retrySuffix = options.attempt && options.attempt > 1 ? `-a${options.attempt}` : '';
+  const executionId = [parent.id, task.id, ...loops.map((loop) => loop.value)].join('.') + retrySuffix;
+  const labels: Record<string, string> = {
+    ...(options.inheritLabels ? parent.labels : {}),
+    ...options.labels,
+    'system.correlationId': parent.labels['system.correlationId'] ?? parent.id,
+  };
+  const { flow } = options;
+  const request: ExecutionRequest = {
+    executionId,
+    flow,
+    inputs: options.inputs,
+    labels,
+    trigger: { executionId: parent.id, namespace: parent.namespace, flowId: parent.flowId, flowRevision: parent.revision },
+    ...(options.failedChecks?.length ? { failedChecks: options.failedChecks } : {}),
+  };
+  const summary = `${flow.namespace}.${flow.id} rev ${flow.revision}, subflow of ${parent.namespace}.${parent.flowId} (task ${task.id})`.slice(
+    0,
+    190,
+  );
+  return { request, summary, wait: options.wait };
+}
