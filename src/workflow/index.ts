@@ -46,6 +46,7 @@ import { subflowPort } from './subflow/subflow-port';
 import { fireFlowTriggers } from './triggers/flow-triggers';
 import { executionRequestFor } from './triggers/trigger-request';
 import { executionQuery, FLOW_FAILED, logsQuery, progressQuery, RESUME_REFUSED, resumeUpdate, TASK_FAILED } from './definitions';
+import { NAMED_UNTIMED_WAIT_PATCH } from './patches';
 
 type TaskActivity = (invocation: TaskInvocation) => Promise<TaskResult>;
 
@@ -192,12 +193,6 @@ function toTaskFailure(error: unknown, options: TaskInvocationOptions): unknown 
 
 // --- Temporal Web UI: untimed waits show as named timers; current details lead with what needs attention (README, "In the Temporal Web UI").
 
-/**
- * Executions started before this patch waited on a bare condition, which the Web UI does not show.
- * Now an untimed wait (a Pause without duration) is a condition with a long named timer, so the
- * timeline and history show it as a wait under the task id while it lasts.
- */
-export const NAMED_UNTIMED_WAIT_PATCH = 'tflow-named-untimed-wait';
 /** Long enough to mean "until resumed"; should it elapse, the wait simply starts again. */
 const UNTIMED_WAIT_TIMER = '3650 days';
 

@@ -8,13 +8,15 @@
  * A fixture with Flow triggers is a listener: it is deployed to the registry while recording (not
  * started), and the run its trigger starts after another fixture's run is the history saved for it.
  * A fixture with Schedule triggers is deployed too, and runs as its first Schedule starts it.
+ * A fixture that another fixture's Subflow calls is deployed and not run on its own.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { executionResult, startExecution } from '../../src/client/executions';
-import type { FlowSpec } from '../../src/workflow/flow/spec';
+import type { FlowSpec, TaskSpec } from '../../src/workflow/flow/spec';
+import { subflowTask } from '../../src/workflow/plugins/core/flow/subflow';
 import { deleteDeployedFlow, deployFlows, validateForDeploy } from '../../src/flow-store/deploy';
 import { FlowRegistry } from '../../src/flow-store/flow-store';
 import { scheduleIdOf, scheduleTriggersOf } from '../../src/schedules/schedule-sync';
@@ -37,9 +39,11 @@ async function main(): Promise<void> {
   const { flows, diagnostics } = validateForDeploy(fixtures);
   if (diagnostics.length > 0) throw new Error(diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n'));
   const listeners = flows.filter((f) => flowTriggersOf(f.spec).length > 0);
+  const called = new Set(flows.flatMap((f) => subflowTargetsOf(f.spec.tasks)));
+  const children = flows.filter((f) => called.has(`${f.spec.namespace}/${f.spec.id}`));
   const scheduled = flows.filter((f) => !listeners.includes(f) && scheduleTriggersOf(f.spec).length > 0);
   const deps = { registry, client: fixture.client, config: fixture.config };
-  await deployFlows(deps, [...listeners, ...scheduled]);
+  await deployFlows(deps, [...listeners, ...scheduled, ...children]);
   const save = async (file: string, workflowId: string, state: string) => {
     // The same JSON a user gets from `temporal workflow show --output json` or the Web UI's download.
     const json = execFileSync(temporalCli, ['workflow', 'show', '-w', workflowId, '--output', 'json', '--address', fixture.config.temporalAddress], {
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
     console.log(`${file}: ${state}, ${JSON.parse(json).events.length} events → ${target}`);
   };
   try {
-    for (const flow of flows.filter((f) => !listeners.includes(f))) {
+    for (const flow of flows.filter((f) => !listeners.includes(f) && !children.includes(f))) {
       const handle = scheduled.includes(flow)
         ? await triggerFirstSchedule(fixture.client, flow.spec)
         : await startExecution(fixture.client, fixture.config, flow.spec);
@@ -69,10 +73,18 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const { spec } of [...listeners, ...scheduled]) await deleteDeployedFlow(deps, `${spec.namespace}/${spec.id}`);
+    for (const { spec } of [...listeners, ...scheduled, ...children]) await deleteDeployedFlow(deps, `${spec.namespace}/${spec.id}`);
     await registry.close();
     await fixture.close();
   }
+}
+
+/** `namespace/flowId` of every Subflow task in `tasks` (and their children) that names its flow literally. */
+function subflowTargetsOf(tasks: readonly TaskSpec[]): string[] {
+  return tasks.flatMap((task) => [
+    ...(task.type === subflowTask.type ? [`${String(task.properties.namespace)}/${String(task.properties.flowId)}`] : []),
+    ...subflowTargetsOf(Object.values(task.children ?? {}).flat()),
+  ]);
 }
 
 /** A fixture with Schedule triggers runs as its first Schedule starts it (`temporal schedule trigger`). */

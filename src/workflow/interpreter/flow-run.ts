@@ -39,6 +39,7 @@ import {
   TaskError,
   type WorkflowTaskContext,
 } from './workflow-task';
+import { ANCESTOR_RETRY_PATCH, PAYLOAD_BYTES_PATCH, SLA_PATCH } from '../patches';
 
 export type { SubflowEnd } from './workflow-task';
 
@@ -265,19 +266,6 @@ function batchSizeFor(forEach: TaskSpec): number {
   const count = (tasks: readonly TaskSpec[]): number => tasks.reduce((n, t) => n + 1 + count(Object.values(t.children ?? {}).flat()), 0);
   return Math.max(10, Math.min(FOREACH_BATCH_SIZE, Math.floor(BATCH_TASK_RUNS / Math.max(1, count(forEach.children?.tasks ?? [])))));
 }
-
-/** The replay guard of the enclosing flowables' `retry` (before it, only the task's and the flow's counted). */
-export const ANCESTOR_RETRY_PATCH = 'tflow-ancestor-retry';
-
-/**
- * The replay guard of payload sizes counted in UTF-8 bytes (./payload-size.ts): a task's input, the
- * outputs of the whole execution, flow outputs. Before it, only one task's outputs were measured, in
- * UTF-16 characters. Asked only when a size is over the limit, so other histories carry no marker.
- */
-export const PAYLOAD_BYTES_PATCH = 'tflow-payload-bytes';
-
-/** The replay guard of flow `sla` (before it, SLAs were accepted and ignored). */
-export const SLA_PATCH = 'tflow-flow-sla';
 
 /** How an SLA violation ends the execution. */
 interface SlaStop {

@@ -25,11 +25,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Execution } from '../interpreter/execution';
 import { FIRE_FLOW_TRIGGERS_ACTIVITY, type FiredFlowTriggers } from './messages';
-
-/** Executions that ended before Flow triggers existed scheduled no activity there: their histories must replay. */
-export const FLOW_TRIGGERS_PATCH = 'tflow-flow-triggers';
-/** Executions that ended before the durable retry only logged a failure to fire: their histories must replay. */
-export const DURABLE_FLOW_TRIGGERS_PATCH = 'tflow-flow-triggers-durable';
+import { DURABLE_FLOW_TRIGGERS_PATCH, FLOW_TRIGGERS_PATCH } from '../patches';
 
 type FireFlowTriggers = { [FIRE_FLOW_TRIGGERS_ACTIVITY](execution: Execution): Promise<FiredFlowTriggers> };
 
