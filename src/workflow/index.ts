@@ -39,7 +39,7 @@ import {
 } from './interpreter/flow-run';
 import { FlowStateKey, labelsAttribute, LabelsKey } from './search-attributes';
 import type { ScheduledExecutionRequest } from './schedules/scheduled-request';
-import { activityOptionsFor } from './activity-options';
+import { activityInputFor, activityOptionsFor, type TaskActivityInput } from './activity-options';
 import { concurrencySlot } from './concurrency/concurrency-slot';
 import { runInWorkflow, runsInWorkflow } from './pure-tasks';
 import { subflowPort } from './subflow/subflow-port';
@@ -48,7 +48,7 @@ import { executionRequestFor } from './triggers/trigger-request';
 import { executionQuery, FLOW_FAILED, logsQuery, progressQuery, RESUME_REFUSED, resumeUpdate, TASK_FAILED } from './definitions';
 import { NAMED_UNTIMED_WAIT_PATCH } from './patches';
 
-type TaskActivity = (invocation: TaskInvocation) => Promise<TaskResult>;
+type TaskActivity = (input: TaskActivityInput) => Promise<TaskResult>;
 
 /** Activities are looked up by the task's type: one activity type per Kestra task type. */
 const activities = proxyActivities<Record<string, TaskActivity>>({ startToCloseTimeout: '1 hour' });
@@ -57,7 +57,7 @@ const temporalPort: InterpreterPort = {
   async runTask(invocation: TaskInvocation, options: TaskInvocationOptions): Promise<TaskResult> {
     try {
       if (runsInWorkflow(invocation, options)) return await runInWorkflow(invocation, () => new Date());
-      return await activities[invocation.type].executeWithOptions(activityOptionsFor(options), [invocation]);
+      return await activities[invocation.type].executeWithOptions(activityOptionsFor(options), [activityInputFor(invocation, options)]);
     } catch (error) {
       throw toTaskFailure(error, options);
     }

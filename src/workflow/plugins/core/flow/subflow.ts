@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { State } from '../../../interpreter/execution';
 import { blockedMessage, failedChecks } from '../../../interpreter/checks';
 import { resolveInputs } from '../../../interpreter/inputs';
-import { mayRetry, retryDelayMs } from '../../../interpreter/retry-delay';
+import { mayRetry, retryDelayMs } from '../../../retry-delay';
 import { defineFlowableTask } from '../../task-definition';
 import { TaskError } from '../../../interpreter/workflow-task';
 import { SUBFLOW_CHECKS_PATCH, SUBFLOW_FILE_INPUTS_PATCH, SUBFLOW_RETRY_PATCH } from '../../../patches';
