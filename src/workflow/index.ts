@@ -43,8 +43,8 @@ import { activityInputFor, activityOptionsFor, type TaskActivityInput } from './
 import { concurrencySlot } from './concurrency/concurrency-slot';
 import { runInWorkflow, runsInWorkflow } from './pure-tasks';
 import { subflowPort } from './subflow/subflow-port';
-import { fireFlowTriggers } from './triggers/flow-triggers';
-import { executionRequestFor } from './triggers/trigger-request';
+import { fireFlowTriggers } from './flow-triggers/flow-triggers';
+import { executionRequestFor } from './schedules/execution-request';
 import { executionQuery, FLOW_FAILED, logsQuery, progressQuery, RESUME_REFUSED, resumeUpdate, TASK_FAILED } from './definitions';
 import { NAMED_UNTIMED_WAIT_PATCH } from './patches';
 
@@ -102,7 +102,7 @@ const temporalPort: InterpreterPort = {
 };
 
 export { tflowConcurrencySemaphore } from './concurrency/concurrency-slot';
-export { tflowFlowTriggerRetry } from './triggers/flow-triggers';
+export { tflowFlowTriggerRetry } from './flow-triggers/flow-triggers';
 
 export default async function tflowExecution(input: ExecutionRequest | ScheduledExecutionRequest): Promise<Execution> {
   const request = executionRequestFor(input);

@@ -55,7 +55,7 @@ export const WORKFLOW_PATCHES: readonly WorkflowPatch[] = [
   },
   {
     id: FLOW_TRIGGERS_PATCH,
-    guards: 'src/workflow/triggers/flow-triggers.ts',
+    guards: 'src/workflow/flow-triggers/flow-triggers.ts',
     changed: 'An ending execution runs a local activity that starts the flows whose Flow trigger listens to it.',
     oldPath: ['hello_world.json', 'hello_world_v2.json', 'failure_paths.json', 'flowables.json'],
     newPath: ['flow_trigger_source.json', 'flow_trigger_listener.json', 'checks_fail.json'],
@@ -63,7 +63,7 @@ export const WORKFLOW_PATCHES: readonly WorkflowPatch[] = [
   },
   {
     id: DURABLE_FLOW_TRIGGERS_PATCH,
-    guards: 'src/workflow/triggers/flow-triggers.ts (only when firing the Flow triggers failed)',
+    guards: 'src/workflow/flow-triggers/flow-triggers.ts (only when firing the Flow triggers failed)',
     changed:
       'When firing the Flow triggers fails (database down), a `…-flow-triggers` workflow retries it for a week; before, the failure was logged (or failed the execution).',
     oldPath: [],
@@ -101,7 +101,7 @@ export const WORKFLOW_PATCHES: readonly WorkflowPatch[] = [
   },
   {
     id: SCHEDULED_CHECKS_PATCH,
-    guards: 'src/workflow/triggers/trigger-request.ts (runs started by a Schedule)',
+    guards: 'src/workflow/schedules/execution-request.ts (runs started by a Schedule)',
     changed: "A scheduled run is held to the flow's `checks`; before, it ran its tasks whatever the checks said.",
     oldPath: [],
     newPath: ['scheduled_checks.json'],

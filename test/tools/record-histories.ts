@@ -5,7 +5,7 @@
  * `npm run record-histories -- checks_fail flow_trigger_source flow_trigger_listener` records only
  * those fixtures (existing histories stay as they were recorded).
  *
- * A fixture with Flow triggers is a listener: it is deployed to the registry while recording (not
+ * A fixture with Flow triggers is a listener: it is deployed to the flow store while recording (not
  * started), and the run its trigger starts after another fixture's run is the history saved for it.
  * A fixture with Schedule triggers is deployed too, and runs as its first Schedule starts it.
  * A fixture that another fixture's Subflow calls is deployed and not run on its own.
@@ -18,18 +18,18 @@ import { executionResult, startExecution } from '../../src/client/executions';
 import type { FlowSpec, TaskSpec } from '../../src/workflow/flow/spec';
 import { subflowTask } from '../../src/workflow/plugins/core/flow/subflow';
 import { deleteDeployedFlow, deployFlows, validateForDeploy } from '../../src/flow-store/deploy';
-import { FlowRegistry } from '../../src/flow-store/flow-store';
+import { FlowStore } from '../../src/flow-store/flow-store';
 import { scheduleIdOf, scheduleTriggersOf } from '../../src/schedules/schedule-sync';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { flowTriggeredExecutionId } from '../../src/activities/flow-triggers';
-import { flowTriggersOf } from '../../src/triggers/flow-conditions';
+import { flowTriggersOf } from '../../src/flow-triggers/flow-conditions';
 import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
 import { startTemporalFixture } from '../helpers/temporal';
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const fixture = await startTemporalFixture();
-  const registry = FlowRegistry.connect(fixture.config.databaseUrl);
+  const flowStore = FlowStore.connect(fixture.config.databaseUrl);
   const temporalCli = findTemporalCli();
   if (!temporalCli) throw new Error('no Temporal CLI found');
   const dir = join(FIXTURES, 'replay');
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const called = new Set(flows.flatMap((f) => subflowTargetsOf(f.spec.tasks)));
   const children = flows.filter((f) => called.has(`${f.spec.namespace}/${f.spec.id}`));
   const scheduled = flows.filter((f) => !listeners.includes(f) && scheduleTriggersOf(f.spec).length > 0);
-  const deps = { registry, client: fixture.client, config: fixture.config };
+  const deps = { flowStore, client: fixture.client, config: fixture.config };
   await deployFlows(deps, [...listeners, ...scheduled, ...children]);
   const save = async (file: string, workflowId: string, state: string) => {
     // The same JSON a user gets from `temporal workflow show --output json` or the Web UI's download.
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const { spec } of [...listeners, ...scheduled, ...children]) await deleteDeployedFlow(deps, `${spec.namespace}/${spec.id}`);
-    await registry.close();
+    await flowStore.close();
     await fixture.close();
   }
 }

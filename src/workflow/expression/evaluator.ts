@@ -8,7 +8,7 @@ import { ExpressionError, position, UndefinedError } from './errors';
 import { FILTERS } from './filters';
 import { FUNCTIONS, IO_FUNCTIONS } from './functions';
 import { memberAccess } from './members';
-import { Args, CallContext, CallError, RenderOptions } from './registry';
+import { Args, CallContext, CallError, RenderOptions } from './callables';
 import { TESTS } from './tests';
 import { double, isDouble, isList, isMap, isNumber, javaEquals, javaToString, num, stringify, toBoolean } from './values';
 

@@ -8,12 +8,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { ApplicationFailure, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ExecutionRequest } from '../interpreter/flow-run';
-import {
-  executionRequestForRun,
-  isScheduledExecutionRequest,
-  nominalTimeFromWorkflowId,
-  type ScheduledExecutionRequest,
-} from '../schedules/scheduled-request';
+import { executionRequestForRun, isScheduledExecutionRequest, nominalTimeFromWorkflowId, type ScheduledExecutionRequest } from './scheduled-request';
 import { FlowStateKey, labelsAttribute, LabelsKey } from '../search-attributes';
 import { FLOW_FAILED } from '../definitions';
 import { SCHEDULED_CHECKS_PATCH } from '../patches';
