@@ -159,9 +159,8 @@ export const WORKFLOW_PATCHES: readonly WorkflowPatch[] = [
     guards: 'src/workflow/index.ts (a Pause without duration)',
     changed: 'An untimed wait is a condition with a ten-year named timer, so the Web UI shows it; before, a bare condition.',
     oldPath: [],
-    newPath: [],
-    notRecorded:
-      'neither path: a Pause without duration needs a resume while recording, which record-histories does not do yet (test/integration/pause-restart.test.ts runs the new path live).',
+    newPath: ['untimed_pause.json'],
+    notRecorded: 'old path: no Pause without duration was recorded before the patch.',
     removableWhen: `${WHEN_OLD_EXECUTIONS_CLOSED}; a Pause without duration may wait for months, so look for paused executions first`,
   },
 ];

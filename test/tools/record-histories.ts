@@ -9,13 +9,15 @@
  * started), and the run its trigger starts after another fixture's run is the history saved for it.
  * A fixture with Schedule triggers is deployed too, and runs as its first Schedule starts it.
  * A fixture that another fixture's Subflow calls is deployed and not run on its own.
+ * A fixture with a Pause without duration is resumed once it is PAUSED.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { executionResult, startExecution } from '../../src/client/executions';
+import { executionResult, queryExecution, resumeExecution, startExecution } from '../../src/client/executions';
 import type { FlowSpec, TaskSpec } from '../../src/workflow/flow/spec';
+import { pauseTask } from '../../src/workflow/plugins/core/flow/pause';
 import { subflowTask } from '../../src/workflow/plugins/core/flow/subflow';
 import { deleteDeployedFlow, deployFlows, validateForDeploy } from '../../src/flow-store/deploy';
 import { FlowStore } from '../../src/flow-store/flow-store';
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
       const handle = scheduled.includes(flow)
         ? await triggerFirstSchedule(fixture.client, flow.spec)
         : await startExecution(fixture.client, fixture.config, flow.spec);
+      if (hasUntimedPause(flow.spec.tasks)) await resumeOncePaused(handle);
       const execution = await executionResult(handle);
       await save(flow.file, handle.workflowId, execution.state);
       for (const listener of listeners) {
@@ -85,6 +88,25 @@ function subflowTargetsOf(tasks: readonly TaskSpec[]): string[] {
     ...(task.type === subflowTask.type ? [`${String(task.properties.namespace)}/${String(task.properties.flowId)}`] : []),
     ...subflowTargetsOf(Object.values(task.children ?? {}).flat()),
   ]);
+}
+
+function hasUntimedPause(tasks: readonly TaskSpec[]): boolean {
+  return tasks.some(
+    (task) =>
+      (task.type === pauseTask.type && task.properties.pauseDuration === undefined && task.properties.delay === undefined) ||
+      hasUntimedPause(Object.values(task.children ?? {}).flat()),
+  );
+}
+
+async function resumeOncePaused(handle: WorkflowHandle): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if ((await queryExecution(handle)).state === 'PAUSED') {
+      await resumeExecution(handle);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${handle.workflowId} never paused`);
 }
 
 /** A fixture with Schedule triggers runs as its first Schedule starts it (`temporal schedule trigger`). */
