@@ -12,7 +12,7 @@ import { connectClient, executionResult, startExecution } from '../src/client/ex
 import { loadConfig } from '../src/config';
 import type { Execution } from '../src/workflow/interpreter/execution';
 import { loadDeployedFlow } from '../src/flow-store/deploy';
-import { FlowRegistry } from '../src/flow-store/flow-store';
+import { FlowStore } from '../src/flow-store/flow-store';
 import { startServer } from '../src/server/server';
 import { startDevServer } from '../src/temporal/dev-server';
 import type { BenchRow } from './results';
@@ -25,7 +25,7 @@ export async function benchApiThroughput(count = 200): Promise<BenchRow[]> {
   const server = await startServer(config, { host: '127.0.0.1', port: 0 });
   const namespace = `tflow.bench.api${randomBytes(3).toString('hex')}`;
   const headers = { authorization: `Basic ${Buffer.from(CREDENTIALS).toString('base64')}` };
-  const registry = FlowRegistry.connect(config.databaseUrl);
+  const flowStore = FlowStore.connect(config.databaseUrl);
   try {
     const source = `id: quick\nnamespace: ${namespace}\ninputs:\n  - id: n\n    type: INT\ntasks:\n  - id: value\n    type: io.kestra.plugin.core.debug.Return\n    format: "{{ inputs.n }}"\n`;
     const deployed = await fetch(`${server.url}/api/v1/flows`, {
@@ -43,7 +43,7 @@ export async function benchApiThroughput(count = 200): Promise<BenchRow[]> {
     };
 
     const temporal = await connectClient(config);
-    const flow = await loadDeployedFlow(registry, `${namespace}/quick`);
+    const flow = await loadDeployedFlow(flowStore, `${namespace}/quick`);
     // Warm the worker up (workflow bundle, sandbox) so neither measurement pays for it.
     await Promise.all(Array.from({ length: 10 }, (_, n) => startExecution(temporal, config, flow, { inputs: { n } }).then(executionResult)));
 
@@ -92,7 +92,7 @@ export async function benchApiThroughput(count = 200): Promise<BenchRow[]> {
   } finally {
     await fetch(`${server.url}/api/v1/flows/${namespace}/quick`, { method: 'DELETE', headers }).catch(() => undefined);
     await server.close();
-    await registry.close();
+    await flowStore.close();
   }
 }
 

@@ -16,7 +16,7 @@ import { render, renderProperties } from '../workflow/expression';
 import { resolveInputs } from '../workflow/flow/inputs';
 import { staticSummary } from '../client/executions';
 import { loadDeployedFlow } from '../flow-store/deploy';
-import { FlowNotFoundError, FlowRegistry } from '../flow-store/flow-store';
+import { FlowNotFoundError, FlowStore } from '../flow-store/flow-store';
 import { executionSearchAttributes } from '../workflow/search-attributes';
 import {
   evaluateFlowTrigger,
@@ -25,9 +25,9 @@ import {
   preconditionWindow,
   resetsOnSuccess,
   triggerContext,
-  triggerVariables,
-} from '../triggers/flow-conditions';
-import { FIRE_FLOW_TRIGGERS_ACTIVITY, type FiredFlowTriggers } from '../workflow/triggers/messages';
+  flowTriggerVariables,
+} from '../flow-triggers/flow-conditions';
+import { FIRE_FLOW_TRIGGERS_ACTIVITY, type FiredFlowTriggers } from '../workflow/flow-triggers/messages';
 import { messageOf } from '../workflow/error-message';
 
 export interface FlowTriggerActivities {
@@ -47,10 +47,10 @@ export function flowTriggeredExecutionId(target: Pick<FlowSpec, 'namespace' | 'i
 }
 
 export function createFlowTriggerActivities(databaseUrl: string): FlowTriggerActivities {
-  let registry: FlowRegistry | undefined;
+  let flowStore: FlowStore | undefined;
 
   async function fireFlowTriggers(execution: Execution): Promise<FiredFlowTriggers> {
-    const flows = (registry ??= FlowRegistry.connect(databaseUrl));
+    const flows = (flowStore ??= FlowStore.connect(databaseUrl));
     const fired: FiredFlowTriggers = { started: [], refused: [] };
     for (const listener of await flows.flowTriggerListeners(execution.namespace, execution.flowId)) {
       // A flow never triggers itself: a catch-all trigger would otherwise loop forever.
@@ -70,7 +70,7 @@ export function createFlowTriggerActivities(databaseUrl: string): FlowTriggerAct
 
   /** Compiled listening flows by `namespace/flowId@revision`: a revision never changes, so it is compiled once. */
   const compiled = new Map<string, FlowSpec>();
-  async function deployedFlow(flows: FlowRegistry, listener: { namespace: string; flowId: string; revision: number }): Promise<FlowSpec | undefined> {
+  async function deployedFlow(flows: FlowStore, listener: { namespace: string; flowId: string; revision: number }): Promise<FlowSpec | undefined> {
     const key = `${listener.namespace}/${listener.flowId}@${listener.revision}`;
     let flow = compiled.get(key);
     if (!flow) {
@@ -88,7 +88,7 @@ export function createFlowTriggerActivities(databaseUrl: string): FlowTriggerAct
 
   /** Evaluates one trigger and starts its flow when it fires; returns why not, when it should have but could not. */
   async function fireOne(
-    flows: FlowRegistry,
+    flows: FlowStore,
     flow: FlowSpec,
     trigger: FlowTriggerSpec,
     execution: Execution,
@@ -149,7 +149,7 @@ export function createFlowTriggerActivities(databaseUrl: string): FlowTriggerAct
     const resolved = resolveInputs(flow.inputs, given, context, { fileScope });
     if (resolved.problems.length > 0) return resolved.problems.map((p) => p.message).join('; ');
     // The flow's checks, as for a manual run: a BLOCK_EXECUTION one starts nothing.
-    const { request, blocking } = checkRequest({ executionId, flow, inputs: resolved.inputs, labels, trigger: triggerVariables(source) });
+    const { request, blocking } = checkRequest({ executionId, flow, inputs: resolved.inputs, labels, trigger: flowTriggerVariables(source) });
     if (blocking.length > 0) return blocking.map(blockedMessage).join('; ');
     try {
       await getClient().workflow.start(`${flow.namespace}.${flow.id}`, {
@@ -171,7 +171,7 @@ export function createFlowTriggerActivities(databaseUrl: string): FlowTriggerAct
   return {
     activities: { [FIRE_FLOW_TRIGGERS_ACTIVITY]: fireFlowTriggers },
     close: async () => {
-      await registry?.close();
+      await flowStore?.close();
     },
   };
 }

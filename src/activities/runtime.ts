@@ -11,12 +11,13 @@ import type { Readable } from 'node:stream';
 import { activityInfo, ApplicationFailure, Context, type Info } from '@temporalio/activity';
 import { loadConfig } from '../config';
 import type { LogLevel } from '../workflow/flow/spec';
-import type { TaskInvocation, TaskResult } from '../workflow/interpreter/task-invocation';
+import type { TaskResult } from '../workflow/interpreter/task-invocation';
 import { scopedStorage, storageFromConfig, taskRunFileUri } from '../storage';
 import { runnableTaskTypes } from '../plugins/registry';
 import type { RunnableTaskDefinition } from '../workflow/plugins/task-definition';
 import type { TaskContext, TaskServices } from './task-context';
-import { HEARTBEAT_TIMEOUT } from '../workflow/activity-options';
+import { HEARTBEAT_TIMEOUT, type TaskActivityInput } from '../workflow/activity-options';
+import { retryDelayMs } from '../workflow/retry-delay';
 import { TASK_FAILED } from '../workflow/definitions';
 import { logsAtLevel, messageOf, outputsTooLarge, parseProperties, taskRunIdentity } from '../workflow/task-kernel';
 import { maskSecrets, renderDeferredProperties } from './io-rendering';
@@ -31,7 +32,7 @@ const HEARTBEAT_EVERY_MS = 2_000;
 /** A failure's message travels in the history too: a huge one (a command echoing its input) is cut. */
 const MAX_ERROR_MESSAGE_CHARS = 20_000;
 
-export type TaskActivities = Record<string, (invocation: TaskInvocation) => Promise<TaskResult>>;
+export type TaskActivities = Record<string, (invocation: TaskActivityInput) => Promise<TaskResult>>;
 
 let defaultServices: TaskServices | undefined;
 function servicesFromEnvironment(): TaskServices {
@@ -47,12 +48,12 @@ export function createTaskActivities(definitions: readonly RunnableTaskDefinitio
   return Object.fromEntries(
     definitions.map((definition) => [
       definition.type,
-      (invocation: TaskInvocation) => runTask(definition, invocation, services ?? servicesFromEnvironment()),
+      (invocation: TaskActivityInput) => runTask(definition, invocation, services ?? servicesFromEnvironment()),
     ]),
   );
 }
 
-async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvocation, services: TaskServices): Promise<TaskResult> {
+async function runTask(definition: RunnableTaskDefinition, invocation: TaskActivityInput, services: TaskServices): Promise<TaskResult> {
   const activity = Context.current();
   const attempt = activityInfo().attempt;
   const logs = new TaskLogBuffer();
@@ -71,6 +72,9 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskInvoc
       message: shortened(maskSecrets(message, secrets)),
       nonRetryable,
       details: [{ attempt, logs: logs.lines() }],
+      // Kestra's delay before the next attempt (Temporal's policy would back off geometrically). At
+      // least 1 ms: Temporal does not retry a failure whose nextRetryDelay is 0.
+      ...(invocation.retry && !nonRetryable ? { nextRetryDelay: Math.max(1, retryDelayMs(invocation.retry, attempt)) } : {}),
     });
 
   // What this execution may read and write in internal storage (src/workflow/storage/storage-scope.ts).
@@ -193,7 +197,7 @@ function lostWorkerCount(info: Info): number {
   return ownFailuresRetried ? 0 : info.attempt - 1;
 }
 
-async function createWorkingDirectory(invocation: TaskInvocation, attempt: number): Promise<string> {
+async function createWorkingDirectory(invocation: TaskActivityInput, attempt: number): Promise<string> {
   const parent = join(tmpdir(), 'tflow-work');
   await mkdir(parent, { recursive: true });
   return mkdtemp(join(parent, `${safe(invocation.taskId)}-${attempt}-`));

@@ -84,7 +84,7 @@ export async function restartExecution(client: Client, config: TflowConfig, exec
 /**
  * The flow the previous attempt ran and its `trigger` variables (a webhook's), from its workflow
  * input (a Schedule's run carries the flow too): a flow run from a file is restarted without being
- * deployed. The registry's revision when one is asked for.
+ * deployed. The flow store's revision when one is asked for.
  */
 async function whatItRan(
   handle: WorkflowHandle,
@@ -94,7 +94,7 @@ async function whatItRan(
 ): Promise<{ flow: FlowSpec; trigger?: Record<string, unknown> }> {
   const fromRegistry = async (revision: number) => {
     if (!options.loadDeployedFlow)
-      throw new RestartRefusedError(`Execution ${previous.id}: the flow's revision ${revision} must be loaded from the flow registry`);
+      throw new RestartRefusedError(`Execution ${previous.id}: the flow's revision ${revision} must be loaded from the flow store`);
     return { flow: await options.loadDeployedFlow(previous.namespace, previous.flowId, revision) };
   };
   if (options.revision !== undefined) return fromRegistry(options.revision);

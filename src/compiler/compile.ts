@@ -3,7 +3,7 @@
  * `file:line:col`, YAML path and a hint. Runs outside the workflow (CLI, API, worker), never inside.
  *
  * The rules are Kestra's (flow properties, inputs, task properties, triggers; where tflow differs:
- * README "Beyond the course: Kestra 1.x features, and where tflow differs"), with its error texts
+ * docs/kestra-compatibility.md), with its error texts
  * where it has one. Schemas live in src/workflow/flow/schema.ts (flow, retry…),
  * src/workflow/flow/inputs.ts, ./triggers.ts and the task registry. This file walks the flow's
  * top-level properties; each part has its module (./inputs.ts, ./tasks.ts, ./trigger-specs.ts,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { checkTimeZone, CronSyntaxError, parseKestraCron } from '../workflow/schedules/kestra-cron';
-import { flowTriggerProblems, preconditionsSchema } from '../triggers/flow-conditions';
+import { flowTriggerProblems, preconditionsSchema } from '../flow-triggers/flow-conditions';
 import type { PropertyProblem } from './diagnostics';
 import { EXECUTION_STATES, isoDuration, labelsSchema, TASK_ID_PATTERN } from '../workflow/flow/schema';
 import { LOG_LEVELS } from '../workflow/flow/spec';

@@ -18,8 +18,8 @@ import {
   syncFlowSchedules,
 } from '../schedules/schedule-sync';
 import { executionRequestForRun } from '../workflow/schedules/scheduled-request';
-import { flowTriggerSubscriptions } from '../triggers/flow-conditions';
-import type { FlowRegistry, SaveStatus } from './flow-store';
+import { flowTriggerSubscriptions } from '../flow-triggers/flow-conditions';
+import type { FlowStore, SaveStatus } from './flow-store';
 
 export interface FlowSource {
   /** Where the source came from (a path, `api`), for diagnostics. */
@@ -41,7 +41,7 @@ export interface DeployedFlow {
 }
 
 export interface DeployDependencies {
-  registry: FlowRegistry;
+  flowStore: FlowStore;
   client: Client;
   config: Pick<TflowConfig, 'taskQueue'>;
 }
@@ -131,25 +131,25 @@ export async function deployFlows(deps: DeployDependencies, flows: readonly Vali
   const deployed: DeployedFlow[] = [];
   for (const flow of flows) {
     const { namespace, id: flowId } = flow.spec;
-    const previous = await deps.registry.find(namespace, flowId);
-    const saved = await deps.registry.save(namespace, flowId, flow.source);
+    const previous = await deps.flowStore.find(namespace, flowId);
+    const saved = await deps.flowStore.save(namespace, flowId, flow.source);
     const spec = compileDeployed(flow.source, namespace, flowId, saved.revision);
     const schedules = await syncFlowSchedules(deps.client, deps.config, spec, previous?.scheduleIds ?? []);
-    await deps.registry.setScheduleIds(
+    await deps.flowStore.setScheduleIds(
       namespace,
       flowId,
       scheduleTriggersOf(spec).map((t) => scheduleIdOf(spec, t.id)),
     );
-    await deps.registry.setFlowTriggerSubscriptions(namespace, flowId, flowTriggerSubscriptions(spec));
+    await deps.flowStore.setFlowTriggerSubscriptions(namespace, flowId, flowTriggerSubscriptions(spec));
     deployed.push({ file: flow.file, namespace, flowId, revision: saved.revision, status: saved.status, schedules });
   }
   return deployed;
 }
 
 /** A deployed flow, ready to run: `reference` is `namespace.flowId` (or `namespace/flowId`). */
-export async function loadDeployedFlow(registry: FlowRegistry, reference: string, revision?: number): Promise<FlowSpec> {
-  const entry = await registry.resolve(reference);
-  const stored = await registry.get(entry.namespace, entry.flowId, revision);
+export async function loadDeployedFlow(flowStore: FlowStore, reference: string, revision?: number): Promise<FlowSpec> {
+  const entry = await flowStore.resolve(reference);
+  const stored = await flowStore.get(entry.namespace, entry.flowId, revision);
   return compileDeployed(stored.source, entry.namespace, entry.flowId, stored.revision);
 }
 
@@ -158,18 +158,18 @@ export async function deleteDeployedFlow(
   deps: Omit<DeployDependencies, 'config'>,
   reference: string,
 ): Promise<{ namespace: string; flowId: string; schedules: ScheduleChange[] }> {
-  const entry = await deps.registry.resolve(reference);
+  const entry = await deps.flowStore.resolve(reference);
   const schedules: ScheduleChange[] = [];
   for (const scheduleId of entry.scheduleIds) {
     if (await deleteSchedule(deps.client, scheduleId)) schedules.push({ scheduleId, status: 'deleted' });
   }
-  await deps.registry.delete(entry.namespace, entry.flowId);
+  await deps.flowStore.delete(entry.namespace, entry.flowId);
   return { namespace: entry.namespace, flowId: entry.flowId, schedules };
 }
 
 /**
  * The FlowSpec of a registered source: named `<namespace>.<flowId>` in messages, with the
- * registry's revision (what executions record as the revision they ran).
+ * flow store's revision (what executions record as the revision they ran).
  */
 export function compileDeployed(source: string, namespace: string, flowId: string, revision: number): FlowSpec {
   const result = compileFlow(source, `${namespace}.${flowId}`);

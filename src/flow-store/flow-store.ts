@@ -1,5 +1,5 @@
 /**
- * The flow registry: every revision of every deployed flow, in tflow's own Postgres schema
+ * The flow store: every revision of every deployed flow, in tflow's own Postgres schema
  * (`TFLOW_DATABASE_URL`, schema `tflow`, created on first use).
  *
  * Rules (Kestra's): a new revision only when the source text changes; the source is kept verbatim
@@ -7,7 +7,7 @@
  * (revisions stay; deploying the flow again continues its revision numbers).
  */
 import type { Pool, PoolClient } from 'pg';
-import type { SubscriptionKey } from '../triggers/flow-conditions';
+import type { SubscriptionKey } from '../flow-triggers/flow-conditions';
 import { inTransaction, SchemaSetup, tflowDatabasePool } from '../postgres/schema-migrations';
 
 export interface FlowRevision {
@@ -117,15 +117,15 @@ async function applyMigrations(db: PoolClient): Promise<void> {
   }
 }
 
-export class FlowRegistry {
+export class FlowStore {
   private readonly schema: SchemaSetup;
 
   constructor(private readonly pool: Pool) {
     this.schema = new SchemaSetup(pool, MIGRATION_LOCK, applyMigrations);
   }
 
-  static connect(databaseUrl: string): FlowRegistry {
-    return new FlowRegistry(tflowDatabasePool(databaseUrl));
+  static connect(databaseUrl: string): FlowStore {
+    return new FlowStore(tflowDatabasePool(databaseUrl));
   }
 
   async close(): Promise<void> {
@@ -335,7 +335,7 @@ export class FlowRegistry {
     });
   }
 
-  /** Creates the `tflow` schema and applies pending migrations, once per registry object. */
+  /** Creates the `tflow` schema and applies pending migrations, once per FlowStore object. */
   ensureSchema(): Promise<void> {
     return this.schema.ensure();
   }

@@ -29,7 +29,7 @@ export class KvKeyExistsError extends Error {
   override name = 'KvKeyExistsError';
 }
 
-/** Own lock id, so the registry's migrations (another advisory lock) never wait on ours. */
+/** Own lock id, so the flow store's migrations (another advisory lock) never wait on ours. */
 const SCHEMA_LOCK = 7_452_101;
 
 const SCHEMA = `

@@ -1,12 +1,12 @@
 /**
  * Pools, transactions and first-use schema creation for the tables tflow keeps in its own Postgres
- * (schema `tflow`: the flow registry, the KV store).
+ * (schema `tflow`: the flow store, the KV store).
  */
 import { Pool, type PoolClient } from 'pg';
 
 /**
- * A pool on tflow's own database (registry, KV store). Bounded in time: a database that does not
- * answer fails a call in seconds instead of hanging it (workers call the registry at every
+ * A pool on tflow's own database (flow store, KV store). Bounded in time: a database that does not
+ * answer fails a call in seconds instead of hanging it (workers call the flow store at every
  * execution's end), and a statement that hangs is cancelled. An idle client losing its server (a
  * restart, the demo's embedded Postgres stopping) must not crash the process.
  */

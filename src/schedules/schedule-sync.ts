@@ -75,7 +75,7 @@ export interface DesiredSchedule {
 /** The action memo key holding the digest (it also tells which flow revision the run came from). */
 const DEPLOY_MEMO = 'tflowDeploy';
 
-/** What the flow's Schedule triggers should look like on Temporal. `flow.revision` must be the registry's. */
+/** What the flow's Schedule triggers should look like on Temporal. `flow.revision` must be the flow store's. */
 export function desiredSchedules(flow: FlowSpec, config: Pick<TflowConfig, 'taskQueue'>): DesiredSchedule[] {
   return scheduleTriggersOf(flow).map((trigger) => {
     const scheduleId = scheduleIdOf(flow, trigger.id);
@@ -145,7 +145,7 @@ export interface ScheduleChange {
 
 /**
  * Brings the flow's Schedules in line with its triggers. `previousScheduleIds` are those tflow
- * created for earlier revisions (from the registry): those without a trigger any more are deleted.
+ * created for earlier revisions (from the flow store): those without a trigger any more are deleted.
  */
 export async function syncFlowSchedules(
   client: Client,

@@ -152,7 +152,7 @@ async function restartExecution(context: ApiContext, executionId: string, revisi
   try {
     restarted = await restartWithClient(context.client, context.config, executionId, {
       revision,
-      loadDeployedFlow: (namespace, flowId, rev) => loadDeployedFlow(context.registry, `${namespace}/${flowId}`, rev),
+      loadDeployedFlow: (namespace, flowId, rev) => loadDeployedFlow(context.flowStore, `${namespace}/${flowId}`, rev),
     });
   } catch (error) {
     if (error instanceof RestartRefusedError) throw new HttpError(409, error.message);
@@ -206,7 +206,7 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
   ) => {
     const { namespace, id } = request.params;
     // Answers FlowNotFoundError (404) for an unknown flow.
-    const flow = await loadDeployedFlow(context.registry, `${namespace}/${id}`, revisionParam(request.query.revision));
+    const flow = await loadDeployedFlow(context.flowStore, `${namespace}/${id}`, revisionParam(request.query.revision));
     if (flow.disabled) throw new HttpError(409, 'Requested Flow is disabled.');
     const labels = parseLabels(request.query.labels);
     const executionId = newExecutionId(flow);

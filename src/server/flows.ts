@@ -1,6 +1,6 @@
 /**
  * Flow routes: import (multipart `fileUpload`), create, update, get, search, delete, validate —
- * Kestra's paths, status codes and shapes, deployed through the registry (Schedules synced as
+ * Kestra's paths, status codes and shapes, deployed through the flow store (Schedules synced as
  * `tflow deploy` does).
  */
 import type { FastifyInstance } from 'fastify';
@@ -24,12 +24,12 @@ export function splitYamlDocuments(text: string): string[] {
 async function deploySources(context: ApiContext, sources: FlowSource[]) {
   const { flows, diagnostics } = validateForDeploy(sources);
   if (diagnostics.length > 0) throw new FlowValidationError(diagnostics);
-  return deployFlows({ registry: context.registry, client: context.client, config: context.config }, flows);
+  return deployFlows({ flowStore: context.flowStore, client: context.client, config: context.config }, flows);
 }
 
 /** A deployed flow as Kestra's FlowWithSource JSON. */
 async function flowJson(context: ApiContext, namespace: string, flowId: string, revision?: number) {
-  const stored = await context.registry.get(namespace, flowId, revision);
+  const stored = await context.flowStore.get(namespace, flowId, revision);
   const spec = compileDeployed(stored.source, namespace, flowId, stored.revision);
   return {
     id: flowId,
@@ -122,7 +122,7 @@ export function registerFlowRoutes(
       const source = requireYamlBody(request);
       const compiled = compileFlow(source, 'api');
       if (!compiled.spec) throw new FlowValidationError(compiled.diagnostics);
-      if (await context.registry.find(compiled.spec.namespace, compiled.spec.id)) {
+      if (await context.flowStore.find(compiled.spec.namespace, compiled.spec.id)) {
         throw new HttpError(422, 'Flow id already exists');
       }
       const [deployed] = await deploySources(context, [{ file: 'api', source }]);
@@ -170,7 +170,7 @@ export function registerFlowRoutes(
     async (request) => {
       const { page, size } = pageParams(request.query);
       const text = request.query.q?.toLowerCase();
-      const matching = (await context.registry.list()).filter(
+      const matching = (await context.flowStore.list()).filter(
         (entry) =>
           inNamespace(entry.namespace, request.query.namespace) && (!text || `${entry.namespace}.${entry.flowId}`.toLowerCase().includes(text)),
       );
@@ -195,7 +195,7 @@ export function registerFlowRoutes(
     },
     async (request) => {
       const flows = [];
-      for (const entry of await context.registry.list({ namespace: request.params.namespace })) {
+      for (const entry of await context.flowStore.list({ namespace: request.params.namespace })) {
         const { source: _source, ...flow } = await flowJson(context, entry.namespace, entry.flowId);
         flows.push(flow);
       }
@@ -233,7 +233,7 @@ export function registerFlowRoutes(
     async (request) => {
       const { namespace, id } = request.params;
       const source = requireYamlBody(request);
-      if (!(await context.registry.find(namespace, id))) throw new FlowNotFoundError(namespace, id);
+      if (!(await context.flowStore.find(namespace, id))) throw new FlowNotFoundError(namespace, id);
       const compiled = compileFlow(source, 'api');
       if (!compiled.spec) throw new FlowValidationError(compiled.diagnostics);
       if (compiled.spec.namespace !== namespace || compiled.spec.id !== id) {
@@ -251,7 +251,7 @@ export function registerFlowRoutes(
     '/flows/:namespace/:id',
     { schema: { summary: 'Delete a flow and its Schedules (204)', tags: ['Flows'], params: flowParams } },
     async (request, reply) => {
-      await deleteDeployedFlow({ registry: context.registry, client: context.client }, `${request.params.namespace}/${request.params.id}`);
+      await deleteDeployedFlow({ flowStore: context.flowStore, client: context.client }, `${request.params.namespace}/${request.params.id}`);
       return reply.code(204).send();
     },
   );

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { connectClient } from '../client/executions';
 import type { TflowConfig } from '../config';
 import { KvStore } from '../kv/kv-store';
-import { FlowRegistry } from '../flow-store/flow-store';
+import { FlowStore } from '../flow-store/flow-store';
 import { startWorker, type TflowWorker } from '../worker/worker';
 import { buildApi, type ApiOptions } from './app';
 import { isLoopbackHost } from './request-guard';
@@ -43,17 +43,17 @@ export function checkListenSafety(config: Pick<TflowConfig, 'basicAuth'>, host: 
 export async function startServer(config: TflowConfig, options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? config.apiHost;
   checkListenSafety(config, host, options.insecureNoAuth);
-  const registry = FlowRegistry.connect(config.databaseUrl);
+  const flowStore = FlowStore.connect(config.databaseUrl);
   const kv = KvStore.connect(config.databaseUrl);
   const client = await connectClient(config);
   const worker = options.worker === false ? undefined : await startWorker(config);
-  const app = await buildApi({ config, client, registry, kv }, { ...options, listenHost: host });
+  const app = await buildApi({ config, client, flowStore, kv }, { ...options, listenHost: host });
   try {
     await app.listen({ host, port: options.port ?? config.apiPort });
   } catch (error) {
     await worker?.shutdown();
     await client.connection.close();
-    await registry.close();
+    await flowStore.close();
     await kv.close();
     throw error;
   }
@@ -69,7 +69,7 @@ export async function startServer(config: TflowConfig, options: ServerOptions = 
         await app.close();
         await worker?.shutdown();
         await client.connection.close();
-        await registry.close();
+        await flowStore.close();
         await kv.close();
       })();
       return closing;

@@ -76,7 +76,7 @@ export function registerTriggerRoutes(app: FastifyInstance, context: ApiContext)
     },
     async (request) => {
       const { namespace, flowId, triggerId, backfill } = request.body;
-      const flow = await loadDeployedFlow(context.registry, `${namespace}/${flowId}`);
+      const flow = await loadDeployedFlow(context.flowStore, `${namespace}/${flowId}`);
       if (!backfill?.start) throw new HttpError(422, 'backfill.start: a backfill needs a start');
       let trigger;
       try {

@@ -135,9 +135,9 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext,
   const handler = async (request: FastifyRequest<{ Params: { namespace: string; id: string; key: string } }>) => {
     const { namespace, id, key } = request.params;
     // The same answer for an unknown flow and a wrong key: an open route tells strangers nothing.
-    const entry = await context.registry.find(namespace, id);
+    const entry = await context.flowStore.find(namespace, id);
     if (!entry) throw new HttpError(404, 'Webhook not found');
-    const stored = await context.registry.get(namespace, id, entry.revision);
+    const stored = await context.flowStore.get(namespace, id, entry.revision);
     // The key first, from the source text: a wrong key costs no compile (flows can be large).
     const candidates = webhookKeyCandidates(stored.source);
     if (candidates && !anyKeyMatches(candidates, key)) throw new HttpError(404, 'Webhook not found');

@@ -13,11 +13,14 @@
  *   With a user `retry`, Temporal counts every attempt alike: a lost worker uses up one of
  *   `maxAttempts`, and `maxDuration` (scheduleToClose) bounds the rest (kept simple on purpose;
  *   Temporal has no per-type attempt budget).
+ *
+ * The delay between attempts is Kestra's (src/workflow/retry-delay.ts): the activity computes it
+ * and reports it with its failure, since Temporal's own backoff is geometric and never random.
  */
 import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { RetrySpec } from './flow/spec';
 import { parseDuration } from './interpreter/duration';
-import type { TaskInvocationOptions } from './interpreter/task-invocation';
+import type { TaskInvocation, TaskInvocationOptions } from './interpreter/task-invocation';
 import { TASK_FAILED } from './definitions';
 
 /** Long enough for a big COPY; tasks that need longer set `timeout`. */
@@ -52,28 +55,27 @@ export function retryPolicyFor(retry: RetrySpec | undefined): RetryPolicy {
   // No `maximumAttempts` = unlimited (the SDK refuses 0), but only worker loss is retryable, and runtime.ts bounds it: see the header.
   if (!retry) return { nonRetryableErrorTypes: TASK_OWN_FAILURES };
   const ms = (text?: string) => (text ? parseDuration(text) : undefined);
-  // Without maxAttempts (e.g. only maxDuration), attempts are unlimited: the SDK refuses 0, so leave it out.
-  const policy: RetryPolicy = {
+  // The task's own failures carry Kestra's delay (src/workflow/retry-delay.ts) as their nextRetryDelay:
+  // this policy bounds the attempts, and its fixed interval only spaces the retries of failures the
+  // activity cannot report itself (its `timeout`, a lost worker).
+  return {
+    // Without maxAttempts (e.g. only maxDuration), attempts are unlimited: the SDK refuses 0, so leave it out.
     ...(retry.maxAttempts ? { maximumAttempts: retry.maxAttempts } : {}),
+    initialInterval: ms(retry.type === 'random' ? retry.minInterval : retry.interval) ?? 1000,
+    backoffCoefficient: 1,
     nonRetryableErrorTypes: ['InvalidTaskProperties'],
   };
-  switch (retry.type) {
-    case 'constant':
-      return { ...policy, initialInterval: ms(retry.interval) ?? 1000, backoffCoefficient: 1 };
-    case 'exponential':
-      return {
-        ...policy,
-        initialInterval: ms(retry.interval) ?? 1000,
-        backoffCoefficient: Math.max(1, retry.delayFactor ?? 2),
-        ...(retry.maxInterval ? { maximumInterval: ms(retry.maxInterval) } : {}),
-      };
-    case 'random':
-      // Temporal has no random backoff: wait the minimum, never more than the maximum.
-      return {
-        ...policy,
-        initialInterval: ms(retry.minInterval) ?? 1000,
-        backoffCoefficient: 1,
-        ...(retry.maxInterval ? { maximumInterval: ms(retry.maxInterval) } : {}),
-      };
-  }
+}
+
+/**
+ * What a task's activity receives: the invocation, and the task's `retry` so that a failed attempt
+ * can tell Temporal when to start the next (src/activities/runtime.ts). Activities scheduled before
+ * it was passed get none, and are retried after the policy's interval.
+ */
+export interface TaskActivityInput extends TaskInvocation {
+  retry?: RetrySpec;
+}
+
+export function activityInputFor(invocation: TaskInvocation, options: TaskInvocationOptions): TaskActivityInput {
+  return options.retry ? { ...invocation, retry: options.retry } : invocation;
 }

@@ -30,15 +30,16 @@ import { type TaskInvocation, type TaskInvocationOptions, type TaskLogLine, type
 import { ResumeRefused } from './interpreter/pauses';
 import { FlowStateKey, labelsAttribute, LabelsKey } from './search-attributes';
 import type { ScheduledExecutionRequest } from './schedules/scheduled-request';
-import { activityOptionsFor } from './activity-options';
+import { activityInputFor, activityOptionsFor, type TaskActivityInput } from './activity-options';
 import { concurrencySlot } from './concurrency/concurrency-slot';
 import { runInWorkflow, runsInWorkflow } from './pure-tasks';
 import { subflowPort } from './subflow/subflow-port';
-import { fireFlowTriggers } from './triggers/flow-triggers';
-import { executionRequestFor } from './triggers/trigger-request';
+import { fireFlowTriggers } from './flow-triggers/flow-triggers';
+import { executionRequestFor } from './schedules/execution-request';
 import { executionQuery, FLOW_FAILED, logsQuery, progressQuery, RESUME_REFUSED, resumeUpdate, TASK_FAILED } from './definitions';
+import { NAMED_UNTIMED_WAIT_PATCH } from './patches';
 
-type TaskActivity = (invocation: TaskInvocation) => Promise<TaskResult>;
+type TaskActivity = (input: TaskActivityInput) => Promise<TaskResult>;
 
 /** Activities are looked up by the task's type: one activity type per Kestra task type. */
 const activities = proxyActivities<Record<string, TaskActivity>>({ startToCloseTimeout: '1 hour' });
@@ -47,7 +48,7 @@ const temporalPort: InterpreterPort = {
   async runTask(invocation: TaskInvocation, options: TaskInvocationOptions): Promise<TaskResult> {
     try {
       if (runsInWorkflow(invocation, options)) return await runInWorkflow(invocation, () => new Date());
-      return await activities[invocation.type].executeWithOptions(activityOptionsFor(options), [invocation]);
+      return await activities[invocation.type].executeWithOptions(activityOptionsFor(options), [activityInputFor(invocation, options)]);
     } catch (error) {
       throw toTaskFailure(error, options);
     }
@@ -92,7 +93,7 @@ const temporalPort: InterpreterPort = {
 };
 
 export { tflowConcurrencySemaphore } from './concurrency/concurrency-slot';
-export { tflowFlowTriggerRetry } from './triggers/flow-triggers';
+export { tflowFlowTriggerRetry } from './flow-triggers/flow-triggers';
 
 export default async function tflowExecution(input: ExecutionRequest | ScheduledExecutionRequest): Promise<Execution> {
   const request = executionRequestFor(input);
@@ -183,12 +184,6 @@ function toTaskFailure(error: unknown, options: TaskInvocationOptions): unknown 
 
 // --- Temporal Web UI: untimed waits show as named timers; current details lead with what needs attention (README, "In the Temporal Web UI").
 
-/**
- * Executions started before this patch waited on a bare condition, which the Web UI does not show.
- * Now an untimed wait (a Pause without duration) is a condition with a long named timer, so the
- * timeline and history show it as a wait under the task id while it lasts.
- */
-export const NAMED_UNTIMED_WAIT_PATCH = 'tflow-named-untimed-wait';
 /** Long enough to mean "until resumed"; should it elapse, the wait simply starts again. */
 const UNTIMED_WAIT_TIMER = '3650 days';
 

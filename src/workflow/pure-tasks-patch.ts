@@ -3,13 +3,7 @@
  * swap it out and show that without it, histories recorded before the change no longer replay.
  */
 import { patched } from '@temporalio/workflow';
-
-/**
- * Executions started before pure tasks ran in the workflow scheduled activities for them: their
- * histories must replay unchanged, so the new path is taken only where this patch marker is (or is
- * now being) recorded.
- */
-export const PURE_TASKS_IN_WORKFLOW_PATCH = 'tflow-pure-tasks-in-workflow';
+import { PURE_TASKS_IN_WORKFLOW_PATCH } from './patches';
 
 export function pureTasksRunInWorkflow(): boolean {
   return patched(PURE_TASKS_IN_WORKFLOW_PATCH);

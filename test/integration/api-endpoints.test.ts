@@ -1,5 +1,5 @@
 /**
- * The rest of the REST API over real HTTP against the real dev server, registry and a worker:
+ * The rest of the REST API over real HTTP against the real dev server, flow store and a worker:
  * search, flow update/list, logs (JSON and server-sent events), restart, webhooks, KV, backfill
  * (`PUT /triggers`), file inputs, the OpenAPI description, and 200 executions created at once.
  */
@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/server';
 import { storageFromConfig } from '../../src/storage';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const CREDENTIALS = 'admin@kestra.io:Admin1234!';

@@ -1,11 +1,11 @@
 /**
- * The REST API over real HTTP (127.0.0.1, a free port) against the real dev server, registry and a worker.
+ * The REST API over real HTTP (127.0.0.1, a free port) against the real dev server, flow store and a worker.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../../src/server/server';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const CREDENTIALS = 'admin@kestra.io:Admin1234!';

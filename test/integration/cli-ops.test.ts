@@ -12,30 +12,30 @@ import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { executionResult, queryExecution, resumeExecution, startExecution } from '../../src/client/executions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
-import { FlowRegistry } from '../../src/flow-store/flow-store';
+import { FlowStore } from '../../src/flow-store/flow-store';
 import { runTflow } from '../helpers/cli';
 import { flow } from '../helpers/fake-port';
 import { divergingHistoryJson, HISTORIES } from '../helpers/histories';
 import { PROJECT_ROOT, TFLOW_BIN } from '../helpers/paths';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const runs = (e: Pick<Execution, 'taskRuns'>) => e.taskRuns.map((r) => `${r.taskId}:${r.state}`);
 
 describe('operating executions from the CLI', { timeout: 300_000 }, () => {
   let fixture: TemporalFixture;
-  let registry: FlowRegistry;
+  let flowStore: FlowStore;
   let workDir: string;
   // A namespace of this run's own, so listings see only this test's executions.
   const namespace = `tests.cliops${randomBytes(3).toString('hex')}`;
 
   before(async () => {
     fixture = await startTemporalFixture();
-    registry = FlowRegistry.connect(fixture.config.databaseUrl);
+    flowStore = FlowStore.connect(fixture.config.databaseUrl);
     workDir = mkdtempSync(join(tmpdir(), 'tflow-cli-ops-'));
   });
   after(async () => {
-    await registry?.close();
+    await flowStore?.close();
     await fixture?.close();
     await purgeNamespace(namespace);
     if (workDir) rmSync(workDir, { recursive: true, force: true });
@@ -271,7 +271,7 @@ tasks:
   });
 
   it('tflow kill of a parent kills the Subflow child it waits for', async () => {
-    await registry.save(
+    await flowStore.save(
       namespace,
       'slow_child',
       `id: slow_child

@@ -1,5 +1,5 @@
 /**
- * Issue 10's acceptance: `tflow demo` on a machine where no Postgres answers. The demo gets a port
+ * `tflow demo` on a machine where no Postgres answers (README, "Quick start"). The demo gets a port
  * where nothing listens (TFLOW_DATABASE_URL), its own state folder and its own Temporal dev server
  * (TEMPORAL_ADDRESS on a free port, so the shared one on :7233 is never touched); it must start an
  * embedded Postgres, load the generated month with the exact row count through the course's flow,

@@ -1,5 +1,5 @@
 /**
- * Flow triggers survive the registry's database being down when an execution ends: the execution
+ * Flow triggers survive the flow store's database being down when an execution ends: the execution
  * ends at once, a `…-flow-triggers` workflow keeps retrying, and the listening flow starts once
  * the database answers again. The worker reaches Postgres through a TCP relay this test can cut.
  *
@@ -16,13 +16,13 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { after, before, describe, it } from 'node:test';
 import { executionResult, startExecution } from '../../src/client/executions';
 import { deployFlows, loadDeployedFlow, validateForDeploy } from '../../src/flow-store/deploy';
-import { FlowRegistry } from '../../src/flow-store/flow-store';
+import { FlowStore } from '../../src/flow-store/flow-store';
 import { flowTriggeredExecutionId } from '../../src/activities/flow-triggers';
-import { flowTriggerRetryId } from '../../src/workflow/triggers/flow-triggers';
+import { flowTriggerRetryId } from '../../src/workflow/flow-triggers/flow-triggers';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { startWorker, type TflowWorker } from '../../src/worker/worker';
 import { HISTORIES } from '../helpers/histories';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { assertNeverStarted, finishedRun, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const namespace = `tflow.test.durabletrigger${randomBytes(3).toString('hex')}`;
@@ -80,37 +80,37 @@ class PostgresRelay {
   }
 }
 
-describe('Flow triggers while the registry is down', { timeout: 180_000 }, () => {
+describe('Flow triggers while the flow store is down', { timeout: 180_000 }, () => {
   let fixture: TemporalFixture;
-  let registry: FlowRegistry;
+  let flowStore: FlowStore;
   let relay: PostgresRelay;
   let worker: TflowWorker;
   let config: TemporalFixture['config'];
 
   before(async () => {
     fixture = await startTemporalFixture();
-    registry = FlowRegistry.connect(fixture.config.databaseUrl);
+    flowStore = FlowStore.connect(fixture.config.databaseUrl);
     const { flows, diagnostics } = validateForDeploy([upstream, listener].map((source, i) => ({ file: `flow${i}.yaml`, source })));
     assert.deepEqual(diagnostics, []);
-    await deployFlows({ registry, client: fixture.client, config: fixture.config }, flows);
+    await deployFlows({ flowStore, client: fixture.client, config: fixture.config }, flows);
 
     const database = new URL(fixture.config.databaseUrl);
     relay = new PostgresRelay({ host: database.hostname, port: Number(database.port || 5432) });
     database.host = `127.0.0.1:${await relay.listen()}`;
-    // A worker of its own whose registry is behind the relay.
+    // A worker of its own whose flow store is behind the relay.
     config = { ...fixture.config, taskQueue: `${fixture.config.taskQueue}-relayed`, databaseUrl: database.toString() };
     worker = await startWorker(config);
   });
   after(async () => {
     await worker?.shutdown();
     await relay?.close();
-    await registry?.close();
+    await flowStore?.close();
     await purgeNamespace(namespace);
     await fixture?.close();
   });
 
   it('the execution ends at once; its listener starts once the database is back', async () => {
-    const flow = await loadDeployedFlow(registry, `${namespace}/upstream`);
+    const flow = await loadDeployedFlow(flowStore, `${namespace}/upstream`);
     const source = await executionResult(await startExecution(fixture.client, config, flow));
     assert.equal(source.state, 'SUCCESS', source.error);
 

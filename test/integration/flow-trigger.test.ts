@@ -10,9 +10,9 @@ import type { Client } from '@temporalio/client';
 import { executionResult, killExecution, queryExecution, startExecution } from '../../src/client/executions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { deployFlows, loadDeployedFlow, validateForDeploy } from '../../src/flow-store/deploy';
-import { FlowRegistry } from '../../src/flow-store/flow-store';
+import { FlowStore } from '../../src/flow-store/flow-store';
 import { flowTriggeredExecutionId } from '../../src/activities/flow-triggers';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { assertNeverStarted, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const namespace = `tflow.test.flowtrigger${randomBytes(3).toString('hex')}`;
@@ -136,25 +136,25 @@ triggers:
 
 describe('Flow triggers', { timeout: 240_000 }, () => {
   let fixture: TemporalFixture;
-  let registry: FlowRegistry;
+  let flowStore: FlowStore;
 
   before(async () => {
     fixture = await startTemporalFixture();
-    registry = FlowRegistry.connect(fixture.config.databaseUrl);
+    flowStore = FlowStore.connect(fixture.config.databaseUrl);
     const { flows, diagnostics } = validateForDeploy(
       [upstream, onSuccess, onFailure, onKilled, both].map((source, i) => ({ file: `flow${i}.yaml`, source })),
     );
     assert.deepEqual(diagnostics, []);
-    await deployFlows({ registry, client: fixture.client, config: fixture.config }, flows);
+    await deployFlows({ flowStore, client: fixture.client, config: fixture.config }, flows);
   });
   after(async () => {
-    await registry?.close();
+    await flowStore?.close();
     await purgeNamespace(namespace);
     await fixture?.close();
   });
 
   const runUpstream = async (inputs: Record<string, unknown>): Promise<Execution> => {
-    const flow = await loadDeployedFlow(registry, `${namespace}/upstream`);
+    const flow = await loadDeployedFlow(flowStore, `${namespace}/upstream`);
     return executionResult(await startExecution(fixture.client, fixture.config, flow, { inputs }));
   };
   const triggered = (flowId: string, triggerId: string, source: Execution) =>
@@ -196,7 +196,7 @@ describe('Flow triggers', { timeout: 240_000 }, () => {
   });
 
   it('a killed execution fires the triggers listening to KILLED', async () => {
-    const flow = await loadDeployedFlow(registry, `${namespace}/upstream`);
+    const flow = await loadDeployedFlow(flowStore, `${namespace}/upstream`);
     const handle = await startExecution(fixture.client, fixture.config, flow, { inputs: { wait: true } });
     await waitUntil(async () => (await queryExecution(handle)).taskRuns.some((r) => r.taskId === 'pause' && r.state === 'RUNNING'));
     await killExecution(handle);
@@ -210,7 +210,7 @@ describe('Flow triggers', { timeout: 240_000 }, () => {
   });
 
   it('a deleted flow no longer listens', async () => {
-    await registry.delete(namespace, 'on_failure');
+    await flowStore.delete(namespace, 'on_failure');
     const source = await runUpstream({ fail: true });
     assert.equal(source.state, 'FAILED');
     await assertNeverStarted(fixture.client, triggered('on_failure', 'after_failure', source));

@@ -1,8 +1,8 @@
 /**
- * Schedules and the flow registry survive a restart of the Temporal dev server and of tflow.
+ * Schedules and the flow store survive a restart of the Temporal dev server and of tflow.
  *
  * Other tests share the dev server on :7233, so this one starts its own (headless, on a free port,
- * with its own database file), a registry in a throwaway Postgres database, and real `tflow worker`
+ * with its own database file), a flow store in a throwaway Postgres database, and real `tflow worker`
  * processes; it restarts only those.
  */
 import assert from 'node:assert/strict';
@@ -41,7 +41,7 @@ triggers:
     timezone: Europe/Paris
 `;
 
-/** Started by the registry's Flow-trigger subscription after each ticker run. */
+/** Started by the flow store's Flow-trigger subscription after each ticker run. */
 const listener = `id: listener
 namespace: ${namespace}
 tasks:
@@ -132,7 +132,7 @@ describe('restarts of the dev server and of tflow', { timeout: 300_000 }, () => 
     const hello = await temporal('schedule', 'describe', '-s', 'zoomcamp.01_hello_world.schedule');
     assert.match(hello.stdout, /Paused\s+true/);
 
-    // The registry kept the flows, and deploying them again changes nothing.
+    // The flow store kept the flows, and deploying them again changes nothing.
     const flows = await tflow('flows', 'list', '--json');
     assert.equal(flows.code, 0, flows.stderr);
     assert.deepEqual(

@@ -13,10 +13,10 @@ import { FlowValidationError } from '../../src/compiler/diagnostics';
 import { type RunningServer, startServer } from '../../src/server/server';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { deleteDeployedFlow, deployFlows, loadDeployedFlow, validateForDeploy } from '../../src/flow-store/deploy';
-import { FlowRegistry } from '../../src/flow-store/flow-store';
+import { FlowStore } from '../../src/flow-store/flow-store';
 import { scheduledExecutionId } from '../../src/workflow/schedules/scheduled-request';
 import { flowTriggeredExecutionId } from '../../src/activities/flow-triggers';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const namespace = `tflow.test.schedchecks${randomBytes(3).toString('hex')}`;
@@ -91,23 +91,23 @@ ${['red', 'blue', 'green']
 
 describe('flow checks on scheduled, webhook and Flow-triggered runs', { timeout: 240_000 }, () => {
   let fixture: TemporalFixture;
-  let registry: FlowRegistry;
+  let flowStore: FlowStore;
   let server: RunningServer;
 
   before(async () => {
     fixture = await startTemporalFixture();
-    registry = FlowRegistry.connect(fixture.config.databaseUrl);
+    flowStore = FlowStore.connect(fixture.config.databaseUrl);
     server = await startServer({ ...fixture.config, basicAuth: 'admin:secret' }, { host: '127.0.0.1', port: 0, worker: false });
     const { flows, diagnostics } = validateForDeploy([guarded, listener].map((source, i) => ({ file: `flow${i}.yaml`, source })));
     assert.deepEqual(diagnostics, []);
-    await deployFlows({ registry, client: fixture.client, config: fixture.config }, flows);
+    await deployFlows({ flowStore, client: fixture.client, config: fixture.config }, flows);
   });
   after(async () => {
     await server?.close();
-    if (registry) {
+    if (flowStore) {
       for (const flowId of ['guarded', 'guarded_listener'])
-        await deleteDeployedFlow({ registry, client: fixture.client }, `${namespace}/${flowId}`).catch(() => undefined);
-      await registry.close();
+        await deleteDeployedFlow({ flowStore, client: fixture.client }, `${namespace}/${flowId}`).catch(() => undefined);
+      await flowStore.close();
     }
     await purgeNamespace(namespace);
     await fixture?.close();
@@ -128,7 +128,7 @@ describe('flow checks on scheduled, webhook and Flow-triggered runs', { timeout:
     throw new Error(`the Schedule ${triggerId} started nothing`);
   };
   const manualRun = async (taxi: string) =>
-    startExecution(fixture.client, fixture.config, await loadDeployedFlow(registry, `${namespace}/guarded`), { inputs: { taxi } });
+    startExecution(fixture.client, fixture.config, await loadDeployedFlow(flowStore, `${namespace}/guarded`), { inputs: { taxi } });
 
   it('BLOCK_EXECUTION: the scheduled run ends FAILED before any task, with the message a manual run is refused with', async () => {
     await assert.rejects(

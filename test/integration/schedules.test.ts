@@ -1,6 +1,6 @@
 /**
  * Deploy, Temporal Schedules and backfills against the real dev server, Postgres and a real worker.
- * Each run uses its own namespace, so schedules and registry rows never collide with other tests.
+ * Each run uses its own namespace, so schedules and flow store rows never collide with other tests.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -11,12 +11,12 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { executionHandle } from '../../src/client/execution-handle';
 import type { Execution } from '../../src/workflow/interpreter/execution';
-import { FlowRegistry } from '../../src/flow-store/flow-store';
+import { FlowStore } from '../../src/flow-store/flow-store';
 import { nextOccurrence, parseKestraCron } from '../../src/workflow/schedules/kestra-cron';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { LabelsKey } from '../../src/workflow/search-attributes';
 import { deployWithCli, runCli, runTflow } from '../helpers/cli';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { assertNeverStarted, finishedRun, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const namespace = `tflow.test.sched${randomBytes(3).toString('hex')}`;
@@ -85,7 +85,7 @@ ${[
 
 describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
   let fixture: TemporalFixture;
-  let registry: FlowRegistry;
+  let flowStore: FlowStore;
   const dir = mkdtempSync(join(tmpdir(), 'tflow-schedules-'));
   const monthlyFile = join(dir, 'monthly.yaml');
   const scheduleId = `${namespace}.monthly.green_schedule`;
@@ -93,11 +93,11 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
 
   before(async () => {
     fixture = await startTemporalFixture();
-    registry = FlowRegistry.connect(fixture.config.databaseUrl);
+    flowStore = FlowStore.connect(fixture.config.databaseUrl);
   });
   after(async () => {
     for (const flow of ['monthly', 'calendars']) await tflow('flows', 'delete', `${namespace}.${flow}`);
-    await registry?.close();
+    await flowStore?.close();
     await purgeNamespace(namespace);
     await fixture?.close();
   });
@@ -192,7 +192,7 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     );
     const after = await describeSchedule(scheduleId);
     assert.equal(after.info.lastUpdatedAt?.getTime(), before.info.lastUpdatedAt?.getTime());
-    assert.equal((await registry.revisions(namespace, 'monthly')).length, 1);
+    assert.equal((await flowStore.revisions(namespace, 'monthly')).length, 1);
   });
 
   it('refuses the whole deploy when one flow is invalid, and registers nothing', async () => {
@@ -203,8 +203,8 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     const result = await tflow('deploy', good, bad);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /bad\.yaml:\d+:\d+: invalid cron expression '0 9 1 \*'/);
-    assert.equal(await registry.find(namespace, 'never_deployed'), undefined);
-    assert.equal(await registry.find(namespace, 'bad_cron'), undefined);
+    assert.equal(await flowStore.find(namespace, 'never_deployed'), undefined);
+    assert.equal(await flowStore.find(namespace, 'bad_cron'), undefined);
   });
 
   it("`temporal schedule backfill` over three months: exactly three executions, each with its month's trigger.date and the trigger's inputs", async () => {

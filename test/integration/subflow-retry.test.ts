@@ -4,21 +4,21 @@ import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { executionResult, startExecution } from '../../src/client/executions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
-import { FlowRegistry } from '../../src/flow-store/flow-store';
+import { FlowStore } from '../../src/flow-store/flow-store';
 import { flow } from '../helpers/fake-port';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
-describe('Subflow retry on a real Temporal dev server and flow registry', { timeout: 180_000 }, () => {
+describe('Subflow retry on a real Temporal dev server and flow store', { timeout: 180_000 }, () => {
   let fixture: TemporalFixture;
-  let registry: FlowRegistry;
+  let flowStore: FlowStore;
   const namespace = `tflow.test.subflowretry${randomBytes(3).toString('hex')}`;
 
   before(async () => {
     fixture = await startTemporalFixture();
-    registry = FlowRegistry.connect(fixture.config.databaseUrl);
+    flowStore = FlowStore.connect(fixture.config.databaseUrl);
     // Fails on its first execution for a given KV key, succeeds from the second on.
-    await registry.save(
+    await flowStore.save(
       namespace,
       'flaky',
       `id: flaky
@@ -46,7 +46,7 @@ outputs:
     );
   });
   after(async () => {
-    await registry?.close();
+    await flowStore?.close();
     await fixture?.close();
     await purgeNamespace(namespace);
   });

@@ -4,23 +4,23 @@ import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { executionResult, startExecution } from '../../src/client/executions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
-import { FlowRegistry } from '../../src/flow-store/flow-store';
+import { FlowStore } from '../../src/flow-store/flow-store';
 import { flow } from '../helpers/fake-port';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const runs = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}:${r.state}`);
 const outputsOf = (e: Execution, taskId: string) => e.taskRuns.find((r) => r.taskId === taskId)?.outputs;
 
-describe('Subflow on a real Temporal dev server and flow registry', { timeout: 180_000 }, () => {
+describe('Subflow on a real Temporal dev server and flow store', { timeout: 180_000 }, () => {
   let fixture: TemporalFixture;
-  let registry: FlowRegistry;
+  let flowStore: FlowStore;
   const namespace = `tflow.test.subflow${randomBytes(3).toString('hex')}`;
 
   before(async () => {
     fixture = await startTemporalFixture();
-    registry = FlowRegistry.connect(fixture.config.databaseUrl);
-    await registry.save(
+    flowStore = FlowStore.connect(fixture.config.databaseUrl);
+    await flowStore.save(
       namespace,
       'child',
       `id: child
@@ -47,7 +47,7 @@ outputs:
     );
   });
   after(async () => {
-    await registry?.close();
+    await flowStore?.close();
     await fixture?.close();
     await purgeNamespace(namespace);
   });

@@ -16,7 +16,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { runCli, runTflow } from '../helpers/cli';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { FIXTURES } from '../helpers/paths';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { finishedRun, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';

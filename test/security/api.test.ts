@@ -13,12 +13,12 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../src/config';
 import { connectClient } from '../../src/client/executions';
 import { compileFlow } from '../../src/compiler/compile';
-import { FlowRegistry } from '../../src/flow-store/flow-store';
+import { FlowStore } from '../../src/flow-store/flow-store';
 import { jsonTextProblem } from '../../src/server/body-limits';
 import { guardSettings, refusal } from '../../src/server/request-guard';
 import { startServer } from '../../src/server/server';
 import { webhookKeyCandidates } from '../../src/server/webhooks';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { ServerProcess } from '../helpers/server-process';
 
 const YAML = { 'content-type': 'application/x-yaml' };
@@ -227,9 +227,9 @@ tasks:
 
     it('a wrong key is refused before the flow is compiled: 404 even when the stored source no longer compiles', async () => {
       // Break the stored source behind the API's back, keeping its key line: only a compile would notice.
-      const registry = FlowRegistry.connect(loadConfig().databaseUrl);
-      await registry.save(namespace, 'broken', `${hookFlow('broken')}  - id: bad\n    type: io.kestra.plugin.core.log.Nope\n`);
-      await registry.close();
+      const flowStore = FlowStore.connect(loadConfig().databaseUrl);
+      await flowStore.save(namespace, 'broken', `${hookFlow('broken')}  - id: bad\n    type: io.kestra.plugin.core.log.Nope\n`);
+      await flowStore.close();
       assert.equal((await api(`/executions/webhook/${namespace}/broken/wrong-key-0123456789`, { method: 'POST' })).status, 404);
       // The right key gets as far as the compile, which reports the flow's problem.
       const right = await api(`/executions/webhook/${namespace}/broken/${HOOK_KEY}`, { method: 'POST' });
@@ -241,9 +241,9 @@ tasks:
       let big = hookFlow('big');
       for (let i = 0; big.length < 900 * 1024; i++)
         big += `  - id: t${i}\n    type: io.kestra.plugin.core.log.Log\n    message: "hello {{ inputs.x ?? 'x' }} number ${i}"\n`;
-      const registry = FlowRegistry.connect(loadConfig().databaseUrl);
-      await registry.save(namespace, 'big', big);
-      await registry.close();
+      const flowStore = FlowStore.connect(loadConfig().databaseUrl);
+      await flowStore.save(namespace, 'big', big);
+      await flowStore.close();
       let started = Date.now();
       assert.deepEqual(compileFlow(big).diagnostics, []);
       const compileMs = Date.now() - started;

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { ServerProcess } from '../helpers/server-process';
 
 const JQ_BOMB = "{{ [] | jq('.[300000000] = 1') }}";

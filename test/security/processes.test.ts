@@ -264,7 +264,7 @@ tasks:
         logs.some((l) => l.level === 'WARN' && l.message.includes('moved out of its process group (setsid?) still holds its output')),
         JSON.stringify(logs),
       );
-      // Out of tflow's reach, as the README says: only the setsid one is left.
+      // Out of tflow's reach, as docs/kestra-compatibility.md says: only the setsid one is left.
       assert.deepEqual(
         (await processesWith(marker)).map((p) => p.split(': ')[1]),
         [`sleep ${marker}`],

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config';
 import { compileFlow } from '../../src/compiler/compile';
 import { guardSettings, refusal } from '../../src/server/request-guard';
 import { logsQuery } from '../../src/workflow/definitions';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { ServerProcess } from '../helpers/server-process';
 import { WorkerProcess } from '../helpers/worker-process';
 

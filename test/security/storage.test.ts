@@ -22,7 +22,7 @@ import { executionPrefix, namespaceFilesPrefix } from '../../src/storage';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { runTflow } from '../helpers/cli';
 import { flow } from '../helpers/fake-port';
-import { purgeNamespace } from '../helpers/registry';
+import { purgeNamespace } from '../helpers/flow-store';
 import { ServerProcess } from '../helpers/server-process';
 import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
 import { runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';

@@ -79,10 +79,10 @@ describe('docker-compose.yml', () => {
     assert.ok(config.temporalAddress.split(':')[0] in services, `TEMPORAL_ADDRESS ${config.temporalAddress}`);
     const database = new URL(config.databaseUrl);
     assert.ok(database.hostname in services, `TFLOW_DATABASE_URL host ${database.hostname}`);
-    const registry = services[database.hostname].environment ?? {};
-    assert.equal(decodeURIComponent(database.username), registry.POSTGRES_USER);
-    assert.equal(decodeURIComponent(database.password), registry.POSTGRES_PASSWORD);
-    assert.equal(database.pathname.slice(1), registry.POSTGRES_DB);
+    const postgres = services[database.hostname].environment ?? {};
+    assert.equal(decodeURIComponent(database.username), postgres.POSTGRES_USER);
+    assert.equal(decodeURIComponent(database.password), postgres.POSTGRES_PASSWORD);
+    assert.equal(database.pathname.slice(1), postgres.POSTGRES_DB);
     assert.ok(services.tflow.ports?.includes(`127.0.0.1:${config.apiPort}:${config.apiPort}`));
     assert.equal(config.basicAuth, example.TFLOW_BASIC_AUTH);
     // Inside the container the API listens on all interfaces, which tflow allows only with credentials.

@@ -751,7 +751,7 @@ describe('errors name the property they came from', () => {
   });
 });
 
-describe('the registry', () => {
+describe('the filter and function tables', () => {
   test('every filter and function has a table case', () => {
     const text = tabled.join('\n');
     const untested = [

@@ -4,7 +4,7 @@ import { compileFlow } from '../../src/compiler/compile';
 import { formatDiagnostic } from '../../src/compiler/diagnostics';
 import type { FlowSpec, FlowTriggerSpec } from '../../src/workflow/flow/spec';
 import type { Execution, State } from '../../src/workflow/interpreter/execution';
-import { evaluateFlowTrigger, flowTriggerSubscriptions, preconditionWindow, triggerContext } from '../../src/triggers/flow-conditions';
+import { evaluateFlowTrigger, flowTriggerSubscriptions, preconditionWindow, triggerContext } from '../../src/flow-triggers/flow-conditions';
 
 const listener = (triggers: string, file = 'listener.yaml') => {
   const result = compileFlow(
@@ -83,7 +83,7 @@ describe('Flow trigger conditions', () => {
     assert.equal(verdict(t, ended('other.team', 'x', 'SUCCESS')), 'no');
     assert.equal(verdict(t, ended('company.team', 'x', 'SUCCESS', { labels: { team: 'web' } })), 'no');
     assert.equal(verdict(t, ended('company.team', 'x', 'SUCCESS', { outputs: { status: 'ko' } })), 'no');
-    // Narrowed by namespace prefix in the registry's index.
+    // Narrowed by namespace prefix in the flow store's index.
     assert.deepEqual(flowTriggerSubscriptions(t.flow), [{ triggerId: 't', key: { namespace: 'company', namespacePrefix: true } }]);
   });
 

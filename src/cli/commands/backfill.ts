@@ -5,7 +5,7 @@ import { connectClient } from '../../client/executions';
 import { loadConfig } from '../../config';
 import { FlowValidationError } from '../../compiler/diagnostics';
 import { loadDeployedFlow, triggerInputProblems } from '../../flow-store/deploy';
-import { FlowRegistry } from '../../flow-store/flow-store';
+import { FlowStore } from '../../flow-store/flow-store';
 import { backfillTrigger, startBackfill } from '../../schedules/backfill';
 import { collect, parsePairs, toStdout, UsageError } from '../output';
 
@@ -36,12 +36,12 @@ export function configureBackfillCommand(program: Command): void {
     .option('--json', 'print the backfill as JSON')
     .action(async (reference: string, options: BackfillCommandOptions) => {
       const config = loadConfig();
-      const registry = FlowRegistry.connect(config.databaseUrl);
+      const flowStore = FlowStore.connect(config.databaseUrl);
       let flow;
       try {
-        flow = await loadDeployedFlow(registry, reference);
+        flow = await loadDeployedFlow(flowStore, reference);
       } finally {
-        await registry.close();
+        await flowStore.close();
       }
       const trigger = backfillTrigger(flow, options.trigger);
       const timezone = trigger.timezone ?? 'UTC';

@@ -4,7 +4,7 @@ import { connectClient } from '../../client/executions';
 import { loadConfig } from '../../config';
 import { FlowValidationError } from '../../compiler/diagnostics';
 import { deployFlows, validateForDeploy } from '../../flow-store/deploy';
-import { FlowRegistry } from '../../flow-store/flow-store';
+import { FlowStore } from '../../flow-store/flow-store';
 import type { ScheduleChange } from '../../schedules/schedule-sync';
 import { flowFilesIn } from '../flow-files';
 import { toStdout, UsageError } from '../output';
@@ -33,16 +33,16 @@ export function configureDeployCommand(program: Command): void {
       const config = loadConfig();
       // Temporal first: when it is down, nothing is registered either.
       const client = await connectClient(config);
-      const registry = FlowRegistry.connect(config.databaseUrl);
+      const flowStore = FlowStore.connect(config.databaseUrl);
       try {
-        const deployed = await deployFlows({ registry, client, config }, flows);
+        const deployed = await deployFlows({ flowStore, client, config }, flows);
         if (options.json) return toStdout(JSON.stringify(deployed, null, 2));
         for (const flow of deployed) {
           toStdout(`${flow.namespace}.${flow.flowId}: ${flow.status}, revision ${flow.revision} (${flow.file})`);
           for (const schedule of flow.schedules) toStdout(`  schedule ${formatScheduleChange(schedule)}`);
         }
       } finally {
-        await registry.close();
+        await flowStore.close();
         await client.connection.close();
       }
     });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { connectClient } from '../../client/executions';
 import { loadConfig } from '../../config';
 import { deleteDeployedFlow } from '../../flow-store/deploy';
-import { FlowRegistry } from '../../flow-store/flow-store';
+import { FlowStore } from '../../flow-store/flow-store';
 import { printTable, toStdout } from '../output';
 import { formatScheduleChange } from './deploy';
 
@@ -15,8 +15,8 @@ export function configureFlowsCommand(program: Command): void {
     .option('--namespace <namespace>', 'only this namespace')
     .option('--json', 'print the list as JSON')
     .action(async (options: { namespace?: string; json?: boolean }) => {
-      await withRegistry(async (registry) => {
-        const entries = await registry.list({ namespace: options.namespace });
+      await withFlowStore(async (flowStore) => {
+        const entries = await flowStore.list({ namespace: options.namespace });
         if (options.json) {
           const list = entries.map((e) => ({
             namespace: e.namespace,
@@ -45,9 +45,9 @@ export function configureFlowsCommand(program: Command): void {
     .option('--revision <n>', 'an earlier revision', (v) => Number(v))
     .option('--json', 'print {namespace, id, revision, source, schedules} as JSON')
     .action(async (reference: string, options: { revision?: number; json?: boolean }) => {
-      await withRegistry(async (registry) => {
-        const entry = await registry.resolve(reference);
-        const stored = await registry.get(entry.namespace, entry.flowId, options.revision);
+      await withFlowStore(async (flowStore) => {
+        const entry = await flowStore.resolve(reference);
+        const stored = await flowStore.get(entry.namespace, entry.flowId, options.revision);
         if (options.json) {
           const flow = {
             namespace: entry.namespace,
@@ -71,8 +71,8 @@ export function configureFlowsCommand(program: Command): void {
       const config = loadConfig();
       const client = await connectClient(config);
       try {
-        await withRegistry(async (registry) => {
-          const deleted = await deleteDeployedFlow({ registry, client }, reference);
+        await withFlowStore(async (flowStore) => {
+          const deleted = await deleteDeployedFlow({ flowStore, client }, reference);
           toStdout(`${deleted.namespace}.${deleted.flowId}: deleted`);
           for (const schedule of deleted.schedules) toStdout(`  schedule ${formatScheduleChange(schedule)}`);
         });
@@ -82,11 +82,11 @@ export function configureFlowsCommand(program: Command): void {
     });
 }
 
-async function withRegistry<T>(work: (registry: FlowRegistry) => Promise<T>): Promise<T> {
-  const registry = FlowRegistry.connect(loadConfig().databaseUrl);
+async function withFlowStore<T>(work: (flowStore: FlowStore) => Promise<T>): Promise<T> {
+  const flowStore = FlowStore.connect(loadConfig().databaseUrl);
   try {
-    return await work(registry);
+    return await work(flowStore);
   } finally {
-    await registry.close();
+    await flowStore.close();
   }
 }

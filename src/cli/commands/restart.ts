@@ -3,7 +3,7 @@ import { connectClient } from '../../client/executions';
 import { RestartRefusedError, restartExecution } from '../../client/restart';
 import { loadConfig } from '../../config';
 import { loadDeployedFlow } from '../../flow-store/deploy';
-import { FlowRegistry } from '../../flow-store/flow-store';
+import { FlowStore } from '../../flow-store/flow-store';
 import { type Print, toStderr, toStdout, UsageError } from '../output';
 import { followFlow } from './run';
 
@@ -26,12 +26,12 @@ export function configureRestartCommand(program: Command): void {
       if (revision !== undefined && !Number.isInteger(revision)) throw new UsageError(`--revision: expected an integer, got ${options.revision}`);
       const config = loadConfig();
       const client = await connectClient(config);
-      let registry: FlowRegistry | undefined;
+      let flowStore: FlowStore | undefined;
       try {
         const restarted = await restartExecution(client, config, executionId, {
           revision,
           loadDeployedFlow: (namespace, flowId, rev) =>
-            loadDeployedFlow((registry ??= FlowRegistry.connect(config.databaseUrl)), `${namespace}/${flowId}`, rev),
+            loadDeployedFlow((flowStore ??= FlowStore.connect(config.databaseUrl)), `${namespace}/${flowId}`, rev),
         });
         const id = restarted.handle.workflowId;
         if (!options.wait) {
@@ -48,7 +48,7 @@ export function configureRestartCommand(program: Command): void {
         toStderr(`tflow: cannot restart ${executionId}: ${error.message}`);
         process.exitCode = 1;
       } finally {
-        await registry?.close();
+        await flowStore?.close();
         await client.connection.close();
       }
     });

@@ -8,7 +8,7 @@ import { FlowValidationError } from '../../compiler/diagnostics';
 import type { FlowSpec } from '../../workflow/flow/spec';
 import type { Execution } from '../../workflow/interpreter/execution';
 import { loadDeployedFlow } from '../../flow-store/deploy';
-import { FlowRegistry } from '../../flow-store/flow-store';
+import { FlowStore } from '../../flow-store/flow-store';
 import { temporal } from '@temporalio/proto';
 import { collect, formatLog, formatTaskRun, parsePairs, type Print, printExecutionSummary, toStderr, toStdout } from '../output';
 
@@ -44,18 +44,18 @@ export function configureRunCommand(program: Command): void {
     });
 }
 
-/** A flow file, or a deployed flow (`namespace.flowId`, latest revision) from the registry. */
+/** A flow file, or a deployed flow (`namespace.flowId`, latest revision) from the flow store. */
 async function loadFlow(flowRef: string, config: TflowConfig): Promise<FlowSpec> {
   if (/\.ya?ml$/i.test(flowRef)) {
     const { spec, diagnostics } = compileFlowFile(flowRef);
     if (!spec) throw new FlowValidationError(diagnostics);
     return spec;
   }
-  const registry = FlowRegistry.connect(config.databaseUrl);
+  const flowStore = FlowStore.connect(config.databaseUrl);
   try {
-    return await loadDeployedFlow(registry, flowRef);
+    return await loadDeployedFlow(flowStore, flowRef);
   } finally {
-    await registry.close();
+    await flowStore.close();
   }
 }
 

@@ -9,7 +9,7 @@ import { toStdout } from '../output';
 export function configureSchemaCommand(program: Command): void {
   program
     .command('schema')
-    .description('print the JSON Schema for flow files (for editors: see the README, "Editing flows in VS Code")')
+    .description('print the JSON Schema for flow files (for editors: see the README, "Checking and editing flows")')
     .action(() => {
       toStdout(formatSchema(flowJsonSchema()));
     });

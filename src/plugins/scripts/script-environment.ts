@@ -11,7 +11,7 @@
  * Steps 1 and 2 never copy tflow's settings or secrets (isWorkerOnlyVariable), even if named.
  *
  * This is stricter than Kestra, whose Process runner hands scripts the worker's whole environment
- * (README, "Scripts").
+ * (docs/kestra-compatibility.md, "Scripts get a clean environment").
  */
 import { isWorkerOnlyVariable } from '../../config';
 

@@ -49,9 +49,8 @@ import {
   type SlotDecision,
   type SlotRequest,
 } from './semaphore';
+import { CONCURRENCY_PATCH } from '../patches';
 
-/** Executions started before flow concurrency was applied ran without a semaphore: keep replaying them so. */
-const CONCURRENCY_PATCH = 'tflow-flow-concurrency';
 /** How often a semaphore with waiters checks that its holders still run (a terminated one cannot release). */
 const LIVENESS_CHECK_INTERVAL = '30 seconds';
 /** An idle semaphore lingers this long (a burst of executions reuses it), then completes. */

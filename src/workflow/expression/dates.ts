@@ -7,7 +7,7 @@
  */
 import { ChronoUnit, DateTimeFormatter, Instant, LocalDate, LocalDateTime, ZonedDateTime, ZoneId, ZoneOffset } from '@js-joda/core';
 import '@js-joda/timezone';
-import { CallError } from './registry';
+import { CallError } from './callables';
 import { isNumber, num } from './values';
 
 const NAMED: Record<string, DateTimeFormatter | string> = {

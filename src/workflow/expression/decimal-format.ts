@@ -1,5 +1,5 @@
 /** A subset of Java's `DecimalFormat` for `numberFormat`: `#,##0.00`, `0.###`, `#%`, literal prefix/suffix; HALF_EVEN rounding. */
-import { CallError } from './registry';
+import { CallError } from './callables';
 
 export function decimalFormat(value: number, pattern: string): string {
   const positive = pattern.split(';')[0];

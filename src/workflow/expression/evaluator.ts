@@ -8,11 +8,11 @@ import { ExpressionError, position, UndefinedError } from './errors';
 import { FILTERS } from './filters';
 import { FUNCTIONS, IO_FUNCTIONS } from './functions';
 import { memberAccess } from './members';
-import { Args, CallContext, CallError, type Context, RenderOptions } from './registry';
+import { Args, CallContext, CallError, type Context, RenderOptions } from './callables';
 import { TESTS } from './tests';
 import { double, isDouble, isList, isMap, isNumber, javaEquals, javaToString, num, stringify, toBoolean } from './values';
 
-export type { Context } from './registry';
+export type { Context } from './callables';
 
 export const MAX_RENDERING_AMOUNT = 100;
 

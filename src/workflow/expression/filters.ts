@@ -1,5 +1,5 @@
 /**
- * The filter registry: Pebble's core filters with Kestra's overrides and additions
+ * The filter table: Pebble's core filters with Kestra's overrides and additions
  * (`io.kestra.core.runners.pebble.Extension`). One entry per filter; argument names follow the
  * Java classes so that named arguments (`date(format='yyyy', timeZone='UTC')`) work.
  */
@@ -10,7 +10,7 @@ import { decimalFormat } from './decimal-format';
 import { runJq } from './jq';
 import { parseJson } from './json';
 import { replaceAllJava, splitJava } from './regex';
-import { Args, CallError, FilterDef } from './registry';
+import { Args, CallError, FilterDef } from './callables';
 import { isEmpty } from './tests';
 import { stringify as stringifyYaml } from 'yaml';
 import { double, isDouble, isList, isMap, isNumber, javaEquals, javaToString, num, toJson, toPlain, typeName } from './values';

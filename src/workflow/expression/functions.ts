@@ -1,5 +1,5 @@
 /**
- * The function registry. Functions that need I/O or execution state (`kv`, `secret`, `read`…)
+ * The function table. Functions that need I/O or execution state (`kv`, `secret`, `read`…)
  * are not built in: callers supply them through `RenderOptions.functions`, and calling one that
  * was not supplied gives a clear error instead of "does not exist".
  */
@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { chargeCharacters, checkItems } from './budget';
 import { formatZoned, zoneOf } from './dates';
 import { parseJson } from './json';
-import { Args, CallContext, CallError, FunctionDef } from './registry';
+import { Args, CallContext, CallError, FunctionDef } from './callables';
 import { isList, isMap, isNumber, javaToString, num, typeName } from './values';
 
 /** Kestra functions that read storage, the KV store, secrets or execution state. */

@@ -16,14 +16,14 @@ import { FUNCTIONS, IO_FUNCTIONS } from './functions';
 import { compileJq, JqError, literalPatterns } from './jq';
 import { regexProblem } from './regex';
 import { parseTemplate } from './parser';
-import { RenderOptions } from './registry';
+import { RenderOptions } from './callables';
 import { TESTS } from './tests';
 import { stringify as stringifyValue, toPlain } from './values';
 
 export { ExpressionError, inProperty, UndefinedError } from './errors';
 export type { Context } from './evaluator';
-export type { CallContext, FilterDef, FunctionDef, RenderOptions, TestDef } from './registry';
-export { CallError } from './registry';
+export type { CallContext, FilterDef, FunctionDef, RenderOptions, TestDef } from './callables';
+export { CallError } from './callables';
 export { FILTERS } from './filters';
 export { EXECUTION_RUNTIME, FUNCTIONS, IO_FUNCTIONS, withExecutionRuntime } from './functions';
 export type { ExecutionRuntime } from './functions';

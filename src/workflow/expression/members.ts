@@ -2,7 +2,7 @@
  * The few Java members Pebble's attribute resolver reaches on maps, lists and strings
  * (`list.size`, `text.length()`, `map.keySet()`), since users copy them from Kestra flows.
  */
-import { CallError } from './registry';
+import { CallError } from './callables';
 import { isList, isMap, javaToString } from './values';
 
 export type Member = { found: true; value: unknown } | { found: false };

@@ -1,6 +1,6 @@
-/** The test registry (`x is defined`, `x is not empty`…): Pebble's core tests plus Kestra's `json`. */
+/** The test table (`x is defined`, `x is not empty`…): Pebble's core tests plus Kestra's `json`. */
 import { parseJson } from './json';
-import { CallError, TestDef } from './registry';
+import { CallError, TestDef } from './callables';
 import { isList, isMap, isNumber, num } from './values';
 
 /** Pebble's `EmptyTest`, also the condition of the `default` filter. */

@@ -7,13 +7,7 @@ import type { TaskSpec } from '../flow/spec';
 import type { TaskRun } from './execution';
 import type { LoopIteration } from './in-workflow-task';
 import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from './payload-size';
-
-/**
- * The replay guard of payload sizes counted in UTF-8 bytes (./payload-size.ts): a task's input, the
- * outputs of the whole execution, flow outputs. Before it, only one task's outputs were measured, in
- * UTF-16 characters. Asked only when a size is over the limit, so other histories carry no marker.
- */
-export const PAYLOAD_BYTES_PATCH = 'tflow-payload-bytes';
+import { PAYLOAD_BYTES_PATCH } from '../patches';
 
 /** Temporal's `patched(id)`, or undefined when the port has none. */
 type Patched = (id: string) => boolean | undefined;

@@ -373,7 +373,7 @@ export class FlowRun {
       retry: () => this.tasks.retryFor(task, scope.parents),
       pause: (options) => this.pauses.pause(task, taskRun, options),
       loadFlow: (namespace, flowId, revision) => {
-        if (!this.port.loadFlow) throw new TaskError('Subflow tasks need the flow registry, which this runner has not');
+        if (!this.port.loadFlow) throw new TaskError('Subflow tasks need the flow store, which this runner has not');
         return this.port.loadFlow(namespace, flowId, revision);
       },
       startSubflow: (options) => this.startSubflow(task, scope, options),

@@ -4,9 +4,7 @@
  */
 import type { FlowSpec, RetrySpec, TaskSpec } from '../flow/spec';
 import type { TaskRun } from './execution';
-
-/** The replay guard of the enclosing flowables' `retry` (before it, only the task's and the flow's counted). */
-export const ANCESTOR_RETRY_PATCH = 'tflow-ancestor-retry';
+import { ANCESTOR_RETRY_PATCH } from '../patches';
 
 export class FlowTasks {
   /** Built on first use: the retry lookup asks for every runnable task. */

@@ -9,9 +9,7 @@ import { messageOf } from '../error-message';
 import { formatDuration, parseDuration } from './duration';
 import type { Execution, State } from './execution';
 import type { InterpreterPort } from './interpreter-port';
-
-/** The replay guard of flow `sla` (before it, SLAs were accepted and ignored). */
-export const SLA_PATCH = 'tflow-flow-sla';
+import { SLA_PATCH } from '../patches';
 
 /** How an SLA violation ends the execution. */
 export interface SlaStop {

@@ -102,7 +102,7 @@ export function nominalTimeFromWorkflowId(workflowId: string): Date | undefined 
 }
 
 /** `trigger.date`, `trigger.next`, `trigger.previous` of a run, as Kestra renders them (ISO in the trigger's zone). */
-export function triggerVariables(schedule: ScheduleTriggerRef, nominalTime: Date): Record<string, string> {
+export function scheduleTriggerVariables(schedule: ScheduleTriggerRef, nominalTime: Date): Record<string, string> {
   const cron = parseKestraCron(schedule.cron, schedule.withSeconds);
   const variables: Record<string, string> = { date: formatInZone(nominalTime, schedule.timezone) };
   const next = nextOccurrence(cron, nominalTime, schedule.timezone);
@@ -139,7 +139,7 @@ export function executionRequestForRun(
   const { flow, schedule } = scheduled;
   const executionId = scheduledExecutionId(run.workflowId, run.runId);
   const nominalTime = run.nominalTime ?? run.startTime;
-  const trigger = triggerVariables(schedule, nominalTime);
+  const trigger = scheduleTriggerVariables(schedule, nominalTime);
   const backfill = backfillOf(scheduled, run);
   const context: Context = {
     flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision },

@@ -2,7 +2,7 @@
  * Subflow plumbing shared by the workflow and the worker. Sandbox-safe.
  */
 
-/** Local activity: loads a deployed flow from the registry (the workflow itself cannot do I/O). */
+/** Local activity: loads a deployed flow from the flow store (the workflow itself cannot do I/O). */
 export const LOAD_FLOW_ACTIVITY = 'tflow.subflow.loadFlow';
 
 export interface LoadFlowArgs {
@@ -11,5 +11,5 @@ export interface LoadFlowArgs {
   revision?: number;
 }
 
-/** The failure type of a flow that is not in the registry (not retried). */
+/** The failure type of a flow that is not in the flow store (not retried). */
 export const SUBFLOW_NOT_FOUND = 'TflowSubflowNotFound';

@@ -3,6 +3,7 @@ import { resolveState } from '../../../interpreter/execution';
 import { defineFlowableTask } from '../../task-definition';
 import { type FlowableContext, TaskError } from '../../../interpreter/in-workflow-task';
 import { concurrencySchema, nonEmptyTaskListSchema } from './common';
+import { LARGE_FOREACH_PATCH } from '../../../patches';
 
 /**
  * Above this many values, a ForEach runs its iterations in child workflows (batches of
@@ -12,7 +13,6 @@ import { concurrencySchema, nonEmptyTaskListSchema } from './common';
  * count of iterations per state (`outputs.<id>.iterations`) and the children's ids (`batches`).
  */
 export const LARGE_FOREACH_ITERATIONS = 1000;
-const LARGE_FOREACH_PATCH = 'tflow-large-foreach-batches';
 
 /**
  * `ForEach`: runs `tasks` (one after another) once per distinct value, at most `concurrencyLimit`

@@ -2,17 +2,10 @@ import { z } from 'zod';
 import type { State } from '../../../interpreter/execution';
 import { blockedMessage, failedChecks } from '../../../interpreter/checks';
 import { resolveInputs } from '../../../flow/inputs';
-import { mayRetry, retryDelayMs } from '../../../interpreter/retry-delay';
+import { mayRetry, retryDelayMs } from '../../../retry-delay';
 import { defineFlowableTask } from '../../task-definition';
 import { TaskError } from '../../../interpreter/in-workflow-task';
-
-/** The replay guard of the child flow's `checks` (before it, they were ignored). */
-const SUBFLOW_CHECKS_PATCH = 'tflow-subflow-checks';
-
-/** The replay guard of retrying a failed child (before it, a failed Subflow was never retried). */
-const SUBFLOW_RETRY_PATCH = 'tflow-subflow-retry';
-/** The replay guard of the storage scope of a child's FILE inputs (before it, any file URI passed). */
-const SUBFLOW_FILE_INPUTS_PATCH = 'tflow-subflow-file-inputs-scope';
+import { SUBFLOW_CHECKS_PATCH, SUBFLOW_FILE_INPUTS_PATCH, SUBFLOW_RETRY_PATCH } from '../../../patches';
 
 function isFileInput(input: { type: string; itemType?: string }): boolean {
   return input.type === 'FILE' || input.itemType === 'FILE';

@@ -1,9 +1,9 @@
 /**
  * The end of every execution: start the deployed flows whose Flow triggers listen to it. One local
- * activity does the registry lookup and the starts (src/activities/flow-triggers.ts); its result, the
+ * activity does the flow store lookup and the starts (src/activities/flow-triggers.ts); its result, the
  * executions it started, is recorded in this execution's history.
  *
- * When that quick path fails (the registry's database is down), the firing is handed to a child
+ * When that quick path fails (the flow store's database is down), the firing is handed to a child
  * workflow of its own, `tflowFlowTriggerRetry`, which keeps retrying with backoff for days and
  * outlives this execution: a Flow trigger is never silently dropped, and this execution still ends
  * now. Firing is idempotent (the started executions' ids derive from this one), so a retry that
@@ -25,17 +25,13 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Execution } from '../interpreter/execution';
 import { FIRE_FLOW_TRIGGERS_ACTIVITY, type FiredFlowTriggers } from './messages';
-
-/** Executions that ended before Flow triggers existed scheduled no activity there: their histories must replay. */
-export const FLOW_TRIGGERS_PATCH = 'tflow-flow-triggers';
-/** Executions that ended before the durable retry only logged a failure to fire: their histories must replay. */
-export const DURABLE_FLOW_TRIGGERS_PATCH = 'tflow-flow-triggers-durable';
+import { DURABLE_FLOW_TRIGGERS_PATCH, FLOW_TRIGGERS_PATCH } from '../patches';
 
 type FireFlowTriggers = { [FIRE_FLOW_TRIGGERS_ACTIVITY](execution: Execution): Promise<FiredFlowTriggers> };
 
 const quickly = proxyLocalActivities<FireFlowTriggers>({
   startToCloseTimeout: '1 minute',
-  // Few, quick attempts: with the registry's database down, every execution's end waits for them.
+  // Few, quick attempts: with the flow store's database down, every execution's end waits for them.
   // NotFoundError: a worker built without the plumbing (some benchmarks) fires nothing, at once.
   retry: { maximumAttempts: 3, initialInterval: '1 second', nonRetryableErrorTypes: ['NotFoundError'] },
 });

@@ -1,7 +1,7 @@
 /**
  * Flow triggers (`io.kestra.plugin.core.trigger.Flow`), the pure part: which ended executions a
  * trigger listens to (its `states`, `conditions` and `preconditions`), the subscription keys the
- * registry indexes so that an ending execution finds its listeners with one query, and the
+ * flow store indexes so that an ending execution finds its listeners with one query, and the
  * variables (`trigger.*`, upstream `outputs`) the started execution sees.
  *
  * Conditions and preconditions are declarative, as on Kestra (no Pebble), except the `expression`
@@ -295,7 +295,7 @@ function timeOfDay(text: string): number {
  * flowRevision, state, outputs}` (`outputs` being the upstream flow's outputs) and the upstream
  * task outputs as `outputs`, as on Kestra.
  */
-export function triggerVariables(execution: Execution): Record<string, unknown> {
+export function flowTriggerVariables(execution: Execution): Record<string, unknown> {
   return {
     executionId: execution.id,
     namespace: execution.namespace,
@@ -309,7 +309,7 @@ export function triggerVariables(execution: Execution): Record<string, unknown> 
 export function triggerContext(target: { namespace: string; id: string; revision: number }, execution: Execution): Context {
   return {
     flow: { id: target.id, namespace: target.namespace, revision: target.revision },
-    trigger: triggerVariables(execution),
+    trigger: flowTriggerVariables(execution),
     outputs: taskOutputs(execution),
     labels: execution.labels,
   };
@@ -327,7 +327,7 @@ function taskOutputs(execution: Execution): Record<string, unknown> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Subscription keys: what the registry indexes at deploy time
+// Subscription keys: what the flow store indexes at deploy time
 
 /**
  * An execution of namespace N and flow F may concern a trigger when some key of the trigger has
@@ -450,7 +450,7 @@ export function flowTriggersOf(flow: FlowSpec): FlowTriggerSpec[] {
 
 const FLOW_TRIGGER_TYPE = 'io.kestra.plugin.core.trigger.Flow';
 
-/** What the registry indexes for a flow: one row per key of each enabled Flow trigger. */
+/** What the flow store indexes for a flow: one row per key of each enabled Flow trigger. */
 export function flowTriggerSubscriptions(flow: FlowSpec): { triggerId: string; key: SubscriptionKey }[] {
   return flowTriggersOf(flow).flatMap((trigger) => subscriptionKeys(trigger).map((key) => ({ triggerId: trigger.id, key })));
 }

@@ -8,17 +8,10 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { ApplicationFailure, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ExecutionRequest } from '../interpreter/interpreter-port';
-import {
-  executionRequestForRun,
-  isScheduledExecutionRequest,
-  nominalTimeFromWorkflowId,
-  type ScheduledExecutionRequest,
-} from '../schedules/scheduled-request';
+import { executionRequestForRun, isScheduledExecutionRequest, nominalTimeFromWorkflowId, type ScheduledExecutionRequest } from './scheduled-request';
 import { FlowStateKey, labelsAttribute, LabelsKey } from '../search-attributes';
 import { FLOW_FAILED } from '../definitions';
-
-/** Scheduled runs started before the flow's checks applied to them ran their tasks whatever the checks said. */
-export const SCHEDULED_CHECKS_PATCH = 'tflow-scheduled-checks';
+import { SCHEDULED_CHECKS_PATCH } from '../patches';
 
 /** Set by the Schedule on every run it starts: the nominal time of the slot (also when backfilled). */
 const TemporalScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);

@@ -1,10 +1,10 @@
 /**
- * Registry plumbing for tests.
+ * Flow store plumbing for tests.
  */
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config';
 
-/** Test rows go for good (the registry itself only deletes softly). */
+/** Test rows go for good (the flow store itself only deletes softly). */
 export async function purgeNamespace(namespace: string): Promise<void> {
   const db = new Client({ connectionString: loadConfig().databaseUrl });
   await db.connect();
