@@ -27,7 +27,7 @@ export const bigQueryLoadFromGcsTask = defineRunnableTask({
       return uri.trim();
     });
     const bigQuery = await bigQueryClient(props);
-    const destination = destinationOf(props, bigQuery);
+    const destination = await destinationOf(props, bigQuery);
     const [job] = await bigQuery.createJob({
       configuration: { load: { ...loadConfiguration(props, destination), sourceUris } },
       ...(props.location ? { location: props.location } : {}),

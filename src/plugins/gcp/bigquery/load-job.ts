@@ -6,7 +6,7 @@
 import type { BigQuery, Job } from '@google-cloud/bigquery';
 import { z } from 'zod';
 import { gcpConnectionProperties } from '../connection';
-import { parseTableName, tableName, type TableReference } from './table-name';
+import { tableName, tableOfClient, type TableReference } from './table-name';
 
 /** Kestra's formats → the API's `sourceFormat`. */
 const SOURCE_FORMATS = {
@@ -88,8 +88,8 @@ export function loadConfiguration(props: LoadJobProps, destination: TableReferen
   });
 }
 
-export function destinationOf(props: LoadJobProps, bigQuery: BigQuery): TableReference {
-  return parseTableName(props.destinationTable, bigQuery.projectId, 'destinationTable');
+export function destinationOf(props: LoadJobProps, bigQuery: BigQuery): Promise<TableReference> {
+  return tableOfClient(props.destinationTable, bigQuery, 'destinationTable');
 }
 
 /** Kestra's outputs of a finished load job; its statistics go to the log. */

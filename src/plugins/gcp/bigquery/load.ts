@@ -29,7 +29,7 @@ export const bigQueryLoadTask = defineRunnableTask({
       return { rows: 0 };
     }
     const bigQuery = await bigQueryClient(props);
-    const destination = destinationOf(props, bigQuery);
+    const destination = await destinationOf(props, bigQuery);
     const table = bigQuery.dataset(destination.datasetId, { projectId: destination.projectId }).table(destination.tableId);
     // The client sends the file with the job in one upload (the job runs in the destination table's
     // project, where Kestra's Java client uses the connection's), then polls the job until it is DONE.

@@ -5,7 +5,7 @@ import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
 import { toIonText } from '../../jdbc/ion-text';
 import { FETCH_TYPES, fetchTypeOf } from '../../jdbc/run-statement';
 import { bigQueryClient, gcpConnectionProperties } from '../connection';
-import { parseTableName } from './table-name';
+import { tableOfClient } from './table-name';
 
 /** FETCH keeps rows in the history: refuse more than this, pointing at STORE. */
 const MAX_FETCH_ROWS = 10_000;
@@ -48,7 +48,7 @@ export const bigQueryQueryTask = defineRunnableTask({
   }),
   async run(props, context) {
     const bigQuery = await bigQueryClient(props);
-    const destination = props.destinationTable ? parseTableName(props.destinationTable, bigQuery.projectId, 'destinationTable') : undefined;
+    const destination = props.destinationTable ? await tableOfClient(props.destinationTable, bigQuery, 'destinationTable') : undefined;
     const options: QueryOptions = {
       query: props.sql,
       useLegacySql: props.legacySql,

@@ -1,3 +1,5 @@
+import type { BigQuery } from '@google-cloud/bigquery';
+
 /** A BigQuery table as the REST API names it. */
 export interface TableReference {
   projectId: string;
@@ -19,4 +21,14 @@ export function parseTableName(name: string, defaultProject: string | undefined,
 /** `project.dataset.table`, as Kestra's outputs give it. */
 export function tableName(table: TableReference): string {
   return `${table.projectId}.${table.datasetId}.${table.tableId}`;
+}
+
+/**
+ * A table name of the flow in the client's project: the task's `projectId`, else the one of the
+ * credentials (the client knows it only once asked: until then it holds a placeholder).
+ */
+export async function tableOfClient(name: string, bigQuery: BigQuery, property: string): Promise<TableReference> {
+  const known = bigQuery.projectId && bigQuery.projectId !== '{{projectId}}' ? bigQuery.projectId : undefined;
+  const project = known ?? (name.replace(/`/g, '').split('.').length === 2 ? await bigQuery.getProjectId() : undefined);
+  return parseTableName(name, project, property);
 }
