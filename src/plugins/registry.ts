@@ -13,6 +13,8 @@ import { kvGetTask } from './core/kv/get';
 import { kvGetKeysTask } from './core/kv/get-keys';
 import { kvSetTask } from './core/kv/set';
 import { bigQueryCreateDatasetTask } from './gcp/bigquery/create-dataset';
+import { bigQueryLoadTask } from './gcp/bigquery/load';
+import { bigQueryLoadFromGcsTask } from './gcp/bigquery/load-from-gcs';
 import { bigQueryQueryTask } from './gcp/bigquery/query';
 import { gcsCopyTask } from './gcp/gcs/copy';
 import { gcsCreateBucketTask } from './gcp/gcs/create-bucket';
@@ -65,6 +67,8 @@ const ACTIVITY_TASK_TYPES: readonly RunnableTaskDefinition[] = [
   gcsCopyTask,
   bigQueryCreateDatasetTask,
   bigQueryQueryTask,
+  bigQueryLoadTask,
+  bigQueryLoadFromGcsTask,
 ];
 
 export const TASK_TYPES: readonly TaskDefinition[] = [...ACTIVITY_TASK_TYPES, ...IN_WORKFLOW_TASK_TYPES];

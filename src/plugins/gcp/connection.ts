@@ -92,6 +92,18 @@ export async function storageClient(connection: GcpConnection, env: NodeJS.Proce
   return storage;
 }
 
+/**
+ * With an API key no credentials add headers, and the client's upload of a load job's file (a
+ * multipart request) then fails setting its Content-Type on headers that do not exist: every
+ * request gets a headers object.
+ */
+function withHeaders(client: BigQuery): void {
+  const authenticated = client.makeAuthenticatedRequest;
+  const withHeaderObject = ((reqOpts: { headers?: Record<string, string> }, ...rest: unknown[]) =>
+    (authenticated as (...args: unknown[]) => unknown)({ ...reqOpts, headers: { ...reqOpts.headers } }, ...rest)) as unknown as typeof authenticated;
+  client.makeAuthenticatedRequest = Object.assign(withHeaderObject, authenticated);
+}
+
 export async function bigQueryClient(connection: GcpConnection & { location?: string }, env: NodeJS.ProcessEnv = process.env): Promise<BigQuery> {
   const { BigQuery } = await import('@google-cloud/bigquery');
   const emulator = emulatorEndpoint(env.BIGQUERY_EMULATOR_HOST);
@@ -102,6 +114,7 @@ export async function bigQueryClient(connection: GcpConnection & { location?: st
     location: connection.location,
   });
   withApiPath(bigQuery, emulator, '/bigquery/v2');
+  if (emulator) withHeaders(bigQuery);
   return bigQuery;
 }
 

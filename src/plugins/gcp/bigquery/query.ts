@@ -5,17 +5,10 @@ import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
 import { toIonText } from '../../jdbc/ion-text';
 import { FETCH_TYPES, fetchTypeOf } from '../../jdbc/fetch';
 import { bigQueryClient, gcpConnectionProperties } from '../connection';
+import { tableOfClient } from './table-name';
 
 /** FETCH keeps rows in the history: refuse more than this, pointing at STORE. */
 const MAX_FETCH_ROWS = 10_000;
-
-/** `project.dataset.table` or `dataset.table` → the API's table reference. */
-function tableReference(name: string, defaultProject: string | undefined) {
-  const parts = name.replace(/`/g, '').split('.');
-  if (parts.length === 2 && defaultProject) return { projectId: defaultProject, datasetId: parts[0], tableId: parts[1] };
-  if (parts.length === 3) return { projectId: parts[0], datasetId: parts[1], tableId: parts[2] };
-  throw new Error(`destinationTable must be dataset.table or project.dataset.table, got '${name}'`);
-}
 
 /** BigQuery's typed values (timestamps, dates, NUMERIC) as plain JSON values. */
 function plain(value: unknown): unknown {
@@ -55,7 +48,7 @@ export const bigQueryQueryTask = defineRunnableTask({
   }),
   async run(props, context) {
     const bigQuery = await bigQueryClient(props);
-    const destination = props.destinationTable ? tableReference(props.destinationTable, bigQuery.projectId) : undefined;
+    const destination = props.destinationTable ? await tableOfClient(props.destinationTable, bigQuery, 'destinationTable') : undefined;
     const options: QueryOptions = {
       query: props.sql,
       useLegacySql: props.legacySql,

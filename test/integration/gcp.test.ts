@@ -1,22 +1,31 @@
 /**
  * The `io.kestra.plugin.gcp.gcs.*` tasks against fake-gcs-server (a real Cloud Storage emulator,
- * test/helpers/fake-gcs-server.ts), with the course's KV flow and connection pluginDefaults, and a
- * service-account key that must never reach the history or the logs in clear.
+ * test/helpers/fake-gcs-server.ts) and the `io.kestra.plugin.gcp.bigquery.*` tasks against a
+ * recording stand-in (test/helpers/bigquery-stand-in.ts), with the course's KV flow and connection
+ * pluginDefaults, a service-account key that must never reach the history or the logs in clear, and
+ * the course's 08_gcp_taxi run unmodified (its GitHub download served locally through a wget shim,
+ * src/demo/taxi-data.ts).
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
+import { gunzipSync } from 'node:zlib';
 import { compileFlowFile } from '../../src/compiler/compile';
+import { generateTaxiFile, startTaxiDataServer, writeWgetShim, type TaxiDataServer, type TaxiFile } from '../../src/demo/taxi-data';
 import { flow } from '../helpers/fake-port';
 import { startFakeGcsServer, type FakeGcsServer } from '../helpers/fake-gcs-server';
 import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
 import { startBigQueryStandIn, type BigQueryStandIn } from '../helpers/bigquery-stand-in';
 import { createTestDatabase, POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER, type TestDatabase } from '../helpers/postgres';
 import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
-import { runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { runWithLogs, startTemporalFixture, type FinishedRun, type TemporalFixture } from '../helpers/temporal';
+import type { Execution } from '../../src/workflow/interpreter/execution';
 
 /** A service-account key as Google issues it: pretty-printed JSON with a multi-line PEM key. */
 const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -38,10 +47,31 @@ const KEY_MARKERS = ['tflow-secret-sa@', PRIVATE_KEY.split('\n')[1], '0123456789
 /** The bucket the course's 06_gcp_kv names (fake-gcs-server keeps buckets in memory: no clash). */
 const BUCKET = 'your-name-kestra';
 
+/** The course's connection pluginDefaults, for the flows written here. */
+const GCP_PLUGIN_DEFAULTS = `
+pluginDefaults:
+  - type: io.kestra.plugin.gcp
+    values:
+      serviceAccount: "{{secret('GCP_CREDS')}}"
+      projectId: "{{kv('GCP_PROJECT_ID')}}"
+      location: "{{kv('GCP_LOCATION')}}"
+      bucket: "{{kv('GCP_BUCKET_NAME')}}"
+`;
+
 /** Every text of a history, payloads decoded (they are JSON bytes). */
 async function historyText(handle: WorkflowHandle): Promise<string> {
   const history = await handle.fetchHistory();
   return JSON.stringify(history, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value));
+}
+
+/** No piece of the service-account key in the run's history or logs. */
+async function assertKeyNotInClear(run: FinishedRun): Promise<void> {
+  const everything = `${await historyText(run.handle)}\n${JSON.stringify(run.logs)}`;
+  for (const marker of KEY_MARKERS) assert.ok(!everything.includes(marker), `the key (${marker.slice(0, 12)}…) is not in the history or logs`);
+}
+
+function assertSucceeded(execution: Execution): void {
+  assert.equal(execution.state, 'SUCCESS', `${execution.error} ${JSON.stringify(execution.taskRuns.map((r) => [r.taskId, r.error]))}`);
 }
 
 describe('GCS tasks against fake-gcs-server, BigQuery tasks against a stand-in', { timeout: 600_000 }, () => {
@@ -50,11 +80,22 @@ describe('GCS tasks against fake-gcs-server, BigQuery tasks against a stand-in',
   let gcs: FakeGcsServer;
   let bigQuery: BigQueryStandIn;
   let tempStorage: TemporaryStorage;
+  let taxiDir: string;
+  let taxiServer: TaxiDataServer;
+  let green: TaxiFile;
+  const originalPath = process.env.PATH;
 
   before(async () => {
     gcs = await startFakeGcsServer();
     process.env.STORAGE_EMULATOR_HOST = gcs.url;
-    bigQuery = await startBigQueryStandIn();
+    bigQuery = await startBigQueryStandIn({ gcsUrl: gcs.url });
+    // The course's extract step runs `wget … https://github.com/DataTalksClub/nyc-tlc-data/…`: a
+    // shim first on PATH sends it to a local server of generated months.
+    taxiDir = await mkdtemp(join(tmpdir(), 'tflow-gcp-taxi-'));
+    green = await generateTaxiFile({ taxi: 'green', year: 2019, month: 1, rows: 300, dir: join(taxiDir, 'data') });
+    taxiServer = await startTaxiDataServer(join(taxiDir, 'data'));
+    await writeWgetShim(join(taxiDir, 'bin'), taxiServer.baseUrl);
+    process.env.PATH = `${join(taxiDir, 'bin')}:${originalPath}`;
     process.env.BIGQUERY_EMULATOR_HOST = bigQuery.url;
     process.env.SECRET_GCP_CREDS = Buffer.from(SERVICE_ACCOUNT, 'utf8').toString('base64');
     tempStorage = await useTemporaryStorage('tflow-gcs-storage-');
@@ -68,6 +109,9 @@ describe('GCS tasks against fake-gcs-server, BigQuery tasks against a stand-in',
     await tempStorage?.remove();
     await gcs?.stop();
     await bigQuery?.stop();
+    await taxiServer?.close();
+    await rm(taxiDir, { recursive: true, force: true });
+    process.env.PATH = originalPath;
     delete process.env.BIGQUERY_EMULATOR_HOST;
     delete process.env.STORAGE_EMULATOR_HOST;
     delete process.env.SECRET_GCP_CREDS;
@@ -110,10 +154,7 @@ describe('GCS tasks against fake-gcs-server, BigQuery tasks against a stand-in',
     assert.equal(second.output('create_gcs_bucket').created, false);
     assert.equal(second.taskRun('create_bq_dataset')?.state, 'SUCCESS', 'the dataset exists: SKIP');
 
-    for (const run of [first, second]) {
-      const everything = `${await historyText(run.handle)}\n${JSON.stringify(run.logs)}`;
-      for (const marker of KEY_MARKERS) assert.ok(!everything.includes(marker), `the key (${marker.slice(0, 12)}…) is not in the history or logs`);
-    }
+    for (const run of [first, second]) await assertKeyNotInClear(run);
   });
 
   it('refuses an existing bucket with ifExists ERROR (the default), naming it', async () => {
@@ -194,7 +235,7 @@ tasks:
     listingType: RECURSIVE
 `),
     );
-    assert.equal(execution.state, 'SUCCESS', `${execution.error} ${JSON.stringify(execution.taskRuns.map((r) => [r.taskId, r.error]))}`);
+    assertSucceeded(execution);
     assert.deepEqual(output('upload_to_gcs'), { uri: `gs://${BUCKET}/${file}` });
 
     const listed = output('list').blobs as { uri: string; name: string; isDirectory: boolean; size?: number }[];
@@ -270,15 +311,9 @@ tasks:
     destinationTable: zoomcamp.trips_by_file
     writeDisposition: WRITE_TRUNCATE
     sql: SELECT filename, count(*) AS trips FROM \`kestra-sandbox.zoomcamp.green_tripdata\` GROUP BY filename
-pluginDefaults:
-  - type: io.kestra.plugin.gcp
-    values:
-      serviceAccount: "{{secret('GCP_CREDS')}}"
-      projectId: "{{kv('GCP_PROJECT_ID')}}"
-      location: "{{kv('GCP_LOCATION')}}"
-`),
+${GCP_PLUGIN_DEFAULTS}`),
     );
-    assert.equal(execution.state, 'SUCCESS', `${execution.error} ${JSON.stringify(execution.taskRuns.map((r) => [r.taskId, r.error]))}`);
+    assertSucceeded(execution);
     const rows = [
       { filename: 'green_tripdata_2019-01.csv', trips: 630918 },
       { filename: 'green_tripdata_2019-02.csv', trips: 575685 },
@@ -316,13 +351,169 @@ pluginDefaults:
     assert.equal(intoTable?.configuration.query.writeDisposition, 'WRITE_TRUNCATE');
   });
 
-  it('fails a download of a missing object, and a serviceAccount that is not a key, without echoing it', async () => {
+  it('loads a task output file (Load) and a Cloud Storage object (LoadFromGcs) into tables, with the load job sent as configured', async () => {
+    const csv = 'VendorID,total_amount\n1,2.5\n2,13.75\n2,7\n';
+    const { execution, output } = await runWithLogs(
+      fixture,
+      flow(`
+id: bq_loads
+namespace: zoomcamp
+tasks:
+  - id: extract
+    type: io.kestra.plugin.scripts.shell.Commands
+    outputFiles:
+      - "*.csv"
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - printf '${csv.replace(/\n/g, '\\n')}' > trips.csv
+      - ": > empty.csv"
+  - id: upload
+    type: io.kestra.plugin.gcp.gcs.Upload
+    from: "{{ outputs.extract.outputFiles['trips.csv'] }}"
+    to: "gs://{{kv('GCP_BUCKET_NAME')}}/loads/trips.csv"
+  - id: load_from_gcs
+    type: io.kestra.plugin.gcp.bigquery.LoadFromGcs
+    from:
+      - "{{ outputs.upload.uri }}"
+    destinationTable: "{{kv('GCP_DATASET')}}.trips"
+    format: CSV
+    csvOptions:
+      skipLeadingRows: 1
+      fieldDelimiter: ","
+    schema:
+      fields:
+        - name: VendorID
+          type: STRING
+        - name: total_amount
+          type: NUMERIC
+          mode: NULLABLE
+    writeDisposition: WRITE_TRUNCATE
+    clusteringFields: [VendorID]
+  - id: load
+    type: io.kestra.plugin.gcp.bigquery.Load
+    from: "{{ outputs.extract.outputFiles['trips.csv'] }}"
+    destinationTable: other-project.zoomcamp.trips_local
+    format: CSV
+    csvOptions:
+      skipLeadingRows: 1
+    autodetect: true
+    timePartitioningField: pickup_date
+  - id: load_empty
+    type: io.kestra.plugin.gcp.bigquery.Load
+    from: "{{ outputs.extract.outputFiles['empty.csv'] }}"
+    destinationTable: zoomcamp.trips_local
+    failedOnEmpty: false
+${GCP_PLUGIN_DEFAULTS}`),
+    );
+    assertSucceeded(execution);
+    const fromGcs = output('load_from_gcs');
+    assert.equal(fromGcs.destinationTable, 'kestra-sandbox.zoomcamp.trips');
+    assert.equal(fromGcs.rows, 3, 'the three data lines of the object, the header skipped');
+    assert.match(String(fromGcs.jobId), /^[0-9a-f-]{36}$/);
+    assert.deepEqual({ ...output('load'), jobId: undefined }, { jobId: undefined, destinationTable: 'other-project.zoomcamp.trips_local', rows: 3 });
+    assert.deepEqual(output('load_empty'), { rows: 0 });
+
+    const loads = bigQuery.loads();
+    assert.equal(loads.length, 2, 'two load jobs; the empty file sent none');
+    const [gcsLoad, uploadLoad] = loads;
+    assert.deepEqual(gcsLoad, {
+      load: {
+        destinationTable: { projectId: 'kestra-sandbox', datasetId: 'zoomcamp', tableId: 'trips' },
+        sourceFormat: 'CSV',
+        fieldDelimiter: ',',
+        skipLeadingRows: 1,
+        schema: {
+          fields: [
+            { name: 'VendorID', type: 'STRING' },
+            { name: 'total_amount', type: 'NUMERIC', mode: 'NULLABLE' },
+          ],
+        },
+        writeDisposition: 'WRITE_TRUNCATE',
+        clustering: { fields: ['VendorID'] },
+        sourceUris: [`gs://${BUCKET}/loads/trips.csv`],
+      },
+    });
+    assert.deepEqual(uploadLoad, {
+      load: {
+        destinationTable: { projectId: 'other-project', datasetId: 'zoomcamp', tableId: 'trips_local' },
+        sourceFormat: 'CSV',
+        skipLeadingRows: 1,
+        autodetect: true,
+        timePartitioning: { type: 'DAY', field: 'pickup_date' },
+      },
+      upload: csv,
+    });
+    const jobInserts = bigQuery.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/jobs')).slice(-2);
+    assert.deepEqual(
+      jobInserts.map((r) => [r.path, (r.body as { jobReference: { location?: string } }).jobReference.location, r.query.uploadType]),
+      [
+        ['/projects/kestra-sandbox/jobs', 'europe-west2', undefined],
+        // Google's Node client runs an upload's job in the destination table's project.
+        ['/projects/other-project/jobs', 'europe-west2', 'multipart'],
+      ],
+    );
+  });
+
+  it("runs the course's 08_gcp_taxi unmodified: wget extract, upload to the bucket, the green BigQuery SQL with its kv() table names, MERGE, purge", async () => {
+    bigQuery.answer(/^MERGE INTO/, { fields: [], rows: [], statementType: 'MERGE', numDmlAffectedRows: green.rows - green.duplicates });
+    const compiled = compileFlowFile(join(FIXTURES, 'valid', 'zoomcamp_gcp_taxi.yaml'));
+    assert.ok(compiled.spec, JSON.stringify(compiled.diagnostics));
+    const queriesBefore = bigQuery.queries().length;
+    const run = await runWithLogs(fixture, compiled.spec, { inputs: { taxi: 'green', year: '2019', month: '01' } });
+    assertSucceeded(run.execution);
+    assert.ok(
+      taxiServer.requests.some((path) => path.endsWith('/green/green_tripdata_2019-01.csv.gz')),
+      'wget went to the local server',
+    );
+
+    // The month's CSV landed in the bucket, byte for byte.
+    const file = 'green_tripdata_2019-01.csv';
+    assert.deepEqual(run.output('upload_to_gcs'), { uri: `gs://${BUCKET}/${file}` });
+    assert.equal(await objectText(BUCKET, file), gunzipSync(readFileSync(green.path)).toString('utf8'));
+
+    // The green branch's four statements, in order, with the project, dataset and file from the KV store.
+    const sent = bigQuery.queries().slice(queriesBefore);
+    assert.equal(sent.length, 4, sent.map((q) => q.slice(0, 60)).join('\n'));
+    assert.match(sent[0], /^CREATE TABLE IF NOT EXISTS `kestra-sandbox\.zoomcamp\.green_tripdata`\n/);
+    assert.match(sent[0], /PARTITION BY DATE\(lpep_pickup_datetime\);\n$/);
+    assert.match(sent[1], /^CREATE OR REPLACE EXTERNAL TABLE `kestra-sandbox\.zoomcamp\.green_tripdata_2019_01_ext`\n/);
+    assert.ok(sent[1].includes(`uris = ['gs://${BUCKET}/${file}'],`), sent[1]);
+    assert.match(sent[2], /^CREATE OR REPLACE TABLE `kestra-sandbox\.zoomcamp\.green_tripdata_2019_01`\nAS\nSELECT\n {2}MD5\(CONCAT\(/);
+    assert.ok(sent[2].includes(`"${file}" AS filename,`), sent[2]);
+    assert.ok(sent[2].includes('FROM `kestra-sandbox.zoomcamp.green_tripdata_2019_01_ext`;'), sent[2]);
+    assert.match(
+      sent[3],
+      /^MERGE INTO `kestra-sandbox\.zoomcamp\.green_tripdata` T\nUSING `kestra-sandbox\.zoomcamp\.green_tripdata_2019_01` S\nON T\.unique_row_id = S\.unique_row_id\nWHEN NOT MATCHED THEN\n {2}INSERT \(unique_row_id, filename, VendorID, lpep_pickup_datetime,/,
+    );
+    assert.ok(!sent.some((q) => q.includes('yellow')), 'the yellow branch did not run');
+    const merge = run.logs.find((l) => /Query job .* done \(MERGE, \d+ rows affected\)/.test(l.message));
+    assert.ok(merge, 'the MERGE result is logged');
+    assert.ok(merge.message.includes(`${green.rows - green.duplicates} rows affected`));
+
+    assert.equal(run.taskRun('bq_yellow_tripdata'), undefined);
+    assert.deepEqual(run.execution.labels?.file, file);
+    // purge_files removed the execution's files: the extracted CSV is gone from internal storage.
+    const extracted = (run.output('extract').outputFiles as Record<string, string>)[file];
+    assert.equal(await tempStorage.storage.stat(extracted), undefined);
+    await assertKeyNotInClear(run);
+  });
+
+  it('fails a download of a missing object, a load of a missing object or an empty file, and a serviceAccount that is not a key, without echoing it', async () => {
     const { execution, taskRun } = await runWithLogs(
       fixture,
       flow(`
 id: gcs_failures
 namespace: tests.gcs
 tasks:
+  - id: extract
+    type: io.kestra.plugin.scripts.shell.Commands
+    outputFiles:
+      - empty.csv
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - ": > empty.csv"
   - id: parallel
     type: io.kestra.plugin.core.flow.Parallel
     tasks:
@@ -333,9 +524,19 @@ tasks:
         type: io.kestra.plugin.gcp.gcs.List
         serviceAccount: "not-json {{ 'sekrit-value' }}"
         from: gs://${BUCKET}/
+      - id: load_missing
+        type: io.kestra.plugin.gcp.bigquery.LoadFromGcs
+        from: [gs://${BUCKET}/nothing-here.csv]
+        destinationTable: tflow-test-project.zoomcamp.trips
+      - id: load_empty
+        type: io.kestra.plugin.gcp.bigquery.Load
+        from: "{{ outputs.extract.outputFiles['empty.csv'] }}"
+        destinationTable: zoomcamp.trips
 `),
     );
     assert.equal(execution.state, 'FAILED');
+    assert.match(taskRun('load_missing')?.error ?? '', new RegExp(`Not found: URI gs://${BUCKET}/nothing-here.csv`));
+    assert.match(taskRun('load_empty')?.error ?? '', /Can't load an empty file: kestra:\/\/\/.*empty\.csv has no data/);
     assert.equal(taskRun('missing')?.error, `No such object: gs://${BUCKET}/nothing-here.csv`);
     const badKey = taskRun('bad_key')?.error ?? '';
     assert.match(badKey, /serviceAccount is not valid JSON/);
