@@ -13,7 +13,7 @@ import { FLOWABLE_RULES } from './flowable-rules';
 import type { FlowSource } from './flow-source';
 import { applyPluginDefaults } from './plugin-defaults';
 import { schemaFor } from './task-schema';
-import { isPlainObject, isTemplate, valueAt, type YamlMap, type YamlPath } from './yaml-values';
+import { isPlainObject, isTemplate, valueAt, withoutEmptyProperties, type YamlMap, type YamlPath } from './yaml-values';
 
 /** Properties of a flowable task that hold error handlers, compiled as tasks. */
 const FLOWABLE_ERROR_LISTS = ['errors'];
@@ -43,8 +43,9 @@ export class TaskCompiler {
     });
   }
 
-  private compileTask(item: unknown, path: YamlPath): TaskSpec | undefined {
-    if (!isPlainObject(item)) return this.source.reportAndSkip(path, 'a task must be a mapping with at least `id` and `type`');
+  private compileTask(value: unknown, path: YamlPath): TaskSpec | undefined {
+    if (!isPlainObject(value)) return this.source.reportAndSkip(path, 'a task must be a mapping with at least `id` and `type`');
+    const item = withoutEmptyProperties(value);
     if (typeof item.id === 'string') this.ids.set(item.id, [...(this.ids.get(item.id) ?? []), path]);
     if (!this.source.checkTypeName(item.type, knownTypeNames(), path, 'io.kestra.plugin.core.log.Log')) return undefined;
     const definition = findTaskType(item.type as string) as TaskDefinition;
