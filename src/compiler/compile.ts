@@ -78,7 +78,8 @@ function compileDocument(source: FlowSource): CompileResult {
     ...compilePluginDefaults(source, flow.pluginDefaults, ['pluginDefaults']),
     ...compilePluginDefaults(source, flow.taskDefaults, ['taskDefaults']),
   ];
-  const taskCompiler = new TaskCompiler(source, pluginDefaults);
+  const flowRef = typeof flow.namespace === 'string' && typeof flow.id === 'string' ? { namespace: flow.namespace, id: flow.id } : undefined;
+  const taskCompiler = new TaskCompiler(source, pluginDefaults, flowRef);
   const triggerIds = new Map<string, YamlPath[]>();
   const inputs = compileInputs(source, flow.inputs);
   const tasks = taskCompiler.compileTaskList(flow.tasks, ['tasks']);

@@ -18,6 +18,17 @@ import { isPlainObject, isTemplate, valueAt, withoutEmptyProperties, type YamlMa
 /** Properties of a flowable task that hold error handlers, compiled as tasks. */
 const FLOWABLE_ERROR_LISTS = ['errors'];
 
+const SUBFLOW_TYPE = 'io.kestra.plugin.core.flow.Subflow';
+
+/** Kestra's message for `workerGroup` outside its Enterprise Edition (tasks and triggers). */
+export const WORKER_GROUP_MESSAGE = 'Worker Group is an Enterprise Edition functionality';
+
+/** The flow being compiled, when its `namespace` and `id` are plain strings. */
+export interface FlowRef {
+  namespace: string;
+  id: string;
+}
+
 export class TaskCompiler {
   /** Every task id and where it appears. */
   readonly ids = new Map<string, YamlPath[]>();
@@ -25,6 +36,7 @@ export class TaskCompiler {
   constructor(
     private readonly source: FlowSource,
     private readonly pluginDefaults: readonly PluginDefault[],
+    private readonly flow?: FlowRef,
   ) {}
 
   /** Deprecated `listeners`: not run, but their task ids count for uniqueness, as in Kestra. */
@@ -66,6 +78,7 @@ export class TaskCompiler {
       this.source.reportProblems(path, rules?.(task) ?? []);
       const retry = task.retry as RetryDocument | undefined;
       if (retry) checkRetryBounds(this.source, retry, [...path, 'retry']);
+      this.checkKestraRestrictions(definition, task, path);
     }
 
     const childLists = definition.kind === 'flowable' ? definition.childLists : [];
@@ -118,6 +131,13 @@ export class TaskCompiler {
       logLevel: common.logLevel,
       position: this.source.positionOf(path),
     };
+  }
+
+  /** What Kestra refuses when validating a flow: a Subflow that starts its own flow, a `workerGroup` (Enterprise Edition). */
+  private checkKestraRestrictions(definition: TaskDefinition, task: YamlMap, path: YamlPath): void {
+    if (task.workerGroup !== undefined) this.source.report([...path, 'workerGroup'], WORKER_GROUP_MESSAGE);
+    const callsItsOwnFlow = definition.type === SUBFLOW_TYPE && this.flow && task.namespace === this.flow.namespace && task.flowId === this.flow.id;
+    if (callsItsOwnFlow) this.source.report(path, `Recursive call to flow [${this.flow.namespace}.${this.flow.id}]`);
   }
 
   /**

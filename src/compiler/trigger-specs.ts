@@ -4,6 +4,7 @@ import type { TriggerSpec } from '../workflow/flow/spec';
 import { compileLabels } from './flow-properties';
 import type { FlowSource } from './flow-source';
 import { applyPluginDefaults } from './plugin-defaults';
+import { WORKER_GROUP_MESSAGE } from './tasks';
 import { findTriggerType, knownTriggerTypeNames, type TriggerDefinition, triggerSchemaFor } from './triggers';
 import { isPlainObject, withoutEmptyProperties, type YamlMap, type YamlPath } from './yaml-values';
 
@@ -40,6 +41,7 @@ function compileTrigger(
   const parsed = schema.safeParse(trigger);
   if (!parsed.success) return source.reportZodIssues(path, trigger, parsed.error.issues, schema);
   source.reportProblems(path, definition.validate?.(trigger) ?? []);
+  if (trigger.workerGroup !== undefined) source.report([...path, 'workerGroup'], WORKER_GROUP_MESSAGE);
   const { id: _id, type: _type, ...properties } = trigger;
   source.checkExpressions(properties, path);
 
