@@ -707,7 +707,7 @@ tasks:
 `);
     const { execution, calls, portEvents } = await runWithFakePort(spec);
     assert.equal(execution.state, 'SUCCESS');
-    assert.deepEqual(execution.labels, { team: 'ops', color: 'green', count: '42', ratio: '3.14', ok: 'true' });
+    assert.deepEqual(execution.labels, { 'system.correlationId': execution.id, team: 'ops', color: 'green', count: '42', ratio: '3.14', ok: 'true' });
     assert.deepEqual(
       calls.map((c) => c.invocation.taskId),
       ['read'],
