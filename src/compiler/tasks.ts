@@ -94,11 +94,17 @@ export class TaskCompiler {
         if (child) children[list].push(child);
       }
       layoutProperties = layout.properties ?? {};
-      if (definition.onlyRunnableChildren && Object.values(children).some((list) => list.some((child) => child.kind !== 'runnable'))) {
+      const notRunnable = definition.onlyRunnableChildren
+        ? Object.values(children)
+            .flat()
+            .filter((child) => child.kind !== 'runnable')
+        : [];
+      if (notRunnable.length > 0) {
+        // Kestra's message, at the WorkingDirectory as Kestra reports it; the hint names the children to move out.
         this.source.report(
           path,
           `Only runnable tasks are allowed as children of a ${definition.type.split('.').pop()} task`,
-          'flowable tasks and Labels/OutputValues cannot run in a shared working directory',
+          `${notRunnable.map((child) => `\`${child.id}\` (${child.type})`).join(', ')} cannot run in a shared working directory`,
         );
       }
     }
