@@ -106,8 +106,9 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskActiv
       secrets = withSecretLines(rendered.secrets);
       properties = { ...invocation.properties, ...rendered.properties };
     } catch (error) {
-      // Same as a render error in the workflow: the task fails, without retry.
-      throw fail(messageOf(error), true);
+      // A failed attempt like any other, as in Kestra: a task with `retry` renders again on its next
+      // attempt (an undefined variable on the first attempts); one without fails (TASK_FAILED is not retried).
+      throw fail(messageOf(error));
     }
   }
 

@@ -16,7 +16,7 @@ import { temporal } from '@temporalio/proto';
 import type { TflowConfig } from '../config';
 import { type Diagnostic, FlowValidationError } from '../compiler/diagnostics';
 import type { FlowSpec } from '../workflow/flow/spec';
-import { type Execution, isTerminated, type LogEntry, type State, type TaskRun } from '../workflow/interpreter/execution';
+import { type Execution, isTerminated, type LogEntry, type State, type TaskRun, withCorrelationId } from '../workflow/interpreter/execution';
 import { blockedMessage, checkRequest } from '../workflow/interpreter/checks';
 import type { FailedCheck } from '../workflow/interpreter/interpreter-port';
 import { resolveInputs } from '../workflow/flow/inputs';
@@ -69,7 +69,7 @@ export async function startExecution(client: Client, config: TflowConfig, flow: 
   if (resolved.problems.length > 0) {
     throw new FlowValidationError(resolved.problems.map((p) => diagnosticAt(flow, p.inputId, p.message)));
   }
-  const labels = { ...flow.labels, ...(options.labels ?? {}) };
+  const labels = withCorrelationId({ ...flow.labels, ...(options.labels ?? {}) }, executionId);
   // Flow `checks`: a failed BLOCK_EXECUTION check creates nothing; the others travel to the workflow.
   const { request, blocking } = checkRequest({
     executionId,

@@ -4,14 +4,12 @@
  * runs the others again (src/workflow/interpreter/restart.ts). Used by `tflow restart` and the REST API.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { TflowConfig } from '../config';
 import type { FlowSpec } from '../workflow/flow/spec';
 import type { Execution } from '../workflow/interpreter/execution';
-import type { ExecutionRequest } from '../workflow/interpreter/interpreter-port';
 import { previousTaskRuns, type RestartRequest } from '../workflow/interpreter/restart';
 import { splitExecutionId } from '../workflow/schedules/scheduled-request';
-import { executionHandle } from './execution-handle';
+import { executionHandle, startedRequest } from './execution-handle';
 import { quote } from './execution-list';
 import { executionResult, startExecution } from './executions';
 
@@ -98,13 +96,7 @@ async function whatItRan(
     return { flow: await options.loadDeployedFlow(previous.namespace, previous.flowId, revision) };
   };
   if (options.revision !== undefined) return fromRegistry(options.revision);
-  const response = await handle.client.workflowService.getWorkflowExecutionHistory({
-    namespace: handle.client.options.namespace,
-    execution: { workflowId: handle.workflowId, ...(runId ? { runId } : {}) },
-    maximumPageSize: 1,
-  });
-  const payload = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  const input = payload ? defaultPayloadConverter.fromPayload<Partial<ExecutionRequest>>(payload) : undefined;
+  const input = await startedRequest(handle, runId);
   if (input?.flow?.tasks) return { flow: input.flow, ...(input.trigger ? { trigger: input.trigger } : {}) };
   return fromRegistry(previous.revision);
 }

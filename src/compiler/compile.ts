@@ -21,7 +21,7 @@ import { compileInputs, compileOutputs } from './inputs';
 import { compilePluginDefaults } from './plugin-defaults';
 import { TaskCompiler } from './tasks';
 import { compileTriggers } from './trigger-specs';
-import { isPlainObject, type YamlPath } from './yaml-values';
+import { isPlainObject, withoutEmptyProperties, type YamlPath } from './yaml-values';
 
 export interface CompileResult {
   /** Present only when there is no diagnostic. */
@@ -64,11 +64,12 @@ function unmanageableDocumentMessage(error: unknown): string | undefined {
 function compileDocument(source: FlowSource): CompileResult {
   if (!source.reportYamlErrors()) return { diagnostics: source.diagnostics };
 
-  const raw = source.toJS();
-  if (!isPlainObject(raw)) {
+  const document = source.toJS();
+  if (!isPlainObject(document)) {
     source.report([], 'a flow must be a YAML mapping with at least `id`, `namespace` and `tasks`');
     return { diagnostics: source.diagnostics };
   }
+  const raw = withoutEmptyProperties(document);
   const parsed = flowSchema.safeParse(raw);
   if (!parsed.success) source.reportZodIssues([], raw, parsed.error.issues, flowSchema);
   const flow = raw as Partial<Record<keyof z.output<typeof flowSchema>, unknown>>;
@@ -77,7 +78,8 @@ function compileDocument(source: FlowSource): CompileResult {
     ...compilePluginDefaults(source, flow.pluginDefaults, ['pluginDefaults']),
     ...compilePluginDefaults(source, flow.taskDefaults, ['taskDefaults']),
   ];
-  const taskCompiler = new TaskCompiler(source, pluginDefaults);
+  const flowRef = typeof flow.namespace === 'string' && typeof flow.id === 'string' ? { namespace: flow.namespace, id: flow.id } : undefined;
+  const taskCompiler = new TaskCompiler(source, pluginDefaults, flowRef);
   const triggerIds = new Map<string, YamlPath[]>();
   const inputs = compileInputs(source, flow.inputs);
   const tasks = taskCompiler.compileTaskList(flow.tasks, ['tasks']);

@@ -5,7 +5,7 @@ import { outputSchema } from '../workflow/flow/schema';
 import type { InputSpec, InputType, OutputSpec } from '../workflow/flow/spec';
 import { closest } from './diagnostics';
 import type { FlowSource } from './flow-source';
-import { isPlainObject, type YamlPath } from './yaml-values';
+import { isPlainObject, withoutEmptyProperties, type YamlPath } from './yaml-values';
 
 export function compileInputs(source: FlowSource, items: unknown): InputSpec[] {
   if (!Array.isArray(items)) return [];
@@ -23,8 +23,9 @@ export function compileInputs(source: FlowSource, items: unknown): InputSpec[] {
   return inputs;
 }
 
-function compileInput(source: FlowSource, item: unknown, path: YamlPath): InputSpec | undefined {
-  if (!isPlainObject(item)) return source.reportAndSkip(path, 'an input must be a mapping with at least `id` and `type`');
+function compileInput(source: FlowSource, value: unknown, path: YamlPath): InputSpec | undefined {
+  if (!isPlainObject(value)) return source.reportAndSkip(path, 'an input must be a mapping with at least `id` and `type`');
+  const item = withoutEmptyProperties(value);
   if (!source.checkTypeName(item.type, INPUT_TYPES, path, 'STRING')) return undefined;
   const type = item.type as InputTypeName;
   let candidate = item;

@@ -13,10 +13,21 @@ import { FLOWABLE_RULES } from './flowable-rules';
 import type { FlowSource } from './flow-source';
 import { applyPluginDefaults } from './plugin-defaults';
 import { schemaFor } from './task-schema';
-import { isPlainObject, isTemplate, valueAt, type YamlMap, type YamlPath } from './yaml-values';
+import { isPlainObject, isTemplate, valueAt, withoutEmptyProperties, type YamlMap, type YamlPath } from './yaml-values';
 
 /** Properties of a flowable task that hold error handlers, compiled as tasks. */
 const FLOWABLE_ERROR_LISTS = ['errors'];
+
+const SUBFLOW_TYPE = 'io.kestra.plugin.core.flow.Subflow';
+
+/** Kestra's message for `workerGroup` outside its Enterprise Edition (tasks and triggers). */
+export const WORKER_GROUP_MESSAGE = 'Worker Group is an Enterprise Edition functionality';
+
+/** The flow being compiled, when its `namespace` and `id` are plain strings. */
+export interface FlowRef {
+  namespace: string;
+  id: string;
+}
 
 export class TaskCompiler {
   /** Every task id and where it appears. */
@@ -25,6 +36,7 @@ export class TaskCompiler {
   constructor(
     private readonly source: FlowSource,
     private readonly pluginDefaults: readonly PluginDefault[],
+    private readonly flow?: FlowRef,
   ) {}
 
   /** Deprecated `listeners`: not run, but their task ids count for uniqueness, as in Kestra. */
@@ -43,8 +55,9 @@ export class TaskCompiler {
     });
   }
 
-  private compileTask(item: unknown, path: YamlPath): TaskSpec | undefined {
-    if (!isPlainObject(item)) return this.source.reportAndSkip(path, 'a task must be a mapping with at least `id` and `type`');
+  private compileTask(value: unknown, path: YamlPath): TaskSpec | undefined {
+    if (!isPlainObject(value)) return this.source.reportAndSkip(path, 'a task must be a mapping with at least `id` and `type`');
+    const item = withoutEmptyProperties(value);
     if (typeof item.id === 'string') this.ids.set(item.id, [...(this.ids.get(item.id) ?? []), path]);
     if (!this.source.checkTypeName(item.type, knownTypeNames(), path, 'io.kestra.plugin.core.log.Log')) return undefined;
     const definition = findTaskType(item.type as string) as TaskDefinition;
@@ -65,6 +78,7 @@ export class TaskCompiler {
       this.source.reportProblems(path, rules?.(task) ?? []);
       const retry = task.retry as RetryDocument | undefined;
       if (retry) checkRetryBounds(this.source, retry, [...path, 'retry']);
+      this.checkKestraRestrictions(definition, task, path);
     }
 
     const childLists = definition.kind === 'flowable' ? definition.childLists : [];
@@ -80,11 +94,17 @@ export class TaskCompiler {
         if (child) children[list].push(child);
       }
       layoutProperties = layout.properties ?? {};
-      if (definition.onlyRunnableChildren && Object.values(children).some((list) => list.some((child) => child.kind !== 'runnable'))) {
+      const notRunnable = definition.onlyRunnableChildren
+        ? Object.values(children)
+            .flat()
+            .filter((child) => child.kind !== 'runnable')
+        : [];
+      if (notRunnable.length > 0) {
+        // Kestra's message, at the WorkingDirectory as Kestra reports it; the hint names the children to move out.
         this.source.report(
           path,
           `Only runnable tasks are allowed as children of a ${definition.type.split('.').pop()} task`,
-          'flowable tasks and Labels/OutputValues cannot run in a shared working directory',
+          `${notRunnable.map((child) => `\`${child.id}\` (${child.type})`).join(', ')} cannot run in a shared working directory`,
         );
       }
     }
@@ -117,6 +137,13 @@ export class TaskCompiler {
       logLevel: common.logLevel,
       position: this.source.positionOf(path),
     };
+  }
+
+  /** What Kestra refuses when validating a flow: a Subflow that starts its own flow, a `workerGroup` (Enterprise Edition). */
+  private checkKestraRestrictions(definition: TaskDefinition, task: YamlMap, path: YamlPath): void {
+    if (task.workerGroup !== undefined) this.source.report([...path, 'workerGroup'], WORKER_GROUP_MESSAGE);
+    const callsItsOwnFlow = definition.type === SUBFLOW_TYPE && this.flow && task.namespace === this.flow.namespace && task.flowId === this.flow.id;
+    if (callsItsOwnFlow) this.source.report(path, `Recursive call to flow [${this.flow.namespace}.${this.flow.id}]`);
   }
 
   /**

@@ -4,8 +4,9 @@ import type { TriggerSpec } from '../workflow/flow/spec';
 import { compileLabels } from './flow-properties';
 import type { FlowSource } from './flow-source';
 import { applyPluginDefaults } from './plugin-defaults';
+import { WORKER_GROUP_MESSAGE } from './tasks';
 import { findTriggerType, knownTriggerTypeNames, type TriggerDefinition, triggerSchemaFor } from './triggers';
-import { isPlainObject, type YamlMap, type YamlPath } from './yaml-values';
+import { isPlainObject, withoutEmptyProperties, type YamlMap, type YamlPath } from './yaml-values';
 
 /** The shortest webhook key the compiler accepts (README "Security"). */
 const MIN_WEBHOOK_KEY_LENGTH = 16;
@@ -25,12 +26,13 @@ export function compileTriggers(
 
 function compileTrigger(
   source: FlowSource,
-  item: unknown,
+  value: unknown,
   path: YamlPath,
   ids: Map<string, YamlPath[]>,
   pluginDefaults: readonly PluginDefault[],
 ): TriggerSpec | undefined {
-  if (!isPlainObject(item)) return source.reportAndSkip(path, 'a trigger must be a mapping with at least `id` and `type`');
+  if (!isPlainObject(value)) return source.reportAndSkip(path, 'a trigger must be a mapping with at least `id` and `type`');
+  const item = withoutEmptyProperties(value);
   if (typeof item.id === 'string') ids.set(item.id, [...(ids.get(item.id) ?? []), path]);
   if (!source.checkTypeName(item.type, knownTriggerTypeNames(), path, 'io.kestra.plugin.core.trigger.Schedule')) return undefined;
   const definition = findTriggerType(item.type as string) as TriggerDefinition;
@@ -39,6 +41,7 @@ function compileTrigger(
   const parsed = schema.safeParse(trigger);
   if (!parsed.success) return source.reportZodIssues(path, trigger, parsed.error.issues, schema);
   source.reportProblems(path, definition.validate?.(trigger) ?? []);
+  if (trigger.workerGroup !== undefined) source.report([...path, 'workerGroup'], WORKER_GROUP_MESSAGE);
   const { id: _id, type: _type, ...properties } = trigger;
   source.checkExpressions(properties, path);
 

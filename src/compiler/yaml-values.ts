@@ -29,3 +29,12 @@ export function valueAt(value: unknown, path: YamlPath): unknown {
 export function isTemplate(value: unknown): boolean {
   return typeof value === 'string' && (value.includes('{{') || value.includes('{%'));
 }
+
+/**
+ * A model's properties (a flow's, a task's, a trigger's, an input's) without those given no value
+ * (`defaults:` with nothing after it): Kestra reads such a property as absent, not as null. Only the
+ * model's own keys: a free-form map (`variables`, OutputValues' `values`) keeps its null values.
+ */
+export function withoutEmptyProperties(map: YamlMap): YamlMap {
+  return Object.fromEntries(Object.entries(map).filter(([, value]) => value !== null));
+}

@@ -1,28 +1,29 @@
 /**
  * FILE inputs given on the command line as `-i data=@path/to/file.csv`: the user's own local file,
- * uploaded into the execution's internal storage before it starts (what the API's multipart upload
- * does), so the input is a `kestra://` URI like any upload. Other values pass through unchanged.
+ * uploaded into the execution's internal storage before it starts or resumes (what the API's
+ * multipart upload does), so the input is a `kestra://` URI like any upload. Other values pass
+ * through unchanged.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { FlowSpec } from '../workflow/flow/spec';
+import type { InputSpec } from '../workflow/flow/spec';
 import type { InternalStorage } from './internal-storage';
-import { inputFileUri } from '../workflow/storage/storage-uri';
+import { type ExecutionLocation, inputFileUri } from '../workflow/storage/storage-uri';
 
 export async function uploadLocalFileInputs(
   storage: InternalStorage,
-  flow: FlowSpec,
-  executionId: string,
+  execution: ExecutionLocation,
+  declared: readonly InputSpec[],
   inputs: Record<string, string>,
 ): Promise<Record<string, string>> {
   const result = { ...inputs };
-  for (const input of flow.inputs) {
+  for (const input of declared) {
     const value = inputs[input.id];
     if (input.type !== 'FILE' || !value?.startsWith('@')) continue;
     const path = value.slice(1);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) throw new Error(`Input \`${input.id}\`: ${path} is not a readable file`);
-    const uri = inputFileUri({ namespace: flow.namespace, flowId: flow.id, executionId }, input.id, path);
+    const uri = inputFileUri(execution, input.id, path);
     await storage.put(uri, createReadStream(path));
     result[input.id] = uri;
   }

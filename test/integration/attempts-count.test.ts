@@ -97,4 +97,30 @@ tasks:
     assert.ok(messages('retried_log').includes('retried log attempt 0'), JSON.stringify(messages('retried_log')));
     assert.ok(messages('plain_log').includes('plain log attempt 0'), JSON.stringify(messages('plain_log')));
   });
+
+  it('retries a task whose properties fail to render (an undefined variable on the first attempts); warningOnRetry gives WARNING', async () => {
+    const { execution, taskRun } = await runWithLogs(
+      fixture,
+      flow(`
+id: attempts_count_render_error
+namespace: tflow.attempts_count
+tasks:
+  - id: late
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ taskrun.attemptsCount < 2 ? not_defined_yet : 'rendered on attempt ' ~ taskrun.attemptsCount }}"
+    retry: {type: constant, interval: PT0.1S, maxAttempts: 5, warningOnRetry: true}
+  - id: once
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ taskrun.attemptsCount < 2 ? not_defined_yet : 'never' }}"
+    allowFailure: true
+`),
+    );
+    assert.equal(execution.state, 'WARNING', execution.error);
+    assert.equal(taskRun('late')?.state, 'WARNING');
+    assert.equal(taskRun('late')?.attempts, 3);
+    assert.deepEqual(taskRun('late')?.outputs, { value: 'rendered on attempt 2' });
+    // Without `retry`, a render error fails the task on its only attempt.
+    assert.equal(taskRun('once')?.attempts, 1);
+    assert.match(taskRun('once')?.error ?? '', /not_defined_yet/);
+  });
 });

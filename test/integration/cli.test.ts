@@ -41,7 +41,8 @@ describe('the tflow CLI', { timeout: 180_000 }, () => {
     assert.equal(execution.namespace, 'zoomcamp');
     assert.equal(execution.flowId, '01_hello_world');
     assert.deepEqual(execution.inputs, { name: 'Ada' });
-    assert.deepEqual(execution.labels, { course: 'zoomcamp' });
+    // Kestra's correlation label: a new execution's own id.
+    assert.deepEqual(execution.labels, { 'system.correlationId': execution.id, course: 'zoomcamp' });
     assert.deepEqual(
       execution.taskRuns.map((r: { taskId: string; state: string; attempts: number }) => [r.taskId, r.state, r.attempts]),
       [

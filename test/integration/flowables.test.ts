@@ -222,9 +222,14 @@ tasks:
     );
     const execution = await executionResult(handle);
     assert.equal(execution.state, 'SUCCESS');
-    assert.deepEqual(execution.labels, { team: 'data', taxi: 'green', year: '2024' });
+    assert.deepEqual(execution.labels, { 'system.correlationId': execution.id, team: 'data', taxi: 'green', year: '2024' });
     const description = await handle.describe();
-    assert.deepEqual([...(description.typedSearchAttributes.get(LabelsKey) ?? [])].sort(), ['taxi:green', 'team:data', 'year:2024']);
+    assert.deepEqual([...(description.typedSearchAttributes.get(LabelsKey) ?? [])].sort(), [
+      `system.correlationId:${execution.id}`,
+      'taxi:green',
+      'team:data',
+      'year:2024',
+    ]);
   });
 
   const pauseFlow = flow(`

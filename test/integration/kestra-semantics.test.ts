@@ -467,6 +467,26 @@ tasks:
     assert.deepEqual(ofTask('error_kept'), ['ERROR error line']);
   });
 
+  it('Echo (deprecated): logs `format` at `level`, INFO by default, like Log; the old type name too', async () => {
+    const { execution, logs } = await run(`
+id: echo_levels
+namespace: ${NS}
+tasks:
+  - id: warned
+    type: io.kestra.plugin.core.debug.Echo
+    format: "echo {{ 40 + 2 }}"
+    level: WARN
+  - id: plain
+    type: io.kestra.core.tasks.debugs.Echo
+    format: plain echo
+`);
+    assert.equal(execution.state, 'SUCCESS');
+    assert.deepEqual(runs(execution), ['warned:SUCCESS', 'plain:SUCCESS']);
+    const ofTask = (id: string) => logs.filter((l) => l.taskId === id).map((l) => `${l.level} ${l.message}`);
+    assert.deepEqual(ofTask('warned'), ['WARN echo 42']);
+    assert.deepEqual(ofTask('plain'), ['INFO plain echo']);
+  });
+
   it('finally runs after success and after failure without changing the state; afterExecution sees the final state and cannot change it', async () => {
     const succeeded = await run(`
 id: finally_success

@@ -225,7 +225,7 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     const runs = await Promise.all(months.map((m) => scheduledRun(fixture.client, `${scheduleId}-2019-${m}-01T09:00:00Z`)));
     assertMonthlyRuns(runs, 'green');
     for (const { execution } of runs) {
-      assert.deepEqual(execution.labels, { suite: 'schedules', color: 'green' });
+      assert.deepEqual(execution.labels, { 'system.correlationId': execution.id, suite: 'schedules', color: 'green' });
     }
     await assertNeverStarted(fixture.client, `${scheduleId}-2019-04-01T09:00:00Z`);
     await assertNeverStarted(fixture.client, `${scheduleId}-2018-12-01T09:00:00Z`);
@@ -258,7 +258,13 @@ describe('deploy, Schedules and backfills', { timeout: 300_000 }, () => {
     assertMonthlyRuns(runs, 'green');
     for (const [i, { execution }] of runs.entries()) {
       assert.notEqual(execution.id, firstRuns[i].execution.id);
-      assert.deepEqual(execution.labels, { suite: 'schedules', color: 'green', run: 'second', backfill: 'true' });
+      assert.deepEqual(execution.labels, {
+        'system.correlationId': execution.id,
+        suite: 'schedules',
+        color: 'green',
+        run: 'second',
+        backfill: 'true',
+      });
     }
     // The Labels search attribute says it too, so the Web UI can filter backfills.
     const description = await executionHandle(fixture.client, runs[0].execution.id).describe();

@@ -117,7 +117,7 @@ tasks:
       'wd.yaml',
     );
     assert.deepEqual(diagnostics.map(formatDiagnostic), [
-      'wd.yaml:4:5: Only runnable tasks are allowed as children of a WorkingDirectory task [tasks[0]] (flowable tasks and Labels/OutputValues cannot run in a shared working directory)',
+      'wd.yaml:4:5: Only runnable tasks are allowed as children of a WorkingDirectory task [tasks[0]] (`nested` (io.kestra.plugin.core.flow.Sequential) cannot run in a shared working directory)',
     ]);
   });
 });

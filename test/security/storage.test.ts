@@ -13,10 +13,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { startExecution } from '../../src/client/executions';
+import { executionResult, queryExecution, startExecution } from '../../src/client/executions';
 import { FlowValidationError } from '../../src/compiler/diagnostics';
 import { executionPrefix, namespaceFilesPrefix } from '../../src/storage';
 import { findTemporalCli } from '../../src/temporal/dev-server';
@@ -154,6 +155,38 @@ outputs:
     );
     assert.deepEqual(execution.taskRuns[0].outputs, { value: 'my own local file' });
     console.log(`8 (CLI): refused: ${refused.stderr.trim().split('\n').pop()}; @file → ${execution.state}`);
+  });
+
+  it("8 (CLI resume): `tflow resume -i data=@local-file` uploads the user's own file for a FILE onResume input", async (t) => {
+    const cliDir = await mkdtemp(join(tmpdir(), 'tflow-sec-resume-'));
+    t.after(() => rm(cliDir, { recursive: true, force: true }));
+    const local = join(cliDir, 'approval.txt');
+    await writeFile(local, 'approved from a local file');
+    const handle = await startExecution(
+      fixture.client,
+      fixture.config,
+      flow(`id: approve_with_file
+namespace: ${namespace}
+tasks:
+  - id: approve
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: data
+        type: FILE
+  - id: show
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(outputs.approve.onResume.data) }}"
+`),
+    );
+    for (let i = 0; i < 200 && (await queryExecution(handle).catch(() => undefined))?.state !== 'PAUSED'; i++) await sleep(100);
+    const env = { TFLOW_TASK_QUEUE: fixture.config.taskQueue, TFLOW_STORAGE: tempStorage.root };
+    const resumed = await runTflow(['resume', handle.workflowId, '-i', `data=@${local}`], env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const execution = await executionResult(handle);
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    const prefix = executionPrefix({ namespace, flowId: 'approve_with_file', executionId: execution.id });
+    assert.deepEqual(execution.taskRuns[0].outputs, { onResume: { data: `${prefix}inputs/data/approval.txt` } });
+    assert.deepEqual(execution.taskRuns[1].outputs, { value: 'approved from a local file' });
   });
 
   it("9: a FILE input naming another namespace's kestra:// file is refused, naming the URI", async () => {

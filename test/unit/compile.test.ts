@@ -135,6 +135,39 @@ tasks:
     );
   });
 
+  it('reads a property given no value as absent (flow, input, task, trigger), but keeps null values in free-form maps', () => {
+    const source = [
+      'id: x',
+      'namespace: y',
+      'description:',
+      'variables:',
+      '  unset:',
+      'inputs:',
+      '  - id: who',
+      '    type: STRING',
+      '    defaults:',
+      'tasks:',
+      '  - id: out',
+      '    type: io.kestra.plugin.core.output.OutputValues',
+      '    description:',
+      '    values:',
+      '      empty:',
+      'triggers:',
+      '  - id: daily',
+      '    type: io.kestra.plugin.core.trigger.Schedule',
+      '    cron: "0 9 * * *"',
+      '    timezone:',
+      '',
+    ].join('\n');
+    const { spec, diagnostics } = compileFlow(source, 'empty-values.yaml');
+    assert.deepEqual(diagnostics, []);
+    assert.equal(spec?.description, undefined);
+    assert.deepEqual(spec?.variables, { unset: null });
+    assert.equal(spec?.inputs[0].defaults, undefined);
+    assert.deepEqual(spec?.tasks[0].properties, { values: { empty: null } });
+    assert.equal(spec?.triggers?.[0].id, 'daily');
+  });
+
   it('refuses a document that is not a mapping', () => {
     const { diagnostics: notMap } = compileFlow('- just\n- a list\n', 'list.yaml');
     assert.match(notMap[0].message, /must be a YAML mapping/);

@@ -222,8 +222,7 @@ tasks:
 });
 
 describe('flowable: Switch', () => {
-  const switchFlow = (withDefaults: boolean) =>
-    flow(`
+  const switchYaml = (withDefaults: boolean) => `
 id: sw
 namespace: t
 inputs:
@@ -240,7 +239,8 @@ tasks:
       1:
         - id: one_task
           type: ${RETURN}
-${withDefaults ? `    defaults:\n      - id: default_task\n        type: ${RETURN}\n` : ''}`);
+${withDefaults ? `    defaults:\n      - id: default_task\n        type: ${RETURN}\n` : ''}`;
+  const switchFlow = (withDefaults: boolean) => flow(switchYaml(withDefaults));
 
   it('runs the case whose key equals the rendered value (keys compared as strings)', async () => {
     let { execution } = await runWithFakePort(switchFlow(true), { kind: 'green' });
@@ -261,6 +261,13 @@ ${withDefaults ? `    defaults:\n      - id: default_task\n        type: ${RETUR
     assert.equal(execution.state, 'FAILED');
     assert.deepEqual(runs(execution), ['route:FAILED']);
     assert.match(execution.taskRuns[0].error ?? '', /no case matching the value 'yellow'/);
+  });
+
+  it('reads `defaults:` given no value as absent, as Kestra does', async () => {
+    const { execution } = await runWithFakePort(flow(`${switchYaml(false)}    defaults:\n`), { kind: 'green' });
+    assert.deepEqual(runs(execution), ['route:SUCCESS', 'green_task:SUCCESS']);
+    const { execution: unmatched } = await runWithFakePort(flow(`${switchYaml(false)}    defaults:\n`), { kind: 'yellow' });
+    assert.match(unmatched.taskRuns[0].error ?? '', /no case matching the value 'yellow'/);
   });
 });
 
@@ -700,7 +707,7 @@ tasks:
 `);
     const { execution, calls, portEvents } = await runWithFakePort(spec);
     assert.equal(execution.state, 'SUCCESS');
-    assert.deepEqual(execution.labels, { team: 'ops', color: 'green', count: '42', ratio: '3.14', ok: 'true' });
+    assert.deepEqual(execution.labels, { 'system.correlationId': execution.id, team: 'ops', color: 'green', count: '42', ratio: '3.14', ok: 'true' });
     assert.deepEqual(
       calls.map((c) => c.invocation.taskId),
       ['read'],

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
-import { connectClient, resumeExecution, ResumeRefusedError } from '../../client/executions';
-import { executionHandle } from '../../client/execution-handle';
-import { loadConfig } from '../../config';
+import type { WorkflowHandle } from '@temporalio/client';
+import { connectClient, queryExecution, resumeExecution, ResumeRefusedError } from '../../client/executions';
+import { executionHandle, startedRequest } from '../../client/execution-handle';
+import { loadConfig, type TflowConfig } from '../../config';
+import { storageFromConfig, uploadLocalFileInputs } from '../../storage';
+import { FlowTasks } from '../../workflow/interpreter/flow-tasks';
+import { onResumeInputs } from '../../workflow/plugins/core/flow/pause';
+import { splitExecutionId } from '../../workflow/schedules/scheduled-request';
 import { collect, parsePairs, toStderr, toStdout } from '../output';
 
 export function configureResumeCommand(program: Command): void {
@@ -9,11 +14,14 @@ export function configureResumeCommand(program: Command): void {
     .command('resume')
     .description("resume a PAUSED execution, giving its Pause tasks' onResume inputs")
     .argument('<executionId>', 'the execution id (as `tflow run` printed it)')
-    .option('-i, --input <key=value>', 'an onResume input value (repeatable)', collect, [])
+    .option('-i, --input <key=value>', 'an onResume input value (repeatable); `key=@path` uploads a local file for a FILE input', collect, [])
     .action(async (executionId: string, options: { input: string[] }) => {
-      const client = await connectClient(loadConfig());
+      const config = loadConfig();
+      const client = await connectClient(config);
       try {
-        const resumed = await resumeExecution(executionHandle(client, executionId), parsePairs(options.input, '--input'));
+        const handle = executionHandle(client, executionId);
+        const inputs = await uploadResumeFiles(config, handle, executionId, parsePairs(options.input, '--input'));
+        const resumed = await resumeExecution(handle, inputs);
         toStdout(`Execution ${executionId} resumed (${resumed.join(', ')})`);
       } catch (error) {
         if (!(error instanceof ResumeRefusedError)) throw error;
@@ -23,4 +31,25 @@ export function configureResumeCommand(program: Command): void {
         await client.connection.close();
       }
     });
+}
+
+/**
+ * `-i data=@local.csv` for a FILE `onResume` input of a waiting Pause: the local file is uploaded
+ * into the execution's internal storage first, as `tflow run` does for flow inputs.
+ */
+async function uploadResumeFiles(
+  config: TflowConfig,
+  handle: WorkflowHandle,
+  executionId: string,
+  values: Record<string, string>,
+): Promise<Record<string, string>> {
+  if (!Object.values(values).some((value) => value.startsWith('@'))) return values;
+  const [execution, request] = await Promise.all([queryExecution(handle), startedRequest(handle, splitExecutionId(executionId).runId)]);
+  if (!request?.flow) return values;
+  const tasks = new FlowTasks(request.flow, () => true);
+  const waitingInputs = execution.taskRuns
+    .filter((taskRun) => taskRun.state === 'PAUSED')
+    .flatMap((taskRun) => onResumeInputs(tasks.find(taskRun.taskId)?.properties.onResume));
+  const location = { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id };
+  return uploadLocalFileInputs(storageFromConfig(config), location, waitingInputs, values);
 }

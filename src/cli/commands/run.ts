@@ -70,7 +70,12 @@ export async function startFlow(
   const handle = await startExecution(client, config, flow, {
     executionId,
     // `-i data=@local.csv`: the user's own file, uploaded as the API's multipart upload does.
-    inputs: await uploadLocalFileInputs(storageFromConfig(config), flow, executionId, parsePairs(options.input, '--input')),
+    inputs: await uploadLocalFileInputs(
+      storageFromConfig(config),
+      { namespace: flow.namespace, flowId: flow.id, executionId },
+      flow.inputs,
+      parsePairs(options.input, '--input'),
+    ),
     labels: parsePairs(options.label, '--label'),
   });
   return { id: handle.workflowId, namespace: flow.namespace, flowId: flow.id, revision: flow.revision, state: 'CREATED' };

@@ -110,3 +110,11 @@ export function resolveState(states: readonly State[]): State {
   }
   return 'SUCCESS';
 }
+
+/**
+ * Kestra's `system.correlationId` label: the execution's own id, unless it came with one (a
+ * Subflow's child inherits its parent's, ./subflow-request.ts).
+ */
+export function withCorrelationId(labels: Record<string, string>, executionId: string): Record<string, string> {
+  return { 'system.correlationId': executionId, ...labels };
+}

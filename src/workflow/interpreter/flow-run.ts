@@ -8,7 +8,7 @@
  * every task: runIf, disabled, errors, allowFailure/allowWarning, task runs and outputs.
  */
 import type { ConcurrencySpec, LogLevel, TaskSpec } from '../flow/spec';
-import { isTerminated, resolveState, type Execution, type LogEntry, type State, type TaskRun } from './execution';
+import { isTerminated, resolveState, withCorrelationId, type Execution, type LogEntry, type State, type TaskRun } from './execution';
 import { isTruthy, render, renderingProperty, renderProperties, renderTyped } from '../expression';
 import { messageOf } from '../error-message';
 import { IN_WORKFLOW_TASK_TYPES } from '../plugins';
@@ -74,7 +74,7 @@ export class FlowRun {
       state: request.restart ? 'RESTARTED' : 'CREATED',
       inputs: request.inputs,
       outputs: {},
-      labels: { ...flow.labels, ...request.labels },
+      labels: withCorrelationId({ ...flow.labels, ...request.labels }, request.executionId),
       taskRuns: [],
       startDate: port.now().toISOString(),
     };

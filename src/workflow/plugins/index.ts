@@ -25,11 +25,13 @@ import { failTask } from './core/execution/fail';
 import { outputValuesTask } from './core/output/output-values';
 import { logTask } from './core/log/log';
 import { returnTask } from './core/debug/return';
+import { echoTask } from './core/debug/echo';
 
 export const IN_WORKFLOW_TASK_TYPES: readonly TaskDefinition[] = [
   failTask,
   logTask,
   returnTask,
+  echoTask,
   allowFailureTask,
   dagTask,
   forEachTask,

@@ -47,6 +47,6 @@ export const pauseTask = defineFlowableTask({
 });
 
 /** `onResume` input declarations (checked by the compiler against the input schemas), as flow inputs compile. */
-function onResumeInputs(declared: unknown): InputSpec[] {
+export function onResumeInputs(declared: unknown): InputSpec[] {
   return Array.isArray(declared) ? declared.map((input: InputDocument) => inputSpecOf(input)) : [];
 }
