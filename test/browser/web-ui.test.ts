@@ -159,7 +159,11 @@ describe('the Temporal Web UI shows tflow runs as flows', { timeout: 180_000, sk
       assert.equal(row.Status, 'Completed');
       assert.equal(row.FlowState, 'SUCCESS');
       assert.equal(row.FlowRevision, '1');
-      assert.deepEqual(row.Labels.split(',').sort(), [`file:${execution.labels.file}`, `taxi:${execution.labels.taxi}`]);
+      assert.deepEqual(row.Labels.split(',').sort(), [
+        `file:${execution.labels.file}`,
+        `system.correlationId:${execution.id}`,
+        `taxi:${execution.labels.taxi}`,
+      ]);
     }
     // Paused is a tflow state Temporal has not: the workflow is Running, FlowState says why it waits.
     assert.deepEqual(

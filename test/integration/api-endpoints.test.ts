@@ -304,7 +304,10 @@ tasks:
     assert.equal(both.results[0].id, failed.id, 'newest first');
     assert.equal(both.results[0].namespace, namespace);
     assert.equal(both.results[0].flowId, 'failing');
-    assert.deepEqual(both.results[0].labels, [{ key: 'batch', value: 'two' }]);
+    assert.deepEqual(both.results[0].labels, [
+      { key: 'system.correlationId', value: both.results[0].id },
+      { key: 'batch', value: 'two' },
+    ]);
 
     assert.deepEqual(
       (await search('state=FAILED')).results.map((e) => e.id),
@@ -471,7 +474,10 @@ tasks:
       'the restarted execution succeeds',
     );
     assert.deepEqual(done.inputs, { mode: 'ok' });
-    assert.deepEqual(done.labels, [{ key: 'try', value: 'restart' }]);
+    assert.deepEqual(done.labels, [
+      { key: 'system.correlationId', value: done.id },
+      { key: 'try', value: 'restart' },
+    ]);
     assert.deepEqual(
       done.taskRunList.map((t) => `${t.taskId}:${t.state.current}`),
       ['first:SUCCESS', 'check:SUCCESS'],

@@ -160,6 +160,7 @@ tasks:
     assert.equal(execution.flowRevision, 1);
     assert.deepEqual(execution.inputs, { name: 'Ada', times: 3 });
     assert.deepEqual(execution.labels, [
+      { key: 'system.correlationId', value: execution.id },
       { key: 'team', value: 'data' },
       { key: 'run', value: 'api' },
     ]);

@@ -122,7 +122,7 @@ tasks:
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, new RegExp(`Flow: +${namespace.replace(/\./g, '\\.')}\\.greet \\(revision 1\\)`));
     assert.match(human.stdout, /Inputs: +who=Grace/);
-    assert.match(human.stdout, /Labels: +team:ops, ticket:42/);
+    assert.match(human.stdout, /Labels: +system\.correlationId:\S+, team:ops, ticket:42/);
     assert.match(human.stdout, /answer SUCCESS\n\s+value = "GRACE"/);
 
     // list: by flow, by state, as JSON (full executions) and as a table.

@@ -49,7 +49,7 @@ describe('executions on a real Temporal dev server', { timeout: 180_000 }, () =>
     const description = await handle.describe();
     assert.equal(description.type, 'zoomcamp.01_hello_world');
     assert.equal(description.typedSearchAttributes.get(FlowStateKey), 'SUCCESS');
-    assert.deepEqual(description.typedSearchAttributes.get(LabelsKey), ['course:zoomcamp']);
+    assert.deepEqual(description.typedSearchAttributes.get(LabelsKey), [`system.correlationId:${execution.id}`, 'course:zoomcamp']);
 
     // Log and Return are pure computation: no activity round trip (src/workflow/pure-tasks.ts),
     // behind a patch marker so older histories still replay. Their task runs are in the execution.

@@ -121,7 +121,7 @@ tasks:
     );
   });
 
-  it('a property rendered by the activity (secret()) fails once too, even with a retry', async () => {
+  it('a property rendered by the activity (secret()) that fails is a failed attempt: retried, then the task fails', async () => {
     const execution = await runToEnd(
       fixture,
       flow(`
@@ -138,7 +138,7 @@ tasks:
 `),
     );
     assert.equal(execution.state, 'FAILED');
-    assert.equal(taskRun(execution, 'greet').attempts, 1);
+    assert.equal(taskRun(execution, 'greet').attempts, 3);
     assert.match(
       execution.error ?? '',
       /^Task greet failed: property 'message': Cannot find secret for key 'TFLOW_TEST_NO_SUCH_SECRET'\. in the expression `.*` at line 1, column 4$/,
