@@ -173,7 +173,7 @@ describe('the Temporal Web UI shows tflow runs as flows', { timeout: 180_000, sk
         Type: TOUR_TYPE,
         Status: 'Running',
         FlowState: 'PAUSED',
-        Labels: 'team:data',
+        Labels: `system.correlationId:${tour.workflowId},team:data`,
         FlowRevision: '1',
         Start: undefined,
         End: undefined,
