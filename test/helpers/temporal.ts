@@ -69,6 +69,11 @@ export async function runWithLogs(fixture: TemporalFixture, flow: FlowSpec, opti
   return { handle, execution, logs, taskRun, output: (taskId) => taskRun(taskId)?.outputs ?? {} };
 }
 
+/** Fails unless the execution ended SUCCESS, naming its error and each task run's. */
+export function assertSucceeded(execution: Execution): void {
+  assert.equal(execution.state, 'SUCCESS', `${execution.error} ${JSON.stringify(execution.taskRuns.map((r) => [r.taskId, r.error]))}`);
+}
+
 /** Fails unless no workflow with this id was ever started (a trigger or a schedule that must not fire). */
 export async function assertNeverStarted(client: Client, workflowId: string): Promise<void> {
   await assert.rejects(client.workflow.getHandle(workflowId).describe(), WorkflowNotFoundError);

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { flow } from '../helpers/fake-port';
 import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
-import { runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { processCommandsTask } from '../helpers/flow-yaml';
+import { assertSucceeded, runWithLogs, startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const credentials = process.env.GOOGLE_APPLICATION_CREDENTIALS;
 /** Without credentials each test reports as skipped, with this reason (never as passed). */
@@ -46,14 +47,7 @@ tasks:
     type: io.kestra.plugin.gcp.bigquery.CreateDataset
     name: ${dataset}
     ifExists: SKIP
-  - id: extract
-    type: io.kestra.plugin.scripts.shell.Commands
-    outputFiles:
-      - trips.csv
-    taskRunner:
-      type: io.kestra.plugin.core.runner.Process
-    commands:
-      - printf 'VendorID,total_amount\\n1,2.5\\n2,13.75\\n' > trips.csv
+${processCommandsTask('extract', { outputFiles: ['trips.csv'], commands: [`printf 'VendorID,total_amount\\n1,2.5\\n2,13.75\\n' > trips.csv`] })}
   - id: load
     type: io.kestra.plugin.gcp.bigquery.Load
     from: "{{ outputs.extract.outputFiles['trips.csv'] }}"
@@ -81,7 +75,7 @@ pluginDefaults:
       projectId: ${project()}
 `),
     );
-    assert.equal(execution.state, 'SUCCESS', `${execution.error} ${JSON.stringify(execution.taskRuns.map((r) => [r.taskId, r.error]))}`);
+    assertSucceeded(execution);
     assert.equal(output('load').rows, 2);
     assert.equal(output('load').destinationTable, `${project()}.${dataset}.${table}`);
     const total = output('total').row as { trips: unknown; total: unknown };

@@ -24,8 +24,8 @@ import { FIXTURES, PROJECT_ROOT } from '../helpers/paths';
 import { startBigQueryStandIn, type BigQueryStandIn } from '../helpers/bigquery-stand-in';
 import { createTestDatabase, POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER, type TestDatabase } from '../helpers/postgres';
 import { useTemporaryStorage, type TemporaryStorage } from '../helpers/storage';
-import { runWithLogs, startTemporalFixture, type FinishedRun, type TemporalFixture } from '../helpers/temporal';
-import type { Execution } from '../../src/workflow/interpreter/execution';
+import { processCommandsTask } from '../helpers/flow-yaml';
+import { assertSucceeded, runWithLogs, startTemporalFixture, type FinishedRun, type TemporalFixture } from '../helpers/temporal';
 
 /** A service-account key as Google issues it: pretty-printed JSON with a multi-line PEM key. */
 const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -68,10 +68,6 @@ async function historyText(handle: WorkflowHandle): Promise<string> {
 async function assertKeyNotInClear(run: FinishedRun): Promise<void> {
   const everything = `${await historyText(run.handle)}\n${JSON.stringify(run.logs)}`;
   for (const marker of KEY_MARKERS) assert.ok(!everything.includes(marker), `the key (${marker.slice(0, 12)}…) is not in the history or logs`);
-}
-
-function assertSucceeded(execution: Execution): void {
-  assert.equal(execution.state, 'SUCCESS', `${execution.error} ${JSON.stringify(execution.taskRuns.map((r) => [r.taskId, r.error]))}`);
 }
 
 describe('GCS tasks against fake-gcs-server, BigQuery tasks against a stand-in', { timeout: 600_000 }, () => {
@@ -186,14 +182,7 @@ variables:
   gcs_file: "gs://{{kv('GCP_BUCKET_NAME')}}/{{vars.file}}"
   data: "{{outputs.extract.outputFiles['green_tripdata_2019-01.csv']}}"
 tasks:
-  - id: extract
-    type: io.kestra.plugin.scripts.shell.Commands
-    outputFiles:
-      - "*.csv"
-    taskRunner:
-      type: io.kestra.plugin.core.runner.Process
-    commands:
-      - printf '${csv.replace(/\n/g, '\\n')}' > {{render(vars.file)}}
+${processCommandsTask('extract', { outputFiles: ['"*.csv"'], commands: [`printf '${csv.replace(/\n/g, '\\n')}' > {{render(vars.file)}}`] })}
   - id: upload_to_gcs
     type: io.kestra.plugin.gcp.gcs.Upload
     from: "{{render(vars.data)}}"
@@ -359,15 +348,7 @@ ${GCP_PLUGIN_DEFAULTS}`),
 id: bq_loads
 namespace: zoomcamp
 tasks:
-  - id: extract
-    type: io.kestra.plugin.scripts.shell.Commands
-    outputFiles:
-      - "*.csv"
-    taskRunner:
-      type: io.kestra.plugin.core.runner.Process
-    commands:
-      - printf '${csv.replace(/\n/g, '\\n')}' > trips.csv
-      - ": > empty.csv"
+${processCommandsTask('extract', { outputFiles: ['"*.csv"'], commands: [`printf '${csv.replace(/\n/g, '\\n')}' > trips.csv`, '": > empty.csv"'] })}
   - id: upload
     type: io.kestra.plugin.gcp.gcs.Upload
     from: "{{ outputs.extract.outputFiles['trips.csv'] }}"
@@ -506,14 +487,7 @@ ${GCP_PLUGIN_DEFAULTS}`),
 id: gcs_failures
 namespace: tests.gcs
 tasks:
-  - id: extract
-    type: io.kestra.plugin.scripts.shell.Commands
-    outputFiles:
-      - empty.csv
-    taskRunner:
-      type: io.kestra.plugin.core.runner.Process
-    commands:
-      - ": > empty.csv"
+${processCommandsTask('extract', { outputFiles: ['empty.csv'], commands: ['": > empty.csv"'] })}
   - id: parallel
     type: io.kestra.plugin.core.flow.Parallel
     tasks:

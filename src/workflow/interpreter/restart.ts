@@ -17,13 +17,7 @@ import type { FlowSpec, TaskSpec } from '../flow/spec';
 import type { Execution, State, TaskRun } from './execution';
 
 /** A task run of the attempt being restarted: only what the new attempt needs. */
-export interface PreviousTaskRun {
-  id: string;
-  taskId: string;
-  parentTaskRunId?: string;
-  value?: string;
-  state: State;
-  attempts: number;
+export interface PreviousTaskRun extends Pick<TaskRun, 'id' | 'taskId' | 'parentTaskRunId' | 'value' | 'state' | 'attempts'> {
   /** Present for the task runs a restart reuses (SUCCESS, WARNING, SKIPPED). */
   outputs?: Record<string, unknown>;
 }
