@@ -220,6 +220,20 @@ function executionFromDescription(description: WorkflowExecutionDescription, sta
 }
 
 /** `promise`, or a rejection once `ms` have passed without its answer. */
+/**
+ * The ended execution, or undefined when it has not ended within `waitMs` (a `wait` of the API).
+ * The wait is cancelled, not left polling Temporal in the background, when the bound passes.
+ */
+export async function executionResultWithin(handle: WorkflowHandle, waitMs: number): Promise<Execution | undefined> {
+  const bound = AbortSignal.timeout(waitMs);
+  try {
+    return await handle.client.withAbortSignal(bound, () => executionResult(handle));
+  } catch (error) {
+    if (bound.aborted) return undefined;
+    throw error;
+  }
+}
+
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

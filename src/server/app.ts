@@ -74,7 +74,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     await app.register(
       async (api) => {
         registerFlowRoutes(api, context, limits);
-        registerExecutionRoutes(api, context);
+        registerExecutionRoutes(api, context, limits);
         registerLogRoutes(api, context);
         registerKvRoutes(api, context);
         registerTriggerRoutes(api, context);

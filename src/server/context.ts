@@ -25,6 +25,11 @@ export interface ApiLimits {
   importBytes: number;
   /** How long a `wait: true` webhook holds its caller before answering with the running execution's id. */
   webhookWaitMs: number;
+  /**
+   * How long `POST /executions/{namespace}/{id}?wait=true` holds its caller before answering with the
+   * execution as it stands (`tflow server --max-wait`): an open request per caller is bounded.
+   */
+  executionWaitMs: number;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
@@ -34,4 +39,5 @@ export const DEFAULT_LIMITS: ApiLimits = {
   importFiles: 10,
   importBytes: 2 * 1024 * 1024,
   webhookWaitMs: 30_000,
+  executionWaitMs: 5 * 60_000,
 };

@@ -6,7 +6,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { executionHandle } from '../client/execution-handle';
-import { currentExecution, executionResult, newExecutionId, resumeExecution, ResumeRefusedError, startExecution } from '../client/executions';
+import { currentExecution, executionResultWithin, newExecutionId, resumeExecution, ResumeRefusedError, startExecution } from '../client/executions';
 import type { FlowSpec } from '../workflow/flow/spec';
 import { INPUT_ID_PATTERN } from '../workflow/flow/inputs';
 import type { Execution } from '../workflow/interpreter/execution';
@@ -14,7 +14,7 @@ import { loadDeployedFlow } from '../flow-store/deploy';
 import { splitExecutionId } from '../workflow/schedules/scheduled-request';
 import { executionPrefix, inputFileUri, storageFromConfig } from '../storage';
 import { checkInputBounds } from './body-limits';
-import type { ApiContext } from './context';
+import type { ApiContext, ApiLimits } from './context';
 import { HttpError } from './errors';
 import { executionJson, type KestraExecution, labelList } from './execution-json';
 import { type Restarted, RestartRefusedError, restartExecution as restartWithClient } from '../client/restart';
@@ -176,7 +176,11 @@ const flowParams = {
 const createQuery = {
   type: 'object',
   properties: {
-    wait: { type: 'string', description: 'true: answer once the execution has ended, with its task runs and outputs' },
+    wait: {
+      type: 'string',
+      description:
+        "true: answer once the execution has ended, with its task runs and outputs; after the server's bound (5 minutes unless `tflow server --max-wait`), with the execution as it stands",
+    },
     labels: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'key:value, repeatable' },
     revision: { type: 'string', description: 'The flow revision to run (default: the latest)' },
   },
@@ -197,7 +201,7 @@ const searchQuerySchema = {
   },
 } as const;
 
-export function registerExecutionRoutes(app: FastifyInstance, context: ApiContext): void {
+export function registerExecutionRoutes(app: FastifyInstance, context: ApiContext, limits: Pick<ApiLimits, 'executionWaitMs'>): void {
   const create = async (
     request: FastifyRequest<{
       Params: { namespace: string; id: string };
@@ -222,7 +226,11 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
         .catch(() => undefined);
       throw error;
     }
-    if (isTrue(request.query.wait)) return { ...executionJson(await executionResult(handle)), url: executionUrl(context, handle.workflowId) };
+    if (isTrue(request.query.wait)) {
+      // Not ended within the bound: the execution as it stands (the caller follows it by id).
+      const execution = (await executionResultWithin(handle, limits.executionWaitMs)) ?? (await currentExecution(handle));
+      return { ...executionJson(execution), url: executionUrl(context, handle.workflowId) };
+    }
     return createdExecutionJson(context, handle, flow, labels);
   };
   const createSchema = {

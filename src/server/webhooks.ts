@@ -8,11 +8,9 @@
  * routes need no Basic auth: the key is the secret, checked before the flow is compiled.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { executionResult, newExecutionId, startExecution } from '../client/executions';
+import { executionResultWithin, newExecutionId, startExecution } from '../client/executions';
 import type { WebhookTriggerSpec } from '../workflow/flow/spec';
-import type { Execution } from '../workflow/interpreter/execution';
 import { type Context, render, renderProperties } from '../workflow/expression';
 import { compileDeployed } from '../flow-store/deploy';
 import { digest } from './auth';
@@ -116,17 +114,6 @@ export function webhookTriggerVariables(request: FastifyRequest): Record<string,
   };
 }
 
-/** The ended execution, or undefined when it has not ended within `waitMs`. */
-async function untilEnded(handle: WorkflowHandle, waitMs: number): Promise<Execution | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
-  try {
-    return await Promise.race([executionResult(handle), bound]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext, limits: Pick<ApiLimits, 'webhookWaitMs'>): void {
   // Any body is accepted as text (JSON is parsed in the handler, so `trigger.body` is an object).
   app.removeAllContentTypeParsers();
@@ -173,7 +160,7 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext,
     const triggerJson = { id: trigger.id, type: trigger.type, variables };
     const created = { ...createdExecutionJson(context, handle, flow, labels), trigger: triggerJson };
     if (!trigger.wait) return created;
-    const execution = await untilEnded(handle, limits.webhookWaitMs);
+    const execution = await executionResultWithin(handle, limits.webhookWaitMs);
     if (!execution) return created; // still running after webhookWaitMs: the caller follows it by id
     if (trigger.returnOutputs) return execution.outputs;
     return { ...executionJson(execution), trigger: triggerJson, url: executionUrl(context, handle.workflowId) };

@@ -445,7 +445,7 @@ tasks:
   });
 });
 
-describe('webhook wait: bounded', { timeout: 60_000 }, () => {
+describe('waits: bounded', { timeout: 60_000 }, () => {
   it('a `wait: true` webhook whose execution does not end answers with its id once the bound passes', async () => {
     const namespace = `tflow.test.secwait${randomBytes(3).toString('hex')}`;
     // No worker: the execution never ends, so only the bound can answer.
@@ -466,6 +466,43 @@ describe('webhook wait: bounded', { timeout: 60_000 }, () => {
       const handle = client.workflow.getHandle(execution.id);
       assert.equal((await handle.describe()).status.name, 'RUNNING');
       await handle.terminate('test over');
+    } finally {
+      await client.connection.close();
+      await server.close();
+      await purgeNamespace(namespace);
+    }
+  });
+
+  it('POST /executions?wait=true on an execution that does not end answers with it as it stands once the bound passes', async () => {
+    const namespace = `tflow.test.secwait${randomBytes(3).toString('hex')}`;
+    const config = { ...loadConfig(), taskQueue: `test-${randomBytes(4).toString('hex')}` };
+    const server = await startServer(config, { port: 0, limits: { executionWaitMs: 1_000 } });
+    const client = await connectClient(config);
+    try {
+      const flow = `id: paused\nnamespace: ${namespace}\ntasks:\n  - id: hello\n    type: io.kestra.plugin.core.log.Log\n    message: hello\n  - id: approve\n    type: io.kestra.plugin.core.flow.Pause\n`;
+      assert.equal((await fetch(`${server.url}/api/v1/flows`, { method: 'POST', headers: YAML, body: flow })).status, 200);
+      const started = Date.now();
+      const response = await fetch(`${server.url}/api/v1/executions/${namespace}/paused?wait=true`, { method: 'POST' });
+      const elapsed = Date.now() - started;
+      assert.equal(response.status, 200);
+      const execution = (await response.json()) as {
+        id: string;
+        state: { current: string };
+        taskRunList: { taskId: string; state: { current: string } }[];
+        url: string;
+      };
+      // Kestra's wait holds PAUSED executions too (they have not ended): the bound answers.
+      assert.equal(execution.state.current, 'PAUSED');
+      assert.deepEqual(
+        execution.taskRunList.map((run) => [run.taskId, run.state.current]),
+        [
+          ['hello', 'SUCCESS'],
+          ['approve', 'PAUSED'],
+        ],
+      );
+      assert.ok(execution.url.includes(execution.id));
+      assert.ok(elapsed >= 1_000 && elapsed < 10_000, `${elapsed} ms`);
+      await client.workflow.getHandle(execution.id).terminate('test over');
     } finally {
       await client.connection.close();
       await server.close();

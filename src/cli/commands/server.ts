@@ -12,12 +12,16 @@ export function configureServerCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (default TFLOW_API_PORT, else 8080)')
     .option('--insecure-no-auth', 'listen on a non-loopback address without TFLOW_BASIC_AUTH: anyone who reaches it can run flows')
     .option('--no-worker', 'serve the API only (workers run elsewhere)')
-    .action(async (options: { host?: string; port?: string; insecureNoAuth?: boolean; worker: boolean }) => {
+    .option('--max-wait <seconds>', 'longest a `?wait=true` execution request is held before answering with the execution as it stands', '300')
+    .action(async (options: { host?: string; port?: string; insecureNoAuth?: boolean; worker: boolean; maxWait: string }) => {
       const config = loadConfig();
       const host = options.host ?? config.apiHost;
       const port = options.port === undefined ? undefined : Number(options.port);
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
         throw new UsageError(`--port: expected a port number, got '${options.port}'`);
+      const maxWait = Number(options.maxWait);
+      if (!(Number.isInteger(maxWait) && maxWait > 0))
+        throw new UsageError(`--max-wait: expected a whole number of seconds, got '${options.maxWait}'`);
       if (options.insecureNoAuth && !config.basicAuth && !isLoopbackHost(host)) {
         toStderr(
           `WARNING: --insecure-no-auth: the API on ${host} has no authentication; anyone who reaches it can deploy and run flows (Shell tasks included).`,
@@ -28,6 +32,7 @@ export function configureServerCommand(program: Command): void {
         port,
         insecureNoAuth: options.insecureNoAuth,
         worker: options.worker,
+        limits: { executionWaitMs: maxWait * 1000 },
         logger: { level: process.env.TFLOW_LOG_LEVEL?.toLowerCase() ?? 'info' },
       });
       toStderr(
