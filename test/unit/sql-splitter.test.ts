@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bindNamedParameters, splitSqlStatements } from '../../src/plugins/jdbc/sql-splitter';
+import { installsBuiltInExtension } from '../../src/plugins/jdbc/duckdb/connection';
+import { bindNamedParameters, splitSqlStatements, withoutTrailingSemicolon } from '../../src/plugins/jdbc/sql-splitter';
 
 const texts = (sql: string) => splitSqlStatements(sql).map((s) => s.text);
 
@@ -32,5 +33,24 @@ DO $$ BEGIN PERFORM 1; END $$`;
     const bound = bindNamedParameters("SELECT :id::text, ':id', x FROM t WHERE a = :id AND b = :other", { id: 7, other: 'o' });
     assert.equal(bound.text, "SELECT $1::text, ':id', x FROM t WHERE a = $1 AND b = $2");
     assert.deepEqual(bound.values, [7, 'o']);
+  });
+
+  it('drops one trailing semicolon (CopyOut sql, DuckDB INSTALL) in linear time, even after a long run of whitespace', () => {
+    assert.equal(withoutTrailingSemicolon('  SELECT 1 ;\n'), 'SELECT 1');
+    assert.equal(withoutTrailingSemicolon('SELECT 1'), 'SELECT 1');
+    assert.equal(withoutTrailingSemicolon("SELECT ';'"), "SELECT ';'");
+    const builtIn = new Set(['json', 'parquet']);
+    assert.equal(installsBuiltInExtension('INSTALL json;', builtIn), true);
+    assert.equal(installsBuiltInExtension("  FORCE INSTALL 'parquet' FROM core ;  ", builtIn), true);
+    assert.equal(installsBuiltInExtension('INSTALL spatial', builtIn), false);
+    // The former patterns (`;\s*$`, `\s*;?\s*$`) backtracked over such runs: 30,000 spaces took 1.5 s.
+    const spaces = ' \t\n'.repeat(100_000);
+    const started = performance.now();
+    assert.equal(withoutTrailingSemicolon(`SELECT 1${spaces};${spaces}x`).length, 8 + spaces.length * 2 + 2);
+    assert.equal(installsBuiltInExtension(`INSTALL json${spaces}x`, builtIn), false);
+    assert.equal(installsBuiltInExtension(`INSTALL json FROM core${spaces}x`, builtIn), false);
+    assert.equal(installsBuiltInExtension(`FORCE${spaces}INSTALL json${spaces};${spaces}x`, builtIn), false);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 500, `${Math.round(elapsed)} ms`);
   });
 });

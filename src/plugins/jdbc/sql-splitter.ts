@@ -41,6 +41,15 @@ export function singleStatement(script: string): SqlStatement {
   );
 }
 
+/**
+ * The statement without surrounding whitespace and one trailing `;`. A scan, not a regex such as
+ * `/\s*;?\s*$/`, whose backtracking over a long run of whitespace takes seconds.
+ */
+export function withoutTrailingSemicolon(sql: string): string {
+  const trimmed = sql.trim();
+  return trimmed.endsWith(';') ? trimmed.slice(0, -1).trimEnd() : trimmed;
+}
+
 /** `:name` placeholders (outside quotes and comments, not `::` casts) → `$1, $2…` and their values. */
 export function bindNamedParameters(sql: string, parameters: Record<string, unknown>): { text: string; values: unknown[] } {
   const order: string[] = [];

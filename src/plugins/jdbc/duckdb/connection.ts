@@ -22,6 +22,7 @@ import { z } from 'zod';
 import type { TaskContext } from '../../../workflow/plugins/task-definition';
 import { uploadOutputFiles, writeInputFiles } from '../../scripts/script-task';
 import { RowCollector, type FetchType, type StatementResult } from '../fetch';
+import { withoutTrailingSemicolon } from '../sql-splitter';
 
 /** Properties shared by DuckDB Query and Queries (Kestra's names). */
 export const duckdbProperties = {
@@ -112,8 +113,9 @@ async function runDuckDbStatement(
 }
 
 /** `INSTALL json`, `FORCE INSTALL 'parquet' FROM core`: true when the extension is compiled into this DuckDB. */
-function installsBuiltInExtension(sql: string, builtInExtensions: ReadonlySet<string>): boolean {
-  const name = /^(?:FORCE\s+)?INSTALL\s+['"]?([A-Za-z0-9_]+)['"]?(?:\s+FROM\s+\S+)?\s*;?\s*$/i.exec(sql.trim())?.[1];
+export function installsBuiltInExtension(sql: string, builtInExtensions: ReadonlySet<string>): boolean {
+  // No `\s*` next to another whitespace match: the pattern stays linear in the statement's length.
+  const name = /^(?:FORCE\s+)?INSTALL\s+['"]?([A-Za-z0-9_]+)['"]?(?:\s+FROM\s+\S+)?$/i.exec(withoutTrailingSemicolon(sql))?.[1];
   return name !== undefined && builtInExtensions.has(name.toLowerCase());
 }
 

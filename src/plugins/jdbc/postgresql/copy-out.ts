@@ -5,6 +5,7 @@ import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
 import { columnList, copyProperties, copyWithClause } from './copy-options';
 import { connectPostgres, postgresConnectionProperties } from './connection';
 import { describeDatabaseError } from '../statement-error';
+import { withoutTrailingSemicolon } from '../sql-splitter';
 
 /**
  * `io.kestra.plugin.jdbc.postgresql.CopyOut`: `COPY (<sql>) TO STDOUT` (or a table and its
@@ -22,7 +23,7 @@ export const postgresqlCopyOutTask = defineRunnableTask({
   }),
   async run(props, context) {
     if (!props.sql === !props.table) throw new Error('CopyOut needs either `sql` or `table` (not both)');
-    const source = props.sql ? `(${props.sql.trim().replace(/;\s*$/, '')})` : `${props.table}${columnList(props.columns)}`;
+    const source = props.sql ? `(${withoutTrailingSemicolon(props.sql)})` : `${props.table}${columnList(props.columns)}`;
     const sql = `COPY ${source} TO STDOUT${copyWithClause(props, 'TO')}`;
     const client = await connectPostgres(props, context);
     try {
