@@ -8,8 +8,9 @@
  * The semantics are those of Kestra's executor (a failed task run gets a next retry date):
  * - `constant`: `interval` after each failed attempt.
  * - `exponential`: `interval × delayFactor × (attempts so far − 1)`, at most `maxInterval`. The
- *   delay grows linearly, and the first retry is immediate; `delayFactor` defaults to 2. Kestra
- *   truncates `delayFactor` to an integer; tflow uses it as written (docs/kestra-compatibility.md).
+ *   delay grows linearly, and the first retry is immediate; `delayFactor` defaults to 2. The older
+ *   Kestra truncated `delayFactor` to an integer, tflow uses it as written; Kestra's fix #17031 made
+ *   the delay `interval × delayFactor^(n − 1)` (docs/kestra-compatibility.md, "Where tflow differs").
  * - `random`: uniformly between `minInterval` (included) and `maxInterval` (excluded).
  * - `maxAttempts` counts every attempt, the first one included; no attempt starts later than
  *   `maxDuration` after the first one started.
