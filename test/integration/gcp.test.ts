@@ -8,6 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { gunzipSync } from 'node:zlib';
+import { executionResult, killExecution, startExecution } from '../../src/client/executions';
 import { compileFlowFile } from '../../src/compiler/compile';
 import { generateTaxiFile, startTaxiDataServer, writeWgetShim, type TaxiDataServer, type TaxiFile } from '../../src/demo/taxi-data';
 import { flow } from '../helpers/fake-port';
@@ -515,5 +518,52 @@ ${processCommandsTask('extract', { outputFiles: ['empty.csv'], commands: ['": > 
     const badKey = taskRun('bad_key')?.error ?? '';
     assert.match(badKey, /serviceAccount is not valid JSON/);
     assert.ok(!badKey.includes('sekrit-value'), badKey);
+  });
+
+  it('a kill ends a Download whose server stopped sending mid-object: the worker drops the connection', async () => {
+    // A Cloud Storage stand-in that answers the object's metadata, then sends a first line and stalls.
+    let mediaRequested = false;
+    let mediaClosed = false;
+    const stalled = createServer((request, response) => {
+      if (request.url?.includes('alt=media')) {
+        mediaRequested = true;
+        response.on('close', () => (mediaClosed = true));
+        response.writeHead(200, { 'content-type': 'text/csv' });
+        response.write('VendorID\n');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ bucket: BUCKET, name: 'stalled.csv', size: '1000000' }));
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    process.env.STORAGE_EMULATOR_HOST = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`;
+    try {
+      const handle = await startExecution(
+        fixture.client,
+        fixture.config,
+        flow(`
+id: gcs_stalled
+namespace: tests.gcs
+tasks:
+  - id: download
+    type: io.kestra.plugin.gcp.gcs.Download
+    from: gs://${BUCKET}/stalled.csv
+`),
+      );
+      while (!mediaRequested) await new Promise((resolve) => setTimeout(resolve, 100));
+      const killedAt = Date.now();
+      await killExecution(handle);
+      const execution = await executionResult(handle);
+      assert.equal(execution.state, 'KILLED');
+      assert.equal(execution.taskRuns.find((run) => run.taskId === 'download')?.state, 'KILLED');
+      // The worker drops the download too (not left reading until the task's timeout): the kill
+      // reaches the task with its next heartbeat, every 2 s.
+      while (!mediaClosed && Date.now() - killedAt < 10_000) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(mediaClosed, 'the worker still holds the download 10 s after the kill');
+    } finally {
+      process.env.STORAGE_EMULATOR_HOST = gcs.url;
+      stalled.closeAllConnections();
+      stalled.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { addAbortSignal } from 'node:stream';
 import { z } from 'zod';
 import { fileNameOf } from '../../../storage';
 import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
@@ -21,7 +22,8 @@ export const gcsDownloadTask = defineRunnableTask({
     const file = storage.bucket(source.bucket).file(source.name);
     const [exists] = await file.exists();
     if (!exists) throw new Error(`No such object: ${gsUri(source.bucket, source.name)}`);
-    const stored = await context.putFile(fileNameOf(source.name) || 'download', file.createReadStream());
+    // Tied to the task's signal: a kill ends a download the server has stopped sending (it would wait for the timeout).
+    const stored = await context.putFile(fileNameOf(source.name) || 'download', addAbortSignal(context.signal, file.createReadStream()));
     context.log('INFO', `Downloaded ${stored.size} bytes from ${props.from} to ${stored.uri}`);
     return { bucket: source.bucket, path: source.name, uri: stored.uri };
   },

@@ -1,3 +1,4 @@
+import { addAbortSignal } from 'node:stream';
 import { z } from 'zod';
 import { fileNameOf } from '../../../storage';
 import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
@@ -33,7 +34,7 @@ export const gcsDownloadsTask = defineRunnableTask({
     for (const { blob, file } of listing.entries) {
       if (!file) continue;
       context.signal.throwIfAborted();
-      const stored = await context.putFile(fileNameOf(file.name) || 'download', file.createReadStream());
+      const stored = await context.putFile(fileNameOf(file.name) || 'download', addAbortSignal(context.signal, file.createReadStream()));
       blobs.push({ ...blob, uri: stored.uri });
       outputFiles[file.name] = stored.uri;
       if (moveTo) {
