@@ -55,7 +55,8 @@ export function createTaskActivities(definitions: readonly RunnableTaskDefinitio
 
 async function runTask(definition: RunnableTaskDefinition, invocation: TaskActivityInput, services: TaskServices): Promise<TaskResult> {
   const activity = Context.current();
-  const attempt = activityInfo().attempt;
+  // The task's attempt, counting those the workflow made before scheduling this activity (failed renders).
+  const attempt = (invocation.earlierAttempts ?? 0) + activityInfo().attempt;
   const logs = new TaskLogBuffer();
   const logged = logsAtLevel(invocation.logLevel);
   // Secret values the properties resolved: masked in everything that goes back to Temporal.
@@ -99,10 +100,9 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskActiv
   let properties = invocation.properties;
   if (invocation.deferred) {
     try {
-      const rendered = await renderDeferredProperties({ type: invocation.type, namespace: invocation.namespace, attempt }, invocation.deferred, {
-        config: services.config,
-        storage,
-      });
+      // The deferred variables' taskrun.attemptsCount already counts the attempts the workflow made: add this activity's.
+      const target = { type: invocation.type, namespace: invocation.namespace, attempt: activityInfo().attempt };
+      const rendered = await renderDeferredProperties(target, invocation.deferred, { config: services.config, storage });
       secrets = withSecretLines(rendered.secrets);
       properties = { ...invocation.properties, ...rendered.properties };
     } catch (error) {

@@ -7,12 +7,14 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { executionHandle } from '../client/execution-handle';
 import { currentExecution, executionResultWithin, newExecutionId, resumeExecution, ResumeRefusedError, startExecution } from '../client/executions';
-import type { FlowSpec } from '../workflow/flow/spec';
+import type { FlowSpec, InputSpec } from '../workflow/flow/spec';
 import { INPUT_ID_PATTERN } from '../workflow/flow/inputs';
 import type { Execution } from '../workflow/interpreter/execution';
 import { loadDeployedFlow } from '../flow-store/deploy';
 import { splitExecutionId } from '../workflow/schedules/scheduled-request';
 import { executionPrefix, inputFileUri, storageFromConfig } from '../storage';
+import type { ExecutionLocation } from '../workflow/storage/storage-uri';
+import { waitingResumeInputs } from '../client/resume-inputs';
 import { checkInputBounds } from './body-limits';
 import type { ApiContext, ApiLimits } from './context';
 import { HttpError } from './errors';
@@ -22,11 +24,12 @@ import { parseSearchQuery, type SearchQuery, searchExecutions, withKestraFilters
 import { executionParams } from './logs';
 import { followExecutionEvents, streamRegistry } from './sse';
 
-/** Where uploaded FILE inputs go: the execution's folder in internal storage. */
+/** Where uploaded FILE inputs go (the execution's folder in internal storage), and the inputs declared there. */
 export interface FileInputTarget {
   context: ApiContext;
-  flow: FlowSpec;
-  executionId: string;
+  location: ExecutionLocation;
+  /** The flow's inputs, or the `onResume` inputs of the Pauses a resume answers. */
+  declared: readonly InputSpec[];
 }
 
 /**
@@ -54,7 +57,7 @@ export async function requestInputs(request: FastifyRequest, files?: FileInputTa
           await drain(part.file);
           throw new HttpError(422, `File input \`${inputId}\`: files cannot be sent here`);
         }
-        const declared = files.flow.inputs.find((input) => input.id === inputId);
+        const declared = files.declared.find((input) => input.id === inputId);
         if (!declared) {
           // As for any undeclared input, Kestra drops it: nothing is stored.
           await drain(part.file);
@@ -79,7 +82,7 @@ export async function requestInputs(request: FastifyRequest, files?: FileInputTa
 
 /** An uploaded FILE input, stored in the execution's `inputs/<input id>/` folder (inputFileUri). */
 async function storeUploadedFile(files: FileInputTarget, inputId: string, clientName: string, content: AsyncIterable<Uint8Array>): Promise<string> {
-  const uri = inputFileUri({ namespace: files.flow.namespace, flowId: files.flow.id, executionId: files.executionId }, inputId, clientName);
+  const uri = inputFileUri(files.location, inputId, clientName);
   await storageFromConfig(files.context.config).put(uri, content);
   return uri;
 }
@@ -216,7 +219,11 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
     const executionId = newExecutionId(flow);
     let handle: WorkflowHandle;
     try {
-      const inputs = await requestInputs(request, { context, flow, executionId });
+      const inputs = await requestInputs(request, {
+        context,
+        location: { namespace: flow.namespace, flowId: flow.id, executionId },
+        declared: flow.inputs,
+      });
       checkInputBounds(flow, inputs);
       handle = await startExecution(context.client, context.config, flow, { inputs, labels, executionId });
     } catch (error) {
@@ -318,15 +325,18 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
     '/executions/:executionId/resume',
     {
       schema: {
-        summary: "Resume a paused execution with its Pause tasks' onResume inputs (204)",
+        summary: "Resume a paused execution with its Pause tasks' onResume inputs (204); files for FILE inputs as multipart parts",
         tags: ['Executions'],
         params: executionParams,
         consumes: ['multipart/form-data'],
       },
     },
     async (request, reply) => {
-      const handle = await requireRunning(context, request.params.executionId);
-      const inputs = await requestInputs(request);
+      const { executionId } = request.params;
+      const handle = await requireRunning(context, executionId);
+      // A file part is stored in the execution's folder, as at creation, for a FILE onResume input of a waiting Pause.
+      const files = request.isMultipart() ? { context, ...(await waitingResumeInputs(handle, executionId)) } : undefined;
+      const inputs = await requestInputs(request, files);
       try {
         await resumeExecution(handle, inputs);
       } catch (error) {

@@ -41,17 +41,19 @@ export const TASK_OWN_FAILURES = [TASK_FAILED, 'TemporalTimeout:StartToClose'];
 export function activityOptionsFor(options: TaskInvocationOptions): ActivityOptions {
   const timeoutMs = options.timeout ? parseDuration(options.timeout) : undefined;
   const maxDurationMs = options.retry?.maxDuration ? parseDuration(options.retry.maxDuration) : undefined;
+  // Attempts the workflow already made (failed renders) use up part of `maxAttempts` and `maxDuration`.
+  const earlier = options.earlier;
   return {
     activityId: options.activityId,
     summary: options.summary,
     startToCloseTimeout: timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT,
-    ...(maxDurationMs ? { scheduleToCloseTimeout: maxDurationMs } : {}),
+    ...(maxDurationMs ? { scheduleToCloseTimeout: Math.max(1, maxDurationMs - (earlier?.elapsedMs ?? 0)) } : {}),
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    retry: retryPolicyFor(options.retry),
+    retry: retryPolicyFor(options.retry, earlier?.attempts),
   };
 }
 
-export function retryPolicyFor(retry: RetrySpec | undefined): RetryPolicy {
+export function retryPolicyFor(retry: RetrySpec | undefined, earlierAttempts = 0): RetryPolicy {
   // No `maximumAttempts` = unlimited (the SDK refuses 0), but only worker loss is retryable, and runtime.ts bounds it: see the header.
   if (!retry) return { nonRetryableErrorTypes: TASK_OWN_FAILURES };
   const ms = (text?: string) => (text ? parseDuration(text) : undefined);
@@ -60,7 +62,7 @@ export function retryPolicyFor(retry: RetrySpec | undefined): RetryPolicy {
   // activity cannot report itself (its `timeout`, a lost worker).
   return {
     // Without maxAttempts (e.g. only maxDuration), attempts are unlimited: the SDK refuses 0, so leave it out.
-    ...(retry.maxAttempts ? { maximumAttempts: retry.maxAttempts } : {}),
+    ...(retry.maxAttempts ? { maximumAttempts: Math.max(1, retry.maxAttempts - earlierAttempts) } : {}),
     initialInterval: ms(retry.type === 'random' ? retry.minInterval : retry.interval) ?? 1000,
     backoffCoefficient: 1,
     nonRetryableErrorTypes: ['InvalidTaskProperties'],
@@ -74,8 +76,11 @@ export function retryPolicyFor(retry: RetrySpec | undefined): RetryPolicy {
  */
 export interface TaskActivityInput extends TaskInvocation {
   retry?: RetrySpec;
+  /** Attempts made before this activity was scheduled (failed renders in the workflow): its attempt 1 is the task's attempt `earlierAttempts + 1`. */
+  earlierAttempts?: number;
 }
 
 export function activityInputFor(invocation: TaskInvocation, options: TaskInvocationOptions): TaskActivityInput {
-  return options.retry ? { ...invocation, retry: options.retry } : invocation;
+  if (!options.retry) return invocation;
+  return { ...invocation, retry: options.retry, ...(options.earlier ? { earlierAttempts: options.earlier.attempts } : {}) };
 }

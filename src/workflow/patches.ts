@@ -23,6 +23,7 @@ export const SUBFLOW_CHECKS_PATCH = 'tflow-subflow-checks';
 export const SUBFLOW_RETRY_PATCH = 'tflow-subflow-retry';
 export const SUBFLOW_FILE_INPUTS_PATCH = 'tflow-subflow-file-inputs-scope';
 export const LARGE_FOREACH_PATCH = 'tflow-large-foreach-batches';
+export const RENDER_RETRY_PATCH = 'tflow-render-retry';
 
 export interface WorkflowPatch {
   id: string;
@@ -152,6 +153,16 @@ export const WORKFLOW_PATCHES: readonly WorkflowPatch[] = [
     oldPath: [],
     newPath: ['subflow_retry.json'],
     notRecorded: 'old path: no flow with `concurrency` was recorded before the patch.',
+    removableWhen: WHEN_OLD_EXECUTIONS_CLOSED,
+  },
+  {
+    id: RENDER_RETRY_PATCH,
+    guards: 'src/workflow/interpreter/render-retries.ts (a property that failed to render in the workflow, on a task with `retry`)',
+    changed:
+      'A task whose properties fail to render in the workflow (runnable tasks before their activity, inline tasks) is rendered again under its `retry` after a durable timer; before, it failed on its first attempt.',
+    oldPath: [],
+    newPath: ['render_retry.json'],
+    notRecorded: 'old path: no render error on a task with `retry` was recorded before the patch.',
     removableWhen: WHEN_OLD_EXECUTIONS_CLOSED,
   },
   {

@@ -72,11 +72,13 @@ export async function runWithFakePort(
       const behaviour = behaviours[invocation.taskId];
       const outcome = behaviour ? await behaviour(invocation) : defaultBehaviour(invocation);
       if (outcome instanceof FakeCancellation) throw outcome;
-      if (outcome instanceof Error) throw new TaskFailure(outcome.message, 1);
+      // One attempt, after those the workflow made before scheduling it (failed renders).
+      const attempts = (taskOptions.earlier?.attempts ?? 0) + 1;
+      if (outcome instanceof Error) throw new TaskFailure(outcome.message, attempts);
       const logs = invocation.type.endsWith('.Log')
         ? [{ timestamp: new Date(clock).toISOString(), level: 'INFO' as const, message: String(invocation.properties.message) }]
         : [];
-      return { outputs: outcome, logs, attempts: 1 };
+      return { outputs: outcome, logs, attempts };
     },
     async sleep(ms, summary) {
       sleeps.push({ ms, summary });

@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { executionResult, queryExecution, startExecution } from '../../src/client/executions';
+import { executionResult, queryExecution, resumeExecution, ResumeRefusedError, startExecution } from '../../src/client/executions';
 import { FlowValidationError } from '../../src/compiler/diagnostics';
 import { executionPrefix, namespaceFilesPrefix } from '../../src/storage';
 import { findTemporalCli } from '../../src/temporal/dev-server';
@@ -115,6 +115,28 @@ outputs:
     return `${history}\n${decoded.join('\n')}`;
   };
 
+  /** Starts a flow whose Pause waits for a FILE `onResume` input `data` (then `show` reads it) and waits until it is PAUSED. */
+  const startPausedForFile = async (flowId: string) => {
+    const handle = await startExecution(
+      fixture.client,
+      fixture.config,
+      flow(`id: ${flowId}
+namespace: ${namespace}
+tasks:
+  - id: approve
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: data
+        type: FILE
+  - id: show
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(outputs.approve.onResume.data) }}"
+`),
+    );
+    for (let i = 0; i < 200 && (await queryExecution(handle).catch(() => undefined))?.state !== 'PAUSED'; i++) await sleep(100);
+    return handle;
+  };
+
   it('8: a FILE input given as file:///etc/hostname is refused (API 422, CLI/client refused), nothing starts', async () => {
     const response = await createExecution('upload', { data: 'file:///etc/hostname' });
     const text = await response.text();
@@ -162,23 +184,7 @@ outputs:
     t.after(() => rm(cliDir, { recursive: true, force: true }));
     const local = join(cliDir, 'approval.txt');
     await writeFile(local, 'approved from a local file');
-    const handle = await startExecution(
-      fixture.client,
-      fixture.config,
-      flow(`id: approve_with_file
-namespace: ${namespace}
-tasks:
-  - id: approve
-    type: io.kestra.plugin.core.flow.Pause
-    onResume:
-      - id: data
-        type: FILE
-  - id: show
-    type: io.kestra.plugin.core.debug.Return
-    format: "{{ read(outputs.approve.onResume.data) }}"
-`),
-    );
-    for (let i = 0; i < 200 && (await queryExecution(handle).catch(() => undefined))?.state !== 'PAUSED'; i++) await sleep(100);
+    const handle = await startPausedForFile('approve_with_file');
     const env = { TFLOW_TASK_QUEUE: fixture.config.taskQueue, TFLOW_STORAGE: tempStorage.root };
     const resumed = await runTflow(['resume', handle.workflowId, '-i', `data=@${local}`], env);
     assert.equal(resumed.code, 0, resumed.stderr);
@@ -187,6 +193,44 @@ tasks:
     const prefix = executionPrefix({ namespace, flowId: 'approve_with_file', executionId: execution.id });
     assert.deepEqual(execution.taskRuns[0].outputs, { onResume: { data: `${prefix}inputs/data/approval.txt` } });
     assert.deepEqual(execution.taskRuns[1].outputs, { value: 'approved from a local file' });
+  });
+
+  it("9 (resume): a FILE onResume value naming another namespace's file is refused and the execution stays PAUSED; a multipart upload resumes it", async () => {
+    const handle = await startPausedForFile('approve_with_upload');
+    const executionId = handle.workflowId;
+    const denied = `Invalid input for \`data\`, Access denied to file ${foreignUri}: execution ${executionId} may only read its own files, its namespace's files`;
+    // What `tflow resume -i data=<uri>` calls.
+    await assert.rejects(resumeExecution(handle, { data: foreignUri }), (error: unknown) => {
+      assert.ok(error instanceof ResumeRefusedError);
+      assert.ok(error.message.includes(denied), error.message);
+      return true;
+    });
+    const resume = (body: FormData) => api(`/executions/${encodeURIComponent(executionId)}/resume`, { method: 'POST', body });
+    const foreign = new FormData();
+    foreign.append('data', foreignUri);
+    const refused = await resume(foreign);
+    const text = await refused.text();
+    assert.equal(refused.status, 422, text);
+    assert.ok(text.includes(denied), text);
+    assert.ok(!text.includes(FOREIGN_CONTENT));
+    // Nothing was lost: still paused, waiting at the same Pause.
+    const paused = await queryExecution(handle);
+    assert.equal(paused.state, 'PAUSED');
+    assert.deepEqual(
+      paused.taskRuns.map((r) => `${r.taskId}:${r.state}`),
+      ['approve:PAUSED'],
+    );
+
+    const upload = new FormData();
+    upload.append('data', new Blob(['approved by upload']), 'approval.txt');
+    const resumed = await resume(upload);
+    assert.equal(resumed.status, 204, await resumed.text());
+    const execution = await executionResult(handle);
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    const prefix = executionPrefix({ namespace, flowId: 'approve_with_upload', executionId: execution.id });
+    assert.deepEqual(execution.taskRuns[0].outputs, { onResume: { data: `${prefix}inputs/data/approval.txt` } });
+    assert.deepEqual(execution.taskRuns[1].outputs, { value: 'approved by upload' });
+    console.log(`9 (resume): API ${refused.status}: ${text.slice(0, 300)}`);
   });
 
   it("9: a FILE input naming another namespace's kestra:// file is refused, naming the URI", async () => {

@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
 import type { WorkflowHandle } from '@temporalio/client';
-import { connectClient, queryExecution, resumeExecution, ResumeRefusedError } from '../../client/executions';
-import { executionHandle, startedRequest } from '../../client/execution-handle';
+import { connectClient, resumeExecution, ResumeRefusedError } from '../../client/executions';
+import { executionHandle } from '../../client/execution-handle';
+import { waitingResumeInputs } from '../../client/resume-inputs';
 import { loadConfig, type TflowConfig } from '../../config';
 import { storageFromConfig, uploadLocalFileInputs } from '../../storage';
-import { FlowTasks } from '../../workflow/interpreter/flow-tasks';
-import { onResumeInputs } from '../../workflow/plugins/core/flow/pause';
-import { splitExecutionId } from '../../workflow/schedules/scheduled-request';
 import { collect, parsePairs, toStderr, toStdout } from '../output';
 
 export function configureResumeCommand(program: Command): void {
@@ -44,12 +42,6 @@ async function uploadResumeFiles(
   values: Record<string, string>,
 ): Promise<Record<string, string>> {
   if (!Object.values(values).some((value) => value.startsWith('@'))) return values;
-  const [execution, request] = await Promise.all([queryExecution(handle), startedRequest(handle, splitExecutionId(executionId).runId)]);
-  if (!request?.flow) return values;
-  const tasks = new FlowTasks(request.flow, () => true);
-  const waitingInputs = execution.taskRuns
-    .filter((taskRun) => taskRun.state === 'PAUSED')
-    .flatMap((taskRun) => onResumeInputs(tasks.find(taskRun.taskId)?.properties.onResume));
-  const location = { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id };
-  return uploadLocalFileInputs(storageFromConfig(config), location, waitingInputs, values);
+  const { location, declared } = await waitingResumeInputs(handle, executionId);
+  return uploadLocalFileInputs(storageFromConfig(config), location, declared, values);
 }

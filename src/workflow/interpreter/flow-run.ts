@@ -29,12 +29,13 @@ import { parseInput } from '../flow/inputs';
 import type { ExecutionRequest, ForEachBatch, ForEachBatchResult, InterpreterPort } from './interpreter-port';
 import { type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
 import { type PauseHost, Pauses } from './pauses';
+import { retryFailedRender, type RetriedRender } from './render-retries';
 import { type Carried, PreviousAttempt, type PreviousTaskRun } from './restart';
 import { runConcurrently } from './run-concurrently';
 import { FlowTasks } from './flow-tasks';
 import { FlowSlas, type SlaHost, type SlaStop } from './sla';
 import { subflowRequest } from './subflow-request';
-import { type TaskInvocation, TaskFailure, type TaskLogLine } from './task-invocation';
+import { type EarlierAttempts, type TaskInvocation, TaskFailure, type TaskLogLine } from './task-invocation';
 import { activityNames, ROOT_SCOPE, type Scope, type SharedDirectory, sharedDirectoryInvocation } from './task-scope';
 import { executionVariables, parentExecution, taskVariables, type VariableSources } from './variables';
 
@@ -287,12 +288,20 @@ export class FlowRun {
   }
 
   private async runActivity(task: TaskSpec, taskRun: TaskRun, scope: Scope): Promise<State> {
+    const render = () => renderRunnableTaskProperties(task.type, task.properties, taskVariables(this.host, task, taskRun, scope));
     let rendered: RenderedTaskProperties;
+    let earlier: EarlierAttempts | undefined;
     try {
-      rendered = renderRunnableTaskProperties(task.type, task.properties, taskVariables(this.host, task, taskRun, scope));
+      rendered = render();
     } catch (error) {
-      taskRun.attempts = 1; // as in Kestra, where rendering is part of the task's (only) attempt
-      return this.failTaskRun(task, taskRun, messageOf(error));
+      // As in Kestra, where rendering is part of the task's attempt: with `retry`, rendered again.
+      const retrying = this.renderAgain(task, taskRun, scope, render, error);
+      const retried = retrying && (await retrying);
+      if (!retried || retried.failed !== undefined) {
+        taskRun.attempts = retried?.attempts ?? 1;
+        return this.failTaskRun(task, taskRun, retried?.failed ?? messageOf(error));
+      }
+      ({ rendered, earlier } = retried);
     }
     const retry = this.tasks.retryFor(task, scope.parents);
     const shared = scope.sharedDirectory;
@@ -312,11 +321,12 @@ export class FlowRun {
     };
     const inputTooLarge = this.outputs.inputTooLarge(task, invocation);
     if (inputTooLarge) {
-      taskRun.attempts = 1;
+      taskRun.attempts = (earlier?.attempts ?? 0) + 1;
       return this.failTaskRun(task, taskRun, inputTooLarge);
     }
     try {
-      const result = await this.port.runTask(invocation, { ...activityNames(task, scope.loops), retry, timeout: task.timeout });
+      const options = { ...activityNames(task, scope.loops), retry, timeout: task.timeout, ...(earlier ? { earlier } : {}) };
+      const result = await this.port.runTask(invocation, options);
       taskRun.attempts = result.attempts;
       const oversize = this.outputs.tooLarge(task, result.outputs);
       if (oversize) return this.failTaskRun(task, taskRun, oversize);
@@ -413,7 +423,8 @@ export class FlowRun {
     return end ? { executionId, end } : { executionId };
   }
 
-  private runInline(task: TaskSpec, taskRun: TaskRun, scope: Scope): State {
+  /** Synchronous unless the task failed and is retried: then its next attempts wait for the retry delay. */
+  private runInline(task: TaskSpec, taskRun: TaskRun, scope: Scope): State | Promise<State> {
     const definition = INLINE.get(task.type);
     if (!definition) return this.failTaskRun(task, taskRun, `The task type ${task.type} is not supported by this version of tflow`);
     taskRun.attempts = 1;
@@ -424,15 +435,37 @@ export class FlowRun {
         this.port.labelsChanged?.({ ...this.execution.labels });
       },
     };
+    const execute = () => definition.execute(context);
+    let outputs: Record<string, unknown>;
     try {
-      const outputs = definition.execute(context);
-      const oversize = this.outputs.tooLarge(task, outputs);
-      if (oversize) return this.failTaskRun(task, taskRun, oversize);
-      this.outputs.set(task, taskRun, scope.loops, outputs);
+      outputs = execute();
     } catch (error) {
-      return this.failTaskRun(task, taskRun, messageOf(error));
+      const retrying = this.renderAgain(task, taskRun, scope, execute, error);
+      if (!retrying) return this.failTaskRun(task, taskRun, messageOf(error));
+      return retrying.then((retried) => {
+        if (retried.failed !== undefined) return this.failTaskRun(task, taskRun, retried.failed);
+        const warning = this.tasks.retryFor(task, scope.parents)?.warningOnRetry;
+        return this.endInline(task, taskRun, scope, retried.rendered, warning ? 'WARNING' : 'SUCCESS');
+      });
     }
-    return this.endTaskRun(taskRun, 'SUCCESS', task);
+    return this.endInline(task, taskRun, scope, outputs, 'SUCCESS');
+  }
+
+  private endInline(task: TaskSpec, taskRun: TaskRun, scope: Scope, outputs: Record<string, unknown>, state: State): State {
+    const oversize = this.outputs.tooLarge(task, outputs);
+    if (oversize) return this.failTaskRun(task, taskRun, oversize);
+    this.outputs.set(task, taskRun, scope.loops, outputs);
+    return this.endTaskRun(taskRun, state, task);
+  }
+
+  /** A task whose properties failed to render (an inline task whose attempt failed): retried under its `retry`, or undefined. */
+  private renderAgain<T>(task: TaskSpec, taskRun: TaskRun, scope: Scope, render: () => T, error: unknown): Promise<RetriedRender<T>> | undefined {
+    return retryFailedRender(render, error, this.tasks.retryFor(task, scope.parents), taskRun, {
+      patched: (id) => this.port.patched?.(id) ?? true,
+      sleep: (ms) => this.port.sleep(ms, task.id),
+      nowMs: () => this.port.now().getTime(),
+      warn: (message) => this.log('WARN', message, task, taskRun),
+    });
   }
 
   /** What flowable and inline tasks share: their task run, rendering against their variables, logging. */

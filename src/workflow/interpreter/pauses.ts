@@ -7,8 +7,10 @@ import type { InputSpec, LogLevel, TaskSpec } from '../flow/spec';
 import type { Context } from '../expression';
 import type { Execution, TaskRun } from './execution';
 import type { PauseOutcome } from './in-workflow-task';
-import { resolveInputs } from '../flow/inputs';
-import type { InterpreterPort } from './interpreter-port';
+import { type InputOptions, resolveInputs } from '../flow/inputs';
+import type { StorageScope } from '../storage/storage-scope';
+import type { ExecutionRequest, InterpreterPort } from './interpreter-port';
+import { parentExecution } from './variables';
 
 /** A resume request that cannot be applied: the execution is not paused, or an `onResume` input is invalid. */
 export class ResumeRefused extends Error {
@@ -18,6 +20,7 @@ export class ResumeRefused extends Error {
 /** What pauses see of the running execution (FlowRun provides it). */
 export interface PauseHost {
   readonly port: InterpreterPort;
+  readonly request: ExecutionRequest;
   readonly execution: Execution;
   log(level: LogLevel, message: string, task?: TaskSpec, taskRun?: TaskRun): void;
   changed(): void;
@@ -37,24 +40,31 @@ export class Pauses {
 
   constructor(private readonly host: PauseHost) {}
 
-  /** Throws ResumeRefused, with the reason, when `resume(inputs)` would be refused. Changes nothing. */
+  /**
+   * Throws ResumeRefused, with the reason, when `resume(inputs)` would be refused. Changes nothing.
+   * A FILE value must be a file this execution may read (its own, its namespace's, its parent's),
+   * as for a Subflow's FILE inputs (src/workflow/storage/storage-scope.ts).
+   */
   validateResume(inputs: Record<string, unknown>): void {
-    this.resolveResume(inputs);
+    this.resolveResume(inputs, { fileScope: this.fileScope() });
   }
 
   /** Resumes every waiting Pause with the given `onResume` inputs; returns the resumed task ids. */
   resume(inputs: Record<string, unknown>): string[] {
+    // FILE values were held to the file scope by validateResume, the resume update's validator,
+    // which Temporal runs before every new resume and never on replay. Not checking them again here
+    // keeps executions that accepted an out-of-scope file before that check replaying as they ran.
     const resolved = this.resolveResume(inputs);
     for (const [taskRunId, values] of resolved) this.waiting.get(taskRunId)!.resumedWith = values;
     return this.host.execution.taskRuns.filter((r) => resolved.has(r.id)).map((r) => r.taskId);
   }
 
-  private resolveResume(inputs: Record<string, unknown>): Map<string, Record<string, unknown>> {
+  private resolveResume(inputs: Record<string, unknown>, options: InputOptions = {}): Map<string, Record<string, unknown>> {
     const { execution } = this.host;
     if (this.waiting.size === 0) throw new ResumeRefused(`Execution ${execution.id} is not paused (state ${execution.state})`);
     const resolved = new Map<string, Record<string, unknown>>();
     for (const [taskRunId, waiting] of this.waiting) {
-      const { inputs: values, problems } = resolveInputs(waiting.onResume, inputs, this.host.variables());
+      const { inputs: values, problems } = resolveInputs(waiting.onResume, inputs, this.host.variables(), options);
       if (problems.length > 0) throw new ResumeRefused(problems.map((p) => p.message).join('\n'));
       resolved.set(taskRunId, values);
     }
@@ -77,6 +87,13 @@ export class Pauses {
     taskRun.state = 'RUNNING';
     this.updatePausedState();
     return resumed ? { resumed: true, inputs: waiting.resumedWith ?? {} } : { resumed: false };
+  }
+
+  /** The files this execution may read. */
+  private fileScope(): StorageScope {
+    const { execution, request } = this.host;
+    const parent = parentExecution(request);
+    return { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, ...(parent ? { parent } : {}) };
   }
 
   /** The execution is PAUSED while any Pause waits. */

@@ -46,6 +46,18 @@ export interface TaskInvocationOptions {
   activityId: string;
   retry?: RetrySpec;
   timeout?: string;
+  /** Attempts of the task that failed before this invocation (its render, in the workflow: ./render-retries.ts). */
+  earlier?: EarlierAttempts;
+}
+
+/**
+ * The attempts a task made in the workflow before its activity was scheduled: renders of its
+ * properties that failed. The activity numbers its attempts after them, and `retry` bounds them all.
+ */
+export interface EarlierAttempts {
+  attempts: number;
+  /** From the start of the first attempt to the successful render, counted in `maxDuration`. */
+  elapsedMs: number;
 }
 
 export interface TaskLogLine {
