@@ -14,7 +14,12 @@ export function configureResumeCommand(program: Command): void {
     .command('resume')
     .description("resume a PAUSED execution, giving its Pause tasks' onResume inputs")
     .argument('<executionId>', 'the execution id (as `tflow run` printed it)')
-    .option('-i, --input <key=value>', 'an onResume input value (repeatable); `key=@path` uploads a local file for a FILE input', collect, [])
+    .option(
+      '-i, --input <key=value>',
+      'an onResume input value (repeatable); for a FILE input, a local path (`key=./data.csv` or `key=@data.csv`) uploads the file',
+      collect,
+      [],
+    )
     .action(async (executionId: string, options: { input: string[] }) => {
       const config = loadConfig();
       const client = await connectClient(config);
@@ -34,7 +39,7 @@ export function configureResumeCommand(program: Command): void {
 }
 
 /**
- * `-i data=@local.csv` for a FILE `onResume` input of a waiting Pause: the local file is uploaded
+ * `-i data=./local.csv` (or `@local.csv`) for a FILE `onResume` input of a waiting Pause: the local file is uploaded
  * into the execution's internal storage first, as `tflow run` does for flow inputs.
  */
 async function uploadResumeFiles(
@@ -43,7 +48,7 @@ async function uploadResumeFiles(
   executionId: string,
   values: Record<string, string>,
 ): Promise<Record<string, string>> {
-  if (!Object.values(values).some((value) => value.startsWith('@'))) return values;
+  if (Object.keys(values).length === 0) return values;
   const [execution, request] = await Promise.all([queryExecution(handle), startedRequest(handle, splitExecutionId(executionId).runId)]);
   if (!request?.flow) return values;
   const tasks = new FlowTasks(request.flow, () => true);

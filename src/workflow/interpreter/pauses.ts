@@ -9,6 +9,7 @@ import type { Execution, TaskRun } from './execution';
 import type { PauseOutcome } from './in-workflow-task';
 import { resolveInputs } from '../flow/inputs';
 import type { InterpreterPort } from './interpreter-port';
+import { INPUT_RANGE_RULES_PATCH } from '../patches';
 
 /** A resume request that cannot be applied: the execution is not paused, or an `onResume` input is invalid. */
 export class ResumeRefused extends Error {
@@ -39,22 +40,24 @@ export class Pauses {
 
   /** Throws ResumeRefused, with the reason, when `resume(inputs)` would be refused. Changes nothing. */
   validateResume(inputs: Record<string, unknown>): void {
-    this.resolveResume(inputs);
+    // An update validator cannot ask patched(): on the validator's side (never replayed), rules apply.
+    this.resolveResume(inputs, () => true);
   }
 
   /** Resumes every waiting Pause with the given `onResume` inputs; returns the resumed task ids. */
   resume(inputs: Record<string, unknown>): string[] {
-    const resolved = this.resolveResume(inputs);
+    // Executions recorded before DATE/TIME/DURATION ranges were enforced resume as they did then.
+    const resolved = this.resolveResume(inputs, () => this.host.port.patched?.(INPUT_RANGE_RULES_PATCH) ?? true);
     for (const [taskRunId, values] of resolved) this.waiting.get(taskRunId)!.resumedWith = values;
     return this.host.execution.taskRuns.filter((r) => resolved.has(r.id)).map((r) => r.taskId);
   }
 
-  private resolveResume(inputs: Record<string, unknown>): Map<string, Record<string, unknown>> {
+  private resolveResume(inputs: Record<string, unknown>, rangeRulesApply: () => boolean): Map<string, Record<string, unknown>> {
     const { execution } = this.host;
     if (this.waiting.size === 0) throw new ResumeRefused(`Execution ${execution.id} is not paused (state ${execution.state})`);
     const resolved = new Map<string, Record<string, unknown>>();
     for (const [taskRunId, waiting] of this.waiting) {
-      const { inputs: values, problems } = resolveInputs(waiting.onResume, inputs, this.host.variables());
+      const { inputs: values, problems } = resolveInputs(waiting.onResume, inputs, this.host.variables(), { rangeRulesApply });
       if (problems.length > 0) throw new ResumeRefused(problems.map((p) => p.message).join('\n'));
       resolved.set(taskRunId, values);
     }
