@@ -412,7 +412,10 @@ function parseByType(type: InputType, spec: InputSpec, raw: unknown, options: In
     }
     case 'SECRET': {
       // Sealed by the client that started the execution (src/secret-inputs/), or passed on sealed by a
-      // Subflow (its rendered inputs are text, so the sealed value arrives as its JSON).
+      // Subflow (its rendered inputs are text, so the sealed value arrives as its JSON). Before this
+      // case a SECRET value was dropped and any task using it failed. Not patched: a run's history
+      // holds its inputs already resolved; only a Pause's SECRET onResume value, resolved again on
+      // replay, now exists, which changes an old execution only where a later task used it.
       const sealed = sealedSecretOf(raw);
       if (sealed) return sealed;
       const text = String(raw);
