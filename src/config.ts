@@ -51,6 +51,12 @@ export interface TflowConfig {
    * its worker was lost (crash, OOM kill, frozen event loop) before it fails (src/activities/runtime.ts).
    */
   workerLossRetries: number;
+  /**
+   * TFLOW_ENCRYPTION_KEY: seals SECRET input values before they reach Temporal (src/secret-inputs/);
+   * the API, the CLI and every worker need the same one. Unset: a key generated once in the state
+   * directory, which is enough when they all share it (one machine).
+   */
+  encryptionKey?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
@@ -73,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
     urlAliases: parseJsonAliases('TFLOW_URL_ALIASES', env.TFLOW_URL_ALIASES),
     scriptEnv: parseScriptEnv(env.TFLOW_SCRIPT_ENV),
     workerLossRetries: parseCount('TFLOW_WORKER_LOSS_RETRIES', env.TFLOW_WORKER_LOSS_RETRIES, 3),
+    encryptionKey: env.TFLOW_ENCRYPTION_KEY || undefined,
   };
 }
 

@@ -29,6 +29,8 @@ import {
 } from '../flow-triggers/flow-conditions';
 import { FIRE_FLOW_TRIGGERS_ACTIVITY, type FiredFlowTriggers } from '../workflow/flow-triggers/messages';
 import { messageOf } from '../workflow/error-message';
+import type { TflowConfig } from '../config';
+import { type KeyConfig, sealSecretInputs } from '../secret-inputs/secret-inputs';
 
 export interface FlowTriggerActivities {
   activities: Record<string, (...args: never[]) => Promise<unknown>>;
@@ -46,7 +48,8 @@ export function flowTriggeredExecutionId(target: Pick<FlowSpec, 'namespace' | 'i
   return `${target.namespace}.${target.id}-${suffix}`;
 }
 
-export function createFlowTriggerActivities(databaseUrl: string): FlowTriggerActivities {
+export function createFlowTriggerActivities(config: Pick<TflowConfig, 'databaseUrl'> & KeyConfig): FlowTriggerActivities {
+  const { databaseUrl } = config;
   let flowStore: FlowStore | undefined;
 
   async function fireFlowTriggers(execution: Execution): Promise<FiredFlowTriggers> {
@@ -151,14 +154,16 @@ export function createFlowTriggerActivities(databaseUrl: string): FlowTriggerAct
     // The flow's checks, as for a manual run: a BLOCK_EXECUTION one starts nothing.
     const { request, blocking } = checkRequest({ executionId, flow, inputs: resolved.inputs, labels, trigger: flowTriggerVariables(source) });
     if (blocking.length > 0) return blocking.map(blockedMessage).join('; ');
+    // SECRET values go to Temporal sealed, as `tflow run` sends them (src/secret-inputs/).
+    const inputs = sealSecretInputs(flow.inputs, request.inputs, config);
     try {
       await getClient().workflow.start(`${flow.namespace}.${flow.id}`, {
         workflowId: executionId,
         taskQueue: activityInfo().taskQueue,
-        args: [request],
+        args: [{ ...request, inputs }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [...executionSearchAttributes(flow, { ...flow.labels, ...labels })],
-        staticSummary: staticSummary(flow, resolved.inputs),
+        staticSummary: staticSummary(flow, inputs),
         staticDetails: `**Flow** \`${flow.namespace}.${flow.id}\`, revision ${flow.revision}, started by trigger \`${trigger.id}\` after \`${source.id}\` (${source.namespace}.${source.flowId}) ended ${source.state}`,
       });
     } catch (error) {

@@ -22,13 +22,13 @@ import { kvStoreFor, missingKeyMessage } from '../kv/kv-store';
 import { isStorageUri, namespaceFileUri } from '../storage';
 import type { TaskServices } from './task-context';
 import { messageOf } from '../workflow/error-message';
+import { SECRET_MASK } from '../workflow/flow/sealed-secret';
+import { openSealedSecrets } from '../secret-inputs/secret-inputs';
 
 /** Files larger than this are not read into an expression (they belong in `inputFiles`). */
 const MAX_READ_BYTES = 10 * 1024 * 1024;
 /** Passes are bounded: each one resolves at least one new call, and flows nest calls only a few deep. */
 const MAX_PASSES = 20;
-
-export const SECRET_MASK = '********';
 
 export interface IoRenderResult {
   properties: Record<string, unknown>;
@@ -51,9 +51,10 @@ export async function renderDeferredProperties(
   services: Pick<TaskServices, 'config' | 'storage'>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<IoRenderResult> {
-  const context = contextForAttempt(deferred.context, target.attempt ?? 1);
   const cache = new Map<string, Cached>();
   const secrets = new Set<string>();
+  // SECRET inputs arrive sealed: opened here only, their clear text masked like secret()'s.
+  const context = openSealedSecrets(contextForAttempt(deferred.context, target.attempt ?? 1), services.config, secrets);
 
   const secret = (key: unknown): string => {
     const name = String(key ?? '');

@@ -20,6 +20,8 @@ import { type Execution, isTerminated, type LogEntry, type State, type TaskRun, 
 import { blockedMessage, checkRequest } from '../workflow/interpreter/checks';
 import type { FailedCheck } from '../workflow/interpreter/interpreter-port';
 import { resolveInputs } from '../workflow/flow/inputs';
+import { isSealedSecret, SECRET_MASK } from '../workflow/flow/sealed-secret';
+import { sealSecretInputs } from '../secret-inputs/secret-inputs';
 import type { RestartRequest } from '../workflow/interpreter/restart';
 import { executionSearchAttributes, FlowStateKey, labelsAttribute } from '../workflow/search-attributes';
 import { executionSummaryOf } from './execution-list';
@@ -79,14 +81,16 @@ export async function startExecution(client: Client, config: TflowConfig, flow: 
     ...(options.trigger ? { trigger: options.trigger } : {}),
   });
   if (blocking.length > 0) throw new FlowValidationError(blocking.map((check) => checkDiagnostic(flow, check)));
+  // SECRET values go to Temporal sealed (checks above saw them in clear, as Kestra's do).
+  const inputs = sealSecretInputs(flow.inputs, request.inputs, config);
   // The worker's dynamic workflow runs every flow; the type name is what the Web UI lists.
   return client.workflow.start(`${flow.namespace}.${flow.id}`, {
     workflowId: executionId,
     taskQueue: config.taskQueue,
-    args: [options.restart ? { ...request, restart: options.restart } : request],
+    args: [{ ...request, inputs, ...(options.restart ? { restart: options.restart } : {}) }],
     typedSearchAttributes: [...executionSearchAttributes(flow, labels)],
-    staticSummary: staticSummary(flow, resolved.inputs),
-    staticDetails: staticDetails(flow, resolved.inputs, labels),
+    staticSummary: staticSummary(flow, inputs),
+    staticDetails: staticDetails(flow, inputs, labels),
   });
 }
 
@@ -110,8 +114,15 @@ function diagnosticAt(flow: FlowSpec, inputId: string | undefined, message: stri
  * `zoomcamp.02_postgres_taxi rev 1: taxi=green, year=2019, month=01`.
  */
 export function staticSummary(flow: FlowSpec, inputs: Record<string, unknown>): string {
-  const shown = Object.entries(inputs).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const shown = Object.entries(inputs)
+    .map(([k, v]) => [k, shownInput(v)])
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   return truncateUtf8(`${flow.namespace}.${flow.id} rev ${flow.revision}${shown.length > 0 ? `: ${shown.join(', ')}` : ''}`, 200);
+}
+
+/** A sealed SECRET input is shown as its mask: its ciphertext means nothing to a reader. */
+function shownInput(value: unknown): unknown {
+  return isSealedSecret(value) ? SECRET_MASK : value;
 }
 
 /** Markdown inline code (straight quotes survive the UI's typographer), whatever backticks `text` holds. */
@@ -133,7 +144,7 @@ function truncateUtf8(text: string, maxBytes: number): string {
  */
 function staticDetails(flow: FlowSpec, inputs: Record<string, unknown>, labels: Record<string, string>): string {
   const lines = [`**Flow** \`${flow.namespace}.${flow.id}\`, revision ${flow.revision}`];
-  const shown = Object.entries(inputs).map(([k, v]) => `\`${k}\`: ${codeSpan(JSON.stringify(v) ?? 'null')}`);
+  const shown = Object.entries(inputs).map(([k, v]) => `\`${k}\`: ${codeSpan(JSON.stringify(shownInput(v)) ?? 'null')}`);
   if (shown.length > 0 && shown.length <= 6 && shown.join(', ').length <= 300) lines.push('', `**Inputs** ${shown.join(', ')}`);
   else if (shown.length > 0) lines.push('', '**Inputs**', '', ...shown.map((s) => `- ${s}`));
   if (Object.keys(labels).length > 0)

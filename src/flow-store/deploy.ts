@@ -103,9 +103,19 @@ function scheduleProblems(spec: FlowSpec, file: string): Diagnostic[] {
       diagnostics.push(at('timezone', `Invalid time zone: ${trigger.timezone}`));
     }
     if (diagnostics.length > 0) return;
-    for (const message of triggerInputProblems(spec, trigger)) diagnostics.push(at('inputs', message));
+    for (const message of triggerInputProblems(withoutMissingInputs(spec, trigger), trigger)) diagnostics.push(at('inputs', message));
   });
   return diagnostics;
+}
+
+/**
+ * The flow as deploy checks a Schedule trigger's inputs: a value the trigger gives must be valid,
+ * but a required input it gives no value for (nor a default) is not refused: Kestra accepts such a
+ * flow, and each run fails, FAILED and naming the input, unless a backfill gives the value.
+ */
+function withoutMissingInputs(spec: FlowSpec, trigger: ScheduleTriggerSpec): FlowSpec {
+  const missing = (input: FlowSpec['inputs'][number]) => input.defaults === undefined && !(input.id in trigger.inputs);
+  return { ...spec, inputs: spec.inputs.map((input) => (missing(input) ? { ...input, required: false } : input)) };
 }
 
 /** Would a run of this trigger (with these extra inputs) have valid inputs? Checked as of now. */

@@ -11,7 +11,7 @@ export * from '../workflow/storage/storage-uri';
 export * from './namespace-files';
 export * from '../workflow/storage/storage-scope';
 export { scopedStorage } from './scoped-storage';
-export { uploadLocalFileInputs } from './input-files';
+export { localFilePath, uploadLocalFileInputs } from './input-files';
 export { LocalDirectoryStorage } from './local-storage';
 
 export function storageFromConfig(config: Pick<TflowConfig, 'storage'>): InternalStorage {

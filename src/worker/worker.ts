@@ -37,7 +37,7 @@ export async function startWorker(config: TflowConfig, overrides: Partial<Worker
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   await ensureSearchAttributes(connection, config.temporalNamespace);
   const subflows = createSubflowActivities(config.databaseUrl);
-  const flowTriggers = createFlowTriggerActivities(config.databaseUrl);
+  const flowTriggers = createFlowTriggerActivities(config);
   smallerYoungGenerationForNewThreads();
   const worker = await Worker.create({
     connection,

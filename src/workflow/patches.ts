@@ -24,6 +24,7 @@ export const SUBFLOW_RETRY_PATCH = 'tflow-subflow-retry';
 export const SUBFLOW_FILE_INPUTS_PATCH = 'tflow-subflow-file-inputs-scope';
 export const LARGE_FOREACH_PATCH = 'tflow-large-foreach-batches';
 export const RENDER_RETRY_PATCH = 'tflow-render-retry';
+export const INPUT_RANGE_RULES_PATCH = 'tflow-input-range-rules';
 
 export interface WorkflowPatch {
   id: string;
@@ -145,6 +146,17 @@ export const WORKFLOW_PATCHES: readonly WorkflowPatch[] = [
     newPath: ['subflow_retry.json'],
     notRecorded: 'old path: no Subflow to a flow with FILE inputs was recorded before the patch.',
     removableWhen: WHEN_OLD_EXECUTIONS_CLOSED,
+  },
+  {
+    id: INPUT_RANGE_RULES_PATCH,
+    guards:
+      'src/workflow/plugins/core/flow/subflow.ts (child inputs), src/workflow/interpreter/pauses.ts (onResume inputs), src/workflow/schedules/execution-request.ts (scheduled runs); asked only when a value is out of range',
+    changed:
+      'DATE/DATETIME/TIME `after`/`before` and DURATION `min`/`max` are enforced on input values resolved in the workflow; before, out-of-range values passed.',
+    oldPath: [],
+    newPath: ['input_range_rules.json'],
+    notRecorded: 'old path: no history with an out-of-range input resolved in the workflow was recorded before the patch.',
+    removableWhen: `${WHEN_OLD_EXECUTIONS_CLOSED}; a Pause without duration may wait for months, so look for paused executions first`,
   },
   {
     id: CONCURRENCY_PATCH,

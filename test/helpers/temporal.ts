@@ -13,6 +13,8 @@ import type { Execution, LogEntry, TaskRun } from '../../src/workflow/interprete
 import { startDevServer } from '../../src/temporal/dev-server';
 import { startWorker, type TflowWorker } from '../../src/worker/worker';
 import { logsQuery } from '../../src/workflow/definitions';
+import { executionHandle } from '../../src/client/execution-handle';
+import { scheduledExecutionId } from '../../src/workflow/schedules/scheduled-request';
 
 let runtimeInstalled = false;
 
@@ -101,4 +103,19 @@ export async function finishedRun(
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`no new run of ${workflowId} within ${timeoutMs / 1000} s`);
+}
+
+/** Triggers a Temporal Schedule now (as `temporal schedule trigger` does) and returns the run it started, once ended. */
+export async function triggerScheduleRun(client: Client, scheduleId: string): Promise<Execution> {
+  const schedule = client.schedule.getHandle(scheduleId);
+  await schedule.trigger();
+  for (let i = 0; i < 300; i++) {
+    const [action] = (await schedule.describe()).info.recentActions;
+    if (action?.action.type === 'startWorkflow') {
+      const { workflowId, firstExecutionRunId } = action.action.workflow;
+      return executionResult(executionHandle(client, scheduledExecutionId(workflowId, firstExecutionRunId)));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the Schedule ${scheduleId} started nothing`);
 }

@@ -7,17 +7,15 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { executionHandle } from '../../src/client/execution-handle';
 import { executionResult, startExecution } from '../../src/client/executions';
 import { FlowValidationError } from '../../src/compiler/diagnostics';
 import { type RunningServer, startServer } from '../../src/server/server';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { deleteDeployedFlow, deployFlows, loadDeployedFlow, validateForDeploy } from '../../src/flow-store/deploy';
 import { FlowStore } from '../../src/flow-store/flow-store';
-import { scheduledExecutionId } from '../../src/workflow/schedules/scheduled-request';
 import { flowTriggeredExecutionId } from '../../src/activities/flow-triggers';
 import { purgeNamespace } from '../helpers/flow-store';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { startTemporalFixture, type TemporalFixture, triggerScheduleRun } from '../helpers/temporal';
 
 const namespace = `tflow.test.schedchecks${randomBytes(3).toString('hex')}`;
 
@@ -113,20 +111,7 @@ describe('flow checks on scheduled, webhook and Flow-triggered runs', { timeout:
     await fixture?.close();
   });
 
-  /** Triggers the Schedule now and returns the run it started, once ended. */
-  const triggerSchedule = async (triggerId: string): Promise<Execution> => {
-    const schedule = fixture.client.schedule.getHandle(`${namespace}.guarded.${triggerId}`);
-    await schedule.trigger();
-    for (let i = 0; i < 300; i++) {
-      const [action] = (await schedule.describe()).info.recentActions;
-      if (action?.action.type === 'startWorkflow') {
-        const { workflowId, firstExecutionRunId } = action.action.workflow;
-        return executionResult(executionHandle(fixture.client, scheduledExecutionId(workflowId, firstExecutionRunId)));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`the Schedule ${triggerId} started nothing`);
-  };
+  const triggerSchedule = (triggerId: string) => triggerScheduleRun(fixture.client, `${namespace}.guarded.${triggerId}`);
   const manualRun = async (taxi: string) =>
     startExecution(fixture.client, fixture.config, await loadDeployedFlow(flowStore, `${namespace}/guarded`), { inputs: { taxi } });
 

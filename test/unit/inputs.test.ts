@@ -84,3 +84,58 @@ describe('FILE inputs (storage scope)', () => {
     );
   });
 });
+
+describe('input range rules (Kestra: bounds inclusive, its messages)', () => {
+  const specs = [
+    input({ id: 'day', type: 'DATE', after: '2024-01-01', before: '2024-12-31', required: false }),
+    input({ id: 'at', type: 'DATETIME', after: '2024-01-01T00:00:00Z', before: '2024-01-02T00:00:00Z', required: false }),
+    input({ id: 'time', type: 'TIME', after: '08:00', before: '18:00:00', required: false }),
+    input({ id: 'wait', type: 'DURATION', min: 'PT1M', max: 'PT1H', required: false }),
+  ];
+  const messages = (given: Record<string, unknown>, options = {}) => resolveInputs(specs, given, {}, options).problems.map((p) => p.message);
+
+  it('accepts values inside the range, its ends included', () => {
+    assert.deepEqual(messages({ day: '2024-01-01', at: '2024-01-02T00:00:00Z', time: '18:00', wait: 'PT1M' }), []);
+    assert.deepEqual(messages({ day: '2024-06-15', at: '2024-01-01T12:00:00+02:00', time: '12:30:15', wait: 'PT30M' }), []);
+  });
+
+  it('refuses values outside it', () => {
+    assert.deepEqual(messages({ day: '2023-12-31', at: '2024-01-02T00:00:01Z', time: '07:59:59', wait: 'PT2H' }), [
+      'Invalid input for `day`, it must be after `2024-01-01`, but received `2023-12-31`',
+      'Invalid input for `at`, it must be before `2024-01-02T00:00:00Z`, but received `2024-01-02T00:00:01Z`',
+      'Invalid input for `time`, it must be after `08:00`, but received `07:59:59`',
+      'Invalid input for `wait`, It must be less than `PT1H`, but received `PT2H`',
+    ]);
+    assert.deepEqual(messages({ day: '2025-01-01', wait: 'PT30S' }), [
+      'Invalid input for `day`, it must be before `2024-12-31`, but received `2025-01-01`',
+      'Invalid input for `wait`, It must be more than `PT1M`, but received `PT30S`',
+    ]);
+  });
+
+  it('asks rangeRulesApply only for an out-of-range value; false lets it pass (executions recorded before the rules)', () => {
+    let asked = 0;
+    const rangeRulesApply = () => (asked++, false);
+    assert.deepEqual(messages({ day: '2024-06-15', wait: 'PT5M' }, { rangeRulesApply }), []);
+    assert.equal(asked, 0);
+    assert.deepEqual(messages({ day: '2020-01-01', wait: 'PT5H' }, { rangeRulesApply }), []);
+    assert.equal(asked, 2);
+  });
+});
+
+describe('SECRET inputs', () => {
+  const specs = [input({ id: 'password', type: 'SECRET', validator: '^[a-z0-9]{6,}$' })];
+
+  it('keeps a valid value, and never shows one in a refusal', () => {
+    assert.deepEqual(resolveInputs(specs, { password: 'hunter22' }).inputs, { password: 'hunter22' });
+    assert.deepEqual(
+      resolveInputs(specs, { password: 'Short' }).problems.map((p) => p.message),
+      ['Invalid input for `password`, it must match the pattern `^[a-z0-9]{6,}$`, but received `********`'],
+    );
+  });
+
+  it('passes a sealed value on as it is, also as the JSON text a Subflow renders it to', () => {
+    const sealed = { type: 'io.kestra.datatype:aes_encrypted', value: 'AAAA' };
+    assert.deepEqual(resolveInputs(specs, { password: sealed }).inputs, { password: sealed });
+    assert.deepEqual(resolveInputs(specs, { password: JSON.stringify(sealed) }).inputs, { password: sealed });
+  });
+});

@@ -12,7 +12,12 @@ export function configureResumeCommand(program: Command): void {
     .command('resume')
     .description("resume a PAUSED execution, giving its Pause tasks' onResume inputs")
     .argument('<executionId>', 'the execution id (as `tflow run` printed it)')
-    .option('-i, --input <key=value>', 'an onResume input value (repeatable); `key=@path` uploads a local file for a FILE input', collect, [])
+    .option(
+      '-i, --input <key=value>',
+      'an onResume input value (repeatable); for a FILE input, a local path (`key=./data.csv` or `key=@data.csv`) uploads the file',
+      collect,
+      [],
+    )
     .action(async (executionId: string, options: { input: string[] }) => {
       const config = loadConfig();
       const client = await connectClient(config);
@@ -32,7 +37,7 @@ export function configureResumeCommand(program: Command): void {
 }
 
 /**
- * `-i data=@local.csv` for a FILE `onResume` input of a waiting Pause: the local file is uploaded
+ * `-i data=./local.csv` (or `@local.csv`) for a FILE `onResume` input of a waiting Pause: the local file is uploaded
  * into the execution's internal storage first, as `tflow run` does for flow inputs.
  */
 async function uploadResumeFiles(
@@ -41,7 +46,7 @@ async function uploadResumeFiles(
   executionId: string,
   values: Record<string, string>,
 ): Promise<Record<string, string>> {
-  if (!Object.values(values).some((value) => value.startsWith('@'))) return values;
+  if (Object.keys(values).length === 0) return values;
   const { location, declared } = await waitingResumeInputs(handle, executionId);
   return uploadLocalFileInputs(storageFromConfig(config), location, declared, values);
 }

@@ -24,7 +24,12 @@ export function configureRunCommand(program: Command): void {
     .command('run')
     .description('start an execution of a flow and print its id; --wait follows it to the end')
     .argument('<flow>', 'a flow file, or namespace.flowId of a deployed flow')
-    .option('-i, --input <key=value>', 'an input value (repeatable)', collect, [])
+    .option(
+      '-i, --input <key=value>',
+      'an input value (repeatable); for a FILE input, a local path (`key=./data.csv` or `key=@data.csv`) uploads the file',
+      collect,
+      [],
+    )
     .option('--label <key=value>', 'a label for this execution (repeatable)', collect, [])
     .option('--wait', 'follow the execution and exit 0 on SUCCESS or WARNING, 1 otherwise')
     .option('--json', 'print the execution as JSON on stdout (progress goes to stderr)')
@@ -69,7 +74,7 @@ export async function startFlow(
   const executionId = newExecutionId(flow);
   const handle = await startExecution(client, config, flow, {
     executionId,
-    // `-i data=@local.csv`: the user's own file, uploaded as the API's multipart upload does.
+    // `-i data=./local.csv` (or `@local.csv`): the user's own file, uploaded as the API's multipart upload does.
     inputs: await uploadLocalFileInputs(
       storageFromConfig(config),
       { namespace: flow.namespace, flowId: flow.id, executionId },

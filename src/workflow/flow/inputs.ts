@@ -14,6 +14,7 @@ import { type Context, ExpressionError, FlowRegexError, matchesWhole, regexProbl
 import { parseDuration } from '../interpreter/duration';
 import { checkReadable, type StorageScope } from '../storage/storage-scope';
 import { isStorageUri } from '../storage/storage-uri';
+import { SECRET_MASK, sealedSecretOf } from './sealed-secret';
 
 export const INPUT_ID_PATTERN = /^[a-zA-Z0-9][.a-zA-Z0-9_-]*$/;
 
@@ -146,23 +147,33 @@ export function inputDeclarationProblems(input: InputDocument): PropertyProblem[
   return problems;
 }
 
+/** The bound properties of a type: `after`/`before` for dates and times, `min`/`max` for numbers and durations. */
+function boundKeys(type: InputType): readonly ['after', 'before'] | readonly ['min', 'max'] {
+  return type === 'DATETIME' || type === 'DATE' || type === 'TIME' ? (['after', 'before'] as const) : (['min', 'max'] as const);
+}
+
+/**
+ * A value or bound of a numeric, date, time or duration input as a number that orders like it
+ * (milliseconds for instants, times of day and durations); NaN when it is not one; undefined for
+ * other types and for bounds written as expressions.
+ */
+function comparableValue(type: InputType, value: unknown): number | undefined {
+  if (value === undefined || isTemplate(value)) return undefined;
+  const text = String(value);
+  if (type === 'INT') return INTEGER_TEXT.test(text) ? Number(text) : NaN;
+  if (type === 'FLOAT') return text.trim() === '' ? NaN : Number(text);
+  if (type === 'DURATION') return parseDuration(text) ?? NaN;
+  if (type === 'DATETIME' || type === 'DATE') return Date.parse(text);
+  if (type === 'TIME') return TIME_TEXT.test(text) ? Date.parse(`1970-01-01T${text}Z`) : NaN;
+  return undefined;
+}
+
 /** `min`/`max` and `after`/`before` must parse as the input's type and be in order. */
 function boundsProblems(input: InputDocument): PropertyProblem[] {
-  const type = input.type;
-  const parse = (value: unknown): number | undefined => {
-    if (value === undefined || isTemplate(value)) return undefined;
-    const text = String(value);
-    let parsed: number | undefined;
-    if (type === 'INT') parsed = INTEGER_TEXT.test(text) ? Number(text) : NaN;
-    else if (type === 'FLOAT') parsed = text.trim() === '' ? NaN : Number(text);
-    else if (type === 'DURATION') parsed = parseDuration(text) ?? NaN;
-    else if (type === 'DATETIME' || type === 'DATE') parsed = Date.parse(text);
-    else if (type === 'TIME') parsed = TIME_TEXT.test(text) ? Date.parse(`1970-01-01T${text}Z`) : NaN;
-    return parsed;
-  };
-  const [low, high] = type === 'DATETIME' || type === 'DATE' || type === 'TIME' ? (['after', 'before'] as const) : (['min', 'max'] as const);
-  const lowValue = parse(input[low]);
-  const highValue = parse(input[high]);
+  const type = input.type as InputType;
+  const [low, high] = boundKeys(type);
+  const lowValue = comparableValue(type, input[low]);
+  const highValue = comparableValue(type, input[high]);
   const problems: PropertyProblem[] = [];
   for (const [key, value] of [
     [low, lowValue],
@@ -225,6 +236,12 @@ export interface InputOptions {
    * kestra://, nsfile:// or file:// string passes, as for executions recorded before the rule.
    */
   fileScope?: StorageScope;
+  /**
+   * Asked only when a DATE/DATETIME/TIME or DURATION value is outside its `after`/`before` or
+   * `min`/`max`: false lets it pass, as before these rules were enforced. The workflow answers with
+   * its patch check, so executions recorded before replay as they ran. Enforced when left out.
+   */
+  rangeRulesApply?: () => boolean;
 }
 
 /**
@@ -255,7 +272,8 @@ export function resolveInputs(
       if (!(error instanceof InvalidInput) && !(error instanceof ExpressionError)) throw error;
       problems.push({
         inputId: spec.id,
-        message: `Invalid input for \`${spec.id}\`, ${error.message}, but received \`${show(raw)}\``,
+        // A SECRET's value never reaches an error message (which the API returns and logs keep).
+        message: `Invalid input for \`${spec.id}\`, ${error.message}, but received \`${spec.type === 'SECRET' && raw != null ? SECRET_MASK : show(raw)}\``,
       });
     }
   }
@@ -371,21 +389,37 @@ function parseByType(type: InputType, spec: InputSpec, raw: unknown, options: In
       if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) || Number.isNaN(Date.parse(text))) {
         throw new InvalidInput(`Text '${text}' could not be parsed`);
       }
+      checkRange(spec, text, options);
       return new Date(text).toISOString().replace('.000Z', 'Z');
     }
     case 'DATE': {
       const text = String(raw).trim();
       if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(text))) throw new InvalidInput(`Text '${text}' could not be parsed`);
+      checkRange(spec, text, options);
       return text;
     }
     case 'TIME': {
       const text = String(raw).trim();
       if (!TIME_TEXT.test(text)) throw new InvalidInput(`Text '${text}' could not be parsed`);
+      checkRange(spec, text, options);
       return text;
     }
     case 'DURATION': {
       const text = String(raw).trim();
       if (parseDuration(text) === undefined) throw new InvalidInput(`Text cannot be parsed to a Duration`);
+      checkRange(spec, text, options);
+      return text;
+    }
+    case 'SECRET': {
+      // Sealed by the client that started the execution (src/secret-inputs/), or passed on sealed by a
+      // Subflow (its rendered inputs are text, so the sealed value arrives as its JSON). Before this
+      // case a SECRET value was dropped and any task using it failed. Not patched: a run's history
+      // holds its inputs already resolved; only a Pause's SECRET onResume value, resolved again on
+      // replay, now exists, which changes an old execution only where a later task used it.
+      const sealed = sealedSecretOf(raw);
+      if (sealed) return sealed;
+      const text = String(raw);
+      if (spec.validator && !validatorMatches(spec.validator, text)) throw new InvalidInput(`it must match the pattern \`${spec.validator}\``);
       return text;
     }
     case 'URI': {
@@ -422,6 +456,23 @@ function parseJsonArray(text: string): unknown {
   } catch {
     return text.split(',').map((item) => item.trim());
   }
+}
+
+/**
+ * DATE/DATETIME/TIME `after`/`before` and DURATION `min`/`max`, with Kestra's messages (its
+ * DurationInput's start with a capital). Bounds are inclusive, as in Kestra.
+ */
+function checkRange(spec: InputSpec, text: string, options: InputOptions): void {
+  const [low, high] = boundKeys(spec.type);
+  const value = comparableValue(spec.type, text)!;
+  const lowValue = comparableValue(spec.type, spec[low]);
+  const highValue = comparableValue(spec.type, spec[high]);
+  const duration = spec.type === 'DURATION';
+  let problem: string | undefined;
+  if (lowValue !== undefined && value < lowValue) problem = duration ? `It must be more than \`${spec.min}\`` : `it must be after \`${spec.after}\``;
+  else if (highValue !== undefined && value > highValue)
+    problem = duration ? `It must be less than \`${spec.max}\`` : `it must be before \`${spec.before}\``;
+  if (problem !== undefined && (options.rangeRulesApply?.() ?? true)) throw new InvalidInput(problem);
 }
 
 function checkBounds(spec: InputSpec, value: number): void {

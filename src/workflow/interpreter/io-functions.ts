@@ -27,6 +27,7 @@ import {
   renderTyped,
   visitTemplateExpressions,
 } from '../expression';
+import { isSealedSecret } from '../flow/sealed-secret';
 
 /** The functions the activity supplies, with Kestra's argument names; calling one in the workflow defers the property. */
 export const IO_FUNCTION_ARGS = {
@@ -55,7 +56,7 @@ export interface DeferredProperties {
    */
   context: Context;
   /**
-   * Whether a deferred property calls an I/O function: only the activity can render it. When false,
+   * Whether a deferred property calls an I/O function or reads a SECRET input: only the activity can render it. When false,
    * the properties were deferred for `taskrun.attemptsCount` alone and render without I/O.
    */
   callsIo: boolean;
@@ -79,7 +80,7 @@ export function renderTaskProperty(type: string, name: string, value: unknown, c
 
 /**
  * The workflow side: renders every property it can; properties that call `kv()`, `secret()` or
- * `read()` (directly or through `render(vars.x)`), or that read `taskrun.attemptsCount`, are
+ * `read()` (directly or through `render(vars.x)`), or that read a SECRET input or `taskrun.attemptsCount`, are
  * deferred to the activity. Rendering errors of other properties are thrown, as before.
  *
  * Whether a property reads attemptsCount is seen while rendering it (as I/O calls are), so only
@@ -101,7 +102,10 @@ export function renderRunnableTaskProperties(type: string, properties: Record<st
       },
     });
     const options: RenderOptions = { functions: Object.fromEntries(Object.entries(IO_FUNCTION_ARGS).map(([fn, args]) => [fn, marker(args)])) };
-    const watched = watchingAttemptsCount(context, () => (readAttempts = true));
+    const watched = watchingSealedSecrets(
+      watchingAttemptsCount(context, () => (readAttempts = true)),
+      () => (calledIo = true),
+    );
     try {
       const result = renderTaskProperty(type, name, value, watched, options);
       if (calledIo || readAttempts) deferred[name] = value;
@@ -212,6 +216,38 @@ function rootOf(e: Expr): string | undefined {
   if (e.kind === 'variable') return e.name;
   if (e.kind === 'attribute') return rootOf(e.object);
   return undefined;
+}
+
+/**
+ * A copy of `context` whose sealed SECRET inputs (../flow/sealed-secret.ts) call `onRead` when an
+ * expression reads them: such a property is deferred like an I/O call, for the activity to render
+ * with the clear value and mask it. Only executions started since SECRET inputs are sealed hold
+ * sealed values, so older histories defer nothing new (no patch needed).
+ */
+function watchingSealedSecrets(context: Context, onRead: () => void): Context {
+  const watch = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !containsSealedSecret(value)) return value;
+    const watched: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(value)) {
+      if (!isSealedSecret(entry)) watched[key] = watch(entry);
+      else
+        Object.defineProperty(watched, key, {
+          enumerable: true,
+          get: () => {
+            onRead();
+            return entry;
+          },
+        });
+    }
+    return watched;
+  };
+  return context.inputs === undefined ? context : { ...context, inputs: watch(context.inputs) };
+}
+
+function containsSealedSecret(value: object): boolean {
+  return Object.values(value).some(
+    (entry) => isSealedSecret(entry) || (entry !== null && typeof entry === 'object' && !Array.isArray(entry) && containsSealedSecret(entry)),
+  );
 }
 
 /** A copy of `context` whose `taskrun.attemptsCount` calls `onRead` when an expression reads it. */

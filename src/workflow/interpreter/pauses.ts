@@ -11,6 +11,7 @@ import { type InputOptions, resolveInputs } from '../flow/inputs';
 import type { StorageScope } from '../storage/storage-scope';
 import type { ExecutionRequest, InterpreterPort } from './interpreter-port';
 import { parentExecution } from './variables';
+import { INPUT_RANGE_RULES_PATCH } from '../patches';
 
 /** A resume request that cannot be applied: the execution is not paused, or an `onResume` input is invalid. */
 export class ResumeRefused extends Error {
@@ -46,7 +47,8 @@ export class Pauses {
    * as for a Subflow's FILE inputs (src/workflow/storage/storage-scope.ts).
    */
   validateResume(inputs: Record<string, unknown>): void {
-    this.resolveResume(inputs, { fileScope: this.fileScope() });
+    // An update validator cannot ask patched(): on the validator's side (never replayed), rules apply.
+    this.resolveResume(inputs, { fileScope: this.fileScope(), rangeRulesApply: () => true });
   }
 
   /** Resumes every waiting Pause with the given `onResume` inputs; returns the resumed task ids. */
@@ -54,7 +56,8 @@ export class Pauses {
     // FILE values were held to the file scope by validateResume, the resume update's validator,
     // which Temporal runs before every new resume and never on replay. Not checking them again here
     // keeps executions that accepted an out-of-scope file before that check replaying as they ran.
-    const resolved = this.resolveResume(inputs);
+    // Executions recorded before DATE/TIME/DURATION ranges were enforced resume as they did then.
+    const resolved = this.resolveResume(inputs, { rangeRulesApply: () => this.host.port.patched?.(INPUT_RANGE_RULES_PATCH) ?? true });
     for (const [taskRunId, values] of resolved) this.waiting.get(taskRunId)!.resumedWith = values;
     return this.host.execution.taskRuns.filter((r) => resolved.has(r.id)).map((r) => r.taskId);
   }

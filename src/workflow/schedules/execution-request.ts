@@ -11,7 +11,7 @@ import type { ExecutionRequest } from '../interpreter/interpreter-port';
 import { executionRequestForRun, isScheduledExecutionRequest, nominalTimeFromWorkflowId, type ScheduledExecutionRequest } from './scheduled-request';
 import { FlowStateKey, labelsAttribute, LabelsKey } from '../search-attributes';
 import { FLOW_FAILED } from '../definitions';
-import { SCHEDULED_CHECKS_PATCH } from '../patches';
+import { INPUT_RANGE_RULES_PATCH, SCHEDULED_CHECKS_PATCH } from '../patches';
 
 /** Set by the Schedule on every run it starts: the nominal time of the slot (also when backfilled). */
 const TemporalScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
@@ -33,6 +33,7 @@ export function executionRequestFor(input: ExecutionRequest | ScheduledExecution
       startTime: info.runStartTime,
     },
     () => patched(SCHEDULED_CHECKS_PATCH),
+    () => patched(INPUT_RANGE_RULES_PATCH),
   );
   if (resolution.problems) {
     upsertSearchAttributes([{ key: FlowStateKey, value: 'FAILED' }]);

@@ -129,12 +129,14 @@ export function backfillOf(scheduled: ScheduledExecutionRequest, run: ScheduledR
  * (trigger inputs, then the backfill's, rendered; flow defaults for the rest), labels and the flow's
  * checks. Invalid inputs or a failed BLOCK_EXECUTION check give `problems` and the FAILED execution
  * to report, as Kestra creates no run. `checksApply` is asked only when a check failed: false keeps
- * runs recorded before scheduled runs had checks replaying as they ran.
+ * runs recorded before scheduled runs had checks replaying as they ran; `rangeRulesApply` likewise
+ * for an input outside its DATE/TIME/DURATION range.
  */
 export function executionRequestForRun(
   scheduled: ScheduledExecutionRequest,
   run: ScheduledRun,
   checksApply: () => boolean = () => true,
+  rangeRulesApply: () => boolean = () => true,
 ): ScheduledRunResolution {
   const { flow, schedule } = scheduled;
   const executionId = scheduledExecutionId(run.workflowId, run.runId);
@@ -157,7 +159,7 @@ export function executionRequestForRun(
   } catch (error) {
     problems.push(`Unable to render the inputs or labels of trigger ${schedule.triggerId}: ${messageOf(error)}`);
   }
-  const resolved = resolveInputs(flow.inputs, given, context);
+  const resolved = resolveInputs(flow.inputs, given, context, { rangeRulesApply });
   problems.push(...resolved.problems.map((p) => p.message));
   if (problems.length > 0) return refused(problems);
   const request: ExecutionRequest = { executionId, flow, inputs: resolved.inputs, labels, trigger };

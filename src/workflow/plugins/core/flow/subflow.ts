@@ -5,7 +5,7 @@ import { resolveInputs } from '../../../flow/inputs';
 import { mayRetry, retryDelayMs } from '../../../retry-delay';
 import { defineFlowableTask } from '../../task-definition';
 import { TaskError } from '../../../interpreter/in-workflow-task';
-import { SUBFLOW_CHECKS_PATCH, SUBFLOW_FILE_INPUTS_PATCH, SUBFLOW_RETRY_PATCH } from '../../../patches';
+import { INPUT_RANGE_RULES_PATCH, SUBFLOW_CHECKS_PATCH, SUBFLOW_FILE_INPUTS_PATCH, SUBFLOW_RETRY_PATCH } from '../../../patches';
 
 function isFileInput(input: { type: string; itemType?: string }): boolean {
   return input.type === 'FILE' || input.itemType === 'FILE';
@@ -65,7 +65,8 @@ export const subflowTask = defineFlowableTask({
       flow.inputs,
       given,
       { flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision } },
-      fileScope ? { fileScope } : {},
+      // DATE/TIME/DURATION ranges: not enforced in executions recorded before they were (asked only when one is out of range).
+      { ...(fileScope ? { fileScope } : {}), rangeRulesApply: () => context.patched(INPUT_RANGE_RULES_PATCH) },
     );
     if (resolved.problems.length > 0) throw new TaskError(resolved.problems.map((p) => p.message).join('\n'));
     // The child flow's `checks`, as for any new execution (executions recorded before they applied replay without).
