@@ -8,7 +8,16 @@
  * every task: runIf, disabled, errors, allowFailure/allowWarning, task runs and outputs.
  */
 import type { ConcurrencySpec, LogLevel, TaskSpec } from '../flow/spec';
-import { isTerminated, resolveState, withCorrelationId, type Execution, type LogEntry, type State, type TaskRun } from './execution';
+import {
+  isTerminated,
+  removeTaskRunsUnder,
+  resolveState,
+  withCorrelationId,
+  type Execution,
+  type LogEntry,
+  type State,
+  type TaskRun,
+} from './execution';
 import { isTruthy, render, renderingProperty, renderProperties, renderTyped } from '../expression';
 import { messageOf } from '../error-message';
 import { IN_WORKFLOW_TASK_TYPES } from '../plugins';
@@ -37,6 +46,7 @@ import { subflowRequest } from './subflow-request';
 import { type TaskInvocation, TaskFailure, type TaskLogLine } from './task-invocation';
 import { activityNames, ROOT_SCOPE, type Scope, type SharedDirectory, sharedDirectoryInvocation } from './task-scope';
 import { executionVariables, parentExecution, taskVariables, type VariableSources } from './variables';
+import { extractOutputs } from './extracted-outputs';
 
 /** What the modules that run parts of an execution (SLAs, pauses, ForEach batches, variables) see of it. */
 type RunHost = SlaHost & PauseHost & BatchHost & VariableSources;
@@ -199,6 +209,8 @@ export class FlowRun {
       }
     }
     this.finish(state);
+    const { extractOutputs: templates } = this.request;
+    if (templates) this.execution.extractedOutputs = extractOutputs(templates, executionVariables(this.host));
     return this.execution;
   }
 
@@ -351,6 +363,12 @@ export class FlowRun {
       ...this.inWorkflowTaskContext(task, taskRun, scope),
       children: (list) => task.children?.[list] ?? [],
       runTasks: (tasks, loop) => this.runTasks(tasks, loop ? { ...childScope, loops: [...scope.loops, loop] } : childScope),
+      runIteration: (tasks, iteration) => {
+        for (const removed of removeTaskRunsUnder(this.execution, taskRun.id)) this.outputs.forget(removed);
+        taskRun.iteration = iteration;
+        return this.runTasks(tasks, { ...childScope, iteration });
+      },
+      setOutputs: (outputs) => this.outputs.set(task, taskRun, scope.loops, outputs),
       runConcurrently,
       ...(this.port.runForEachBatch && scope.loops.length === 0
         ? { runIterationsInBatches: (values: readonly string[], limit: number) => this.batches.runIterationsInBatches(task, taskRun, values, limit) }
@@ -459,6 +477,7 @@ export class FlowRun {
       taskId: task.id,
       ...(parent ? { parentTaskRunId: parent.id } : {}),
       ...(loop ? { value: loop.value } : {}),
+      ...(scope.iteration !== undefined ? { iteration: scope.iteration } : {}),
       state: 'RUNNING',
       attempts: 0,
       outputs: {},

@@ -26,6 +26,7 @@ export function subflowRequest(parent: Execution, task: TaskSpec, loops: readonl
     labels,
     trigger: { executionId: parent.id, namespace: parent.namespace, flowId: parent.flowId, flowRevision: parent.revision },
     ...(options.failedChecks?.length ? { failedChecks: options.failedChecks } : {}),
+    ...(options.extractOutputs ? { extractOutputs: options.extractOutputs } : {}),
   };
   const summary = `${flow.namespace}.${flow.id} rev ${flow.revision}, subflow of ${parent.namespace}.${parent.flowId} (task ${task.id})`.slice(
     0,
