@@ -93,6 +93,29 @@ describe('flowable: WaitFor', () => {
     assert.deepEqual(outputsOf(execution, 'waitfor'), { iterationCount: 1 });
   });
 
+  it('a Subflow in the loop starts one child per iteration, each with its own id', async () => {
+    const child = flow('id: child\nnamespace: t\ntasks:\n  - id: r\n    type: io.kestra.plugin.core.debug.Return\n    format: x\n');
+    const spec = flow(`
+id: loop_subflow
+namespace: t
+tasks:
+  - id: loop
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ outputs.loop.iterationCount > 2 }}"
+    tasks:
+      - id: call
+        type: io.kestra.plugin.core.flow.Subflow
+        namespace: t
+        flowId: child
+`);
+    const { execution, subflowStarts } = await runWithFakePort(spec, {}, {}, { subflows: { 't.child': { flow: child } } });
+    assert.equal(execution.state, 'SUCCESS');
+    assert.deepEqual(
+      subflowStarts.map((s) => s.request.executionId),
+      [1, 2].map((i) => `${execution.id}.call-i${i}`),
+    );
+  });
+
   it('validation: maxIterations above the cap and a zero interval are refused with file:line:col', () => {
     const messagesFor = (checkFrequency: string) =>
       compileFlow(

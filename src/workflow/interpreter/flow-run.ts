@@ -425,7 +425,7 @@ export class FlowRun {
    */
   private async startSubflow(task: TaskSpec, scope: Scope, options: SubflowOptions): Promise<SubflowOutcome> {
     if (!this.port.startSubflow) throw new TaskError('Subflow tasks need child executions, which this runner has not');
-    const start = subflowRequest(this.execution, task, scope.loops, options);
+    const start = subflowRequest(this.execution, task, scope, options);
     const end = await this.port.startSubflow(start);
     const { executionId } = start.request;
     return end ? { executionId, end } : { executionId };
