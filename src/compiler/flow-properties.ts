@@ -63,7 +63,7 @@ export function checkRetryBounds(source: FlowSource, retry: RetryDocument, path:
 
 export function compileSla(source: FlowSource, items: unknown): SlaSpec[] {
   if (!Array.isArray(items)) return [];
-  const seen = new Set<string>();
+  // Kestra does not require SLA ids to be unique (its own sla-execution-condition.yaml repeats one): each SLA applies.
   return items.flatMap((item, index): SlaSpec[] => {
     const path = ['sla', index];
     if (!isPlainObject(item)) return source.reportAndSkip(path, 'an SLA must be a mapping with `id` and `type`') ?? [];
@@ -71,8 +71,6 @@ export function compileSla(source: FlowSource, items: unknown): SlaSpec[] {
     const parsed = slaSchema.safeParse(item);
     if (!parsed.success) return source.reportZodIssues(path, item, parsed.error.issues, slaSchema) ?? [];
     const sla = parsed.data;
-    if (seen.has(sla.id)) source.report([...path, 'id'], `Duplicate SLA id with name [${sla.id}]`);
-    seen.add(sla.id);
     if (sla.type === 'EXECUTION_ASSERTION') source.checkExpressions(sla.assert, [...path, 'assert']);
     return [
       {

@@ -128,6 +128,52 @@ tasks:
     assert.equal(labelled.execution.labels.sla, 'broken');
   });
 
+  it('several SLAs, as Kestra accepts them (a MAX_DURATION and two EXECUTION_ASSERTIONs sharing an id): each applies, the false assertion fires', async () => {
+    const spec = flow(`
+id: several_slas
+namespace: tflow.tests.sla
+inputs:
+  - id: string
+    type: STRING
+sla:
+  - id: roomy
+    type: MAX_DURATION
+    duration: PT1M
+    behavior: FAIL
+  - id: condition
+    type: EXECUTION_ASSERTION
+    behavior: CANCEL
+    assert: "{{ inputs.string != 'CANCEL' }}"
+  - id: condition
+    type: EXECUTION_ASSERTION
+    behavior: NONE
+    assert: "{{ inputs.string != 'LABEL' }}"
+    labels:
+      sla: violated
+tasks:
+  - id: return
+    type: io.kestra.plugin.core.debug.Return
+    format: "true"
+`);
+    const passing = await run(spec, { string: 'OK' });
+    assert.equal(passing.execution.state, 'SUCCESS');
+    assert.equal(passing.execution.labels.sla, undefined);
+
+    const cancelled = await run(spec, { string: 'CANCEL' });
+    assert.equal(cancelled.execution.state, 'CANCELLED');
+    assert.deepEqual(runs(cancelled.execution), ['return:SUCCESS']);
+    assert.ok(
+      cancelled.logs.includes("WARN Execution cancelled due to SLA 'condition' violated: assertion is false: {{ inputs.string != 'CANCEL' }}."),
+      cancelled.logs.join('\n'),
+    );
+    await assertReplays(cancelled.handle);
+
+    const labelled = await run(spec, { string: 'LABEL' });
+    assert.equal(labelled.execution.state, 'SUCCESS');
+    assert.equal(labelled.execution.labels.sla, 'violated');
+    assert.ok(labelled.logs.includes("WARN SLA 'condition' violated: assertion is false: {{ inputs.string != 'LABEL' }}."), labelled.logs.join('\n'));
+  });
+
   const checkedFlow = (behavior: string) =>
     flow(`
 id: checked_${behavior.toLowerCase()}

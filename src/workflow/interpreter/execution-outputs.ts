@@ -45,6 +45,8 @@ export class ExecutionOutputs {
 
   /** Records a task run's outputs; inside ForEach they are keyed by the loop values: `outputs.<id>.<v1>.<v2>`. */
   set(task: TaskSpec, taskRun: TaskRun, loops: readonly LoopIteration[], outputs: Record<string, unknown>): void {
+    // Only a WaitFor sets its outputs more than once (`iterationCount`): the new ones replace the old.
+    if (Object.keys(taskRun.outputs).length > 0) this.forget(taskRun);
     taskRun.outputs = outputs;
     this.bytes += jsonBytes(outputs);
     if (loops.length === 0) {
@@ -54,6 +56,11 @@ export class ExecutionOutputs {
     let node: Record<string, unknown> = (this.byTask[task.id] ??= {});
     for (const loop of loops.slice(0, -1)) node = (node[loop.value] ??= {}) as Record<string, unknown>;
     node[loops[loops.length - 1].value] = outputs;
+  }
+
+  /** A task run leaves the execution (a WaitFor's previous iteration): its outputs no longer count. */
+  forget(taskRun: TaskRun): void {
+    this.bytes -= jsonBytes(taskRun.outputs);
   }
 
   /** Why a task's input (its invocation) cannot be sent, if it cannot. */

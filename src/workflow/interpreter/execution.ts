@@ -3,6 +3,7 @@
  * Pure types and helpers, safe in the workflow sandbox.
  */
 import type { LogLevel } from '../flow/spec';
+import type { ExtractedOutputs } from './extracted-outputs';
 import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from './payload-size';
 
 export type State =
@@ -33,6 +34,8 @@ export interface TaskRun {
   parentTaskRunId?: string;
   /** The loop value, for task runs inside ForEach. */
   value?: string;
+  /** Kestra's `iteration`: which WaitFor iteration (1, 2…) a WaitFor's child task run belongs to, and the WaitFor's current one. */
+  iteration?: number;
   state: State;
   /** Attempts made so far (1 after the first attempt). */
   attempts: number;
@@ -65,6 +68,8 @@ export interface Execution {
   endDate?: string;
   /** Why the execution failed, when it did. */
   error?: string;
+  /** A Subflow child: what its parent task's `outputs` rendered to (ExecutionRequest.extractOutputs). */
+  extractedOutputs?: ExtractedOutputs;
   /** Set when this copy leaves parts out to fit in a workflow result (see `fitForResult`). */
   truncated?: string;
 }
@@ -109,6 +114,24 @@ export function resolveState(states: readonly State[]): State {
     if (states.includes(candidate)) return candidate;
   }
   return 'SUCCESS';
+}
+
+/**
+ * Removes from the execution the task runs under `parentId` (children, grandchildren…), keeping the
+ * parent: a WaitFor drops its previous iteration's task runs, as Kestra does. Returns the removed ones.
+ */
+export function removeTaskRunsUnder(execution: Execution, parentId: string): TaskRun[] {
+  const under = new Set([parentId]);
+  const removed: TaskRun[] = [];
+  // Task runs are appended as they start: a parent always comes before its children.
+  const kept = execution.taskRuns.filter((run) => {
+    if (run.parentTaskRunId === undefined || !under.has(run.parentTaskRunId)) return true;
+    under.add(run.id);
+    removed.push(run);
+    return false;
+  });
+  execution.taskRuns.splice(0, execution.taskRuns.length, ...kept);
+  return removed;
 }
 
 /**

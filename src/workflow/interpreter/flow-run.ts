@@ -8,7 +8,16 @@
  * every task: runIf, disabled, errors, allowFailure/allowWarning, task runs and outputs.
  */
 import type { ConcurrencySpec, LogLevel, TaskSpec } from '../flow/spec';
-import { isTerminated, resolveState, withCorrelationId, type Execution, type LogEntry, type State, type TaskRun } from './execution';
+import {
+  isTerminated,
+  removeTaskRunsUnder,
+  resolveState,
+  withCorrelationId,
+  type Execution,
+  type LogEntry,
+  type State,
+  type TaskRun,
+} from './execution';
 import { isTruthy, render, renderingProperty, renderProperties, renderTyped } from '../expression';
 import { messageOf } from '../error-message';
 import { IN_WORKFLOW_TASK_TYPES } from '../plugins';
@@ -38,6 +47,7 @@ import { subflowRequest } from './subflow-request';
 import { type EarlierAttempts, type TaskInvocation, TaskFailure, type TaskLogLine } from './task-invocation';
 import { activityNames, ROOT_SCOPE, type Scope, type SharedDirectory, sharedDirectoryInvocation } from './task-scope';
 import { executionVariables, parentExecution, taskVariables, type VariableSources } from './variables';
+import { extractOutputs } from './extracted-outputs';
 
 /** What the modules that run parts of an execution (SLAs, pauses, ForEach batches, variables) see of it. */
 type RunHost = SlaHost & PauseHost & BatchHost & VariableSources;
@@ -200,6 +210,8 @@ export class FlowRun {
       }
     }
     this.finish(state);
+    const { extractOutputs: templates } = this.request;
+    if (templates) this.execution.extractedOutputs = extractOutputs(templates, executionVariables(this.host));
     return this.execution;
   }
 
@@ -361,6 +373,12 @@ export class FlowRun {
       ...this.inWorkflowTaskContext(task, taskRun, scope),
       children: (list) => task.children?.[list] ?? [],
       runTasks: (tasks, loop) => this.runTasks(tasks, loop ? { ...childScope, loops: [...scope.loops, loop] } : childScope),
+      runIteration: (tasks, iteration) => {
+        for (const removed of removeTaskRunsUnder(this.execution, taskRun.id)) this.outputs.forget(removed);
+        taskRun.iteration = iteration;
+        return this.runTasks(tasks, { ...childScope, iteration });
+      },
+      setOutputs: (outputs) => this.outputs.set(task, taskRun, scope.loops, outputs),
       runConcurrently,
       ...(this.port.runForEachBatch && scope.loops.length === 0
         ? { runIterationsInBatches: (values: readonly string[], limit: number) => this.batches.runIterationsInBatches(task, taskRun, values, limit) }
@@ -417,7 +435,7 @@ export class FlowRun {
    */
   private async startSubflow(task: TaskSpec, scope: Scope, options: SubflowOptions): Promise<SubflowOutcome> {
     if (!this.port.startSubflow) throw new TaskError('Subflow tasks need child executions, which this runner has not');
-    const start = subflowRequest(this.execution, task, scope.loops, options);
+    const start = subflowRequest(this.execution, task, scope, options);
     const end = await this.port.startSubflow(start);
     const { executionId } = start.request;
     return end ? { executionId, end } : { executionId };
@@ -492,6 +510,7 @@ export class FlowRun {
       taskId: task.id,
       ...(parent ? { parentTaskRunId: parent.id } : {}),
       ...(loop ? { value: loop.value } : {}),
+      ...(scope.iteration !== undefined ? { iteration: scope.iteration } : {}),
       state: 'RUNNING',
       attempts: 0,
       outputs: {},

@@ -31,6 +31,14 @@ export interface FlowableContext extends InWorkflowTaskContext {
    */
   runTasks(tasks: readonly TaskSpec[], loop?: LoopIteration): Promise<State>;
   /**
+   * WaitFor: runs tasks one after another as iteration `iteration` (1, 2…) of this flowable; their
+   * task runs carry it. The task runs of the previous iteration are removed first, as in Kestra, so
+   * the execution does not grow with the iterations.
+   */
+  runIteration(tasks: readonly TaskSpec[], iteration: number): Promise<State>;
+  /** Sets this flowable's outputs while it runs (WaitFor's `iterationCount`, which its children read). */
+  setOutputs(outputs: Record<string, unknown>): void;
+  /**
    * Runs jobs at most `limit` at a time (0 = all at once), starting them in order. Once a job ends
    * FAILED, no new job starts; the running ones are waited for. Returns the states of the jobs run.
    */
@@ -86,6 +94,8 @@ export interface SubflowOptions {
   failedChecks?: FailedCheck[];
   /** The task's attempt (retry): from the 2nd on, the child gets its own id. */
   attempt?: number;
+  /** The task's `outputs`: rendered by the child once it ended. */
+  extractOutputs?: Record<string, unknown>;
 }
 
 /** The child's id; with `wait`, its final state and flow outputs. */

@@ -6,6 +6,7 @@
  */
 import type { CheckSpec, ConcurrencySpec, FlowSpec } from '../flow/spec';
 import type { Execution, State } from './execution';
+import type { ExtractedOutputs } from './extracted-outputs';
 import type { RestartRequest } from './restart';
 import type { TaskInvocation, TaskInvocationOptions, TaskResult } from './task-invocation';
 
@@ -77,6 +78,8 @@ export interface ExecutionRequest {
   failedChecks?: FailedCheck[];
   /** Set when this run restarts a FAILED or KILLED execution under the same id (./restart.ts). */
   restart?: RestartRequest;
+  /** A Subflow child: its parent task's `outputs`, rendered against this execution once it ended (./extracted-outputs.ts). */
+  extractOutputs?: Record<string, unknown>;
 }
 
 /**
@@ -114,6 +117,8 @@ export interface SubflowEnd {
   state: State;
   outputs: Record<string, unknown>;
   error?: string;
+  /** The parent task's `outputs`, rendered by the child (`ExecutionRequest.extractOutputs`). */
+  extractedOutputs?: ExtractedOutputs;
 }
 
 /** A flow check whose condition did not hold, with its message rendered (./checks.ts evaluates them). */

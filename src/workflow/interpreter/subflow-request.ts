@@ -5,14 +5,21 @@
  */
 import type { TaskSpec } from '../flow/spec';
 import type { Execution } from './execution';
-import type { LoopIteration, SubflowOptions } from './in-workflow-task';
+import type { SubflowOptions } from './in-workflow-task';
 import type { ExecutionRequest, SubflowStart } from './interpreter-port';
+import type { Scope } from './task-scope';
 
-/** The child of `task` (run in `loops`): id `<execution id>.<task id>` plus the loop values, and `-a<attempt>` on a retry. */
-export function subflowRequest(parent: Execution, task: TaskSpec, loops: readonly LoopIteration[], options: SubflowOptions): SubflowStart {
+/**
+ * The child of `task` (run in `scope`): id `<execution id>.<task id>` plus the loop values, `-i<n>`
+ * in iteration n of a WaitFor, and `-a<attempt>` on a retry.
+ */
+export function subflowRequest(parent: Execution, task: TaskSpec, scope: Pick<Scope, 'loops' | 'parents'>, options: SubflowOptions): SubflowStart {
+  // Each WaitFor iteration's child gets its own id (a `wait: false` one may still run); WaitFor is newer than the ids without it.
+  const iteration = scope.parents.find((p) => p.iteration !== undefined)?.iteration;
+  const iterationSuffix = iteration !== undefined ? `-i${iteration}` : '';
   // A retry's child gets its own id (`-a<attempt>`): the failed attempt's stays in the history.
   const retrySuffix = options.attempt && options.attempt > 1 ? `-a${options.attempt}` : '';
-  const executionId = [parent.id, task.id, ...loops.map((loop) => loop.value)].join('.') + retrySuffix;
+  const executionId = [parent.id, task.id, ...scope.loops.map((loop) => loop.value)].join('.') + iterationSuffix + retrySuffix;
   const labels: Record<string, string> = {
     ...(options.inheritLabels ? parent.labels : {}),
     ...options.labels,
@@ -26,6 +33,7 @@ export function subflowRequest(parent: Execution, task: TaskSpec, loops: readonl
     labels,
     trigger: { executionId: parent.id, namespace: parent.namespace, flowId: parent.flowId, flowRevision: parent.revision },
     ...(options.failedChecks?.length ? { failedChecks: options.failedChecks } : {}),
+    ...(options.extractOutputs ? { extractOutputs: options.extractOutputs } : {}),
   };
   const summary = `${flow.namespace}.${flow.id} rev ${flow.revision}, subflow of ${parent.namespace}.${parent.flowId} (task ${task.id})`.slice(
     0,

@@ -15,6 +15,8 @@ export interface Scope {
   loops: LoopIteration[];
   /** Inside a WorkingDirectory: the directory its tasks share. */
   sharedDirectory?: SharedDirectory;
+  /** A WaitFor's iteration (1, 2…): its direct children's task runs carry it (Kestra's `iteration`). */
+  iteration?: number;
 }
 
 /** A WorkingDirectory's directory, as its child tasks run one after another. */

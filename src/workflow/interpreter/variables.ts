@@ -56,6 +56,8 @@ export function taskVariables(sources: VariableSources, task: TaskSpec, taskRun:
       startDate: taskRun.startDate,
       attemptsCount: Math.max(0, taskRun.attempts - 1),
       ...(loop ? { value: loop.value, iteration: loop.iteration } : {}),
+      // A WaitFor's child: its iteration (1, 2…), the nearest loop even inside a ForEach.
+      ...(taskRun.iteration !== undefined ? { iteration: taskRun.iteration } : {}),
     },
   };
   // Only the worker knows the directory: the activity puts it in place of this token.

@@ -19,6 +19,7 @@ import { sequentialTask } from './core/flow/sequential';
 import { sleepTask } from './core/flow/sleep';
 import { subflowTask } from './core/flow/subflow';
 import { switchTask } from './core/flow/switch';
+import { waitForTask } from './core/flow/wait-for';
 import { workingDirectoryTask } from './core/flow/working-directory';
 import { labelsTask } from './core/execution/labels';
 import { failTask } from './core/execution/fail';
@@ -42,6 +43,7 @@ export const IN_WORKFLOW_TASK_TYPES: readonly TaskDefinition[] = [
   sleepTask,
   subflowTask,
   switchTask,
+  waitForTask,
   workingDirectoryTask,
   labelsTask,
   outputValuesTask,

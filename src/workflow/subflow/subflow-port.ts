@@ -54,12 +54,17 @@ export const subflowPort: Required<Pick<InterpreterPort, 'loadFlow' | 'startSubf
     if (!wait) return undefined;
     try {
       const execution = (await child.result()) as Execution;
-      return { state: execution.state, outputs: execution.outputs };
+      return { state: execution.state, outputs: execution.outputs, ...extracted(execution) };
     } catch (error) {
       return childEnd(error);
     }
   },
 };
+
+/** The parent task's `outputs` the child rendered, when it was asked to (absent otherwise, as in histories recorded before). */
+function extracted(execution: Execution | undefined): Pick<SubflowEnd, 'extractedOutputs'> {
+  return execution?.extractedOutputs ? { extractedOutputs: execution.extractedOutputs } : {};
+}
 
 /** How a child that did not end SUCCESS/WARNING ended; rethrows when the parent itself is being killed. */
 function childEnd(error: unknown): SubflowEnd {
@@ -67,7 +72,7 @@ function childEnd(error: unknown): SubflowEnd {
   const cause = error.cause;
   if (cause instanceof ApplicationFailure && cause.type === FLOW_FAILED) {
     const execution = cause.details?.[0] as Execution | undefined;
-    return { state: execution?.state ?? 'FAILED', outputs: execution?.outputs ?? {}, error: cause.message };
+    return { state: execution?.state ?? 'FAILED', outputs: execution?.outputs ?? {}, error: cause.message, ...extracted(execution) };
   }
   if (cause instanceof CancelledFailure) {
     if (CancellationScope.current().consideredCancelled) throw error;

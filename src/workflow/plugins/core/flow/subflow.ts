@@ -21,6 +21,9 @@ const labelsSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.stric
  * `{executionId, state, outputs}` (`outputs` = the child flow's outputs); without, it ends SUCCESS
  * once the child started, with `{executionId}`. A failed waited-for child is retried under the
  * task's `retry` (lookup as for runnable tasks): each attempt is a new child execution (`…-a<n>`).
+ * `outputs` (Kestra's, deprecated since 0.15): name → expression, rendered by the child once it
+ * ended, given as `outputs.<id>.outputs.<name>` in place of the child's flow outputs; ignored, as in
+ * Kestra, when the child flow declares `outputs` itself. The property was refused before: no patch.
  */
 export const subflowTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.Subflow',
@@ -35,6 +38,7 @@ export const subflowTask = defineFlowableTask({
     wait: z.boolean().optional(),
     transmitFailed: z.boolean().optional(),
     inheritLabels: z.boolean().optional(),
+    outputs: z.record(z.string(), z.unknown()).optional(),
   }),
   childLists: [],
   async execute(context) {
@@ -47,6 +51,7 @@ export const subflowTask = defineFlowableTask({
       wait?: boolean;
       transmitFailed?: boolean;
       inheritLabels?: boolean;
+      outputs?: Record<string, unknown>;
     };
     const namespace = context.render(props.namespace);
     const flowId = context.render(props.flowId);
@@ -75,6 +80,10 @@ export const subflowTask = defineFlowableTask({
     if (blocking) throw new TaskError(blockedMessage(blocking));
 
     const labels = renderLabels(props.labels, context.renderProperties);
+    const extractOutputs = wait && props.outputs && flow.outputs.length === 0 ? props.outputs : undefined;
+    if (wait && props.outputs && !extractOutputs) {
+      context.log('WARN', `\`outputs\` is ignored: the flow ${namespace}.${flowId} declares its own outputs, which this task's outputs hold`);
+    }
     const start = (attempt: number) =>
       context.startSubflow({
         flow,
@@ -84,6 +93,7 @@ export const subflowTask = defineFlowableTask({
         wait,
         ...(checks.length > 0 ? { failedChecks: checks } : {}),
         ...(attempt > 1 ? { attempt } : {}),
+        ...(extractOutputs ? { extractOutputs } : {}),
       });
     const firstStart = context.now();
     let attempt = 1;
@@ -106,9 +116,17 @@ export const subflowTask = defineFlowableTask({
     const end = started.end;
     if (!end) throw new TaskError(`Subflow execution ${started.executionId} gave no final state`);
     logFailure(context.log, started);
+    const extracted = end.extractedOutputs;
+    if (extracted && 'error' in extracted) {
+      // Kestra: the task fails (allowFailure applies), its outputs without `outputs`.
+      context.taskRun.error = `Failed to extract outputs with the error: '${extracted.error}'`;
+      context.log('WARN', context.taskRun.error);
+      return { state: 'FAILED', outputs: { executionId: started.executionId, state: end.state } };
+    }
     const state = taskState(end.state, transmitFailed);
     const retried = attempt > 1 && state === 'SUCCESS' && retry?.warningOnRetry;
-    return { state: retried ? 'WARNING' : state, outputs: { executionId: started.executionId, state: end.state, outputs: end.outputs } };
+    const outputs = extracted ? extracted.outputs : end.outputs;
+    return { state: retried ? 'WARNING' : state, outputs: { executionId: started.executionId, state: end.state, outputs } };
   },
 });
 
