@@ -29,7 +29,8 @@ import { parseInput } from '../flow/inputs';
 import type { ExecutionRequest, ForEachBatch, ForEachBatchResult, InterpreterPort } from './interpreter-port';
 import { type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
 import { type PauseHost, Pauses } from './pauses';
-import { type Carried, PreviousAttempt, type PreviousTaskRun } from './restart';
+import { NewExecutionRetry, type RetryHost } from './new-execution-retry';
+import { type Carried, hasChildren, PreviousAttempt, type PreviousTaskRun } from './restart';
 import { runConcurrently } from './run-concurrently';
 import { FlowTasks } from './flow-tasks';
 import { FlowSlas, type SlaHost, type SlaStop } from './sla';
@@ -39,7 +40,7 @@ import { activityNames, ROOT_SCOPE, type Scope, type SharedDirectory, sharedDire
 import { executionVariables, parentExecution, taskVariables, type VariableSources } from './variables';
 
 /** What the modules that run parts of an execution (SLAs, pauses, ForEach batches, variables) see of it. */
-type RunHost = SlaHost & PauseHost & BatchHost & VariableSources;
+type RunHost = SlaHost & PauseHost & BatchHost & VariableSources & RetryHost;
 
 const FLOWABLES = new Map(IN_WORKFLOW_TASK_TYPES.flatMap((d) => (d.kind === 'flowable' ? [[d.type, d] as const] : [])));
 const INLINE = new Map(IN_WORKFLOW_TASK_TYPES.flatMap((d) => (d.kind === 'inline' ? [[d.type, d] as const] : [])));
@@ -60,6 +61,8 @@ export class FlowRun {
   /** Attempts the previous attempts made, by task run id: added to the task run's own when it ends. */
   private readonly priorAttempts = new Map<string, number>();
   private readonly tasks: FlowTasks;
+  /** Retry behavior CREATE_NEW_EXECUTION: a failed task ends this execution RETRIED (./new-execution-retry.ts). */
+  private readonly newExecutionRetry: NewExecutionRetry;
 
   constructor(
     private readonly request: ExecutionRequest,
@@ -77,8 +80,10 @@ export class FlowRun {
       labels: withCorrelationId({ ...flow.labels, ...request.labels }, request.executionId),
       taskRuns: [],
       startDate: port.now().toISOString(),
+      ...(request.restart ? { attemptNumber: request.restart.attempt } : {}),
+      ...(request.retryOf ? { attemptNumber: request.retryOf.attemptNumber, originalId: request.retryOf.originalId } : {}),
     };
-    this.previousAttempt = request.restart ? new PreviousAttempt(flow, request.restart) : undefined;
+    this.previousAttempt = request.restart ? new PreviousAttempt(flow, request.restart, (id) => port.patched?.(id) ?? true) : undefined;
     this.outputs = new ExecutionOutputs((id) => port.patched?.(id));
     this.tasks = new FlowTasks(flow, (id) => port.patched?.(id));
     this.host = {
@@ -96,6 +101,7 @@ export class FlowRun {
       kill: () => this.kill(),
       finish: (state) => this.finish(state),
     };
+    this.newExecutionRetry = new NewExecutionRetry(this.host);
     this.pauses = new Pauses(this.host);
     this.batches = new ForEachBatches(this.host);
   }
@@ -122,6 +128,7 @@ export class FlowRun {
 
   /** Runs one batch of a large ForEach (this FlowRun belongs to the batch's child workflow). */
   runBatch(batch: ForEachBatch): Promise<ForEachBatchResult> {
+    this.newExecutionRetry.disabled = true;
     return this.batches.runBatch(batch);
   }
 
@@ -132,6 +139,10 @@ export class FlowRun {
         'INFO',
         `Restarted (attempt ${this.request.restart.attempt}): task runs that ended SUCCESS, WARNING or SKIPPED keep their outputs and do not run again`,
       );
+    }
+    if (this.request.retryOf) {
+      const { previousId, attemptNumber } = this.request.retryOf;
+      this.log('INFO', `Created by the retry of execution ${previousId} (behavior CREATE_NEW_EXECUTION): attempt ${attemptNumber}, same inputs`);
     }
     if (this.failByChecks()) return this.execution;
     const { concurrency } = this.request.flow;
@@ -182,6 +193,7 @@ export class FlowRun {
       if (!this.port.isCancellation(error)) throw error;
       return slas.stop ? this.stopBySla(slas.stop) : this.kill();
     }
+    if (this.newExecutionRetry.next) return this.newExecutionRetry.endRetried();
 
     // Kestra's final-state rule looks at the top-level `tasks` (and `finally`) only, not `errors`.
     const topLevelIds = new Set([...flow.tasks, ...flow.finally].map((t) => t.id));
@@ -234,6 +246,7 @@ export class FlowRun {
   private async runTasks(tasks: readonly TaskSpec[], scope: Scope): Promise<State> {
     const states: State[] = [];
     for (const task of tasks) {
+      if (this.newExecutionRetry.next) break; // the execution ends RETRIED: nothing more starts
       if (task.disabled) continue;
       const state = await this.runTask(task, scope);
       states.push(state);
@@ -254,6 +267,13 @@ export class FlowRun {
         return this.failTaskRun(task, taskRun, `Unable to evaluate the runIf condition for task ${task.id}: ${messageOf(error)}`);
       }
     }
+    const state = await this.runByKind(task, taskRun, scope);
+    // Kestra retries runnable tasks and Subflow (here: inline and runnable tasks, leaf flowables), not flowables with children.
+    if (state === 'FAILED' && !hasChildren(task)) this.newExecutionRetry.taskFailed(this.tasks.retryFor(task, scope.parents), taskRun);
+    return state;
+  }
+
+  private runByKind(task: TaskSpec, taskRun: TaskRun, scope: Scope): Promise<State> | State {
     switch (task.kind) {
       case 'flowable':
         return this.runFlowable(task, taskRun, scope);
@@ -294,7 +314,7 @@ export class FlowRun {
       taskRun.attempts = 1; // as in Kestra, where rendering is part of the task's (only) attempt
       return this.failTaskRun(task, taskRun, messageOf(error));
     }
-    const retry = this.tasks.retryFor(task, scope.parents);
+    const retry = this.tasks.inExecutionRetryFor(task, scope.parents);
     const shared = scope.sharedDirectory;
     const parent = parentExecution(this.request);
     const invocation: TaskInvocation = {
@@ -370,7 +390,7 @@ export class FlowRun {
       runErrorHandlers,
       sleep: (ms) => this.port.sleep(ms, task.id),
       now: () => this.port.now().getTime(),
-      retry: () => this.tasks.retryFor(task, scope.parents),
+      retry: () => this.tasks.inExecutionRetryFor(task, scope.parents),
       pause: (options) => this.pauses.pause(task, taskRun, options),
       loadFlow: (namespace, flowId, revision) => {
         if (!this.port.loadFlow) throw new TaskError('Subflow tasks need the flow store, which this runner has not');
