@@ -32,7 +32,8 @@ export function formatTaskRun(taskRun: TaskRun): string {
 export function printExecutionSummary(execution: Execution, print: Print): void {
   const seconds = execution.endDate ? ` in ${((Date.parse(execution.endDate) - Date.parse(execution.startDate)) / 1000).toFixed(1)} s` : '';
   print(`Execution ${execution.id}: ${execution.state}${seconds}`);
-  if (execution.error && execution.state === 'FAILED') print(`  error: ${execution.error}`);
+  // A RETRIED execution's error names the execution that took over.
+  if (execution.error && (execution.state === 'FAILED' || execution.state === 'RETRIED')) print(`  error: ${execution.error}`);
   print('Task runs:');
   for (const taskRun of execution.taskRuns) {
     print(formatTaskRun(taskRun));

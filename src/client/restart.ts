@@ -7,7 +7,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TflowConfig } from '../config';
 import type { FlowSpec } from '../workflow/flow/spec';
 import type { Execution } from '../workflow/interpreter/execution';
-import { previousTaskRuns, type RestartRequest } from '../workflow/interpreter/restart';
+import { previousTaskRuns, RESTARTED_LABEL, type RestartRequest } from '../workflow/interpreter/restart';
 import { splitExecutionId } from '../workflow/schedules/scheduled-request';
 import { executionHandle, startedRequest } from './execution-handle';
 import { quote } from './execution-list';
@@ -44,6 +44,8 @@ export interface Restarted {
   flow: FlowSpec;
   /** Kestra's attempt number of the new run (2 for the first restart). */
   attempt: number;
+  /** The new run's labels: the previous attempt's, and Kestra's `system.restarted: true`. */
+  labels: Record<string, string>;
 }
 
 export async function restartExecution(client: Client, config: TflowConfig, executionId: string, options: RestartOptions = {}): Promise<Restarted> {
@@ -69,14 +71,15 @@ export async function restartExecution(client: Client, config: TflowConfig, exec
       `Execution ${executionId} cannot be restarted: its task runs and outputs take ${size} bytes (limit ${MAX_RESTART_INPUT_BYTES}); start a new execution instead`,
     );
   }
+  const labels = { ...previous.labels, [RESTARTED_LABEL]: 'true' };
   const started = await startExecution(client, config, flow, {
     inputs: previous.inputs,
-    labels: previous.labels,
+    labels,
     executionId: workflowId,
     restart,
     ...(trigger ? { trigger } : {}),
   });
-  return { handle: started, previous, flow, attempt };
+  return { handle: started, previous, flow, attempt, labels };
 }
 
 /**

@@ -98,6 +98,7 @@ export function compileChecks(source: FlowSource, items: unknown): CheckSpec[] {
 }
 
 export function normaliseRetry(retry: RetryDocument): RetrySpec {
-  const { maxAttempt, behavior: _behavior, ...rest } = retry;
-  return { ...rest, maxAttempts: retry.maxAttempts ?? maxAttempt };
+  const { maxAttempt, behavior, ...rest } = retry;
+  // RETRY_FAILED_TASK (the default) is left out: FlowSpecs keep the shape they had before CREATE_NEW_EXECUTION was run.
+  return { ...rest, maxAttempts: retry.maxAttempts ?? maxAttempt, ...(behavior === 'CREATE_NEW_EXECUTION' ? { behavior } : {}) };
 }

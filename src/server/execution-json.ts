@@ -38,7 +38,9 @@ export interface KestraExecution {
   url?: string;
   /** What started it, when a trigger did (webhooks): Kestra's `{id, type, variables}`. */
   trigger?: { id: string; type: string; variables: Record<string, unknown> };
-  /** Kestra's attempt counter: 1, then one more per restart. */
+  /** The first execution of a chain of CREATE_NEW_EXECUTION retries. */
+  originalId?: string;
+  /** Kestra's attempt counter: 1, then one more per restart or per execution a CREATE_NEW_EXECUTION retry created. */
   metadata?: { attemptNumber: number; originalCreatedDate?: string };
 }
 
@@ -75,5 +77,7 @@ export function executionJson(execution: Execution): KestraExecution {
     labels: labelList(execution.labels ?? {}),
     taskRunList: execution.taskRuns.map((t) => taskRunJson(execution, t)),
     ...(execution.error ? { error: execution.error } : {}),
+    ...(execution.originalId ? { originalId: execution.originalId } : {}),
+    ...(execution.attemptNumber ? { metadata: { attemptNumber: execution.attemptNumber } } : {}),
   };
 }

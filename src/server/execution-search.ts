@@ -7,6 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { type ExecutionFilter, type ExecutionSummary, listExecutions, visibilityQuery } from '../client/execution-list';
 import { parseDuration } from '../workflow/interpreter/duration';
+import { EXECUTION_STATES } from '../workflow/interpreter/execution';
 import { HttpError } from './errors';
 import { executionJson, type KestraExecution } from './execution-json';
 
@@ -14,8 +15,6 @@ export interface Paged<T> {
   results: T[];
   total: number;
 }
-
-const KESTRA_STATES = ['CREATED', 'QUEUED', 'RUNNING', 'PAUSED', 'SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED', 'RESTARTED'];
 
 function values(raw: string | string[] | undefined): string[] {
   return (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]).filter((v) => v !== '');
@@ -85,8 +84,8 @@ export function parseSearchQuery(query: SearchQuery, now = new Date()): { filter
     .flatMap((v) => v.split(','))
     .map((s) => s.trim().toUpperCase())
     .filter(Boolean);
-  const unknown = states.find((s) => !KESTRA_STATES.includes(s));
-  if (unknown) throw new HttpError(422, `state: unknown state \`${unknown}\` (expected one of ${KESTRA_STATES.join(', ')})`);
+  const unknown = states.find((s) => !(EXECUTION_STATES as readonly string[]).includes(s));
+  if (unknown) throw new HttpError(422, `state: unknown state \`${unknown}\` (expected one of ${EXECUTION_STATES.join(', ')})`);
   const labels = values(query.labels);
   const badLabel = labels.find((l) => l.indexOf(':') <= 0);
   if (badLabel) throw new HttpError(422, `Invalid label \`${badLabel}\`: expected key:value`);

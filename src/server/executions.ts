@@ -161,9 +161,9 @@ async function restartExecution(context: ApiContext, executionId: string, revisi
     if (error instanceof RestartRefusedError) throw new HttpError(409, error.message);
     throw error;
   }
-  const { handle, previous, flow, attempt } = restarted;
+  const { handle, previous, flow, attempt, labels } = restarted;
   return {
-    ...createdExecutionJson(context, handle, flow, previous.labels),
+    ...createdExecutionJson(context, handle, flow, labels),
     state: { current: 'RESTARTED', startDate: previous.startDate },
     ...(Object.keys(previous.inputs).length > 0 ? { inputs: previous.inputs } : {}),
     metadata: { attemptNumber: attempt, originalCreatedDate: previous.startDate },

@@ -131,7 +131,8 @@ export default async function tflowExecution(input: ExecutionRequest | Scheduled
     // Ends the workflow as Canceled. Temporal keeps no details here: clients query the execution.
     throw new CancelledFailure('The execution was killed');
   }
-  if (execution.state === 'FAILED' || execution.state === 'KILLED') {
+  // RETRIED (retry behavior CREATE_NEW_EXECUTION) failed too: the Web UI shows why, and which execution took over.
+  if (execution.state === 'FAILED' || execution.state === 'KILLED' || execution.state === 'RETRIED') {
     throw ApplicationFailure.create({
       type: FLOW_FAILED,
       message: execution.error ?? 'The execution failed',

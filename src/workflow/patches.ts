@@ -25,6 +25,8 @@ export const SUBFLOW_FILE_INPUTS_PATCH = 'tflow-subflow-file-inputs-scope';
 export const LARGE_FOREACH_PATCH = 'tflow-large-foreach-batches';
 export const RENDER_RETRY_PATCH = 'tflow-render-retry';
 export const INPUT_RANGE_RULES_PATCH = 'tflow-input-range-rules';
+export const NEW_EXECUTION_RETRY_PATCH = 'tflow-retry-create-new-execution';
+export const RESTART_FLOWABLE_ATTEMPT_PATCH = 'tflow-restart-flowable-attempt';
 
 export interface WorkflowPatch {
   id: string;
@@ -108,6 +110,25 @@ export const WORKFLOW_PATCHES: readonly WorkflowPatch[] = [
     oldPath: [],
     newPath: ['scheduled_checks.json'],
     notRecorded: 'old path: no scheduled run of a flow with `checks` was recorded before the patch.',
+    removableWhen: WHEN_OLD_EXECUTIONS_CLOSED,
+  },
+  {
+    id: NEW_EXECUTION_RETRY_PATCH,
+    guards: 'src/workflow/interpreter/new-execution-retry.ts (a task failed under a retry with behavior CREATE_NEW_EXECUTION)',
+    changed:
+      'The execution ends RETRIED and a new execution of the flow is created after the retry delay; before, the behavior was ignored (the task was retried in the execution).',
+    oldPath: [],
+    newPath: ['retry_new_execution.json'],
+    notRecorded:
+      'old path: FlowSpecs compiled before the patch never carry the behavior (the compiler dropped it), so no recorded history reaches the guard.',
+    removableWhen: WHEN_OLD_EXECUTIONS_CLOSED,
+  },
+  {
+    id: RESTART_FLOWABLE_ATTEMPT_PATCH,
+    guards: 'src/workflow/interpreter/restart.ts (a restart reaching a flowable with children that had failed)',
+    changed: 'The restarted flowable continues its attempt (attempts stay 1, as in Kestra); before, it counted a new attempt.',
+    oldPath: ['restart.json'],
+    newPath: ['restart_flowable_attempt.json'],
     removableWhen: WHEN_OLD_EXECUTIONS_CLOSED,
   },
   {

@@ -2,7 +2,7 @@ import { compileFlow } from '../../src/compiler/compile';
 import type { FlowSpec } from '../../src/workflow/flow/spec';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { FlowRun } from '../../src/workflow/interpreter/flow-run';
-import type { InterpreterPort, SubflowEnd, SubflowStart } from '../../src/workflow/interpreter/interpreter-port';
+import type { InterpreterPort, RetryOf, SubflowEnd, SubflowStart } from '../../src/workflow/interpreter/interpreter-port';
 import { type TaskInvocation, type TaskInvocationOptions, type TaskResult, TaskFailure } from '../../src/workflow/interpreter/task-invocation';
 import { resolveInputs } from '../../src/workflow/flow/inputs';
 import type { RestartRequest } from '../../src/workflow/interpreter/restart';
@@ -31,6 +31,8 @@ export interface FakeRunOptions {
   subflows?: Record<string, { flow: FlowSpec; end?: SubflowEnd | ((start: SubflowStart) => SubflowEnd) }>;
   /** Run as a restart of an earlier attempt (src/workflow/interpreter/restart.ts). */
   restart?: RestartRequest;
+  /** Run as the execution a CREATE_NEW_EXECUTION retry created (src/workflow/interpreter/new-execution-retry.ts). */
+  retryOf?: RetryOf;
 }
 
 export interface FakeRunResult {
@@ -115,7 +117,14 @@ export async function runWithFakePort(
   const resolved = resolveInputs(spec.inputs, inputs);
   if (resolved.problems.length > 0) throw new Error(resolved.problems.map((p) => p.message).join('\n'));
   const run = new FlowRun(
-    { executionId: 'exec-1', flow: spec, inputs: resolved.inputs, labels: {}, ...(options.restart ? { restart: options.restart } : {}) },
+    {
+      executionId: 'exec-1',
+      flow: spec,
+      inputs: resolved.inputs,
+      labels: {},
+      ...(options.restart ? { restart: options.restart } : {}),
+      ...(options.retryOf ? { retryOf: options.retryOf } : {}),
+    },
     port,
   );
   const execution = await run.run();

@@ -3,11 +3,20 @@
  * the workflow code: the flowables fixture with its Sleep `nap` and Labels `tag` swapped, which
  * changes the command order exactly as an unguarded interpreter change would.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { findTemporalCli } from '../../src/temporal/dev-server';
 import { PROJECT_ROOT } from './paths';
 
 export const HISTORIES = join(PROJECT_ROOT, 'test', 'histories');
+
+/** With TFLOW_RECORD_HISTORIES set, saves the history of a workflow's latest run to the replay corpus as `file`. */
+export function recordHistoryIfAsked(temporalAddress: string, workflowId: string, file: string): void {
+  if (!process.env.TFLOW_RECORD_HISTORIES) return;
+  const args = ['workflow', 'show', '-w', workflowId, '--output', 'json', '--address', temporalAddress];
+  writeFileSync(join(HISTORIES, file), execFileSync(findTemporalCli() ?? 'temporal', args, { encoding: 'utf8' }));
+}
 
 /** The flowables history as JSON (`temporal workflow show --output json`), with two tasks swapped. */
 export function divergingHistoryJson(): { events: unknown[] } {

@@ -474,10 +474,13 @@ tasks:
       'the restarted execution succeeds',
     );
     assert.deepEqual(done.inputs, { mode: 'ok' });
+    // Kestra's restart adds `system.restarted: true`; the attempt number counts the restart.
     assert.deepEqual(done.labels, [
       { key: 'system.correlationId', value: done.id },
       { key: 'try', value: 'restart' },
+      { key: 'system.restarted', value: 'true' },
     ]);
+    assert.equal(done.metadata?.attemptNumber, 2);
     assert.deepEqual(
       done.taskRunList.map((t) => `${t.taskId}:${t.state.current}`),
       ['first:SUCCESS', 'check:SUCCESS'],

@@ -5,22 +5,10 @@ import { type ExecutionSummary, flowFilter, listExecutions } from '../../client/
 import { executionHandle } from '../../client/execution-handle';
 import { connectClient, currentExecution } from '../../client/executions';
 import { loadConfig } from '../../config';
-import type { Execution, State } from '../../workflow/interpreter/execution';
+import { EXECUTION_STATES, type Execution, type State } from '../../workflow/interpreter/execution';
 import { printExecutionSummary, printTable, toStdout, UsageError } from '../output';
 
-const STATES: readonly State[] = [
-  'CREATED',
-  'QUEUED',
-  'RUNNING',
-  'PAUSED',
-  'SUCCESS',
-  'WARNING',
-  'FAILED',
-  'KILLED',
-  'CANCELLED',
-  'SKIPPED',
-  'RETRYING',
-];
+const STATES = EXECUTION_STATES;
 /** How many executions `--json` reads at once (each is a query or a result fetch). */
 const PARALLEL_READS = 4;
 
@@ -110,6 +98,10 @@ async function readAll(client: Client, summaries: ExecutionSummary[]): Promise<E
 function printExecution(execution: Execution): void {
   toStdout(`Flow:    ${execution.namespace}.${execution.flowId} (revision ${execution.revision})`);
   toStdout(`Started: ${execution.startDate}${execution.endDate ? `, ended ${execution.endDate}` : ''}`);
+  if (execution.attemptNumber)
+    toStdout(
+      `Attempt: ${execution.attemptNumber}${execution.originalId ? ` (retry of the chain started by ${execution.originalId})` : ' (restarted)'}`,
+    );
   const inputs = Object.entries(execution.inputs);
   if (inputs.length > 0) toStdout(`Inputs:  ${inputs.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')}`);
   const labels = Object.entries(execution.labels);

@@ -141,6 +141,12 @@ export interface RetrySpec {
   maxDuration?: string;
   delayFactor?: number;
   warningOnRetry?: boolean;
+  /**
+   * Set (only) for Kestra's CREATE_NEW_EXECUTION: a failed task ends the execution RETRIED and a new
+   * execution of the flow is created (../interpreter/new-execution-retry.ts). Absent means
+   * RETRY_FAILED_TASK, a new attempt of the task run; FlowSpecs compiled before it never had it.
+   */
+  behavior?: 'CREATE_NEW_EXECUTION';
 }
 
 interface TriggerSpecBase {

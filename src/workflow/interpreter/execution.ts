@@ -19,9 +19,28 @@ export type State =
   | 'SKIPPED'
   /** A restarted execution, before it runs again. */
   | 'RESTARTED'
-  | 'RETRYING';
+  | 'RETRYING'
+  /** Failed, and a new execution of the flow was created in its place (retry behavior CREATE_NEW_EXECUTION). */
+  | 'RETRIED';
 
-export const TERMINATED_STATES: readonly State[] = ['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED'];
+/** Every state an execution can be in: what execution filters (CLI `--state`, API `state`) accept. */
+export const EXECUTION_STATES: readonly State[] = [
+  'CREATED',
+  'QUEUED',
+  'RUNNING',
+  'PAUSED',
+  'SUCCESS',
+  'WARNING',
+  'FAILED',
+  'KILLED',
+  'CANCELLED',
+  'SKIPPED',
+  'RESTARTED',
+  'RETRYING',
+  'RETRIED',
+];
+
+export const TERMINATED_STATES: readonly State[] = ['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED', 'RETRIED'];
 
 export function isTerminated(state: State): boolean {
   return TERMINATED_STATES.includes(state);
@@ -70,6 +89,10 @@ export interface Execution {
   error?: string;
   /** A Subflow child: what its parent task's `outputs` rendered to (ExecutionRequest.extractOutputs). */
   extractedOutputs?: ExtractedOutputs;
+  /** Kestra's `metadata.attemptNumber`, set from 2 on: one more per restart, or per execution a CREATE_NEW_EXECUTION retry created. */
+  attemptNumber?: number;
+  /** The first execution of a chain of CREATE_NEW_EXECUTION retries (Kestra's `originalId`), set on the later ones. */
+  originalId?: string;
   /** Set when this copy leaves parts out to fit in a workflow result (see `fitForResult`). */
   truncated?: string;
 }

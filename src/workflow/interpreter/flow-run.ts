@@ -39,7 +39,8 @@ import type { ExecutionRequest, ForEachBatch, ForEachBatchResult, InterpreterPor
 import { type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
 import { type PauseHost, Pauses } from './pauses';
 import { retryFailedRender, type RetriedRender } from './render-retries';
-import { type Carried, PreviousAttempt, type PreviousTaskRun } from './restart';
+import { NewExecutionRetry, type RetryHost } from './new-execution-retry';
+import { type Carried, hasChildren, PreviousAttempt, type PreviousTaskRun } from './restart';
 import { runConcurrently } from './run-concurrently';
 import { FlowTasks } from './flow-tasks';
 import { FlowSlas, type SlaHost, type SlaStop } from './sla';
@@ -50,7 +51,7 @@ import { executionVariables, parentExecution, taskVariables, type VariableSource
 import { extractOutputs } from './extracted-outputs';
 
 /** What the modules that run parts of an execution (SLAs, pauses, ForEach batches, variables) see of it. */
-type RunHost = SlaHost & PauseHost & BatchHost & VariableSources;
+type RunHost = SlaHost & PauseHost & BatchHost & VariableSources & RetryHost;
 
 const FLOWABLES = new Map(IN_WORKFLOW_TASK_TYPES.flatMap((d) => (d.kind === 'flowable' ? [[d.type, d] as const] : [])));
 const INLINE = new Map(IN_WORKFLOW_TASK_TYPES.flatMap((d) => (d.kind === 'inline' ? [[d.type, d] as const] : [])));
@@ -71,6 +72,8 @@ export class FlowRun {
   /** Attempts the previous attempts made, by task run id: added to the task run's own when it ends. */
   private readonly priorAttempts = new Map<string, number>();
   private readonly tasks: FlowTasks;
+  /** Retry behavior CREATE_NEW_EXECUTION: a failed task ends this execution RETRIED (./new-execution-retry.ts). */
+  private readonly newExecutionRetry: NewExecutionRetry;
 
   constructor(
     private readonly request: ExecutionRequest,
@@ -88,8 +91,10 @@ export class FlowRun {
       labels: withCorrelationId({ ...flow.labels, ...request.labels }, request.executionId),
       taskRuns: [],
       startDate: port.now().toISOString(),
+      ...(request.restart ? { attemptNumber: request.restart.attempt } : {}),
+      ...(request.retryOf ? { attemptNumber: request.retryOf.attemptNumber, originalId: request.retryOf.originalId } : {}),
     };
-    this.previousAttempt = request.restart ? new PreviousAttempt(flow, request.restart) : undefined;
+    this.previousAttempt = request.restart ? new PreviousAttempt(flow, request.restart, (id) => port.patched?.(id) ?? true) : undefined;
     this.outputs = new ExecutionOutputs((id) => port.patched?.(id));
     this.tasks = new FlowTasks(flow, (id) => port.patched?.(id));
     this.host = {
@@ -107,6 +112,7 @@ export class FlowRun {
       kill: () => this.kill(),
       finish: (state) => this.finish(state),
     };
+    this.newExecutionRetry = new NewExecutionRetry(this.host);
     this.pauses = new Pauses(this.host);
     this.batches = new ForEachBatches(this.host);
   }
@@ -133,6 +139,7 @@ export class FlowRun {
 
   /** Runs one batch of a large ForEach (this FlowRun belongs to the batch's child workflow). */
   runBatch(batch: ForEachBatch): Promise<ForEachBatchResult> {
+    this.newExecutionRetry.disabled = true;
     return this.batches.runBatch(batch);
   }
 
@@ -143,6 +150,10 @@ export class FlowRun {
         'INFO',
         `Restarted (attempt ${this.request.restart.attempt}): task runs that ended SUCCESS, WARNING or SKIPPED keep their outputs and do not run again`,
       );
+    }
+    if (this.request.retryOf) {
+      const { previousId, attemptNumber } = this.request.retryOf;
+      this.log('INFO', `Created by the retry of execution ${previousId} (behavior CREATE_NEW_EXECUTION): attempt ${attemptNumber}, same inputs`);
     }
     if (this.failByChecks()) return this.execution;
     const { concurrency } = this.request.flow;
@@ -193,6 +204,7 @@ export class FlowRun {
       if (!this.port.isCancellation(error)) throw error;
       return slas.stop ? this.stopBySla(slas.stop) : this.kill();
     }
+    if (this.newExecutionRetry.next) return this.newExecutionRetry.endRetried();
 
     // Kestra's final-state rule looks at the top-level `tasks` (and `finally`) only, not `errors`.
     const topLevelIds = new Set([...flow.tasks, ...flow.finally].map((t) => t.id));
@@ -247,6 +259,7 @@ export class FlowRun {
   private async runTasks(tasks: readonly TaskSpec[], scope: Scope): Promise<State> {
     const states: State[] = [];
     for (const task of tasks) {
+      if (this.newExecutionRetry.next) break; // the execution ends RETRIED: nothing more starts
       if (task.disabled) continue;
       const state = await this.runTask(task, scope);
       states.push(state);
@@ -267,6 +280,13 @@ export class FlowRun {
         return this.failTaskRun(task, taskRun, `Unable to evaluate the runIf condition for task ${task.id}: ${messageOf(error)}`);
       }
     }
+    const state = await this.runByKind(task, taskRun, scope);
+    // Kestra retries runnable tasks and Subflow (here: inline and runnable tasks, leaf flowables), not flowables with children.
+    if (state === 'FAILED' && !hasChildren(task)) this.newExecutionRetry.taskFailed(this.tasks.retryFor(task, scope.parents), taskRun);
+    return state;
+  }
+
+  private runByKind(task: TaskSpec, taskRun: TaskRun, scope: Scope): Promise<State> | State {
     switch (task.kind) {
       case 'flowable':
         return this.runFlowable(task, taskRun, scope);
@@ -315,7 +335,7 @@ export class FlowRun {
       }
       ({ rendered, earlier } = retried);
     }
-    const retry = this.tasks.retryFor(task, scope.parents);
+    const retry = this.tasks.inExecutionRetryFor(task, scope.parents);
     const shared = scope.sharedDirectory;
     const parent = parentExecution(this.request);
     const invocation: TaskInvocation = {
@@ -398,7 +418,7 @@ export class FlowRun {
       runErrorHandlers,
       sleep: (ms) => this.port.sleep(ms, task.id),
       now: () => this.port.now().getTime(),
-      retry: () => this.tasks.retryFor(task, scope.parents),
+      retry: () => this.tasks.inExecutionRetryFor(task, scope.parents),
       pause: (options) => this.pauses.pause(task, taskRun, options),
       loadFlow: (namespace, flowId, revision) => {
         if (!this.port.loadFlow) throw new TaskError('Subflow tasks need the flow store, which this runner has not');
@@ -462,7 +482,7 @@ export class FlowRun {
       if (!retrying) return this.failTaskRun(task, taskRun, messageOf(error));
       return retrying.then((retried) => {
         if (retried.failed !== undefined) return this.failTaskRun(task, taskRun, retried.failed);
-        const warning = this.tasks.retryFor(task, scope.parents)?.warningOnRetry;
+        const warning = this.tasks.inExecutionRetryFor(task, scope.parents)?.warningOnRetry;
         return this.endInline(task, taskRun, scope, retried.rendered, warning ? 'WARNING' : 'SUCCESS');
       });
     }
@@ -478,7 +498,7 @@ export class FlowRun {
 
   /** A task whose properties failed to render (an inline task whose attempt failed): retried under its `retry`, or undefined. */
   private renderAgain<T>(task: TaskSpec, taskRun: TaskRun, scope: Scope, render: () => T, error: unknown): Promise<RetriedRender<T>> | undefined {
-    return retryFailedRender(render, error, this.tasks.retryFor(task, scope.parents), taskRun, {
+    return retryFailedRender(render, error, this.tasks.inExecutionRetryFor(task, scope.parents), taskRun, {
       patched: (id) => this.port.patched?.(id) ?? true,
       sleep: (ms) => this.port.sleep(ms, task.id),
       nowMs: () => this.port.now().getTime(),

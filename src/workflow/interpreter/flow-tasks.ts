@@ -27,6 +27,16 @@ export class FlowTasks {
     return task.retry ?? this.ancestorRetry(parents) ?? this.flow.retry;
   }
 
+  /**
+   * The retry a task run makes within the execution: none under behavior CREATE_NEW_EXECUTION, whose
+   * retry is a new execution (./new-execution-retry.ts). FlowSpecs compiled before that behavior was
+   * run never carry it, so executions recorded before keep their retries: no patch needed here.
+   */
+  inExecutionRetryFor(task: TaskSpec, parents: readonly TaskRun[]): RetrySpec | undefined {
+    const retry = this.retryFor(task, parents);
+    return retry?.behavior === 'CREATE_NEW_EXECUTION' ? undefined : retry;
+  }
+
   /** Kestra's retry lookup after the task's own: the nearest enclosing flowable that has a `retry`. */
   private ancestorRetry(parents: readonly TaskRun[]): RetrySpec | undefined {
     const retry = parents.map((parent) => this.find(parent.taskId)?.retry).find((r) => r !== undefined);

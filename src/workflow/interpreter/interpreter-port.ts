@@ -29,8 +29,11 @@ export interface InterpreterPort {
   onChange?(run: { readonly execution: Execution }): void;
   /** The execution's labels changed (the Labels task): the workflow mirrors them in a search attribute. */
   labelsChanged?(labels: Record<string, string>): void;
-  /** The execution went PAUSED, or back to RUNNING after a resume. */
-  pausedChanged?(state: 'PAUSED' | 'RUNNING'): void;
+  /**
+   * The execution went PAUSED, or back to RUNNING after a resume, or RETRIED while it waits to create
+   * the next execution: states the workflow shows (search attribute) before it ends.
+   */
+  pausedChanged?(state: 'PAUSED' | 'RUNNING' | 'RETRIED'): void;
   /**
    * Flow `concurrency`: waits for a slot among the flow's executions. True once granted; false when
    * refused (behavior CANCEL/FAIL). `onQueued` runs when the execution must wait its turn (QUEUE).
@@ -80,6 +83,19 @@ export interface ExecutionRequest {
   restart?: RestartRequest;
   /** A Subflow child: its parent task's `outputs`, rendered against this execution once it ended (./extracted-outputs.ts). */
   extractOutputs?: Record<string, unknown>;
+  /** Set when a CREATE_NEW_EXECUTION retry created this execution in place of a RETRIED one (./new-execution-retry.ts). */
+  retryOf?: RetryOf;
+}
+
+/** `ExecutionRequest.retryOf`: this execution was created by the CREATE_NEW_EXECUTION retry of another. */
+export interface RetryOf {
+  /** The RETRIED execution this one replaces. */
+  previousId: string;
+  /** The chain's first execution, and when it started (`maxDuration` counts from there). */
+  originalId: string;
+  originalStartDate: string;
+  /** Kestra's `metadata.attemptNumber` of this execution: 2 for the first retry. */
+  attemptNumber: number;
 }
 
 /**

@@ -5,9 +5,12 @@
  *
  * Rules (Kestra's ExecutionService.restart and its later fixes):
  * - a runnable, inline or leaf flowable task (Sleep, Pause, Subflow) that ended SUCCESS, WARNING or
- *   SKIPPED is reused; FAILED and KILLED ones run again, with their earlier attempts counted;
+ *   SKIPPED is reused; FAILED and KILLED ones run again as a new attempt of the same task run (their
+ *   earlier attempts counted: the first restart of a task that failed once is its attempt 2);
  * - a flowable task with children (Sequential, Parallel, If, ForEach…) is evaluated again: its
- *   children decide, so a ForEach re-runs only the iterations that did not succeed;
+ *   children decide, so a ForEach re-runs only the iterations that did not succeed, a Parallel only
+ *   the branches that did not. It continues the attempt it was in (Kestra sets it RUNNING again): no
+ *   new attempt, whether it had ended SUCCESS or FAILED;
  * - `errors`, `finally` and `afterExecution` branches are never reused: they run again when their
  *   condition holds in the new attempt;
  * - a WorkingDirectory is reused whole when it succeeded, and runs all its tasks again otherwise
@@ -15,6 +18,7 @@
  */
 import type { FlowSpec, TaskSpec } from '../flow/spec';
 import type { Execution, State, TaskRun } from './execution';
+import { RESTART_FLOWABLE_ATTEMPT_PATCH } from '../patches';
 
 /** A task run of the attempt being restarted: only what the new attempt needs. */
 export interface PreviousTaskRun extends Pick<TaskRun, 'id' | 'taskId' | 'parentTaskRunId' | 'value' | 'state' | 'attempts'> {
@@ -28,6 +32,9 @@ export interface RestartRequest {
   attempt: number;
   taskRuns: PreviousTaskRun[];
 }
+
+/** Kestra's label on a restarted execution. */
+export const RESTARTED_LABEL = 'system.restarted';
 
 const REUSABLE_STATES: readonly State[] = ['SUCCESS', 'WARNING', 'SKIPPED'];
 
@@ -51,7 +58,7 @@ export function previousTaskRuns(execution: Execution): PreviousTaskRun[] {
 const REUSED_WHOLE = ['io.kestra.plugin.core.flow.WorkingDirectory'];
 
 /** True for flowable tasks that run children: a restart evaluates them again instead of reusing them. */
-function hasChildren(task: TaskSpec): boolean {
+export function hasChildren(task: TaskSpec): boolean {
   return task.kind === 'flowable' && Object.keys(task.children ?? {}).length > 0;
 }
 
@@ -66,7 +73,12 @@ export type Carried = { reuse: true; previous: PreviousTaskRun } | { reuse: fals
 export class PreviousAttempt {
   private readonly byPath = new Map<string, PreviousTaskRun[]>();
 
-  constructor(flow: FlowSpec, restart: RestartRequest) {
+  constructor(
+    flow: FlowSpec,
+    restart: RestartRequest,
+    /** Temporal's `patched(id)`. */
+    private readonly patched: (id: string) => boolean,
+  ) {
     const neverReused = branchTaskIds(flow);
     const byId = new Map(restart.taskRuns.map((run) => [run.id, run]));
     for (const run of restart.taskRuns) {
@@ -92,8 +104,14 @@ export class PreviousAttempt {
       .join('/');
     const previous = this.byPath.get(key)?.shift();
     if (!previous) return { reuse: false, priorAttempts: 0 };
-    if (!REUSABLE_STATES.includes(previous.state)) return { reuse: false, priorAttempts: previous.attempts };
-    if (!hasChildren(task) || REUSED_WHOLE.includes(task.type)) return { reuse: true, previous };
+    const continuesItsAttempt = hasChildren(task) && !REUSED_WHOLE.includes(task.type);
+    if (!REUSABLE_STATES.includes(previous.state)) {
+      // Restarts recorded before counted a new attempt for a failed flowable too.
+      if (continuesItsAttempt && this.patched(RESTART_FLOWABLE_ATTEMPT_PATCH))
+        return { reuse: false, priorAttempts: Math.max(0, previous.attempts - 1) };
+      return { reuse: false, priorAttempts: previous.attempts };
+    }
+    if (!continuesItsAttempt) return { reuse: true, previous };
     // A flowable that succeeded is evaluated again without a new attempt: it continues its last one.
     return { reuse: false, priorAttempts: Math.max(0, previous.attempts - 1) };
   }

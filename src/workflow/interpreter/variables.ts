@@ -33,7 +33,7 @@ export function executionVariables(sources: VariableSources): Context {
   const { flow } = request;
   const context: Context = {
     flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision },
-    execution: { id: execution.id, startDate: execution.startDate, originalId: execution.id, state: execution.state },
+    execution: { id: execution.id, startDate: execution.startDate, originalId: execution.originalId ?? execution.id, state: execution.state },
     outputs: sources.outputs,
     vars: flow.variables,
     labels: execution.labels,

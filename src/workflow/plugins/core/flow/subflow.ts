@@ -141,7 +141,8 @@ function logFailure(
 /** Kestra's ExecutableUtils.guessState: the child's failure reaches the task only with `transmitFailed`. */
 export function taskState(childState: State, transmitFailed: boolean): State {
   if (!transmitFailed) return 'SUCCESS';
-  if (childState === 'FAILED' || childState === 'KILLED' || childState === 'CANCELLED') return 'FAILED';
+  // A RETRIED child (retry behavior CREATE_NEW_EXECUTION) failed: the parent does not follow the new execution.
+  if (childState === 'FAILED' || childState === 'KILLED' || childState === 'CANCELLED' || childState === 'RETRIED') return 'FAILED';
   if (childState === 'WARNING') return 'WARNING';
   return 'SUCCESS';
 }
