@@ -27,6 +27,8 @@ export interface CompileResult {
   /** Present only when there is no diagnostic. */
   spec?: FlowSpec;
   diagnostics: Diagnostic[];
+  /** Accepted, but deprecated (src/compiler/deprecated-types.ts): `tflow validate` prints them, the API answers them. */
+  warnings?: Diagnostic[];
 }
 
 /** Compiles a flow file from disk. */
@@ -100,7 +102,8 @@ function compileDocument(source: FlowSource): CompileResult {
   // In reading order, whichever part of the compiler found them.
   const diagnostics = source.diagnostics;
   diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
-  if (diagnostics.length > 0 || !parsed.success) return { diagnostics };
+  const warnings = source.warnings.sort((a, b) => a.line - b.line || a.col - b.col);
+  if (diagnostics.length > 0 || !parsed.success) return { diagnostics, warnings };
   const concurrency: ConcurrencySpec | undefined = parsed.data.concurrency
     ? { limit: parsed.data.concurrency.limit, behavior: parsed.data.concurrency.behavior ?? 'QUEUE' }
     : undefined;
@@ -126,7 +129,7 @@ function compileDocument(source: FlowSource): CompileResult {
     sla,
     checks,
   };
-  return { spec, diagnostics: [] };
+  return { spec, diagnostics: [], warnings };
 }
 
 function checkDuplicateIds(source: FlowSource, ids: Map<string, YamlPath[]>, kind: 'task' | 'trigger', hint: string): void {
