@@ -9,6 +9,7 @@
  * top-level properties; each part has its module (./inputs.ts, ./tasks.ts, ./trigger-specs.ts,
  * ./plugin-defaults.ts, ./flow-properties.ts), which checks what schemas cannot say (unique ids,
  * references, cycles, cron, regexes, expressions) and reports through the document (./flow-source.ts).
+ * Deprecated Kestra types and forms are accepted with warnings, not diagnostics (./deprecated-types.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
