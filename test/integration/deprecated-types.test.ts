@@ -166,7 +166,7 @@ tasks:
     assert.deepEqual(taskRun('input_files')?.outputs, { uris: {}, outputFiles: {} });
   });
 
-  it('Pause with child `tasks`: PAUSED, then once resumed its children run under it, then the next task', async () => {
+  it('Pause with child `tasks`: PAUSED, then once resumed its children run under it (seeing onResume), then the next task', async () => {
     const handle = await startExecution(
       fixture.client,
       fixture.config,
@@ -176,12 +176,15 @@ namespace: tests.deprecated
 tasks:
   - id: approve
     type: io.kestra.core.tasks.flows.Pause
+    onResume:
+      - id: reason
+        type: STRING
     tasks:
       - id: approved
         type: io.kestra.plugin.scripts.shell.Commands
         ${PROCESS}
         commands:
-          - echo approved
+          - echo "::{\\"outputs\\":{\\"reason\\":\\"{{ outputs.approve.onResume.reason }}\\"}}::"
   - id: after
     type: io.kestra.plugin.core.debug.Return
     format: done
@@ -195,13 +198,15 @@ tasks:
     assert.equal(paused?.state, 'PAUSED');
     assert.deepEqual(runs(paused), ['approve:PAUSED'], 'the children wait for the resume');
 
-    assert.deepEqual(await resumeExecution(handle), ['approve']);
+    assert.deepEqual(await resumeExecution(handle, { reason: 'looks good' }), ['approve']);
     const execution = await executionResult(handle);
     assert.equal(execution.state, 'SUCCESS', execution.error);
     assert.deepEqual(runs(execution), ['approve:SUCCESS', 'approved:SUCCESS', 'after:SUCCESS']);
     const [approve, approved] = execution.taskRuns;
     assert.equal(approved.parentTaskRunId, approve.id);
     assert.equal(approved.attempts, 1);
+    assert.deepEqual(approved.outputs.vars, { reason: 'looks good' }, 'the children see the onResume outputs');
+    assert.deepEqual(approve.outputs, { onResume: { reason: 'looks good' } });
     await replay(handle);
   });
 });

@@ -221,12 +221,29 @@ ${extra}    tasks:
     type: ${RETURN}
 `);
 
-  it('runs the children once resumed, under the Pause, then the next task', async () => {
-    const { execution } = await runWithFakePort(pauseFlow(), {}, {}, { onPause: (run) => run.resume({}) });
+  it('runs the children once resumed, under the Pause and seeing its onResume outputs, then the next task', async () => {
+    const spec = flow(`
+id: pause_children_inputs
+namespace: t
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: reason
+        type: STRING
+    tasks:
+      - id: child
+        type: ${RETURN}
+        format: "resumed: {{ outputs.wait.onResume.reason }}"
+  - id: after
+    type: ${RETURN}
+`);
+    const { execution } = await runWithFakePort(spec, {}, {}, { onPause: (run) => run.resume({ reason: 'ok' }) });
     assert.equal(execution.state, 'SUCCESS');
     assert.deepEqual(runs(execution), ['wait:SUCCESS', 'child:SUCCESS', 'after:SUCCESS']);
     assert.equal(execution.taskRuns[1].parentTaskRunId, execution.taskRuns[0].id);
-    assert.deepEqual(outputsOf(execution, 'child'), { value: 'after the pause' });
+    assert.deepEqual(outputsOf(execution, 'child'), { value: 'resumed: ok' });
+    assert.deepEqual(outputsOf(execution, 'wait'), { onResume: { reason: 'ok' } });
   });
 
   it('after its duration: RESUME and WARN run the children (WARN ends WARNING), FAIL does not', async () => {

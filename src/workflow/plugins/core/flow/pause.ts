@@ -3,7 +3,7 @@ import type { InputSpec } from '../../../flow/spec';
 import { type InputDocument, inputSchema, inputSpecOf, resolveInputs } from '../../../flow/inputs';
 import { defineFlowableTask } from '../../task-definition';
 import type { State } from '../../../interpreter/execution';
-import { TaskError } from '../../../interpreter/in-workflow-task';
+import { type FlowableOutcome, TaskError } from '../../../interpreter/in-workflow-task';
 import { durationProperty, taskListSchema } from './common';
 
 /** What happens when `pauseDuration` (or `delay`) elapses without a resume. */
@@ -44,20 +44,20 @@ export const pauseTask = defineFlowableTask({
     const timeoutMs = timeout === undefined ? undefined : durationProperty('timeout', context.render(timeout));
 
     const outcome = await context.pause({ timeoutMs: autoResumeMs ?? timeoutMs, onResume });
-    const outputsWith = (inputs: Record<string, unknown>) => (onResume.length > 0 ? { onResume: inputs } : {});
     const children = context.children('tasks');
-    // The older form: the children run once the pause is over, and their state is the Pause's.
-    const thenChildren = async (state: State): Promise<State> => {
-      if (children.length === 0 || (state !== 'SUCCESS' && state !== 'WARNING')) return state;
+    const ended = async (state: State, inputs: Record<string, unknown>): Promise<FlowableOutcome> => {
+      const outputs = onResume.length > 0 ? { onResume: inputs } : {};
+      if (children.length === 0 || (state !== 'SUCCESS' && state !== 'WARNING')) return { state, outputs };
+      // The older form: the children run once the pause is over (seeing its onResume outputs); their state is the Pause's.
+      context.publishOutputs(outputs);
       const childrenState = await context.runTasks(children);
-      return state === 'WARNING' && childrenState === 'SUCCESS' ? 'WARNING' : childrenState;
+      return { state: state === 'WARNING' && childrenState === 'SUCCESS' ? 'WARNING' : childrenState };
     };
-    if (outcome.resumed) return { state: await thenChildren('SUCCESS'), outputs: outputsWith(outcome.inputs) };
+    if (outcome.resumed) return ended('SUCCESS', outcome.inputs);
     if (autoResumeMs === undefined) throw new TaskError(`The pause timed out after ${timeout} without being resumed`);
     context.log('INFO', `Resumed automatically after ${autoResume}`);
     // Resumed by time: the onResume inputs take their defaults.
-    const expired = EXPIRY_STATES[(behavior as keyof typeof EXPIRY_STATES) ?? 'RESUME'];
-    return { state: await thenChildren(expired), outputs: outputsWith(resolveInputs(onResume, {}).inputs) };
+    return ended(EXPIRY_STATES[(behavior as keyof typeof EXPIRY_STATES) ?? 'RESUME'], resolveInputs(onResume, {}).inputs);
   },
 });
 
