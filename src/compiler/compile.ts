@@ -9,6 +9,7 @@
  * top-level properties; each part has its module (./inputs.ts, ./tasks.ts, ./trigger-specs.ts,
  * ./plugin-defaults.ts, ./flow-properties.ts), which checks what schemas cannot say (unique ids,
  * references, cycles, cron, regexes, expressions) and reports through the document (./flow-source.ts).
+ * Deprecated Kestra types and forms are accepted with warnings, not diagnostics (./deprecated-types.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
@@ -27,6 +28,8 @@ export interface CompileResult {
   /** Present only when there is no diagnostic. */
   spec?: FlowSpec;
   diagnostics: Diagnostic[];
+  /** Accepted, but deprecated (src/compiler/deprecated-types.ts): `tflow validate` prints them, the API answers them. */
+  warnings?: Diagnostic[];
 }
 
 /** Compiles a flow file from disk. */
@@ -100,7 +103,8 @@ function compileDocument(source: FlowSource): CompileResult {
   // In reading order, whichever part of the compiler found them.
   const diagnostics = source.diagnostics;
   diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
-  if (diagnostics.length > 0 || !parsed.success) return { diagnostics };
+  const warnings = source.warnings.sort((a, b) => a.line - b.line || a.col - b.col);
+  if (diagnostics.length > 0 || !parsed.success) return { diagnostics, warnings };
   const concurrency: ConcurrencySpec | undefined = parsed.data.concurrency
     ? { limit: parsed.data.concurrency.limit, behavior: parsed.data.concurrency.behavior ?? 'QUEUE' }
     : undefined;
@@ -126,7 +130,7 @@ function compileDocument(source: FlowSource): CompileResult {
     sla,
     checks,
   };
-  return { spec, diagnostics: [] };
+  return { spec, diagnostics: [], warnings };
 }
 
 function checkDuplicateIds(source: FlowSource, ids: Map<string, YamlPath[]>, kind: 'task' | 'trigger', hint: string): void {

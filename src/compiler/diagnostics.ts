@@ -11,6 +11,8 @@ export interface Diagnostic {
   path: string;
   message: string;
   hint?: string;
+  /** A warning does not refuse the flow (a deprecated type or form: src/compiler/deprecated-types.ts). */
+  severity?: 'warning';
 }
 
 /** A problem found by a task or trigger type's own `validate` hook, at a path relative to it. */
@@ -20,11 +22,12 @@ export interface PropertyProblem {
   hint?: string;
 }
 
-/** One line: `file:line:col: message [path] (hint)`. */
+/** One line: `file:line:col: message [path] (hint)`, with `warning: ` before the message of a warning. */
 export function formatDiagnostic(d: Diagnostic): string {
   const path = d.path ? ` [${d.path}]` : '';
   const hint = d.hint ? ` (${d.hint})` : '';
-  return `${d.file}:${d.line}:${d.col}: ${d.message}${path}${hint}`;
+  const severity = d.severity ? `${d.severity}: ` : '';
+  return `${d.file}:${d.line}:${d.col}: ${severity}${d.message}${path}${hint}`;
 }
 
 /** Thrown when a flow (or the inputs given to it) cannot be accepted. */

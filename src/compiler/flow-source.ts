@@ -18,6 +18,8 @@ export class FlowSource {
   private readonly doc: Document;
   /** Every problem found, in the order found (the compiler sorts them). */
   readonly diagnostics: Diagnostic[] = [];
+  /** What is accepted but should change (deprecated types and forms), in the order found. */
+  readonly warnings: Diagnostic[] = [];
 
   constructor(
     private readonly source: string,
@@ -132,6 +134,11 @@ export class FlowSource {
   report(path: YamlPath, message: string, hint?: string, atKey = false): void {
     const { line, col } = this.positionOf(path, atKey);
     this.diagnostics.push({ file: this.file, line, col, path: formatPath(path), message, ...(hint ? { hint } : {}) });
+  }
+
+  warn(path: YamlPath, message: string, hint?: string): void {
+    const { line, col } = this.positionOf(path);
+    this.warnings.push({ file: this.file, line, col, path: formatPath(path), message, ...(hint ? { hint } : {}), severity: 'warning' });
   }
 
   reportAndSkip(path: YamlPath, message: string, hint?: string): undefined {

@@ -20,6 +20,7 @@ import {
   slaSchema,
 } from '../workflow/flow/schema';
 import { inputSchema } from '../workflow/flow/inputs';
+import { MAPPED_TASK_TYPES, type MappedTaskType } from './deprecated-types';
 import { TRIGGER_TYPES, triggerSchemaFor } from './triggers';
 
 /** Where the committed copy lives, relative to the project root. */
@@ -44,7 +45,10 @@ const templateString = z
 export function flowJsonSchema(): Record<string, unknown> {
   const task: z.ZodType = z.lazy(() => taskUnion);
   const taskUnion = z
-    .discriminatedUnion('type', TASK_TYPES.flatMap((definition) => taskBranches(definition, task)) as unknown as [z.ZodObject, ...z.ZodObject[]])
+    .discriminatedUnion(
+      'type',
+      [...TASK_TYPES, ...MAPPED_TASK_TYPES].flatMap((definition) => taskBranches(definition, task)) as unknown as [z.ZodObject, ...z.ZodObject[]],
+    )
     .meta({ id: 'Task', description: 'A task, chosen by its `type`.' });
   const triggerUnion = z
     .discriminatedUnion(
@@ -79,7 +83,7 @@ export function flowJsonSchema(): Record<string, unknown> {
 }
 
 /** One branch per type name (aliases included), each pinning `type` to that name. */
-function taskBranches(definition: TaskDefinition, task: z.ZodType): z.ZodObject[] {
+function taskBranches(definition: TaskDefinition | MappedTaskType, task: z.ZodType): z.ZodObject[] {
   const childLists = definition.kind === 'flowable' ? definition.childLists : [];
   const shape: Record<string, z.ZodType> = {};
   for (const [key, property] of Object.entries(definition.properties.shape as Record<string, z.ZodType>)) {

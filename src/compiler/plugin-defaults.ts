@@ -4,6 +4,7 @@
  */
 import { findTaskType } from '../plugins/registry';
 import { type PluginDefault, pluginDefaultSchema } from '../workflow/flow/schema';
+import { findMappedTaskType } from './deprecated-types';
 import { closest } from './diagnostics';
 import type { FlowSource } from './flow-source';
 import { schemaFor } from './task-schema';
@@ -68,7 +69,7 @@ export function applyPluginDefaults(
 
 /** Property names of an exact task or trigger type, or undefined when `type` names none (a prefix). */
 function knownPropertiesOf(type: string): string[] | undefined {
-  const task = findTaskType(type);
+  const task = findTaskType(type) ?? findMappedTaskType(type);
   if (task) return Object.keys(schemaFor(task).shape);
   const trigger = findTriggerType(type);
   if (trigger) return Object.keys(triggerSchemaFor(trigger).shape);

@@ -8,6 +8,7 @@ import { findTaskType, knownTypeNames } from '../plugins/registry';
 import { commonTaskShape, type PluginDefault, type RetryDocument } from '../workflow/flow/schema';
 import type { TaskSpec } from '../workflow/flow/spec';
 import type { ChildrenLayout, TaskDefinition } from '../workflow/plugins/task-definition';
+import { deprecationWarnings, findMappedTaskType, mappedTaskTypeNames } from './deprecated-types';
 import { checkRetryBounds, normaliseRetry } from './flow-properties';
 import { FLOWABLE_RULES } from './flowable-rules';
 import type { FlowSource } from './flow-source';
@@ -59,27 +60,36 @@ export class TaskCompiler {
     if (!isPlainObject(value)) return this.source.reportAndSkip(path, 'a task must be a mapping with at least `id` and `type`');
     const item = withoutEmptyProperties(value);
     if (typeof item.id === 'string') this.ids.set(item.id, [...(this.ids.get(item.id) ?? []), path]);
-    if (!this.source.checkTypeName(item.type, knownTypeNames(), path, 'io.kestra.plugin.core.log.Log')) return undefined;
-    const definition = findTaskType(item.type as string) as TaskDefinition;
-    const schema = schemaFor(definition);
-    const task = applyPluginDefaults(
+    if (!this.source.checkTypeName(item.type, [...knownTypeNames(), ...mappedTaskTypeNames()], path, 'io.kestra.plugin.core.log.Log'))
+      return undefined;
+    const written = item.type as string;
+    // A deprecated type with a replacement is checked as written, then compiled as its replacement.
+    const mapped = findMappedTaskType(written);
+    const declared = mapped ?? (findTaskType(written) as TaskDefinition);
+    const schema = schemaFor(declared);
+    const declaredTask = applyPluginDefaults(
       this.pluginDefaults,
       item,
-      [item.type as string, definition.type, ...(definition.aliases ?? [])],
+      [written, declared.type, ...(declared.aliases ?? [])],
       Object.keys(schema.shape),
     );
-    const parsed = schema.safeParse(task);
+    const parsed = schema.safeParse(declaredTask);
     // A task's own property holding an expression is checked when the task runs, once rendered
     // (src/activities/runtime.ts); the task is compiled from its parts the schema could check.
-    const runTimeChecked = !parsed.success && this.onlyExpressionsFailed(parsed.error.issues, task, path);
-    if (!parsed.success && !runTimeChecked) this.source.reportZodIssues(path, task, parsed.error.issues, schema);
+    const runTimeChecked = !parsed.success && this.onlyExpressionsFailed(parsed.error.issues, declaredTask, path);
+    if (!parsed.success && !runTimeChecked) this.source.reportZodIssues(path, declaredTask, parsed.error.issues, schema);
     else {
-      const rules = definition.validate ?? FLOWABLE_RULES[definition.type];
-      this.source.reportProblems(path, rules?.(task) ?? []);
-      const retry = task.retry as RetryDocument | undefined;
+      const rules = declared.validate ?? FLOWABLE_RULES[declared.type];
+      this.source.reportProblems(path, rules?.(declaredTask) ?? []);
+      const retry = declaredTask.retry as RetryDocument | undefined;
       if (retry) checkRetryBounds(this.source, retry, [...path, 'retry']);
-      this.checkKestraRestrictions(definition, task, path);
+      this.checkKestraRestrictions(declared.type, declaredTask, path);
     }
+    for (const warning of deprecationWarnings(written, declared.type, declaredTask)) {
+      this.source.warn([...path, ...warning.path], warning.message, warning.hint);
+    }
+    const definition = mapped ? mapped.replacement : (declared as TaskDefinition);
+    const task = mapped ? mapped.toReplacement(declaredTask) : declaredTask;
 
     const childLists = definition.kind === 'flowable' ? definition.childLists : [];
     const children: Record<string, TaskSpec[]> = {};
@@ -114,7 +124,7 @@ export class TaskCompiler {
     for (const [key, value] of Object.entries(task)) {
       if (!(key in commonTaskShape) && !childLists.includes(key) && !FLOWABLE_ERROR_LISTS.includes(key)) properties[key] = value;
     }
-    Object.assign(properties, layoutProperties);
+    Object.assign(properties, layoutProperties, mapped?.compiledProperties);
     this.source.checkExpressions(properties, path);
     if (typeof task.runIf === 'string') this.source.checkExpressions(task.runIf, [...path, 'runIf']);
     if (!parsed.success && !runTimeChecked) return undefined;
@@ -140,9 +150,9 @@ export class TaskCompiler {
   }
 
   /** What Kestra refuses when validating a flow: a Subflow that starts its own flow, a `workerGroup` (Enterprise Edition). */
-  private checkKestraRestrictions(definition: TaskDefinition, task: YamlMap, path: YamlPath): void {
+  private checkKestraRestrictions(type: string, task: YamlMap, path: YamlPath): void {
     if (task.workerGroup !== undefined) this.source.report([...path, 'workerGroup'], WORKER_GROUP_MESSAGE);
-    const callsItsOwnFlow = definition.type === SUBFLOW_TYPE && this.flow && task.namespace === this.flow.namespace && task.flowId === this.flow.id;
+    const callsItsOwnFlow = type === SUBFLOW_TYPE && this.flow && task.namespace === this.flow.namespace && task.flowId === this.flow.id;
     if (callsItsOwnFlow) this.source.report(path, `Recursive call to flow [${this.flow.namespace}.${this.flow.id}]`);
   }
 

@@ -50,12 +50,14 @@ export interface DeployDependencies {
  * Compiles every flow and checks what only deploying needs (Schedule triggers as Temporal will read
  * them, trigger inputs against the flow's inputs, one file per flow). Returns all problems at once.
  */
-export function validateForDeploy(sources: readonly FlowSource[]): { flows: ValidFlow[]; diagnostics: Diagnostic[] } {
+export function validateForDeploy(sources: readonly FlowSource[]): { flows: ValidFlow[]; diagnostics: Diagnostic[]; warnings: Diagnostic[] } {
   const flows: ValidFlow[] = [];
   const diagnostics: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
   const seen = new Map<string, string>();
   for (const { file, source } of sources) {
     const result = compileFlow(source, file);
+    warnings.push(...(result.warnings ?? []));
     if (!result.spec) {
       diagnostics.push(...result.diagnostics);
       continue;
@@ -77,7 +79,7 @@ export function validateForDeploy(sources: readonly FlowSource[]): { flows: Vali
     diagnostics.push(...problems);
     if (problems.length === 0) flows.push({ file, source, spec });
   }
-  return { flows, diagnostics };
+  return { flows, diagnostics, warnings };
 }
 
 function scheduleProblems(spec: FlowSpec, file: string): Diagnostic[] {

@@ -24,6 +24,7 @@ import { gcsDownloadTask } from './gcp/gcs/download';
 import { gcsDownloadsTask } from './gcp/gcs/downloads';
 import { gcsListTask } from './gcp/gcs/list';
 import { gcsUploadTask } from './gcp/gcs/upload';
+import { localFilesTask } from './core/storage/local-files';
 import { purgeCurrentExecutionFilesTask } from './core/storage/purge-current-execution-files';
 import { writeTask } from './core/storage/write';
 import { duckdbQueriesTask } from './jdbc/duckdb/queries';
@@ -53,6 +54,7 @@ const ACTIVITY_TASK_TYPES: readonly RunnableTaskDefinition[] = [
   requestTask,
   purgeCurrentExecutionFilesTask,
   writeTask,
+  localFilesTask,
   kvSetTask,
   kvGetTask,
   kvDeleteTask,

@@ -141,9 +141,10 @@ export function registerFlowRoutes(
           index,
           ...(compiled.spec ? { flow: compiled.spec.id, namespace: compiled.spec.namespace } : {}),
           ...(diagnostics.length > 0 ? { constraints: diagnostics.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('\n') } : {}),
-          warnings: [],
+          // Kestra's shape: a deprecated type or form is a path in `deprecationPaths`, its message a warning.
+          warnings: (compiled.warnings ?? []).map((w) => (w.path ? `${w.path}: ${w.message}` : w.message)),
           infos: [],
-          deprecationPaths: [],
+          deprecationPaths: (compiled.warnings ?? []).map((w) => deprecationPath(w.path)),
           outdated: false,
         };
       });
@@ -255,4 +256,9 @@ export function registerFlowRoutes(
       return reply.code(204).send();
     },
   );
+}
+
+/** Kestra's deprecation path: the deprecated task (`tasks[0]`) for a type, the property (`tasks[0].delay`) for a form. */
+function deprecationPath(path: string): string {
+  return path.replace(/\.type$/, '');
 }

@@ -136,3 +136,17 @@ function defaultBehaviour(invocation: TaskInvocation): Record<string, unknown> |
   if (invocation.type.endsWith('.Fail')) return new Error(String(invocation.properties.errorMessage ?? 'Task failure'));
   return {};
 }
+
+/** A fake task behaviour that counts how many of its runs overlap: `most()` is the highest count seen at once. */
+export function concurrencyProbe(): { work: Behaviour; most(): number } {
+  let running = 0;
+  let most = 0;
+  const work = async () => {
+    running++;
+    most = Math.max(most, running);
+    await new Promise((resolve) => setImmediate(resolve));
+    running--;
+    return {};
+  };
+  return { work, most: () => most };
+}

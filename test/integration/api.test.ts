@@ -118,12 +118,30 @@ tasks:
     assert.equal((await api(`/flows/${namespace}/broken`)).status, 404);
     response = await api('/flows/import', { method: 'POST', body: yamlFile(broken, 'flows.zip') });
     assert.equal(response.status, 422);
-    response = await api('/flows/validate', { method: 'POST', headers: { 'content-type': 'application/x-yaml' }, body: `${hello}---\n${broken}` });
+    // A deprecated type is valid, with Kestra's warnings and deprecationPaths.
+    const deprecated = `id: old\nnamespace: ${namespace}\ntasks:\n  - id: each\n    type: io.kestra.plugin.core.flow.EachSequential\n    value: [1]\n    tasks:\n      - id: x\n        type: io.kestra.plugin.core.log.Log\n        message: hi\n`;
+    response = await api('/flows/validate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-yaml' },
+      body: `${hello}---\n${broken}---\n${deprecated}`,
+    });
     assert.equal(response.status, 200);
-    const validated = (await response.json()) as { index: number; flow?: string; constraints?: string }[];
-    assert.equal(validated.length, 2);
+    const validated = (await response.json()) as {
+      index: number;
+      flow?: string;
+      constraints?: string;
+      warnings: string[];
+      deprecationPaths: string[];
+    }[];
+    assert.equal(validated.length, 3);
     assert.equal(validated[0].constraints, undefined);
+    assert.deepEqual([validated[0].warnings, validated[0].deprecationPaths], [[], []]);
     assert.match(validated[1].constraints ?? '', /Nope/);
+    assert.equal(validated[2].constraints, undefined);
+    assert.deepEqual(validated[2].warnings, [
+      'tasks[0].type: io.kestra.plugin.core.flow.EachSequential is deprecated; use io.kestra.plugin.core.flow.ForEach',
+    ]);
+    assert.deepEqual(validated[2].deprecationPaths, ['tasks[0]']);
   });
 
   it('POST /flows (YAML body) creates, refuses an existing id, DELETE removes; 404s after', async () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { compileFlow } from '../../src/compiler/compile';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { ResumeRefused } from '../../src/workflow/interpreter/pauses';
-import { FakeCancellation, flow, runWithFakePort } from '../helpers/fake-port';
+import { concurrencyProbe, FakeCancellation, flow, runWithFakePort } from '../helpers/fake-port';
 
 const runs = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}${r.value !== undefined ? `[${r.value}]` : ''}:${r.state}`);
 const outputsOf = (e: Execution, taskId: string) => e.taskRuns.find((r) => r.taskId === taskId)?.outputs;
@@ -200,17 +200,9 @@ tasks:
   });
 
   it('runs at most `concurrent` children at a time', async () => {
-    let running = 0;
-    let most = 0;
-    const behaviour = async () => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setImmediate(resolve));
-      running--;
-      return {};
-    };
-    await runWithFakePort(parallelFlow(2), {}, { a: behaviour, b: behaviour, c: behaviour });
-    assert.equal(most, 2);
+    const { work, most } = concurrencyProbe();
+    await runWithFakePort(parallelFlow(2), {}, { a: work, b: work, c: work });
+    assert.equal(most(), 2);
   });
 
   it('starts no new child after a failure and ends FAILED', async () => {
@@ -339,15 +331,7 @@ tasks:
       [2, 2],
       [0, 3],
     ]) {
-      let running = 0;
-      let most = 0;
-      const work = async () => {
-        running++;
-        most = Math.max(most, running);
-        await new Promise((resolve) => setImmediate(resolve));
-        running--;
-        return {};
-      };
+      const { work, most } = concurrencyProbe();
       const { execution } = await runWithFakePort(spec(limit), {}, { work });
       assert.equal(execution.state, 'SUCCESS');
       assert.deepEqual(
@@ -357,7 +341,7 @@ tasks:
           .sort(),
         ['01', '02', '03'],
       );
-      assert.equal(most, expected, `concurrencyLimit ${limit}`);
+      assert.equal(most(), expected, `concurrencyLimit ${limit}`);
     }
   });
 

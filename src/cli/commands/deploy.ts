@@ -7,7 +7,7 @@ import { deployFlows, validateForDeploy } from '../../flow-store/deploy';
 import { FlowStore } from '../../flow-store/flow-store';
 import type { ScheduleChange } from '../../schedules/schedule-sync';
 import { flowFilesIn } from '../flow-files';
-import { toStdout, UsageError } from '../output';
+import { printDiagnostics, toStdout, UsageError } from '../output';
 
 export function configureDeployCommand(program: Command): void {
   program
@@ -27,7 +27,9 @@ export function configureDeployCommand(program: Command): void {
           throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
         }
       });
-      const { flows, diagnostics } = validateForDeploy(sources);
+      const { flows, diagnostics, warnings } = validateForDeploy(sources);
+      // Deprecated types and forms deploy; stderr keeps --json output clean.
+      printDiagnostics(warnings);
       if (diagnostics.length > 0) throw new FlowValidationError(diagnostics);
 
       const config = loadConfig();

@@ -400,6 +400,11 @@ export class FlowRun {
       },
       setOutputs: (outputs) => this.outputs.set(task, taskRun, scope.loops, outputs),
       runConcurrently,
+      publishOutputs: (outputs) => {
+        const oversize = this.outputs.tooLarge(task, outputs);
+        if (oversize) throw new TaskError(oversize);
+        this.outputs.set(task, taskRun, scope.loops, outputs);
+      },
       ...(this.port.runForEachBatch && scope.loops.length === 0
         ? { runIterationsInBatches: (values: readonly string[], limit: number) => this.batches.runIterationsInBatches(task, taskRun, values, limit) }
         : {}),

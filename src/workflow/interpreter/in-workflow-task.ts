@@ -43,6 +43,8 @@ export interface FlowableContext extends InWorkflowTaskContext {
    * FAILED, no new job starts; the running ones are waited for. Returns the states of the jobs run.
    */
   runConcurrently(jobs: readonly (() => Promise<State>)[], limit: number): Promise<State[]>;
+  /** Makes this task's outputs readable before it ends (by its children): then the outcome needs none. */
+  publishOutputs(outputs: Record<string, unknown>): void;
   /**
    * WorkingDirectory: runs runnable tasks one after another (stopping at the first FAILED one) in
    * one working directory they share; `inputFiles` are written before the first, files matching

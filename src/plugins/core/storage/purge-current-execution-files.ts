@@ -8,7 +8,7 @@ import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
  */
 export const purgeCurrentExecutionFilesTask = defineRunnableTask({
   type: 'io.kestra.plugin.core.storage.PurgeCurrentExecutionFiles',
-  aliases: ['io.kestra.core.tasks.storages.PurgeExecution'],
+  aliases: ['io.kestra.core.tasks.storages.PurgeExecution', 'io.kestra.plugin.core.storage.PurgeExecution'],
   title: "Delete this execution's files from internal storage.",
   properties: z.strictObject({}),
   async run(_props, context) {

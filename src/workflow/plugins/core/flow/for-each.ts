@@ -15,6 +15,15 @@ import { LARGE_FOREACH_PATCH } from '../../../patches';
 export const LARGE_FOREACH_ITERATIONS = 1000;
 
 /**
+ * A compiled-only property (no flow can write it: the schema refuses it): set on the ForEach that
+ * Kestra's deprecated `EachParallel` compiles to (src/compiler/deprecated-types.ts). Each child task
+ * of each value is then a branch of its own, as in Kestra's EachParallel, rather than the tasks of
+ * one value running one after another. No patch: EachParallel was refused before, so no running
+ * execution holds a ForEach with it.
+ */
+export const EACH_TASK_IN_PARALLEL = 'eachTaskInParallel';
+
+/**
  * `ForEach`: runs `tasks` (one after another) once per distinct value, at most `concurrencyLimit`
  * iterations at a time (default 1, 0 = no limit). Each child task run carries its value, and child
  * outputs are keyed by it: `outputs.<childId>['<value>'].<field>`.
@@ -37,7 +46,11 @@ export const forEachTask = defineFlowableTask({
       return context.runIterationsInBatches(values, limit);
     }
     const tasks = context.children('tasks');
-    const jobs = values.map((value, iteration) => () => context.runTasks(tasks, { value, iteration }));
+    const jobs = context.task.properties[EACH_TASK_IN_PARALLEL]
+      ? values.flatMap((value, iteration) =>
+          tasks.filter((task) => !task.disabled).map((task) => () => context.runTasks([task], { value, iteration })),
+        )
+      : values.map((value, iteration) => () => context.runTasks(tasks, { value, iteration }));
     return { state: resolveState(await context.runConcurrently(jobs, limit)) };
   },
 });

@@ -17,7 +17,7 @@ import { nonEmptyTaskListSchema } from './common';
  */
 export const workingDirectoryTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.WorkingDirectory',
-  aliases: ['io.kestra.core.tasks.flows.WorkingDirectory'],
+  aliases: ['io.kestra.core.tasks.flows.WorkingDirectory', 'io.kestra.core.tasks.flows.Worker'],
   title: 'Run tasks one after another in one shared working directory.',
   properties: z.strictObject({
     tasks: nonEmptyTaskListSchema,
