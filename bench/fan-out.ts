@@ -1,3 +1,4 @@
+import { connectionOptions } from '../src/temporal/connection';
 /**
  * Fan-out: ForEach over 5,000 values with concurrencyLimit 20, one Return task per value, against a
  * hand-written Temporal workflow running 5,000 no-op activities 20 at a time. Wall time and the
@@ -38,7 +39,7 @@ export async function benchFanOut(runs = 3, count = 5_000, limit = 20): Promise<
   const bench = await startBenchWorker(storageRoot);
   const baselineQueue = `${bench.config.taskQueue}-baseline`;
   const baselineWorker = await Worker.create({
-    connection: await NativeConnection.connect({ address: bench.config.temporalAddress }),
+    connection: await NativeConnection.connect(connectionOptions(bench.config.temporal)),
     namespace: bench.config.temporalNamespace,
     taskQueue: baselineQueue,
     workflowsPath: require.resolve('./baseline-workflows'),

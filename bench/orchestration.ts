@@ -1,3 +1,4 @@
+import { connectionOptions } from '../src/temporal/connection';
 /**
  * Orchestration overhead and throughput on the local dev server: tflow's interpreter against the
  * same number of activities scheduled by a hand-written Temporal workflow.
@@ -30,14 +31,14 @@ async function setUp(): Promise<Setup> {
   const tflowWorker = await startWorker(config);
   const baselineQueue = `${config.taskQueue}-baseline`;
   const baselineWorker = await Worker.create({
-    connection: await NativeConnection.connect({ address: config.temporalAddress }),
+    connection: await NativeConnection.connect(connectionOptions(config.temporal)),
     namespace: config.temporalNamespace,
     taskQueue: baselineQueue,
     workflowsPath: require.resolve('./baseline-workflows'),
     activities: { noop: async () => undefined },
   });
   const baselineRun = baselineWorker.run();
-  const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.temporalNamespace });
+  const client = new Client({ connection: await Connection.connect(connectionOptions(config.temporal)), namespace: config.temporalNamespace });
   return {
     config,
     client,

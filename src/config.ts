@@ -3,9 +3,14 @@
  * Defaults work on a developer machine with `tflow dev`.
  */
 import { join, resolve } from 'node:path';
+import { type TemporalConnectionSettings, temporalConnectionSettings } from './temporal/connection';
 
 export interface TflowConfig {
+  /** How to reach Temporal: TEMPORAL_* variables and temporal.toml profiles (src/temporal/connection.ts). */
+  temporal: TemporalConnectionSettings;
+  /** = temporal.address */
   temporalAddress: string;
+  /** = temporal.namespace */
   temporalNamespace: string;
   taskQueue: string;
   databaseUrl: string;
@@ -61,9 +66,11 @@ export interface TflowConfig {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
   const stateDir = resolve(env.TFLOW_STATE_DIR ?? join(process.cwd(), '.tflow'));
+  const temporal = temporalConnectionSettings(env);
   return {
-    temporalAddress: env.TEMPORAL_ADDRESS ?? 'localhost:7233',
-    temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    temporal,
+    temporalAddress: temporal.address,
+    temporalNamespace: temporal.namespace,
     taskQueue: env.TFLOW_TASK_QUEUE ?? 'tflow',
     databaseUrl: env.TFLOW_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/root',
     storage: env.TFLOW_STORAGE ?? join(stateDir, 'storage'),

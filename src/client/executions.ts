@@ -1,3 +1,4 @@
+import { connectionOptions } from '../temporal/connection';
 /**
  * Starting and following executions from outside the worker (CLI, API, tests).
  */
@@ -28,7 +29,7 @@ import { executionSummaryOf } from './execution-list';
 import { executionQuery, FLOW_FAILED, progressQuery, RESUME_REFUSED, resumeUpdate } from '../workflow/definitions';
 
 export async function connectClient(config: TflowConfig): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporalAddress });
+  const connection = await Connection.connect(connectionOptions(config.temporal));
   return new Client({ connection, namespace: config.temporalNamespace });
 }
 

@@ -1,3 +1,4 @@
+import { connectionOptions } from '../temporal/connection';
 /**
  * The tflow worker: hosts the generic workflow and one activity per runnable task type.
  */
@@ -34,7 +35,7 @@ export interface TflowWorker {
 
 /** Creates and starts a worker on the configured task queue. */
 export async function startWorker(config: TflowConfig, overrides: Partial<WorkerOptions> = {}): Promise<TflowWorker> {
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(connectionOptions(config.temporal));
   await ensureSearchAttributes(connection, config.temporalNamespace);
   const subflows = createSubflowActivities(config.databaseUrl);
   const flowTriggers = createFlowTriggerActivities(config);

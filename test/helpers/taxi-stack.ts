@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { compileFlowFile } from '../../src/compiler/compile';
 import type { FlowSpec } from '../../src/workflow/flow/spec';
 import type { Execution } from '../../src/workflow/interpreter/execution';
-import { LocalDirectoryStorage } from '../../src/storage';
+import { type InternalStorage, storageFromConfig } from '../../src/storage';
 import { generateTaxiFile, startTaxiDataServer, writeWgetShim, type TaxiDataServer, type TaxiFile } from '../../src/demo/taxi-data';
 import { PROJECT_ROOT } from './paths';
 import { createTestDatabase, type TestDatabase } from './postgres';
@@ -21,7 +21,7 @@ export interface TaxiStack {
   fixture: TemporalFixture;
   db: TestDatabase;
   server: TaxiDataServer;
-  storage: LocalDirectoryStorage;
+  storage: InternalStorage;
   spec: FlowSpec;
   /** green 2019-01 (5,000 rows, a few duplicates), green 2019-02 (3,000), yellow 2019-01 (4,000). */
   files: { green01: TaxiFile; green02: TaxiFile; yellow01: TaxiFile };
@@ -30,7 +30,13 @@ export interface TaxiStack {
   close(): Promise<void>;
 }
 
-export async function startTaxiStack(options: { flowFile: string; database: string; idHash?: 'md5' | 'sha256' }): Promise<TaxiStack> {
+export async function startTaxiStack(options: {
+  flowFile: string;
+  database: string;
+  idHash?: 'md5' | 'sha256';
+  /** TFLOW_STORAGE (`s3://…`, `gs://…`); by default a folder of the stack's own. */
+  storage?: string;
+}): Promise<TaxiStack> {
   const workDir = await mkdtemp(join(tmpdir(), `${options.database}-`));
   const dataDir = join(workDir, 'data');
   const month = { dir: dataDir, collectIds: true, ...(options.idHash ? { idHash: options.idHash } : {}) };
@@ -44,9 +50,9 @@ export async function startTaxiStack(options: { flowFile: string; database: stri
   await writeWgetShim(shimDir, server.baseUrl);
   const db = await createTestDatabase(options.database);
   process.env.PATH = `${shimDir}:${process.env.PATH}`;
-  process.env.TFLOW_STORAGE = join(workDir, 'storage');
+  process.env.TFLOW_STORAGE = options.storage ?? join(workDir, 'storage');
   process.env.TFLOW_JDBC_URL_ALIASES = JSON.stringify({ 'jdbc:postgresql://pgdatabase:5432/ny_taxi': db.jdbcUrl });
-  const storage = new LocalDirectoryStorage(process.env.TFLOW_STORAGE);
+  const storage = storageFromConfig({ storage: process.env.TFLOW_STORAGE });
   const compiled = compileFlowFile(join(PROJECT_ROOT, 'flows', options.flowFile));
   assert.ok(compiled.spec, JSON.stringify(compiled.diagnostics));
   const spec = compiled.spec;

@@ -1,3 +1,4 @@
+import { connectionOptions } from '../../src/temporal/connection';
 /**
  * The API's doors (SECURITY.md), against real `tflow server` processes: where it
  * listens and with what credentials, requests a web page sends on the user's behalf, webhooks, and
@@ -114,7 +115,7 @@ tasks:
   before(async () => {
     server = await ServerProcess.start({ args: ['server', '--no-worker'], env: { TFLOW_BASIC_AUTH: '', TFLOW_API_HOST: '' } });
     const config = loadConfig();
-    temporal = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.temporalNamespace });
+    temporal = new Client({ connection: await Connection.connect(connectionOptions(config.temporal)), namespace: config.temporalNamespace });
   });
   after(async () => {
     await server?.stop();

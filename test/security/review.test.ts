@@ -1,3 +1,4 @@
+import { connectionOptions } from '../../src/temporal/connection';
 /**
  * Red-team review of the hardened API and script runner: each case is a way around a
  * guard that worked before its fix, against real `tflow server` / `tflow worker` processes.
@@ -39,7 +40,7 @@ describe('review: webhook routes: told by the matched route, keys read as YAML r
   before(async () => {
     server = await ServerProcess.start({ args: ['server', '--no-worker'], env: { TFLOW_BASIC_AUTH: credentials, TFLOW_API_HOST: '' } });
     const config = loadConfig();
-    temporal = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.temporalNamespace });
+    temporal = new Client({ connection: await Connection.connect(connectionOptions(config.temporal)), namespace: config.temporalNamespace });
     const deployed = await fetch(`${server.url}/api/v1/flows`, {
       method: 'POST',
       headers: { authorization, 'content-type': 'application/x-yaml' },

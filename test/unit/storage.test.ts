@@ -5,15 +5,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
-import {
-  checkReadable,
-  executionPrefix,
-  LocalDirectoryStorage,
-  scopedStorage,
-  StorageFileNotFound,
-  storageKey,
-  taskRunFileUri,
-} from '../../src/storage';
+import { itBehavesAsInternalStorage } from '../helpers/storage-contract';
+import { checkReadable, executionPrefix, LocalDirectoryStorage, scopedStorage, storageKey, taskRunFileUri } from '../../src/storage';
 
 describe('internal storage (local directory)', () => {
   let root: string;
@@ -50,39 +43,7 @@ describe('internal storage (local directory)', () => {
     assert.equal(await readFile(join(root, 'company/team/taxi/executions/exec-1/tasks/extract/tr1/data.csv'), 'utf8'), 'a,b\n1,2\n');
   });
 
-  it('names the missing file', async () => {
-    await assert.rejects(storage.get('kestra:///nope/missing.csv'), (error: unknown) => {
-      assert.ok(error instanceof StorageFileNotFound);
-      assert.equal((error as Error).message, 'File not found in internal storage: kestra:///nope/missing.csv');
-      return true;
-    });
-  });
-
-  it('leaves no file behind when the source stream fails half-way', async () => {
-    const uri = taskRunFileUri(run, 'broken.csv');
-    const failing = Readable.from(
-      (async function* () {
-        yield 'partial';
-        throw new Error('network down');
-      })(),
-    );
-    await assert.rejects(storage.put(uri, failing), /network down/);
-    assert.equal(await storage.stat(uri), undefined);
-    assert.deepEqual(
-      (await storage.list(executionPrefix(run))).map((f) => f.uri).filter((u) => u.includes('broken')),
-      [],
-    );
-  });
-
-  it('deletes everything of one execution, and only that execution', async () => {
-    const other = { ...run, executionId: 'exec-2' };
-    await storage.put(taskRunFileUri(run, 'x/y.csv'), Readable.from(['y']));
-    await storage.put(taskRunFileUri(other, 'keep.csv'), Readable.from(['k']));
-    const deleted = await storage.deleteByPrefix(executionPrefix(run));
-    assert.deepEqual(deleted, [taskRunFileUri(run, 'data.csv'), taskRunFileUri(run, 'x/y.csv')]);
-    assert.deepEqual(await storage.list(executionPrefix(run)), []);
-    assert.equal(await storage.stat(taskRunFileUri(other, 'keep.csv')), 1);
-  });
+  itBehavesAsInternalStorage(() => storage);
 
   it('refuses a path that leads out of the root through a symbolic link, for reading and for writing', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'tflow-outside-'));

@@ -1,0 +1,63 @@
+/**
+ * How every tflow process (worker, API, CLI) reaches Temporal, by Temporal's own client
+ * configuration conventions (the SDK's environment configuration, @temporalio/envconfig):
+ * `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS`,
+ * `TEMPORAL_TLS_CLIENT_CERT_PATH`/`…_KEY_PATH`, `TEMPORAL_TLS_SERVER_CA_CERT_PATH`,
+ * `TEMPORAL_TLS_SERVER_NAME`, `TEMPORAL_GRPC_META_*`, and profiles from a `temporal.toml`
+ * (`TEMPORAL_CONFIG_FILE`, `TEMPORAL_PROFILE`; by default `~/.config/temporalio/temporal.toml`,
+ * the file `temporal config set` writes). Environment variables override the profile. Nothing set:
+ * the local dev server, `localhost:7233`, namespace `default`, plain text.
+ */
+import type { ConnectionOptions } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+
+export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
+
+export interface TemporalConnectionSettings {
+  address: string;
+  namespace: string;
+  /** TLS settings, certificates and keys read; `undefined`: plain text. */
+  tls?: ConnectionOptions['tls'];
+  apiKey?: string;
+  /** gRPC metadata sent with every call (`TEMPORAL_GRPC_META_<NAME>`). */
+  metadata?: Record<string, string>;
+}
+
+export function temporalConnectionSettings(env: NodeJS.ProcessEnv = process.env): TemporalConnectionSettings {
+  let loaded;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: definedOnly(env) });
+  } catch (error) {
+    throw new Error(`Temporal client configuration (TEMPORAL_* variables, temporal.toml profile): ${(error as Error).message}`);
+  }
+  const options = loaded.connectionOptions;
+  return {
+    address: options.address || DEFAULT_TEMPORAL_ADDRESS,
+    namespace: loaded.namespace || DEFAULT_TEMPORAL_NAMESPACE,
+    // envconfig has read the certificate and key files (a missing one fails above, named).
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(typeof options.apiKey === 'string' && options.apiKey !== '' ? { apiKey: options.apiKey } : {}),
+    ...(options.metadata && Object.keys(options.metadata).length ? { metadata: options.metadata as Record<string, string> } : {}),
+  };
+}
+
+/** Options for `Connection.connect` (client) and `NativeConnection.connect` (worker): same shape. */
+export function connectionOptions(settings: TemporalConnectionSettings): ConnectionOptions & { address: string; apiKey?: string } {
+  return {
+    address: settings.address,
+    ...(settings.tls ? { tls: settings.tls } : {}),
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+    ...(settings.metadata ? { metadata: settings.metadata } : {}),
+  };
+}
+
+/** What the settings say about security, for startup lines (never the key itself). */
+export function describeConnection(settings: TemporalConnectionSettings): string {
+  const tls = settings.tls ? (typeof settings.tls === 'object' && settings.tls.clientCertPair ? 'mTLS' : 'TLS') : 'plain text';
+  return `${settings.address} (namespace ${settings.namespace}, ${tls}${settings.apiKey ? ', API key' : ''})`;
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
