@@ -1,9 +1,13 @@
 /**
  * Task outputs as the execution keeps them (`outputs.<taskId>`, nested by loop values inside
  * ForEach), and the size limits on what the workflow sends and keeps: a task's input, a task's
- * outputs, all of the execution's outputs together, flow outputs (./payload-size.ts measures them).
+ * outputs, all of the execution's outputs together, flow outputs (./payload-size.ts measures them);
+ * and the rendering of flow `outputs`.
  */
-import type { TaskSpec } from '../flow/spec';
+import type { OutputSpec, TaskSpec } from '../flow/spec';
+import { type Context, render, renderProperties } from '../expression';
+import { messageOf } from '../error-message';
+import { parseInput } from '../flow/inputs';
 import type { TaskRun } from './execution';
 import type { LoopIteration } from './in-workflow-task';
 import { jsonBytes, MAX_PAYLOAD_DATA_BYTES } from './payload-size';
@@ -81,5 +85,28 @@ export class ExecutionOutputs {
       `the flow outputs (${Object.keys(outputs).join(', ')}) are ${bytes} bytes, more than an execution may return ` +
       `(limit ${MAX_PAYLOAD_DATA_BYTES}, under Temporal's 2 MB payload limit): return kestra:// URIs of files instead`
     );
+  }
+}
+
+/**
+ * Flow `outputs`, typed as Kestra does: each value rendered, then parsed by its declared type (the
+ * rules of inputs). Either all of them, or the error that fails the execution.
+ */
+export function renderFlowOutputs(
+  declared: readonly OutputSpec[],
+  context: Context,
+  limits: Pick<ExecutionOutputs, 'flowOutputsTooLarge'>,
+): { outputs?: Record<string, unknown>; error?: string } {
+  const outputs: Record<string, unknown> = {};
+  try {
+    for (const output of declared) {
+      const rendered = typeof output.value === 'string' ? render(output.value, context) : renderProperties(output.value, context);
+      outputs[output.id] = parseInput({ id: output.id, type: output.type, required: true }, rendered);
+    }
+    const tooLarge = limits.flowOutputsTooLarge(outputs);
+    if (tooLarge) throw new Error(tooLarge);
+    return { outputs };
+  } catch (error) {
+    return { error: `Failed to render output values: ${messageOf(error)}` };
   }
 }

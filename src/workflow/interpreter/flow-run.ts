@@ -7,7 +7,7 @@
  * (src/workflow/plugins/); this class gives them a context and applies the rules common to
  * every task: runIf, disabled, errors, allowFailure/allowWarning, task runs and outputs.
  */
-import type { ConcurrencySpec, LogLevel, TaskSpec } from '../flow/spec';
+import type { LogLevel, TaskSpec } from '../flow/spec';
 import {
   isTerminated,
   removeTaskRunsUnder,
@@ -23,7 +23,8 @@ import { messageOf } from '../error-message';
 import { IN_WORKFLOW_TASK_TYPES } from '../plugins';
 import { checkLogLevel, checksFailureMessage } from './checks';
 import { ExecutionLogs } from './execution-logs';
-import { ExecutionOutputs } from './execution-outputs';
+import { ExecutionOutputs, renderFlowOutputs } from './execution-outputs';
+import { type ConcurrencyHost, runWithinConcurrency } from './flow-concurrency';
 import { type BatchHost, ForEachBatches } from './for-each-batches';
 import {
   type FlowableContext,
@@ -34,7 +35,6 @@ import {
   type SubflowOutcome,
   TaskError,
 } from './in-workflow-task';
-import { parseInput } from '../flow/inputs';
 import type { ExecutionRequest, ForEachBatch, ForEachBatchResult, InterpreterPort } from './interpreter-port';
 import { type RenderedTaskProperties, renderRunnableTaskProperties } from './io-functions';
 import { type PauseHost, Pauses } from './pauses';
@@ -51,7 +51,7 @@ import { executionVariables, parentExecution, taskVariables, type VariableSource
 import { extractOutputs } from './extracted-outputs';
 
 /** What the modules that run parts of an execution (SLAs, pauses, ForEach batches, variables) see of it. */
-type RunHost = SlaHost & PauseHost & BatchHost & VariableSources & RetryHost;
+type RunHost = SlaHost & PauseHost & BatchHost & VariableSources & RetryHost & ConcurrencyHost;
 
 const FLOWABLES = new Map(IN_WORKFLOW_TASK_TYPES.flatMap((d) => (d.kind === 'flowable' ? [[d.type, d] as const] : [])));
 const INLINE = new Map(IN_WORKFLOW_TASK_TYPES.flatMap((d) => (d.kind === 'inline' ? [[d.type, d] as const] : [])));
@@ -156,37 +156,7 @@ export class FlowRun {
       this.log('INFO', `Created by the retry of execution ${previousId} (behavior CREATE_NEW_EXECUTION): attempt ${attemptNumber}, same inputs`);
     }
     if (this.failByChecks()) return this.execution;
-    const { concurrency } = this.request.flow;
-    if (!concurrency || !this.port.acquireConcurrencySlot) return this.runToEnd();
-    try {
-      let granted: boolean;
-      try {
-        granted = await this.port.acquireConcurrencySlot(concurrency, (running) => this.queued(running));
-      } catch (error) {
-        if (!this.port.isCancellation(error)) throw error;
-        return this.kill();
-      }
-      return granted ? await this.runToEnd() : this.refuse(concurrency);
-    } finally {
-      await this.port.releaseConcurrencySlot?.();
-    }
-  }
-
-  /** QUEUE: the execution waits for a slot (Kestra's state history CREATED, QUEUED, RUNNING…). */
-  private queued(running: number): void {
-    this.execution.state = 'QUEUED';
-    this.log('INFO', `Flow is queued due to concurrency limit exceeded, ${running} running(s)`);
-    this.changed();
-  }
-
-  /** CANCEL/FAIL: the limit is reached, the execution ends at once without running a task. */
-  private refuse(concurrency: ConcurrencySpec): Execution {
-    const state = concurrency.behavior === 'FAIL' ? 'FAILED' : 'CANCELLED';
-    const message = `Flow is ${state} due to concurrency limit exceeded`;
-    if (state === 'FAILED') this.execution.error = message;
-    this.log(state === 'FAILED' ? 'ERROR' : 'WARN', message);
-    this.finish(state);
-    return this.execution;
+    return runWithinConcurrency(this.request.flow.concurrency, this.host, () => this.runToEnd());
   }
 
   private async runToEnd(): Promise<Execution> {
@@ -573,28 +543,14 @@ export class FlowRun {
   // ---------------------------------------------------------------------------------------------
   // The end of an execution
 
-  /**
-   * Flow `outputs`, typed as Kestra does: each value rendered, then parsed by its declared type
-   * (the rules of inputs). A failure fails the execution.
-   */
+  /** Flow `outputs` (./execution-outputs.ts); a failure fails the execution. */
   private renderFlowOutputs(): boolean {
-    const context = executionVariables(this.host);
-    const outputs: Record<string, unknown> = {};
-    try {
-      for (const output of this.request.flow.outputs) {
-        const rendered = typeof output.value === 'string' ? render(output.value, context) : renderProperties(output.value, context);
-        outputs[output.id] = parseInput({ id: output.id, type: output.type, required: true }, rendered);
-      }
-      const tooLarge = this.outputs.flowOutputsTooLarge(outputs);
-      if (tooLarge) throw new Error(tooLarge);
-      this.execution.outputs = outputs;
-      return true;
-    } catch (error) {
-      this.execution.outputs = {};
-      this.execution.error = `Failed to render output values: ${messageOf(error)}`;
-      this.log('ERROR', this.execution.error);
-      return false;
-    }
+    const rendered = renderFlowOutputs(this.request.flow.outputs, executionVariables(this.host), this.outputs);
+    this.execution.outputs = rendered.outputs ?? {};
+    if (rendered.error === undefined) return true;
+    this.execution.error = rendered.error;
+    this.log('ERROR', rendered.error);
+    return false;
   }
 
   /** Kill: every task run still going ends KILLED, and so does the execution. */
