@@ -39,7 +39,7 @@ export async function benchFanOut(runs = 3, count = 5_000, limit = 20): Promise<
   const bench = await startBenchWorker(storageRoot);
   const baselineQueue = `${bench.config.taskQueue}-baseline`;
   const baselineWorker = await Worker.create({
-    connection: await NativeConnection.connect(connectionOptions(bench.config.temporal)),
+    connection: await NativeConnection.connect(connectionOptions(bench.config)),
     namespace: bench.config.temporalNamespace,
     taskQueue: baselineQueue,
     workflowsPath: require.resolve('./baseline-workflows'),

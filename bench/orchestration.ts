@@ -31,14 +31,14 @@ async function setUp(): Promise<Setup> {
   const tflowWorker = await startWorker(config);
   const baselineQueue = `${config.taskQueue}-baseline`;
   const baselineWorker = await Worker.create({
-    connection: await NativeConnection.connect(connectionOptions(config.temporal)),
+    connection: await NativeConnection.connect(connectionOptions(config)),
     namespace: config.temporalNamespace,
     taskQueue: baselineQueue,
     workflowsPath: require.resolve('./baseline-workflows'),
     activities: { noop: async () => undefined },
   });
   const baselineRun = baselineWorker.run();
-  const client = new Client({ connection: await Connection.connect(connectionOptions(config.temporal)), namespace: config.temporalNamespace });
+  const client = new Client({ connection: await Connection.connect(connectionOptions(config)), namespace: config.temporalNamespace });
   return {
     config,
     client,

@@ -3,15 +3,14 @@
  * Defaults work on a developer machine with `tflow dev`.
  */
 import { join, resolve } from 'node:path';
-import { type TemporalConnectionSettings, temporalConnectionSettings } from './temporal/connection';
+import { type TemporalConnectionSecurity, temporalClientSettings } from './temporal/connection';
 
 export interface TflowConfig {
-  /** How to reach Temporal: TEMPORAL_* variables and temporal.toml profiles (src/temporal/connection.ts). */
-  temporal: TemporalConnectionSettings;
-  /** = temporal.address */
+  /** Where Temporal is: TEMPORAL_* variables and temporal.toml profiles (src/temporal/connection.ts). */
   temporalAddress: string;
-  /** = temporal.namespace */
   temporalNamespace: string;
+  /** TLS, API key and gRPC headers of the connection to it (connectionOptions() puts them together). */
+  temporalConnection: TemporalConnectionSecurity;
   taskQueue: string;
   databaseUrl: string;
   storage: string;
@@ -66,11 +65,11 @@ export interface TflowConfig {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
   const stateDir = resolve(env.TFLOW_STATE_DIR ?? join(process.cwd(), '.tflow'));
-  const temporal = temporalConnectionSettings(env);
+  const temporal = temporalClientSettings(env);
   return {
-    temporal,
     temporalAddress: temporal.address,
     temporalNamespace: temporal.namespace,
+    temporalConnection: temporal.connection,
     taskQueue: env.TFLOW_TASK_QUEUE ?? 'tflow',
     databaseUrl: env.TFLOW_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/root',
     storage: env.TFLOW_STORAGE ?? join(stateDir, 'storage'),

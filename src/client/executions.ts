@@ -29,7 +29,7 @@ import { executionSummaryOf } from './execution-list';
 import { executionQuery, FLOW_FAILED, progressQuery, RESUME_REFUSED, resumeUpdate } from '../workflow/definitions';
 
 export async function connectClient(config: TflowConfig): Promise<Client> {
-  const connection = await Connection.connect(connectionOptions(config.temporal));
+  const connection = await Connection.connect(connectionOptions(config));
   return new Client({ connection, namespace: config.temporalNamespace });
 }
 

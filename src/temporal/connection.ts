@@ -14,9 +14,14 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
 
-export interface TemporalConnectionSettings {
+export interface TemporalClientSettings {
   address: string;
   namespace: string;
+  connection: TemporalConnectionSecurity;
+}
+
+/** How the connection is secured and tagged, beside its address (TflowConfig.temporalConnection). */
+export interface TemporalConnectionSecurity {
   /** TLS settings, certificates and keys read; `undefined`: plain text. */
   tls?: ConnectionOptions['tls'];
   apiKey?: string;
@@ -24,7 +29,7 @@ export interface TemporalConnectionSettings {
   metadata?: Record<string, string>;
 }
 
-export function temporalConnectionSettings(env: NodeJS.ProcessEnv = process.env): TemporalConnectionSettings {
+export function temporalClientSettings(env: NodeJS.ProcessEnv = process.env): TemporalClientSettings {
   let loaded;
   try {
     loaded = loadClientConnectConfig({ overrideEnvVars: definedOnly(env) });
@@ -35,27 +40,32 @@ export function temporalConnectionSettings(env: NodeJS.ProcessEnv = process.env)
   return {
     address: options.address || DEFAULT_TEMPORAL_ADDRESS,
     namespace: loaded.namespace || DEFAULT_TEMPORAL_NAMESPACE,
-    // envconfig has read the certificate and key files (a missing one fails above, named).
-    ...(options.tls ? { tls: options.tls } : {}),
-    ...(typeof options.apiKey === 'string' && options.apiKey !== '' ? { apiKey: options.apiKey } : {}),
-    ...(options.metadata && Object.keys(options.metadata).length ? { metadata: options.metadata as Record<string, string> } : {}),
+    connection: {
+      // envconfig has read the certificate and key files (a missing one fails above, named).
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(typeof options.apiKey === 'string' && options.apiKey !== '' ? { apiKey: options.apiKey } : {}),
+      ...(options.metadata && Object.keys(options.metadata).length ? { metadata: options.metadata as Record<string, string> } : {}),
+    },
   };
+}
+
+/** What a connection needs of the configuration: the address (tests point it elsewhere) and its security. */
+export interface ConnectionConfig {
+  temporalAddress: string;
+  temporalConnection: TemporalConnectionSecurity;
 }
 
 /** Options for `Connection.connect` (client) and `NativeConnection.connect` (worker): same shape. */
-export function connectionOptions(settings: TemporalConnectionSettings): ConnectionOptions & { address: string; apiKey?: string } {
-  return {
-    address: settings.address,
-    ...(settings.tls ? { tls: settings.tls } : {}),
-    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-    ...(settings.metadata ? { metadata: settings.metadata } : {}),
-  };
+export function connectionOptions(config: ConnectionConfig): ConnectionOptions & { address: string; apiKey?: string } {
+  const { tls, apiKey, metadata } = config.temporalConnection;
+  return { address: config.temporalAddress, ...(tls ? { tls } : {}), ...(apiKey ? { apiKey } : {}), ...(metadata ? { metadata } : {}) };
 }
 
 /** What the settings say about security, for startup lines (never the key itself). */
-export function describeConnection(settings: TemporalConnectionSettings): string {
-  const tls = settings.tls ? (typeof settings.tls === 'object' && settings.tls.clientCertPair ? 'mTLS' : 'TLS') : 'plain text';
-  return `${settings.address} (namespace ${settings.namespace}, ${tls}${settings.apiKey ? ', API key' : ''})`;
+export function describeConnection(settings: TemporalClientSettings): string {
+  const { tls, apiKey } = settings.connection;
+  const transport = tls ? (typeof tls === 'object' && tls.clientCertPair ? 'mTLS' : 'TLS') : 'plain text';
+  return `${settings.address} (namespace ${settings.namespace}, ${transport}${apiKey ? ', API key' : ''})`;
 }
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {

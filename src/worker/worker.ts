@@ -35,7 +35,7 @@ export interface TflowWorker {
 
 /** Creates and starts a worker on the configured task queue. */
 export async function startWorker(config: TflowConfig, overrides: Partial<WorkerOptions> = {}): Promise<TflowWorker> {
-  const connection = await NativeConnection.connect(connectionOptions(config.temporal));
+  const connection = await NativeConnection.connect(connectionOptions(config));
   await ensureSearchAttributes(connection, config.temporalNamespace);
   const subflows = createSubflowActivities(config.databaseUrl);
   const flowTriggers = createFlowTriggerActivities(config);

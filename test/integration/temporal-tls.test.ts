@@ -101,7 +101,7 @@ describe('Temporal over mutual TLS (TEMPORAL_TLS_* variables)', { timeout: 120_0
 
   it('a worker and a client with the client certificate run a flow to SUCCESS', async () => {
     const config = loadConfig(tlsEnv());
-    assert.equal(typeof config.temporal.tls, 'object');
+    assert.equal(typeof config.temporalConnection.tls, 'object');
     const worker = await startWorker(config);
     const client = await connectClient(config);
     try {

@@ -115,7 +115,7 @@ tasks:
   before(async () => {
     server = await ServerProcess.start({ args: ['server', '--no-worker'], env: { TFLOW_BASIC_AUTH: '', TFLOW_API_HOST: '' } });
     const config = loadConfig();
-    temporal = new Client({ connection: await Connection.connect(connectionOptions(config.temporal)), namespace: config.temporalNamespace });
+    temporal = new Client({ connection: await Connection.connect(connectionOptions(config)), namespace: config.temporalNamespace });
   });
   after(async () => {
     await server?.stop();

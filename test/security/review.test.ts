@@ -40,7 +40,7 @@ describe('review: webhook routes: told by the matched route, keys read as YAML r
   before(async () => {
     server = await ServerProcess.start({ args: ['server', '--no-worker'], env: { TFLOW_BASIC_AUTH: credentials, TFLOW_API_HOST: '' } });
     const config = loadConfig();
-    temporal = new Client({ connection: await Connection.connect(connectionOptions(config.temporal)), namespace: config.temporalNamespace });
+    temporal = new Client({ connection: await Connection.connect(connectionOptions(config)), namespace: config.temporalNamespace });
     const deployed = await fetch(`${server.url}/api/v1/flows`, {
       method: 'POST',
       headers: { authorization, 'content-type': 'application/x-yaml' },

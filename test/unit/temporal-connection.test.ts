@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connectionOptions, describeConnection, temporalConnectionSettings } from '../../src/temporal/connection';
+import { connectionOptions, describeConnection, temporalClientSettings } from '../../src/temporal/connection';
 
 describe('Temporal connection settings (Temporal client configuration conventions)', () => {
   let dir: string;
@@ -28,23 +28,27 @@ describe('Temporal connection settings (Temporal client configuration convention
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('with nothing set, is the local dev server in plain text', () => {
-    const settings = temporalConnectionSettings({ TEMPORAL_CONFIG_FILE: join(dir, 'none.toml') });
-    assert.deepEqual(settings, { address: 'localhost:7233', namespace: 'default' });
+    const settings = temporalClientSettings({ TEMPORAL_CONFIG_FILE: join(dir, 'none.toml') });
+    assert.deepEqual(settings, { address: 'localhost:7233', namespace: 'default', connection: {} });
     assert.equal(describeConnection(settings), 'localhost:7233 (namespace default, plain text)');
   });
 
   it('reads a temporal.toml profile: address, namespace, API key (TLS on with an API key)', () => {
-    const settings = temporalConnectionSettings({ TEMPORAL_CONFIG_FILE: configFile, TEMPORAL_PROFILE: 'cloud' });
+    const settings = temporalClientSettings({ TEMPORAL_CONFIG_FILE: configFile, TEMPORAL_PROFILE: 'cloud' });
     assert.equal(settings.address, 'my-ns.a1b2c.tmprl.cloud:7233');
     assert.equal(settings.namespace, 'my-ns.a1b2c');
-    assert.equal(settings.apiKey, 'the-key');
-    assert.ok(settings.tls);
+    assert.equal(settings.connection.apiKey, 'the-key');
+    assert.ok(settings.connection.tls);
     assert.equal(describeConnection(settings), 'my-ns.a1b2c.tmprl.cloud:7233 (namespace my-ns.a1b2c, TLS, API key)');
-    assert.deepEqual(Object.keys(connectionOptions(settings)).sort(), ['address', 'apiKey', 'tls']);
+    assert.deepEqual(Object.keys(connectionOptions({ temporalAddress: settings.address, temporalConnection: settings.connection })).sort(), [
+      'address',
+      'apiKey',
+      'tls',
+    ]);
   });
 
   it('lets environment variables override the profile, and passes gRPC metadata', () => {
-    const settings = temporalConnectionSettings({
+    const settings = temporalClientSettings({
       TEMPORAL_CONFIG_FILE: configFile,
       TEMPORAL_PROFILE: 'cloud',
       TEMPORAL_NAMESPACE: 'other-ns',
@@ -52,12 +56,12 @@ describe('Temporal connection settings (Temporal client configuration convention
     });
     assert.equal(settings.namespace, 'other-ns');
     assert.equal(settings.address, 'my-ns.a1b2c.tmprl.cloud:7233');
-    assert.deepEqual(settings.metadata, { 'x-team': 'data' });
+    assert.deepEqual(settings.connection.metadata, { 'x-team': 'data' });
   });
 
   it('names a profile that does not exist', () => {
     assert.throws(
-      () => temporalConnectionSettings({ TEMPORAL_CONFIG_FILE: configFile, TEMPORAL_PROFILE: 'nope' }),
+      () => temporalClientSettings({ TEMPORAL_CONFIG_FILE: configFile, TEMPORAL_PROFILE: 'nope' }),
       /Temporal client configuration.*nope/,
     );
   });
