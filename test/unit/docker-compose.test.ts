@@ -154,6 +154,94 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.production.yml', () => {
+  const raw = readFileSync(join(ROOT, 'docker-compose.production.yml'), 'utf8');
+  const example = envFile(readFileSync(join(ROOT, '.env.example'), 'utf8'));
+  const document = parseDocument(interpolate(raw, example), { uniqueKeys: true, prettyErrors: true, merge: true });
+  const compose = document.toJS() as { services: Record<string, Service>; volumes: Record<string, unknown> };
+  const services = compose.services;
+  const rawServices = (parseDocument(raw, { merge: true }).toJS() as { services: Record<string, Service> }).services;
+
+  it('is valid YAML: Temporal on Postgres with its schema set up, an S3 store, the API alone, workers', () => {
+    assert.deepEqual(document.errors.map(String), []);
+    assert.deepEqual(Object.keys(services).sort(), [
+      's3',
+      's3-bucket',
+      'temporal',
+      'temporal-namespace',
+      'temporal-postgres',
+      'temporal-schema',
+      'temporal-ui',
+      'tflow-api',
+      'tflow-postgres',
+      'worker',
+    ]);
+    assert.match(services.temporal.image ?? '', /^temporalio\/server:1\.30\./);
+    assert.equal(services.temporal.environment?.DB, 'postgres12');
+    assert.deepEqual(services['tflow-api'].command, ['server', '--no-worker']);
+    assert.deepEqual(services.worker.command, ['worker']);
+  });
+
+  it('gives the API and the workers one configuration that src/config.ts reads and that points at its services', () => {
+    for (const name of ['tflow-api', 'worker']) {
+      const env = services[name].environment ?? {};
+      const config = loadConfig(env);
+      assert.ok(config.temporalAddress.split(':')[0] in services, `${name}: TEMPORAL_ADDRESS ${config.temporalAddress}`);
+      assert.ok(new URL(config.databaseUrl).hostname in services, `${name}: TFLOW_DATABASE_URL`);
+      assert.match(config.storage, /^s3:\/\/[a-z0-9-]+\//, `${name}: files in the bucket`);
+      assert.ok(new URL(env.AWS_ENDPOINT_URL_S3).hostname in services, `${name}: AWS_ENDPOINT_URL_S3`);
+      assert.equal(config.encryptionKey, example.TFLOW_ENCRYPTION_KEY);
+    }
+    const apiEnv = { ...services['tflow-api'].environment };
+    const workerEnv = { ...services.worker.environment };
+    for (const key of ['TFLOW_API_HOST', 'TFLOW_API_PORT', 'TFLOW_BASIC_AUTH', 'TFLOW_WEB_UI_URL']) delete apiEnv[key];
+    assert.deepEqual(workerEnv, apiEnv, 'the API and the workers share storage, database, Temporal and key');
+  });
+
+  it('keeps nothing on a worker and lets it scale: no ports, no volumes, no fixed name', () => {
+    const worker = services.worker as Service & { container_name?: string };
+    assert.equal(worker.ports, undefined);
+    assert.equal(worker.volumes, undefined);
+    assert.equal(worker.container_name, undefined);
+  });
+
+  it('publishes loopback ports only, never Temporal’s gRPC frontend, and takes every credential from .env', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const port of service.ports ?? []) assert.match(port, /^127\.0\.0\.1:\d+:\d+$/, `${name} publishes ${port} beyond loopback`);
+    }
+    assert.equal(services.temporal.ports, undefined);
+    const credentials: [string, string][] = [
+      ['temporal-postgres', 'POSTGRES_PASSWORD'],
+      ['temporal', 'POSTGRES_PWD'],
+      ['tflow-postgres', 'POSTGRES_PASSWORD'],
+      ['tflow-api', 'TFLOW_BASIC_AUTH'],
+      ['tflow-api', 'TFLOW_ENCRYPTION_KEY'],
+      ['worker', 'AWS_SECRET_ACCESS_KEY'],
+      ['worker', 'TFLOW_DATABASE_URL'],
+    ];
+    for (const [service, variable] of credentials) {
+      assert.match(rawServices[service].environment?.[variable] ?? '', /\$\{[A-Z0-9_]+:\?[^}]+\}/, `${service}.${variable}`);
+    }
+    const used = [...raw.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]);
+    for (const name of used) assert.ok(name in example, `${name} is not in .env.example`);
+    assert.throws(() => interpolate(raw, { ...example, TFLOW_ENCRYPTION_KEY: '' }), /TFLOW_ENCRYPTION_KEY: set TFLOW_ENCRYPTION_KEY in \.env/);
+  });
+
+  it('registers exactly tflow’s search attributes on the namespace', () => {
+    const script = (services['temporal-namespace'].command ?? []).join('\n');
+    const declared = [...script.matchAll(/--name (\w+) --type (\w+)/g)].map((m) => `${m[1]}=${m[2]}`);
+    assert.deepEqual(declared.sort(), SEARCH_ATTRIBUTES.map((key) => `${key.name}=${CLI_TYPE_NAMES[key.type]}`).sort());
+  });
+
+  it('depends only on services it defines and mounts only volumes it declares', () => {
+    for (const [name, service] of Object.entries(services)) {
+      const dependencies = Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {});
+      for (const dependency of dependencies) assert.ok(dependency in services, `${name} depends on unknown ${dependency}`);
+      for (const volume of service.volumes ?? []) assert.ok(volume.split(':')[0] in compose.volumes, `${name} mounts undeclared volume ${volume}`);
+    }
+  });
+});
+
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
