@@ -72,7 +72,12 @@ async function runTar(args: string[], io: { input?: Readable; output?: (stdout: 
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? 1));
   });
-  const feeding = io.input ? pipeline(io.input, child.stdin) : (child.stdin.end(), Promise.resolve());
+  // tar stops reading at the archive's end marker and may exit before the record padding after it
+  // has been written to its stdin: a stdin closed early is judged by tar's exit code, not as an error.
+  let inputError: unknown;
+  const feeding = io.input
+    ? pipeline(io.input, child.stdin).catch((error: unknown) => void (inputError = error))
+    : (child.stdin.end(), Promise.resolve());
   // Consumed at once: Node drains (and drops) a child's unread stdout when it exits.
   const draining = io.output ? io.output(child.stdout.pipe(new PassThrough())) : (child.stdout.resume(), Promise.resolve());
   const [code] = await Promise.all([exited, feeding, draining]);
@@ -80,4 +85,10 @@ async function runTar(args: string[], io: { input?: Readable; output?: (stdout: 
     throw new Error(
       `The shared working directory could not be ${io.input ? 'restored' : 'saved'}: tar ${args[0]} exited with ${code}: ${stderr.trim()}`,
     );
+  if (inputError !== undefined && !closedEarly(inputError)) throw inputError;
+}
+
+function closedEarly(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE';
 }
