@@ -18,6 +18,7 @@ import { registerLogRoutes } from './logs';
 import { registerTriggerRoutes } from './triggers';
 import { guardSettings, installRequestGuard } from './request-guard';
 import { registerWebhookRoutes } from './webhooks';
+import { registerWebUi } from './web-ui';
 
 export const API_PREFIXES = ['/api/v1', '/api/v1/main'] as const;
 
@@ -70,6 +71,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     status: 'UP',
   }));
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerWebUi(app);
   for (const prefix of API_PREFIXES) {
     await app.register(
       async (api) => {

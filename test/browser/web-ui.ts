@@ -10,7 +10,7 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 
 export const CHROMIUM = process.env.TFLOW_CHROMIUM ?? '/usr/bin/chromium';
 /** Flags that work without network access, as root, in CI containers. */
-const CHROMIUM_FLAGS = [
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

@@ -1,0 +1,91 @@
+/**
+ * Browser plumbing for the tests of tflow's own web UI (/ui/, docs/web-ui.md): a real `tflow server`
+ * (API and worker in this process, Basic auth on) against the shared Temporal dev server, and
+ * Debian's chromium driven by playwright-core, logged in with the server's credentials. Every
+ * JavaScript error and failed request the pages make is collected: `assertNoErrors()` fails on any.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../../src/server/server';
+import { purgeNamespace } from '../helpers/flow-store';
+import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { CHROMIUM, CHROMIUM_FLAGS } from './web-ui';
+
+export const UI_CREDENTIALS = { username: 'admin@kestra.io', password: 'Admin1234!' };
+
+export interface TflowUi {
+  server: RunningServer;
+  fixture: TemporalFixture;
+  page: Page;
+  /** A namespace of this test's own, purged at the end. */
+  namespace: string;
+  /** `/ui/flows` → `http://127.0.0.1:<port>/ui/flows`. */
+  url(path: string): string;
+  /** Calls the REST API as the UI's user (setup and checks outside the page). */
+  api(path: string, init?: RequestInit): Promise<Response>;
+  /** Deploys flow YAML through the API (the source's `namespace` should be `this.namespace`). */
+  deploy(source: string): Promise<void>;
+  /** Saves a screenshot of the page as `<name>.png` in TFLOW_SCREENSHOTS_DIR (`npm run screenshots`), or a temporary folder. */
+  screenshot(name: string): Promise<string>;
+  /** Fails with the list of JavaScript errors, console errors and failed requests seen so far. */
+  assertNoErrors(): void;
+  close(): Promise<void>;
+}
+
+export async function openTflowUi(): Promise<TflowUi> {
+  const namespace = `tflow.test.ui${randomBytes(3).toString('hex')}`;
+  const fixture = await startTemporalFixture();
+  const credentials = `${UI_CREDENTIALS.username}:${UI_CREDENTIALS.password}`;
+  const server = await startServer({ ...fixture.config, basicAuth: credentials }, { host: '127.0.0.1', port: 0, worker: true });
+  const profile = await mkdtemp(join(tmpdir(), 'tflow-ui-'));
+  const screenshotDir = process.env.TFLOW_SCREENSHOTS_DIR ?? join(profile, 'screenshots');
+  await mkdir(screenshotDir, { recursive: true });
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  const context: BrowserContext = await browser.newContext({
+    httpCredentials: UI_CREDENTIALS,
+    viewport: { width: 1440, height: 900 },
+    timezoneId: 'UTC',
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+  page.on('console', (message) => message.type() === 'error' && errors.push(`console error: ${message.text()} (${message.location().url})`));
+  page.on('requestfailed', (request) => !request.failure()?.errorText.includes('ERR_ABORTED') && errors.push(`request failed: ${request.url()}`));
+  const authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${server.url}/api/v1${path}`, { ...init, headers: { authorization, ...(init.headers as Record<string, string> | undefined) } });
+  return {
+    server,
+    fixture,
+    page,
+    namespace,
+    url: (path) => `${server.url}${path}`,
+    api,
+    async deploy(source) {
+      const form = new FormData();
+      form.append('fileUpload', new Blob([source], { type: 'application/x-yaml' }), 'flow.yaml');
+      const response = await api('/flows/import', { method: 'POST', body: form });
+      assert.equal(response.status, 200, await response.text());
+    },
+    async screenshot(name) {
+      const path = join(screenshotDir, `${name}.png`);
+      await page.screenshot({ path });
+      return path;
+    },
+    assertNoErrors() {
+      assert.deepEqual(errors, [], 'the pages reported errors');
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+      await fixture.close();
+      await purgeNamespace(namespace);
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
