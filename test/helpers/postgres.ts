@@ -31,10 +31,18 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
     query: async <T extends Record<string, unknown>>(sql: string, values?: unknown[]) => (await client.query(sql, values)).rows as T[],
     async drop() {
       await client.end();
-      const dropper = new Client({ host: POSTGRES_HOST, port: POSTGRES_PORT, user: POSTGRES_USER, database: 'postgres' });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
+      await dropDatabase(name);
     },
   };
+}
+
+/** Drops a database of the tests, whoever is still connected to it. */
+export async function dropDatabase(name: string): Promise<void> {
+  const dropper = new Client({ host: POSTGRES_HOST, port: POSTGRES_PORT, user: POSTGRES_USER, database: 'postgres' });
+  await dropper.connect();
+  try {
+    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await dropper.end();
+  }
 }

@@ -27,8 +27,13 @@ export class WorkerProcess {
   readonly child: ChildProcess;
   private stderrTail = '';
 
-  constructor(env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [TFLOW_BIN, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  /** `cwd`: the worker's working folder (the test runner's by default). */
+  constructor(env: NodeJS.ProcessEnv, options: { cwd?: string } = {}) {
+    this.child = spawn(process.execPath, [TFLOW_BIN, 'worker'], {
+      env: { ...process.env, ...env },
+      cwd: options.cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.child.stderr?.on('data', (chunk: Buffer) => (this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000)));
     this.child.on('exit', (code) => {
       if (code !== null && code !== 0) console.error(`worker exited with ${code}: ${this.stderrTail}`);

@@ -7,16 +7,12 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { S3Storage } from '../../src/storage';
-import { GOFAKES3, startGoTestServer, type RunningTestServer } from '../helpers/go-test-servers';
+import { GOFAKES3, s3Keys, startGoTestServer, type RunningTestServer } from '../helpers/go-test-servers';
 import { describeTaxiFlowIn, itBehavesAsInternalStorage } from '../helpers/storage-contract';
 
 const BUCKET = 'tflow-test';
 
-/** The object keys in the bucket, as the S3 API lists them. */
-async function bucketKeys(server: RunningTestServer, prefix: string): Promise<string[]> {
-  const listing = await (await fetch(`${server.url}/${BUCKET}?list-type=2&prefix=${encodeURIComponent(prefix)}`)).text();
-  return [...listing.matchAll(/<Key>([^<]*)<\/Key>/g)].map((match) => match[1]);
-}
+const bucketKeys = (server: RunningTestServer, prefix: string) => s3Keys(server, BUCKET, prefix);
 
 describe('internal storage in S3 (gofakes3)', { timeout: 300_000 }, () => {
   let server: RunningTestServer;
