@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { executionResult, startExecution } from '../../src/client/executions';
+import { executionResult, killExecution, startExecution } from '../../src/client/executions';
 import { storageFromConfig } from '../../src/storage';
 import { executionQuery } from '../../src/workflow/definitions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { flow } from '../helpers/fake-port';
 import { deployedFlowsFixture } from '../helpers/flow-store';
+import { recordHistoryIfAsked } from '../helpers/histories';
 import type { TemporalFixture } from '../helpers/temporal';
 
 const runs = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}:${r.state}`);
@@ -157,6 +158,75 @@ ${extra}
     assert.equal(execution.state, 'SUCCESS', execution.error);
     assert.deepEqual(outputsOf(execution, 'each').iterations, { CREATED: 0, RUNNING: 0, SUCCESS: 4, FAILED: 1 });
     assert.equal(outputsOf(execution, 'after').value, '5 batches, 4 succeeded');
+    // The replay corpus: `TFLOW_RECORD_HISTORIES=1 node scripts/run-tests.js integration/for-each-item`.
+    recordHistoryIfAsked(fixture.config.temporalAddress, execution.id, 'for_each_item.json');
+  });
+
+  it('inside a ForEach: each iteration splits, runs and merges its own batches', async () => {
+    const spec = flow(`
+id: per_value
+namespace: ${namespace}
+tasks:
+  - id: generate
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    outputFiles: ["*.txt"]
+    commands:
+      - seq 1 3 > small.txt
+      - seq 1 5 > large.txt
+  - id: loop
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["small", "large"]
+    concurrencyLimit: 2
+    tasks:
+      - id: each
+        type: io.kestra.plugin.core.flow.ForEachItem
+        items: "{{ outputs.generate.outputFiles[taskrun.value ~ '.txt'] }}"
+        batch:
+          rows: 2
+        namespace: ${namespace}
+        flowId: count_lines
+        inputs:
+          items: "{{ taskrun.items }}"
+          iteration: "{{ taskrun.iteration }}"
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.each.small.numberOfBatches }} {{ outputs.each.large.numberOfBatches }} {{ outputs.each_items.large.iterations.SUCCESS }}"
+`);
+    const execution = await executionResult(await startExecution(fixture.client, fixture.config, spec));
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    assert.equal(outputsOf(execution, 'after').value, '2 3 3');
+    const storage = storageFromConfig(fixture.config);
+    for (const [value, expected] of [
+      ['small', '{lines:2,first:"1"}\n{lines:1,first:"3"}\n'],
+      ['large', '{lines:2,first:"1"}\n{lines:2,first:"3"}\n{lines:1,first:"5"}\n'],
+    ]) {
+      const each = execution.taskRuns.find((r) => r.taskId === 'each' && r.value === value);
+      assert.equal(await text(await storage.get(String(each?.outputs.uri))), expected, value);
+    }
+    assert.equal((await executionResult(fixture.client.workflow.getHandle(`${execution.id}.each_items.large.2`))).outputs.lines, 1);
+  });
+
+  it('killing the execution kills the subflow executions it waits for', async () => {
+    const handle = await startExecution(fixture.client, fixture.config, parent(4, 2, '', '      slow: true'));
+    const child = fixture.client.workflow.getHandle(`${handle.workflowId}.each_items.1`);
+    for (
+      let i = 0;
+      i < 300 &&
+      !(await child.describe().then(
+        () => true,
+        () => false,
+      ));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    await killExecution(handle);
+    const execution = await executionResult(handle);
+    assert.equal(execution.state, 'KILLED');
+    assert.deepEqual(runs(execution), ['generate:SUCCESS', 'each:KILLED', 'each_split:SUCCESS', 'each_items:KILLED']);
+    for (let i = 0; i < 100 && (await child.describe()).status.name === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await child.describe()).status.name, 'CANCELLED');
   });
 
   it('wait: false: ends once the children started, while they still run', async () => {
