@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { executionResult, killExecution, startExecution } from '../../src/client/executions';
+import { executionResult, startExecution } from '../../src/client/executions';
 import { storageFromConfig } from '../../src/storage';
 import { executionQuery } from '../../src/workflow/definitions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { flow } from '../helpers/fake-port';
 import { deployedFlowsFixture } from '../helpers/flow-store';
 import { recordHistoryIfAsked } from '../helpers/histories';
-import type { TemporalFixture } from '../helpers/temporal';
+import { killOnceStarted, statusOnceClosed, type TemporalFixture } from '../helpers/temporal';
 
 const runs = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}:${r.state}`);
 const outputsOf = (e: Execution, taskId: string) => e.taskRuns.find((r) => r.taskId === taskId)?.outputs ?? {};
@@ -210,23 +210,10 @@ tasks:
 
   it('killing the execution kills the subflow executions it waits for', async () => {
     const handle = await startExecution(fixture.client, fixture.config, parent(4, 2, '', '      slow: true'));
-    const child = fixture.client.workflow.getHandle(`${handle.workflowId}.each_items.1`);
-    for (
-      let i = 0;
-      i < 300 &&
-      !(await child.describe().then(
-        () => true,
-        () => false,
-      ));
-      i++
-    )
-      await new Promise((r) => setTimeout(r, 100));
-    await killExecution(handle);
-    const execution = await executionResult(handle);
+    const execution = await killOnceStarted(fixture.client, handle, `${handle.workflowId}.each_items.1`);
     assert.equal(execution.state, 'KILLED');
     assert.deepEqual(runs(execution), ['generate:SUCCESS', 'each:KILLED', 'each_split:SUCCESS', 'each_items:KILLED']);
-    for (let i = 0; i < 100 && (await child.describe()).status.name === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
-    assert.equal((await child.describe()).status.name, 'CANCELLED');
+    assert.equal(await statusOnceClosed(fixture.client, `${execution.id}.each_items.1`), 'CANCELLED');
   });
 
   it('wait: false: ends once the children started, while they still run', async () => {
