@@ -6,7 +6,7 @@
  * `tflow schema` prints it; `schema/flow.schema.json` is a committed copy, checked by a test.
  */
 import { z } from 'zod';
-import { TASK_TYPES } from '../plugins/registry';
+import { flowTaskTypes } from '../plugins/registry';
 import type { TaskDefinition } from '../workflow/plugins/task-definition';
 import {
   checkSchema,
@@ -47,7 +47,10 @@ export function flowJsonSchema(): Record<string, unknown> {
   const taskUnion = z
     .discriminatedUnion(
       'type',
-      [...TASK_TYPES, ...MAPPED_TASK_TYPES].flatMap((definition) => taskBranches(definition, task)) as unknown as [z.ZodObject, ...z.ZodObject[]],
+      [...flowTaskTypes(), ...MAPPED_TASK_TYPES].flatMap((definition) => taskBranches(definition, task)) as unknown as [
+        z.ZodObject,
+        ...z.ZodObject[],
+      ],
     )
     .meta({ id: 'Task', description: 'A task, chosen by its `type`.' });
   const triggerUnion = z

@@ -24,6 +24,8 @@ import { gcsDownloadTask } from './gcp/gcs/download';
 import { gcsDownloadsTask } from './gcp/gcs/downloads';
 import { gcsListTask } from './gcp/gcs/list';
 import { gcsUploadTask } from './gcp/gcs/upload';
+import { forEachItemMergeTask } from './core/flow/for-each-item-merge';
+import { forEachItemSplitTask } from './core/flow/for-each-item-split';
 import { localFilesTask } from './core/storage/local-files';
 import { purgeCurrentExecutionFilesTask } from './core/storage/purge-current-execution-files';
 import { writeTask } from './core/storage/write';
@@ -55,6 +57,8 @@ const ACTIVITY_TASK_TYPES: readonly RunnableTaskDefinition[] = [
   purgeCurrentExecutionFilesTask,
   writeTask,
   localFilesTask,
+  forEachItemSplitTask,
+  forEachItemMergeTask,
   kvSetTask,
   kvGetTask,
   kvDeleteTask,
@@ -80,15 +84,22 @@ for (const definition of TASK_TYPES) {
   for (const name of [definition.type, ...(definition.aliases ?? [])]) byName.set(name, definition);
 }
 
-/** The definition for a type name or one of its aliases. */
+/** The definition for a type name or one of its aliases that a flow may use (internal steps excluded). */
 export function findTaskType(type: string): TaskDefinition | undefined {
-  return byName.get(type);
+  const definition = byName.get(type);
+  return definition?.internal ? undefined : definition;
 }
 
 export function runnableTaskTypes(): RunnableTaskDefinition[] {
   return TASK_TYPES.filter((d): d is RunnableTaskDefinition => d.kind === 'runnable');
 }
 
+/** The type names a flow may use. */
 export function knownTypeNames(): string[] {
-  return [...byName.keys()];
+  return [...byName.keys()].filter((name) => findTaskType(name));
+}
+
+/** The task types a flow may use (what the JSON Schema describes). */
+export function flowTaskTypes(): TaskDefinition[] {
+  return TASK_TYPES.filter((definition) => !definition.internal);
 }

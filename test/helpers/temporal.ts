@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { connectClient, executionResult, startExecution, type StartOptions } from '../../src/client/executions';
+import { connectClient, executionResult, killExecution, startExecution, type StartOptions } from '../../src/client/executions';
 import { loadConfig, type TflowConfig } from '../../src/config';
 import type { FlowSpec } from '../../src/workflow/flow/spec';
 import type { Execution, LogEntry, TaskRun } from '../../src/workflow/interpreter/execution';
@@ -44,6 +44,30 @@ export async function startTemporalFixture(overrides: Partial<TflowConfig> = {})
       await client.connection.close();
     },
   };
+}
+
+/** Kills the execution once the workflow `childId` (a child it started) exists, and returns how the execution ended. */
+export async function killOnceStarted(client: Client, handle: WorkflowHandle, childId: string): Promise<Execution> {
+  const child = client.workflow.getHandle(childId);
+  for (
+    let i = 0;
+    i < 300 &&
+    !(await child.describe().then(
+      () => true,
+      () => false,
+    ));
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 100));
+  await killExecution(handle);
+  return executionResult(handle);
+}
+
+/** The status of workflow `workflowId` once it is no longer RUNNING (or after ~10 s). */
+export async function statusOnceClosed(client: Client, workflowId: string): Promise<string> {
+  const handle = client.workflow.getHandle(workflowId);
+  for (let i = 0; i < 100 && (await handle.describe()).status.name === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
+  return (await handle.describe()).status.name;
 }
 
 /** Starts an execution of `flow` and waits for its final state. */

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { executionResult, killExecution, startExecution } from '../../src/client/executions';
+import { executionResult, startExecution } from '../../src/client/executions';
 import { FOREACH_BATCH_SIZE } from '../../src/workflow/interpreter/for-each-batches';
 import { LARGE_FOREACH_ITERATIONS } from '../../src/workflow/plugins/core/flow/for-each';
 import { executionQuery } from '../../src/workflow/definitions';
 import { flow } from '../helpers/fake-port';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { killOnceStarted, startTemporalFixture, statusOnceClosed, type TemporalFixture } from '../helpers/temporal';
 
 const loop = (id: string, count: number, extraTask = '') =>
   flow(`
@@ -98,26 +98,13 @@ tasks:
         duration: PT2S
 `);
     const handle = await startExecution(fixture.client, fixture.config, spec);
-    const batch = fixture.client.workflow.getHandle(`${handle.workflowId}.each.batch-1`);
-    for (
-      let i = 0;
-      i < 100 &&
-      !(await batch.describe().then(
-        () => true,
-        () => false,
-      ));
-      i++
-    )
-      await new Promise((r) => setTimeout(r, 100));
-    await killExecution(handle);
-    const execution = await executionResult(handle);
+    const execution = await killOnceStarted(fixture.client, handle, `${handle.workflowId}.each.batch-1`);
     assert.equal(execution.state, 'KILLED');
     assert.deepEqual(
       execution.taskRuns.map((r) => `${r.taskId}:${r.state}`),
       ['each:KILLED'],
     );
-    for (let i = 0; i < 50 && (await batch.describe()).status.name === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
-    assert.equal((await batch.describe()).status.name, 'CANCELLED');
+    assert.equal(await statusOnceClosed(fixture.client, `${handle.workflowId}.each.batch-1`), 'CANCELLED');
   });
 
   it('at the threshold, iterations still run in the execution itself, outputs keyed by value', async () => {

@@ -491,8 +491,8 @@ export class FlowRun {
       renderTyped: (template) =>
         renderingProperty(task.properties, template, () => renderTyped(template, taskVariables(this.host, task, taskRun, scope))),
       render: (template) => renderingProperty(task.properties, template, () => render(template, taskVariables(this.host, task, taskRun, scope))),
-      renderProperties: (value) =>
-        renderingProperty(task.properties, value, () => renderProperties(value, taskVariables(this.host, task, taskRun, scope))),
+      renderProperties: (value, taskrun) =>
+        renderingProperty(task.properties, value, () => renderProperties(value, taskVariables(this.host, task, taskRun, scope, taskrun))),
       log: (level, message) => this.log(level, message, task, taskRun),
     };
   }

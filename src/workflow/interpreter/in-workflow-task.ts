@@ -16,8 +16,11 @@ export interface InWorkflowTaskContext {
   renderTyped(template: string): unknown;
   /** Renders a template to text. */
   render(template: string): string;
-  /** Renders every string leaf (and map key) of a value to text; other scalars are kept. */
-  renderProperties(value: unknown): unknown;
+  /**
+   * Renders every string leaf (and map key) of a value to text; other scalars are kept. `taskrun`
+   * adds variables under `taskrun.` (ForEachItem's `items` and `iteration`, one batch at a time).
+   */
+  renderProperties(value: unknown, taskrun?: Record<string, unknown>): unknown;
   log(level: LogLevel, message: string): void;
 }
 
@@ -98,6 +101,8 @@ export interface SubflowOptions {
   attempt?: number;
   /** The task's `outputs`: rendered by the child once it ended. */
   extractOutputs?: Record<string, unknown>;
+  /** ForEachItem: the batch (0, 1…) this child runs; its id ends with `.<batch>`. */
+  batch?: number;
 }
 
 /** The child's id; with `wait`, its final state and flow outputs. */

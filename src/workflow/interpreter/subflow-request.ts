@@ -11,7 +11,7 @@ import type { Scope } from './task-scope';
 
 /**
  * The child of `task` (run in `scope`): id `<execution id>.<task id>` plus the loop values, `-i<n>`
- * in iteration n of a WaitFor, and `-a<attempt>` on a retry.
+ * in iteration n of a WaitFor, `-a<attempt>` on a retry, and `.<batch>` for a ForEachItem's batch.
  */
 export function subflowRequest(parent: Execution, task: TaskSpec, scope: Pick<Scope, 'loops' | 'parents'>, options: SubflowOptions): SubflowStart {
   // Each WaitFor iteration's child gets its own id (a `wait: false` one may still run); WaitFor is newer than the ids without it.
@@ -19,7 +19,9 @@ export function subflowRequest(parent: Execution, task: TaskSpec, scope: Pick<Sc
   const iterationSuffix = iteration !== undefined ? `-i${iteration}` : '';
   // A retry's child gets its own id (`-a<attempt>`): the failed attempt's stays in the history.
   const retrySuffix = options.attempt && options.attempt > 1 ? `-a${options.attempt}` : '';
-  const executionId = [parent.id, task.id, ...scope.loops.map((loop) => loop.value)].join('.') + iterationSuffix + retrySuffix;
+  // A ForEachItem's children: one per batch, the batch last (the merge step finds them by it).
+  const batchSuffix = options.batch !== undefined ? `.${options.batch}` : '';
+  const executionId = [parent.id, task.id, ...scope.loops.map((loop) => loop.value)].join('.') + iterationSuffix + retrySuffix + batchSuffix;
   const labels: Record<string, string> = {
     ...(options.inheritLabels ? parent.labels : {}),
     ...options.labels,

@@ -45,8 +45,14 @@ export function executionVariables(sources: VariableSources): Context {
   return context;
 }
 
-/** The variables a task's properties are rendered against. */
-export function taskVariables(sources: VariableSources, task: TaskSpec, taskRun: TaskRun, place: TaskPlace): Context {
+/** The variables a task's properties are rendered against; `extraTaskrun` adds to `taskrun` (ForEachItem's `items`). */
+export function taskVariables(
+  sources: VariableSources,
+  task: TaskSpec,
+  taskRun: TaskRun,
+  place: TaskPlace,
+  extraTaskrun?: Record<string, unknown>,
+): Context {
   const loop = place.loops[place.loops.length - 1];
   const context: Context = {
     ...executionVariables(sources),
@@ -58,6 +64,7 @@ export function taskVariables(sources: VariableSources, task: TaskSpec, taskRun:
       ...(loop ? { value: loop.value, iteration: loop.iteration } : {}),
       // A WaitFor's child: its iteration (1, 2…), the nearest loop even inside a ForEach.
       ...(taskRun.iteration !== undefined ? { iteration: taskRun.iteration } : {}),
+      ...extraTaskrun,
     },
   };
   // Only the worker knows the directory: the activity puts it in place of this token.

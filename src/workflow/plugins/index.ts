@@ -12,6 +12,8 @@ import type { TaskDefinition } from './task-definition';
 import { allowFailureTask } from './core/flow/allow-failure';
 import { dagTask } from './core/flow/dag';
 import { forEachTask } from './core/flow/for-each';
+import { forEachItemTask } from './core/flow/for-each-item';
+import { forEachItemExecutableTask } from './core/flow/for-each-item-executable';
 import { ifTask } from './core/flow/if';
 import { parallelTask } from './core/flow/parallel';
 import { pauseTask } from './core/flow/pause';
@@ -36,6 +38,8 @@ export const IN_WORKFLOW_TASK_TYPES: readonly TaskDefinition[] = [
   allowFailureTask,
   dagTask,
   forEachTask,
+  forEachItemTask,
+  forEachItemExecutableTask,
   ifTask,
   parallelTask,
   pauseTask,

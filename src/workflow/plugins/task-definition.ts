@@ -19,6 +19,11 @@ interface TaskDefinitionBase<Props extends z.ZodObject> {
   type: string;
   /** Older names of the same type (Kestra's `io.kestra.core.tasks.*`). */
   aliases?: string[];
+  /**
+   * A step another task type runs (ForEachItem's split and merge), never written in a flow: the
+   * compiler and the JSON Schema do not know it; the worker and the interpreter do.
+   */
+  internal?: boolean;
   /** One line for docs and the JSON Schema. */
   title: string;
   /** Task-specific properties (the common ones — id, retry, runIf… — are the compiler's). */

@@ -4,7 +4,9 @@ import { blockedMessage, failedChecks } from '../../../interpreter/checks';
 import { resolveInputs } from '../../../flow/inputs';
 import { mayRetry, retryDelayMs } from '../../../retry-delay';
 import { defineFlowableTask } from '../../task-definition';
-import { TaskError } from '../../../interpreter/in-workflow-task';
+import { type FlowableContext, TaskError } from '../../../interpreter/in-workflow-task';
+import type { FailedCheck } from '../../../interpreter/interpreter-port';
+import type { FlowSpec } from '../../../flow/spec';
 import { INPUT_RANGE_RULES_PATCH, SUBFLOW_CHECKS_PATCH, SUBFLOW_FILE_INPUTS_PATCH, SUBFLOW_RETRY_PATCH } from '../../../patches';
 
 function isFileInput(input: { type: string; itemType?: string }): boolean {
@@ -12,6 +14,18 @@ function isFileInput(input: { type: string; itemType?: string }): boolean {
 }
 
 const labelsSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.strictObject({ key: z.string(), value: z.unknown() }))]);
+
+/** What starts a child execution: the properties Subflow and ForEachItem share. */
+export const childExecutionProperties = {
+  namespace: z.string(),
+  flowId: z.string(),
+  revision: z.number().int().min(1).optional(),
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  labels: labelsSchema.optional(),
+  wait: z.boolean().optional(),
+  transmitFailed: z.boolean().optional(),
+  inheritLabels: z.boolean().optional(),
+};
 
 /**
  * `Subflow`: runs a deployed flow as a child execution (a Temporal child workflow). The child's
@@ -29,17 +43,7 @@ export const subflowTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.Subflow',
   aliases: ['io.kestra.core.tasks.flows.Subflow', 'io.kestra.core.tasks.flows.Flow'],
   title: 'Run another flow as a child execution, optionally waiting for it.',
-  properties: z.strictObject({
-    namespace: z.string(),
-    flowId: z.string(),
-    revision: z.number().int().min(1).optional(),
-    inputs: z.record(z.string(), z.unknown()).optional(),
-    labels: labelsSchema.optional(),
-    wait: z.boolean().optional(),
-    transmitFailed: z.boolean().optional(),
-    inheritLabels: z.boolean().optional(),
-    outputs: z.record(z.string(), z.unknown()).optional(),
-  }),
+  properties: z.strictObject({ ...childExecutionProperties, outputs: z.record(z.string(), z.unknown()).optional() }),
   childLists: [],
   async execute(context) {
     const props = context.task.properties as {
@@ -58,26 +62,9 @@ export const subflowTask = defineFlowableTask({
     const wait = props.wait ?? true;
     const transmitFailed = props.transmitFailed ?? true;
 
-    const flow = await context.loadFlow(namespace, flowId, props.revision);
-    if (flow.disabled) throw new TaskError(`Cannot execute the flow ${namespace}.${flowId}: it is disabled`);
+    const flow = await loadEnabledFlow(context, namespace, flowId, props.revision);
     const given = (context.renderProperties(props.inputs ?? {}) ?? {}) as Record<string, unknown>;
-    // FILE inputs: the parent's files (or the child namespace's), never another namespace's (not checked in executions recorded before).
-    const fileScope =
-      flow.inputs.some(isFileInput) && context.patched(SUBFLOW_FILE_INPUTS_PATCH)
-        ? { namespace: flow.namespace, flowId: flow.id, parent: context.execution }
-        : undefined;
-    const resolved = resolveInputs(
-      flow.inputs,
-      given,
-      { flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision } },
-      // DATE/TIME/DURATION ranges: not enforced in executions recorded before they were (asked only when one is out of range).
-      { ...(fileScope ? { fileScope } : {}), rangeRulesApply: () => context.patched(INPUT_RANGE_RULES_PATCH) },
-    );
-    if (resolved.problems.length > 0) throw new TaskError(resolved.problems.map((p) => p.message).join('\n'));
-    // The child flow's `checks`, as for any new execution (executions recorded before they applied replay without).
-    const checks = flow.checks?.length && context.patched(SUBFLOW_CHECKS_PATCH) ? failedChecks(flow, resolved.inputs) : [];
-    const blocking = checks.find((check) => check.behavior === 'BLOCK_EXECUTION');
-    if (blocking) throw new TaskError(blockedMessage(blocking));
+    const { inputs, checks } = childInputs(context, flow, given);
 
     const labels = renderLabels(props.labels, context.renderProperties);
     const extractOutputs = wait && props.outputs && flow.outputs.length === 0 ? props.outputs : undefined;
@@ -87,7 +74,7 @@ export const subflowTask = defineFlowableTask({
     const start = (attempt: number) =>
       context.startSubflow({
         flow,
-        inputs: resolved.inputs,
+        inputs,
         labels,
         inheritLabels: props.inheritLabels ?? false,
         wait,
@@ -130,6 +117,42 @@ export const subflowTask = defineFlowableTask({
   },
 });
 
+/** A deployed flow to start a child execution of; a disabled one fails the task. */
+export async function loadEnabledFlow(context: FlowableContext, namespace: string, flowId: string, revision?: number): Promise<FlowSpec> {
+  const flow = await context.loadFlow(namespace, flowId, revision);
+  if (flow.disabled) throw new TaskError(`Cannot execute the flow ${namespace}.${flowId}: it is disabled`);
+  return flow;
+}
+
+/**
+ * A child execution's inputs, resolved and validated against `flow` (invalid ones fail the task with
+ * Kestra's message, and start nothing), and the flow's `checks` that failed (none of them blocking).
+ */
+export function childInputs(
+  context: FlowableContext,
+  flow: FlowSpec,
+  given: Record<string, unknown>,
+): { inputs: Record<string, unknown>; checks: FailedCheck[] } {
+  // FILE inputs: the parent's files (or the child namespace's), never another namespace's (not checked in executions recorded before).
+  const fileScope =
+    flow.inputs.some(isFileInput) && context.patched(SUBFLOW_FILE_INPUTS_PATCH)
+      ? { namespace: flow.namespace, flowId: flow.id, parent: context.execution }
+      : undefined;
+  const resolved = resolveInputs(
+    flow.inputs,
+    given,
+    { flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision } },
+    // DATE/TIME/DURATION ranges: not enforced in executions recorded before they were (asked only when one is out of range).
+    { ...(fileScope ? { fileScope } : {}), rangeRulesApply: () => context.patched(INPUT_RANGE_RULES_PATCH) },
+  );
+  if (resolved.problems.length > 0) throw new TaskError(resolved.problems.map((p) => p.message).join('\n'));
+  // The child flow's `checks`, as for any new execution (executions recorded before they applied replay without).
+  const checks = flow.checks?.length && context.patched(SUBFLOW_CHECKS_PATCH) ? failedChecks(flow, resolved.inputs) : [];
+  const blocking = checks.find((check) => check.behavior === 'BLOCK_EXECUTION');
+  if (blocking) throw new TaskError(blockedMessage(blocking));
+  return { inputs: resolved.inputs, checks };
+}
+
 function logFailure(
   log: (level: 'WARN', message: string) => void,
   { executionId, end }: { executionId: string; end?: { state: State; error?: string } },
@@ -147,7 +170,10 @@ export function taskState(childState: State, transmitFailed: boolean): State {
   return 'SUCCESS';
 }
 
-function renderLabels(labels: z.output<typeof labelsSchema> | undefined, renderProperties: (value: unknown) => unknown): Record<string, string> {
+export function renderLabels(
+  labels: z.output<typeof labelsSchema> | undefined,
+  renderProperties: (value: unknown) => unknown,
+): Record<string, string> {
   if (labels === undefined) return {};
   const entries = Array.isArray(labels) ? labels.map((l) => [l.key, l.value] as const) : Object.entries(labels);
   const rendered: Record<string, string> = {};
