@@ -12,6 +12,7 @@ import { installBodyParsers } from './body-limits';
 import { type ApiContext, type ApiLimits, DEFAULT_LIMITS } from './context';
 import { installErrorHandler } from './errors';
 import { registerExecutionRoutes } from './executions';
+import { registerFlowGraphRoute } from './flow-graph';
 import { registerFlowRoutes } from './flows';
 import { registerKvRoutes } from './kv';
 import { registerLogRoutes } from './logs';
@@ -74,6 +75,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     await app.register(
       async (api) => {
         registerFlowRoutes(api, context, limits);
+        registerFlowGraphRoute(api, context);
         registerExecutionRoutes(api, context, limits);
         registerLogRoutes(api, context);
         registerKvRoutes(api, context);
