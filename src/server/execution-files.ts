@@ -125,7 +125,7 @@ export function registerExecutionFileRoutes(app: FastifyInstance, context: ApiCo
         throw new HttpError(422, `maxRows: expected an integer from 1 to ${PREVIEW_MAX_ROWS}`);
       }
       const { uri } = await readableFile(context, request.params.executionId, request.query.path);
-      const content = await storageFromConfig(context.config).get(uri);
+      const content = await storageFromConfig(context.config).get(uri, { firstBytes: PREVIEW_MAX_BYTES + 1 });
       try {
         return await previewFile(content, fileNameOf(uri), { maxRows, maxBytes: PREVIEW_MAX_BYTES });
       } catch (error) {

@@ -29,7 +29,10 @@ const ROW_FORMATS: Record<string, (lines: string[]) => unknown[]> = {
   ndjson: jsonLines,
 };
 
-/** Reads the start of `content` (then stops reading it) and previews it as `fileName`'s extension says. */
+/**
+ * Previews `content` as `fileName`'s extension says, reading at most `maxBytes` + 1 of it: open it
+ * with `get(uri, {firstBytes: maxBytes + 1})`, so that the read ends where the preview stops.
+ */
 export async function previewFile(content: Readable, fileName: string, bounds: PreviewBounds): Promise<FilePreview> {
   const extension = /\.([A-Za-z0-9]+)$/.exec(fileName)?.[1]?.toLowerCase() ?? '';
   const start = await readStart(content, bounds);
@@ -51,34 +54,30 @@ export async function previewFile(content: Readable, fileName: string, bounds: P
   }
 }
 
-/** The first bytes of a stream: up to maxBytes, or fewer once maxRows + 1 lines have come. */
+/** The first bytes of a stream: up to maxBytes, and whether there were more. */
 async function readStart(content: Readable, bounds: PreviewBounds): Promise<{ bytes: Buffer; more: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
-  let newlines = 0;
   let more = false;
   try {
     for await (const chunk of content) {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       chunks.push(buffer);
       size += buffer.length;
-      for (const byte of buffer) if (byte === 0x0a) newlines++;
-      // The header of a CSV and one line past the limit (to know it is truncated).
-      if (size >= bounds.maxBytes || newlines > bounds.maxRows + 1) {
+      if (size > bounds.maxBytes) {
         more = true;
         break;
       }
     }
+  } catch (error) {
+    // Closing a stream read no further can fail (Cloud Storage: the socket hangs up): not the file's fault.
+    if (!more) throw error;
   } finally {
+    content.on('error', () => undefined);
     content.destroy();
   }
   const bytes = Buffer.concat(chunks);
-  if (bytes.length > bounds.maxBytes) return { bytes: bytes.subarray(0, bounds.maxBytes), more: true };
-  if (more && newlines > bounds.maxRows + 1) {
-    // Enough whole lines: keep them and say there is more.
-    return { bytes: bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1), more: false };
-  }
-  return { bytes, more };
+  return { bytes: bytes.subarray(0, bounds.maxBytes), more };
 }
 
 function jsonLines(lines: string[]): unknown[] {
