@@ -10,7 +10,7 @@ import { Readable as ReadableStream } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Bucket } from '@google-cloud/storage';
 import { CLOUD_PLATFORM_SCOPE, storageClient } from '../plugins/gcp/connection';
-import { StorageFileNotFound, type InternalStorage, type StoredFile } from './internal-storage';
+import { StorageFileNotFound, type InternalStorage, type ReadOptions, type StoredFile } from './internal-storage';
 import { byteCounter, ObjectKeys, type ObjectLocation } from './object-keys';
 
 /** Deletes in flight at once when clearing a folder (Cloud Storage has no batch delete in this client). */
@@ -35,10 +35,12 @@ export class GcsStorage implements InternalStorage {
     return { uri, size: counter.bytes };
   }
 
-  async get(uri: string): Promise<Readable> {
+  async get(uri: string, options: ReadOptions = {}): Promise<Readable> {
     // Asked first so that a missing file fails here, not later inside the returned stream.
-    if ((await this.stat(uri)) === undefined) throw new StorageFileNotFound(uri);
-    return (await this.bucket()).file(this.keys.keyOf(uri)).createReadStream({ validation: false });
+    const size = await this.stat(uri);
+    if (size === undefined) throw new StorageFileNotFound(uri);
+    const range = options.firstBytes !== undefined && options.firstBytes < size ? { start: 0, end: options.firstBytes - 1 } : {};
+    return (await this.bucket()).file(this.keys.keyOf(uri)).createReadStream({ validation: false, ...range });
   }
 
   async stat(uri: string): Promise<number | undefined> {
@@ -57,6 +59,12 @@ export class GcsStorage implements InternalStorage {
       .filter((object) => !object.name.endsWith('/'))
       .map((object) => ({ uri: this.keys.uriOf(object.name), size: Number(object.metadata.size ?? 0) }))
       .sort((a, b) => a.uri.localeCompare(b.uri));
+  }
+
+  async delete(uri: string): Promise<boolean> {
+    if ((await this.stat(uri)) === undefined) return false;
+    await (await this.bucket()).file(this.keys.keyOf(uri)).delete({ ignoreNotFound: true });
+    return true;
   }
 
   async deleteByPrefix(prefixUri: string): Promise<string[]> {

@@ -16,14 +16,24 @@ export interface StoredFile {
 export interface InternalStorage {
   /** Writes `content` at `uri` (replacing any file there); the file appears only once complete. */
   put(uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile>;
-  /** Opens the file for reading; fails with StorageFileNotFound when there is none. */
-  get(uri: string): Promise<Readable>;
+  /**
+   * Opens the file for reading; fails with StorageFileNotFound when there is none. With `firstBytes`
+   * (at least 1), only the file's start is sent: a preview reads its bound to the end instead of
+   * hanging up on a download half-way.
+   */
+  get(uri: string, options?: ReadOptions): Promise<Readable>;
   /** Size in bytes, or undefined when there is no such file. */
   stat(uri: string): Promise<number | undefined>;
   /** Every file under a folder URI (ending in `/`), sorted. */
   list(prefixUri: string): Promise<StoredFile[]>;
+  /** Deletes one file; false when there was none. */
+  delete(uri: string): Promise<boolean>;
   /** Deletes every file under a folder URI; returns the URIs of the deleted files. */
   deleteByPrefix(prefixUri: string): Promise<string[]>;
+}
+
+export interface ReadOptions {
+  firstBytes?: number;
 }
 
 export class StorageFileNotFound extends Error {

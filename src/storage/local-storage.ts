@@ -9,7 +9,7 @@ import { mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StorageFileNotFound, type InternalStorage, type StoredFile } from './internal-storage';
+import { StorageFileNotFound, type InternalStorage, type ReadOptions, type StoredFile } from './internal-storage';
 import { STORAGE_SCHEME, storageKey } from '../workflow/storage/storage-uri';
 
 const PARTIAL_SUFFIX = '.tflow-partial';
@@ -35,10 +35,11 @@ export class LocalDirectoryStorage implements InternalStorage {
     return { uri, size: (await stat(path)).size };
   }
 
-  async get(uri: string): Promise<Readable> {
+  async get(uri: string, options: ReadOptions = {}): Promise<Readable> {
     const size = await this.stat(uri);
     if (size === undefined) throw new StorageFileNotFound(uri);
-    return createReadStream(await this.confineExisting(uri, this.pathOf(uri)));
+    const range = options.firstBytes !== undefined ? { end: options.firstBytes - 1 } : {};
+    return createReadStream(await this.confineExisting(uri, this.pathOf(uri)), range);
   }
 
   async stat(uri: string): Promise<number | undefined> {
@@ -73,6 +74,12 @@ export class LocalDirectoryStorage implements InternalStorage {
     };
     await walk(folder);
     return files.sort((a, b) => a.uri.localeCompare(b.uri));
+  }
+
+  async delete(uri: string): Promise<boolean> {
+    if ((await this.stat(uri)) === undefined) return false;
+    await rm(await this.confineExisting(uri, this.pathOf(uri)), { force: true });
+    return true;
   }
 
   async deleteByPrefix(prefixUri: string): Promise<string[]> {

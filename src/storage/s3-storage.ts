@@ -11,7 +11,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { StorageFileNotFound, type InternalStorage, type StoredFile } from './internal-storage';
+import { StorageFileNotFound, type InternalStorage, type ReadOptions, type StoredFile } from './internal-storage';
 import { byteCounter, ObjectKeys, type ObjectLocation } from './object-keys';
 
 /** Parts of 8 MiB, 4 in flight: at most ~32 MiB of a file in memory. */
@@ -48,10 +48,14 @@ export class S3Storage implements InternalStorage {
     return { uri, size: counter.bytes };
   }
 
-  async get(uri: string): Promise<Readable> {
+  async get(uri: string, options: ReadOptions = {}): Promise<Readable> {
     const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    // A range beyond an empty object is refused (416): ranges only on what is larger.
+    const size = options.firstBytes === undefined ? undefined : await this.stat(uri);
+    if (options.firstBytes !== undefined && size === undefined) throw new StorageFileNotFound(uri);
+    const range = size !== undefined && options.firstBytes! < size ? { Range: `bytes=0-${options.firstBytes! - 1}` } : {};
     try {
-      const object = await (await this.s3()).send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.keys.keyOf(uri) }));
+      const object = await (await this.s3()).send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.keys.keyOf(uri), ...range }));
       // In Node the body is the HTTP response stream itself.
       return object.Body as Readable;
     } catch (error) {
@@ -86,6 +90,13 @@ export class S3Storage implements InternalStorage {
       continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (continuationToken);
     return files.sort((a, b) => a.uri.localeCompare(b.uri));
+  }
+
+  async delete(uri: string): Promise<boolean> {
+    if ((await this.stat(uri)) === undefined) return false;
+    const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+    await (await this.s3()).send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.keys.keyOf(uri) }));
+    return true;
   }
 
   async deleteByPrefix(prefixUri: string): Promise<string[]> {

@@ -4,16 +4,17 @@
  * `from`, HTTP upload sources, the storage tasks) gets this view, so the rule lives in one place.
  */
 import type { Readable } from 'node:stream';
-import type { InternalStorage, StoredFile } from './internal-storage';
+import type { InternalStorage, ReadOptions, StoredFile } from './internal-storage';
 import { checkReadable, checkWritable, type StorageScope } from '../workflow/storage/storage-scope';
 
 export function scopedStorage(storage: InternalStorage, scope: StorageScope & { executionId: string }): InternalStorage {
   return {
     put: async (uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> =>
       storage.put(checkWritable(uri, scope), content),
-    get: async (uri: string) => storage.get(checkReadable(uri, scope)),
+    get: async (uri: string, options?: ReadOptions) => storage.get(checkReadable(uri, scope), options),
     stat: async (uri: string) => storage.stat(checkReadable(uri, scope)),
     list: async (prefixUri: string) => storage.list(checkReadable(prefixUri, scope, 'folder')),
+    delete: async (uri: string) => storage.delete(checkWritable(uri, scope)),
     deleteByPrefix: async (prefixUri: string) => storage.deleteByPrefix(checkWritable(prefixUri, scope)),
   };
 }

@@ -7,7 +7,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
-import { executionPrefix, type InternalStorage, StorageFileNotFound, taskRunFileUri } from '../../src/storage';
+import {
+  deleteNamespaceFiles,
+  executionPrefix,
+  type InternalStorage,
+  moveNamespaceFiles,
+  namespaceDirectory,
+  namespaceEntry,
+  putNamespaceFile,
+  StorageFileNotFound,
+  taskRunFileUri,
+} from '../../src/storage';
+import { previewFile } from '../../src/storage/file-preview';
 import { startTaxiStack, type TaxiStack } from './taxi-stack';
 
 /** Declares the contract's tests inside the caller's `describe`; `storage()` is read when they run. */
@@ -77,6 +88,54 @@ export function itBehavesAsInternalStorage(storage: () => InternalStorage): void
     const read = createHash('sha256');
     for await (const part of await storage().get(uri)) read.update(part as Buffer);
     assert.equal(read.digest('hex'), written.digest('hex'));
+  });
+
+  it('deletes one file and nothing beside it, and says when there was none', async () => {
+    const doomed = taskRunFileUri(run, 'doomed.txt');
+    await storage().put(doomed, Readable.from(['x']));
+    assert.equal(await storage().delete(doomed), true);
+    assert.equal(await storage().stat(doomed), undefined);
+    assert.equal(await storage().delete(doomed), false);
+    assert.equal(await storage().stat(taskRunFileUri(run, 'data.csv')), 8);
+  });
+
+  it("lists, moves and deletes namespace files and folders (the API's namespace-files routes)", async () => {
+    const namespace = `contract.ns${randomBytes(3).toString('hex')}`;
+    await putNamespaceFile(storage(), namespace, 'queries/a.sql', Readable.from(['SELECT 1;']));
+    await putNamespaceFile(storage(), namespace, 'queries/deep/b.sql', Readable.from(['SELECT 2;']));
+    await putNamespaceFile(storage(), namespace, 'readme.md', Readable.from(['# hi']));
+    assert.deepEqual(await namespaceDirectory(storage(), namespace, '/'), [
+      { fileName: 'queries', type: 'Directory', size: 18 },
+      { fileName: 'readme.md', type: 'File', size: 4 },
+    ]);
+    assert.equal(await namespaceDirectory(storage(), namespace, '/nothing'), undefined);
+    assert.equal(await moveNamespaceFiles(storage(), namespace, 'queries', 'sql'), 2);
+    assert.deepEqual(await namespaceDirectory(storage(), namespace, 'sql'), [
+      { fileName: 'deep', type: 'Directory', size: 9 },
+      { fileName: 'a.sql', type: 'File', size: 9 },
+    ]);
+    assert.equal(await namespaceEntry(storage(), namespace, 'queries/a.sql'), undefined);
+    assert.deepEqual(await deleteNamespaceFiles(storage(), namespace, '/sql/'), ['sql/a.sql', 'sql/deep/b.sql']);
+    assert.deepEqual(await deleteNamespaceFiles(storage(), namespace, 'readme.md'), ['readme.md']);
+    assert.deepEqual(await namespaceDirectory(storage(), namespace, '/'), []);
+  });
+
+  it("previews the start of a large file without reading the rest (the API's file preview)", async () => {
+    const uri = taskRunFileUri(run, 'rows.csv');
+    const rows = Array.from({ length: 200_000 }, (_, i) => `${i},row ${i}`).join('\n');
+    await storage().put(uri, Readable.from([`id,name\n${rows}\n`]));
+    const preview = await previewFile(await storage().get(uri, { firstBytes: 64 * 1024 + 1 }), 'rows.csv', { maxRows: 2, maxBytes: 64 * 1024 });
+    assert.deepEqual(preview.content, [
+      { id: '0', name: 'row 0' },
+      { id: '1', name: 'row 1' },
+    ]);
+    assert.equal(preview.truncated, true);
+    assert.equal(await text(await storage().get(uri, { firstBytes: 5 })), 'id,na');
+    await storage().delete(uri);
+    const empty = taskRunFileUri(run, 'empty.txt');
+    await storage().put(empty, Readable.from([]));
+    assert.equal(await text(await storage().get(empty, { firstBytes: 5 })), '');
+    await storage().delete(empty);
   });
 
   it('deletes everything of one execution, and only that execution', async () => {
