@@ -100,26 +100,6 @@ tasks:
     ui.assertNoErrors();
   });
 
-  it("shows the API's 422 message next to the field it is about", async () => {
-    await ui.deploy(`id: bounded
-namespace: ${ui.namespace}
-inputs:
-  - id: count
-    type: INT
-    min: 10
-tasks:
-  - id: log
-    type: io.kestra.plugin.core.log.Log
-    message: "{{ inputs.count }}"
-`);
-    const dialog = await openExecuteForm('bounded');
-    await dialog.getByLabel('count').fill('3');
-    await dialog.getByRole('button', { name: 'Execute' }).click();
-    const message = dialog.locator('.field', { has: ui.page.getByLabel('count') }).getByRole('alert');
-    assert.match(await message.innerText(), /Invalid input for `count`.*10/);
-    assert.match(ui.page.url(), /\/flows\/edit\//, 'no execution page opened');
-  });
-
   it('kills a running execution, and resumes a paused one with its onResume value', async () => {
     await ui.deploy(`id: sleepy
 namespace: ${ui.namespace}
@@ -162,7 +142,7 @@ tasks:
     await ui.page.goto(ui.url(`/ui/executions?namespace=${ui.namespace}`));
     const rows = ui.page.locator('table.executions tbody tr');
     await rows.filter({ hasText: 'sleepy' }).waitFor();
-    assert.equal(await rows.count(), 4, 'hello, files, sleepy, approval (the refused one never started)');
+    assert.equal(await rows.count(), 4, 'hello, files, sleepy, approval');
     await ui.screenshot('ui-executions');
     await ui.page.getByLabel('State').selectOption('KILLED');
     await rows.filter({ hasText: 'approval' }).waitFor({ state: 'detached' });
@@ -178,5 +158,26 @@ tasks:
     await ui.page.goto(ui.url(`/ui/flows/edit/${ui.namespace}/01_hello_world/logs`));
     await ui.page.getByLabel('Log lines').getByText('Goodbye, Ada Lovelace!').waitFor();
     ui.assertNoErrors();
+  });
+
+  // Last: the browser reports the expected 422 as a console error, which assertNoErrors would then count.
+  it("shows the API's 422 message next to the field it is about", async () => {
+    await ui.deploy(`id: bounded
+namespace: ${ui.namespace}
+inputs:
+  - id: count
+    type: INT
+    min: 10
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.count }}"
+`);
+    const dialog = await openExecuteForm('bounded');
+    await dialog.getByLabel('count').fill('3');
+    await dialog.getByRole('button', { name: 'Execute' }).click();
+    const message = dialog.locator('.field', { has: ui.page.getByLabel('count') }).getByRole('alert');
+    assert.match(await message.innerText(), /Invalid input for `count`.*10/);
+    assert.match(ui.page.url(), /\/flows\/edit\//, 'no execution page opened');
   });
 });
