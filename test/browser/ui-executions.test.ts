@@ -120,8 +120,10 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: "Approved because {{ outputs.approve.onResume.reason }}"
 `);
-    await openNewExecution('sleepy', '?labels=team:ui');
+    const sleepyId = await openNewExecution('sleepy', '?labels=team:ui');
     await waitForState('RUNNING');
+    const temporalLink = await ui.page.getByRole('link', { name: 'Temporal Web UI' }).getAttribute('href');
+    assert.equal(temporalLink, `${ui.fixture.config.webUiUrl}/namespaces/${ui.fixture.config.temporalNamespace}/workflows/${sleepyId}`);
     await ui.page.getByRole('button', { name: 'Kill' }).click();
     await waitForState('KILLED');
     await ui.page.getByRole('button', { name: 'Restart' }).waitFor();
