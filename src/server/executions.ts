@@ -278,7 +278,11 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
   app.get<{ Params: { executionId: string } }>(
     '/executions/:executionId',
     { schema: { summary: 'An execution with its task runs', tags: ['Executions'], params: executionParams } },
-    async (request) => executionJson(await currentExecution(executionHandle(context.client, request.params.executionId))),
+    async (request) => ({
+      ...executionJson(await currentExecution(executionHandle(context.client, request.params.executionId))),
+      // Its page in the Temporal Web UI (the configured webUiUrl), for the UI's link.
+      url: executionUrl(context, request.params.executionId),
+    }),
   );
 
   const streams = streamRegistry(app);

@@ -42,6 +42,8 @@ function revisionJson(stored: FlowRevision) {
     revision: stored.revision,
     ...(spec.description ? { description: spec.description } : {}),
     labels: labelList(spec.labels ?? {}),
+    // The declared inputs (Kestra's FlowWithSource `inputs`), for the UI's Execute form.
+    ...(spec.inputs.length > 0 ? { inputs: spec.inputs.map(({ position: _position, ...input }) => input) } : {}),
     disabled: spec.disabled,
     deleted: false,
     updated: stored.createdAt.toISOString(),

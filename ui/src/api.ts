@@ -80,3 +80,64 @@ export interface Page<T> {
   results: T[];
   total: number;
 }
+
+/** A flow input as the flow's JSON declares it (`inputs`), or a Pause's `onResume` input. */
+export interface FlowInput {
+  id: string;
+  type: string;
+  required?: boolean;
+  defaults?: unknown;
+  description?: string;
+  displayName?: string;
+  values?: string[];
+  allowCustomValue?: boolean;
+  min?: number | string;
+  max?: number | string;
+  itemType?: string;
+  dependsOn?: { inputs: string[]; condition?: string };
+}
+
+export interface ExecutionState {
+  current: string;
+  startDate?: string;
+  endDate?: string;
+}
+
+export interface TaskRun {
+  id: string;
+  taskId: string;
+  parentTaskRunId?: string;
+  value?: string;
+  attempts: { state: ExecutionState }[];
+  outputs: Record<string, unknown> | null;
+  state: ExecutionState;
+  error?: string;
+}
+
+export interface Execution {
+  id: string;
+  namespace: string;
+  flowId: string;
+  flowRevision: number;
+  state: ExecutionState;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  labels: Label[];
+  taskRunList: TaskRun[];
+  error?: string;
+  trigger?: { id: string; type: string; variables: Record<string, unknown> };
+}
+
+export interface LogEntry {
+  taskId?: string;
+  taskRunId?: string;
+  timestamp: string;
+  level: string;
+  message: string;
+}
+
+/** Kestra's 422 body: one `{message, path}` per problem. */
+export function fieldErrors(error: unknown): { message: string; path: string }[] {
+  const body = error instanceof ApiError ? (error.body as { _embedded?: { errors?: { message: string; path: string }[] } }) : undefined;
+  return body?._embedded?.errors ?? [];
+}

@@ -1,5 +1,7 @@
 import type { FlowTabProps } from './flow-tab';
-/** Placeholder from the UI skeleton: ui-executions replaces it. */
-export function FlowExecutions(_props: FlowTabProps) {
-  return <p className="muted">Not built yet.</p>;
+import { ExecutionsTable } from './executions-list';
+
+/** A flow's Executions tab: the executions list fixed to this flow. */
+export function FlowExecutions({ flow }: FlowTabProps) {
+  return <ExecutionsTable flow={flow} />;
 }

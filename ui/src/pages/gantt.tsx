@@ -1,0 +1,75 @@
+/**
+ * The execution's task runs as a Gantt: one row per task run (with its iteration value and attempts),
+ * a bar from its start to its end on the execution's time axis. Paged, so a 5,000-iteration ForEach
+ * renders only one page of rows.
+ */
+import { useState } from 'react';
+import type { Execution, TaskRun } from '../api';
+import { StateBadge } from '../components';
+import { Pager, PAGE_ROWS } from './pager';
+
+function millis(date: string | undefined, fallback: number): number {
+  const value = date ? Date.parse(date) : NaN;
+  return Number.isNaN(value) ? fallback : value;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)}s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60 ? `${minutes}m ${Math.round(seconds % 60)}s` : `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+export function Gantt({ execution }: { execution: Execution }) {
+  const [page, setPage] = useState(1);
+  const now = Date.now();
+  const start = millis(execution.state.startDate, now);
+  const end = Math.max(millis(execution.state.endDate, now), start + 1);
+  const span = end - start;
+  const runs = execution.taskRunList;
+  if (runs.length === 0) return <p className="muted">No task run yet.</p>;
+  const shown = runs.slice((page - 1) * PAGE_ROWS, page * PAGE_ROWS);
+  const bar = (run: TaskRun) => {
+    const from = millis(run.state.startDate, now);
+    const to = millis(run.state.endDate, now);
+    return { left: `${((from - start) / span) * 100}%`, width: `${Math.max(((to - from) / span) * 100, 0.3)}%`, duration: to - from };
+  };
+  return (
+    <div className="gantt" aria-label="Gantt">
+      <table className="list">
+        <thead>
+          <tr>
+            <th>Task</th>
+            <th>State</th>
+            <th>Attempts</th>
+            <th>Duration</th>
+            <th className="gantt-axis">{formatDuration(span)}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((run) => {
+            const { left, width, duration } = bar(run);
+            return (
+              <tr key={run.id} title={run.error}>
+                <td>
+                  <code>{run.taskId}</code>
+                  {run.value !== undefined ? <span className="label">{run.value}</span> : null}
+                </td>
+                <td>
+                  <StateBadge state={run.state.current} />
+                </td>
+                <td>{run.attempts.length}</td>
+                <td>{formatDuration(duration)}</td>
+                <td className="gantt-axis">
+                  <div className={`gantt-bar state-${run.state.current.toLowerCase()}`} style={{ left, width }} />
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <Pager page={page} total={runs.length} onPage={setPage} />
+    </div>
+  );
+}
