@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -40,6 +40,13 @@ tasks:
 async function noted(dir: string, name: 'started' | 'finished'): Promise<number[]> {
   const text = await readFile(join(dir, name), 'utf8').catch(() => '');
   return text.split('\n').filter(Boolean).map(Number);
+}
+
+/** Processes whose command line mentions `dir` (the flow's script, which notes its times there). */
+async function scriptProcesses(dir: string): Promise<string[]> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const commandLines = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')));
+  return pids.filter((_, index) => commandLines[index].includes(dir));
 }
 
 async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -144,6 +151,28 @@ describe('operating workers', { timeout: 300_000 }, () => {
     const [, retried] = await noted(dir, 'started');
     assert.ok(retried - at < 10_000, `the second attempt started ${retried - at} ms after the first worker stopped`);
     assert.equal((await noted(dir, 'finished')).length, 1);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a second SIGTERM exits at once, and the script it ran does not outlive it', async () => {
+    const queue = await freshQueue();
+    const worker = await startWorker(queue, { TFLOW_WORKER_SHUTDOWN_GRACE: '60s' });
+    const handle = await startExecution(client, queue, sleepyFlow(dir, 60));
+    await until('the task runs', async () => (await noted(dir, 'started')).length === 1);
+    assert.ok((await scriptProcesses(dir)).length > 0, 'no process of the script found');
+
+    const exited = once(worker.child, 'exit');
+    worker.child.kill('SIGTERM');
+    await delay(1_000);
+    assert.ok(worker.running, 'the first SIGTERM did not wait for the running task');
+    const signalledAgainAt = Date.now();
+    worker.child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 143, 'exit status 128 + SIGTERM');
+    assert.ok(Date.now() - signalledAgainAt < 5_000, `it took ${Date.now() - signalledAgainAt} ms to exit`);
+    await until('the script is gone', async () => (await scriptProcesses(dir)).length === 0, 15_000);
+
+    await handle.terminate('test over');
     await rm(dir, { recursive: true, force: true });
   });
 
