@@ -32,9 +32,9 @@ export async function startTemporalFixture(overrides: Partial<TflowConfig> = {})
     runtimeInstalled = true;
   }
   const defaults = loadConfig();
-  // A test's worker stops at once when the test ends: running tasks are not waited for.
-  const immediateStop = { ...defaults.worker, shutdownGraceMs: 0 };
-  const config = { ...defaults, taskQueue: `test-${randomBytes(4).toString('hex')}`, worker: immediateStop, ...overrides };
+  // A test's worker stops at once when the test ends (running tasks are not waited for), and serves no ops endpoint.
+  const testWorker = { ...defaults.worker, shutdownGraceMs: 0, httpPort: undefined };
+  const config = { ...defaults, taskQueue: `test-${randomBytes(4).toString('hex')}`, worker: testWorker, ...overrides };
   await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (line) => console.error(line) });
   const worker = await startWorker(config);
   const client = await connectClient(config);
