@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,8 +21,11 @@ import { freePort, WorkerProcess } from '../helpers/worker-process';
 
 const SHELL = 'io.kestra.plugin.scripts.shell.Commands';
 
-/** A flow whose one task notes when each attempt starts and ends (milliseconds) in `dir`, sleeping in between. */
-const sleepyFlow = (dir: string, seconds: number) =>
+/**
+ * A flow whose one task notes when each attempt starts and ends (milliseconds) in `dir`, sleeping
+ * `seconds` in between, or with 'until released' until the test creates `dir/release`.
+ */
+const sleepyFlow = (dir: string, seconds: number | 'until released') =>
   flow(`
 id: sleepy
 namespace: tests.worker_ops
@@ -31,7 +34,7 @@ tasks:
     type: ${SHELL}
     commands:
       - date +%s%3N >> ${dir}/started
-      - sleep ${seconds}
+      - ${seconds === 'until released' ? `until [ -e ${dir}/release ]; do sleep 0.1; done` : `sleep ${seconds}`}
       - date +%s%3N >> ${dir}/finished
       - echo '::{"outputs":{"rested":true}}::'
 `);
@@ -132,16 +135,18 @@ describe('operating workers', { timeout: 300_000 }, () => {
   it('a task longer than the grace is handed back at once and finishes on another worker', async () => {
     const queue = await freshQueue();
     const first = await startWorker(queue, { TFLOW_WORKER_SHUTDOWN_GRACE: '1s' });
-    const handle = await startExecution(client, queue, sleepyFlow(dir, 8));
+    const handle = await startExecution(client, queue, sleepyFlow(dir, 'until released'));
     await until('the task runs', async () => (await noted(dir, 'started')).length === 1);
 
+    // The next worker is already polling, so the retry's start shows how soon the task came back.
+    await startWorker(queue);
     const signalledAt = Date.now();
     const { code, at } = await terminate(first);
     assert.equal(code, 0);
     assert.ok(at - signalledAt < 6_000, `the worker took ${at - signalledAt} ms to stop with a 1s grace`);
     assert.deepEqual(await noted(dir, 'finished'), [], 'the interrupted attempt went on after its worker stopped');
 
-    await startWorker(queue);
+    await writeFile(join(dir, 'release'), '');
     const execution = await executionResult(handle);
     assert.equal(execution.state, 'SUCCESS', execution.error);
     const nap = execution.taskRuns.find((run) => run.taskId === 'nap');
@@ -221,6 +226,32 @@ describe('operating workers', { timeout: 300_000 }, () => {
 
     const { code } = await terminate(worker);
     assert.equal(code, 0);
+  });
+
+  it('TFLOW_WORKER_MAX_ACTIVITIES=1 runs parallel tasks one after the other', async () => {
+    const queue = await freshQueue();
+    await startWorker(queue, { TFLOW_WORKER_MAX_ACTIVITIES: '1' });
+    const napper = (id: string) => `
+      - id: ${id}
+        type: ${SHELL}
+        commands:
+          - date +%s%3N >> ${dir}/started
+          - sleep 2
+          - date +%s%3N >> ${dir}/finished`;
+    const parallel = flow(`
+id: side_by_side
+namespace: tests.worker_ops
+tasks:
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:${napper('left')}${napper('right')}
+`);
+    const execution = await executionResult(await startExecution(client, queue, parallel));
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    const [started, finished] = [await noted(dir, 'started'), await noted(dir, 'finished')];
+    assert.equal(started.length, 2);
+    assert.ok(started[1] >= finished[0], `the second task started (${started[1]}) before the first finished (${finished[0]})`);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('refuses a bad TFLOW_WORKER_MAX_ACTIVITIES, naming it', async () => {
