@@ -2,8 +2,10 @@
  * The environment contract (README "Configuration"): the one place that reads tflow's environment variables.
  * Defaults work on a developer machine with `tflow dev`.
  */
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type TemporalConnectionSecurity, temporalClientSettings } from './temporal/connection';
+import { parseDuration } from './workflow/interpreter/duration';
 
 export interface TflowConfig {
   /** Where Temporal is: TEMPORAL_* variables and temporal.toml profiles (src/temporal/connection.ts). */
@@ -61,6 +63,28 @@ export interface TflowConfig {
    * directory, which is enough when they all share it (one machine).
    */
   encryptionKey?: string;
+  /** How hard one worker process works, and how it stops and shows itself ("Operating workers" in the README). */
+  worker: WorkerSettings;
+}
+
+export interface WorkerSettings {
+  /** TFLOW_WORKER_MAX_ACTIVITIES: tasks one worker runs at once (the SDK's maxConcurrentActivityTaskExecutions). */
+  maxActivities?: number;
+  /** TFLOW_WORKER_MAX_WORKFLOW_TASKS: workflow tasks one worker runs at once (maxConcurrentWorkflowTaskExecutions). */
+  maxWorkflowTasks?: number;
+  /** TFLOW_WORKER_MAX_CACHED_WORKFLOWS: open executions kept in memory; unset, src/worker/worker.ts sizes it from the heap. */
+  maxCachedWorkflows?: number;
+  /**
+   * TFLOW_WORKER_SHUTDOWN_GRACE (default 30s): after SIGTERM, how long running tasks may take to
+   * finish; those still running then are cancelled and handed back to Temporal, which retries them.
+   */
+  shutdownGraceMs: number;
+  /** TFLOW_WORKER_HTTP_PORT: the worker's ops endpoint (/ready, /metrics) listens there when set. */
+  httpPort?: number;
+  /** TFLOW_WORKER_HTTP_HOST (default 127.0.0.1): the ops endpoint's address. */
+  httpHost: string;
+  /** TFLOW_WORKER_SDK_METRICS_ADDRESS (`ip:port`): the Temporal SDK serves its own Prometheus metrics there when set. */
+  sdkMetricsAddress?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
@@ -86,6 +110,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TflowConfig {
     scriptEnv: parseScriptEnv(env.TFLOW_SCRIPT_ENV),
     workerLossRetries: parseCount('TFLOW_WORKER_LOSS_RETRIES', env.TFLOW_WORKER_LOSS_RETRIES, 3),
     encryptionKey: env.TFLOW_ENCRYPTION_KEY || undefined,
+    worker: loadWorkerSettings(env),
+  };
+}
+
+/** The worker's settings alone: `tflow` reads them before connecting anywhere (src/cli/main.ts). */
+export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
+  return {
+    maxActivities: parsePositive('TFLOW_WORKER_MAX_ACTIVITIES', env.TFLOW_WORKER_MAX_ACTIVITIES),
+    // The SDK needs two slots for a worker that keeps executions cached (one for a sticky task, one for a new one).
+    maxWorkflowTasks: parsePositive('TFLOW_WORKER_MAX_WORKFLOW_TASKS', env.TFLOW_WORKER_MAX_WORKFLOW_TASKS, 2),
+    maxCachedWorkflows: parsePositive('TFLOW_WORKER_MAX_CACHED_WORKFLOWS', env.TFLOW_WORKER_MAX_CACHED_WORKFLOWS),
+    shutdownGraceMs: parseGrace('TFLOW_WORKER_SHUTDOWN_GRACE', env.TFLOW_WORKER_SHUTDOWN_GRACE, 30_000),
+    httpPort: parsePort('TFLOW_WORKER_HTTP_PORT', env.TFLOW_WORKER_HTTP_PORT),
+    httpHost: env.TFLOW_WORKER_HTTP_HOST || '127.0.0.1',
+    sdkMetricsAddress: parseSocketAddress('TFLOW_WORKER_SDK_METRICS_ADDRESS', env.TFLOW_WORKER_SDK_METRICS_ADDRESS),
   };
 }
 
@@ -117,6 +156,46 @@ function parseCount(variable: string, text: string | undefined, fallback: number
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${variable}: expected a whole number (0 or more), got "${text}"`);
   return value;
+}
+
+function parsePositive(variable: string, text: string | undefined, minimum = 1): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const value = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < minimum) {
+    throw new Error(`${variable}: expected a positive whole number (${minimum} or more), got "${text}"`);
+  }
+  return value;
+}
+
+function parsePort(variable: string, text: string | undefined): number | undefined {
+  const port = parsePositive(variable, text);
+  if (port !== undefined && port > 65535) throw new Error(`${variable}: expected a port number (1-65535), got "${text}"`);
+  return port;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration as `30s`, `500ms`, `2m`, `1h` or ISO-8601 (`PT30S`, as in flows); a bare number is seconds. */
+function parseGrace(variable: string, text: string | undefined, fallbackMs: number): number {
+  if (text === undefined || text.trim() === '') return fallbackMs;
+  const simple = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
+  const ms = simple ? Number(simple[1]) * DURATION_UNITS_MS[(simple[2] ?? 's').toLowerCase()] : parseDuration(text);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+    throw new Error(`${variable}: expected a duration such as 30s, 500ms, 2m or PT30S, got "${text}"`);
+  }
+  return Math.round(ms);
+}
+
+/** `ip:port` (`[::1]:9464` for IPv6): the SDK binds exactly that and takes no host name. */
+function parseSocketAddress(variable: string, text: string | undefined): string | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(text.trim());
+  const ip = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (!match || !ip || isIP(ip) === 0 || (match[1] !== undefined && isIP(ip) !== 6) || !(port >= 1 && port <= 65535)) {
+    throw new Error(`${variable}: expected ip:port, e.g. 127.0.0.1:9464 or [::1]:9464, got "${text}"`);
+  }
+  return text.trim();
 }
 
 function commaList(text: string | undefined): string[] {

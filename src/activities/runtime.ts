@@ -8,7 +8,7 @@ import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { activityInfo, ApplicationFailure, Context, type Info } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, CancelledFailure, Context, type Info } from '@temporalio/activity';
 import { loadConfig } from '../config';
 import type { LogLevel } from '../workflow/flow/spec';
 import type { TaskResult } from '../workflow/interpreter/task-invocation';
@@ -22,6 +22,7 @@ import { TASK_FAILED } from '../workflow/definitions';
 import { logsAtLevel, messageOf, outputsTooLarge, parseProperties, taskRunIdentity } from '../workflow/task-kernel';
 import { maskSecrets, renderDeferredProperties } from './io-rendering';
 import { TaskLogBuffer } from './task-logs';
+import { taskMetrics, type TaskRunOutcome } from './task-metrics';
 import { mentionsWorkingDir, openSharedDirectory, saveSharedDirectory, type SharedInvocation, withWorkingDir } from './working-directory';
 
 /**
@@ -31,6 +32,9 @@ import { mentionsWorkingDir, openSharedDirectory, saveSharedDirectory, type Shar
 const HEARTBEAT_EVERY_MS = 2_000;
 /** A failure's message travels in the history too: a huge one (a command echoing its input) is cut. */
 const MAX_ERROR_MESSAGE_CHARS = 20_000;
+
+/** The failure type of a task its worker handed back when shutting down (retried like a lost worker). */
+const WORKER_SHUTDOWN_FAILURE = 'WorkerShutdown';
 
 export type TaskActivities = Record<string, (invocation: TaskActivityInput) => Promise<TaskResult>>;
 
@@ -48,9 +52,31 @@ export function createTaskActivities(definitions: readonly RunnableTaskDefinitio
   return Object.fromEntries(
     definitions.map((definition) => [
       definition.type,
-      (invocation: TaskActivityInput) => runTask(definition, invocation, services ?? servicesFromEnvironment()),
+      (invocation: TaskActivityInput) => countedRun(definition.type, () => runTask(definition, invocation, services ?? servicesFromEnvironment())),
     ]),
   );
+}
+
+/** Runs one attempt and counts how it ended, and how long it took, in the worker's metrics (task-metrics.ts). */
+async function countedRun(type: string, run: () => Promise<TaskResult>): Promise<TaskResult> {
+  const started = performance.now();
+  let outcome: TaskRunOutcome = 'FAILED';
+  try {
+    const result = await run();
+    outcome = result.state === 'WARNING' ? 'WARNING' : 'SUCCESS';
+    return result;
+  } catch (error) {
+    const cancellation = Context.current().cancellationSignal;
+    if (cancellation.aborted) outcome = isWorkerShutdown(cancellation) ? 'INTERRUPTED' : 'KILLED';
+    throw error;
+  } finally {
+    taskMetrics.record(type, outcome, (performance.now() - started) / 1000);
+  }
+}
+
+/** The SDK cancels the tasks still running when its worker's shutdown grace runs out, with this reason. */
+function isWorkerShutdown(cancellation: AbortSignal): boolean {
+  return cancellation.reason instanceof CancelledFailure && cancellation.reason.message === 'WORKER_SHUTDOWN';
 }
 
 async function runTask(definition: RunnableTaskDefinition, invocation: TaskActivityInput, services: TaskServices): Promise<TaskResult> {
@@ -159,6 +185,12 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskActiv
     };
   } catch (error) {
     if (activity.cancellationSignal.aborted) {
+      // Not the task's failure: its worker is stopping. A retryable failure hands it back to Temporal
+      // at once (a cancellation nobody asked for would be refused, and wait for the heartbeat timeout).
+      if (isWorkerShutdown(activity.cancellationSignal)) {
+        log('WARN', `The worker running this task shut down before it finished (TFLOW_WORKER_SHUTDOWN_GRACE): it is retried on another worker`);
+        throw ApplicationFailure.retryable('the worker running this task shut down before it finished', WORKER_SHUTDOWN_FAILURE);
+      }
       if (error instanceof Error && secrets.length > 0) {
         error.message = maskSecrets(error.message, secrets);
         error.stack = maskSecrets(error.stack, secrets);

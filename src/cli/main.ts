@@ -4,6 +4,7 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { Command } from 'commander';
 import { FlowValidationError } from '../compiler/diagnostics';
+import { loadWorkerSettings } from '../config';
 import { configureBackfillCommand } from './commands/backfill';
 import { configureDemoCommand } from './commands/demo';
 import { configureDeployCommand } from './commands/deploy';
@@ -51,8 +52,19 @@ configureDevCommand(program);
 configureDemoCommand(program);
 configureTemporalCommand(program);
 
-// The SDK's own logs stay quiet unless asked for (TFLOW_LOG_LEVEL=INFO shows each task's log lines).
-Runtime.install({ logger: new DefaultLogger((process.env.TFLOW_LOG_LEVEL ?? 'WARN') as 'WARN') });
+/** Commands that run a worker: they serve the SDK's own metrics when TFLOW_WORKER_SDK_METRICS_ADDRESS is set. */
+const WORKER_COMMANDS = new Set(['worker', 'server', 'dev']);
+
+// The Temporal runtime is installed once, before anything connects, knowing which command runs:
+// a `tflow run` beside a worker on the same machine must not try to bind the worker's metrics port.
+program.hook('preAction', (_program, command) => {
+  const metricsAddress = command.parent === program && WORKER_COMMANDS.has(command.name()) ? loadWorkerSettings().sdkMetricsAddress : undefined;
+  Runtime.install({
+    // The SDK's own logs stay quiet unless asked for (TFLOW_LOG_LEVEL=INFO shows each task's log lines).
+    logger: new DefaultLogger((process.env.TFLOW_LOG_LEVEL ?? 'WARN') as 'WARN'),
+    ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
+  });
+});
 
 // `tflow … | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -13,6 +13,7 @@ import { createSubflowActivities } from '../activities/subflow';
 import { createFlowTriggerActivities } from '../activities/flow-triggers';
 import { SEARCH_ATTRIBUTES } from '../workflow/search-attributes';
 import { workflowCodeOptions } from './workflow-bundle';
+import { type OpsEndpoint, startOpsEndpoint } from './ops-endpoint';
 import { SearchAttributeType } from '@temporalio/common';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
@@ -30,6 +31,8 @@ export interface TflowWorker {
   worker: Worker;
   /** Resolves when the worker has stopped (after `shutdown()` or a fatal error). */
   running: Promise<void>;
+  /** The ops endpoint (/ready, /metrics) when TFLOW_WORKER_HTTP_PORT is set. */
+  opsEndpoint?: OpsEndpoint;
   shutdown(): Promise<void>;
 }
 
@@ -55,13 +58,27 @@ export async function startWorker(config: TflowConfig, overrides: Partial<Worker
     // Heartbeats carry cancellation (kill, timeout) to a running task: send them at least this
     // often (the SDK's default waits up to 80% of the heartbeat timeout), so a kill lands in seconds.
     maxHeartbeatThrottleInterval: '3 seconds',
-    maxCachedWorkflows: workflowCacheSize(),
+    ...concurrencyOptions(config),
     ...overrides,
   });
-  const running = worker.run().finally(() => Promise.all([connection.close(), subflows.close(), flowTriggers.close()]).then(() => undefined));
+  let opsEndpoint: OpsEndpoint | undefined;
+  const running = worker
+    .run()
+    .finally(() => Promise.all([opsEndpoint?.close(), connection.close(), subflows.close(), flowTriggers.close()]).then(() => undefined));
+  const { httpHost, httpPort } = config.worker;
+  if (httpPort !== undefined) {
+    try {
+      opsEndpoint = await startOpsEndpoint(httpHost, httpPort, () => worker.getState() === 'RUNNING');
+    } catch (error) {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      throw new Error(`TFLOW_WORKER_HTTP_PORT: cannot listen on ${httpHost}:${httpPort}: ${(error as Error).message}`);
+    }
+  }
   return {
     worker,
     running,
+    opsEndpoint,
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
@@ -90,6 +107,16 @@ export async function ensureSearchAttributes(connection: NativeConnection, names
 function smallerYoungGenerationForNewThreads(): void {
   const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => arg.includes('semi-space-size'));
   if (!given) setFlagsFromString('--max-semi-space-size=4');
+}
+
+/** What one worker takes on at once, and how long it lets running tasks finish when stopped (TFLOW_WORKER_*). */
+function concurrencyOptions({ worker }: TflowConfig): Partial<WorkerOptions> {
+  return {
+    maxCachedWorkflows: worker.maxCachedWorkflows ?? workflowCacheSize(),
+    shutdownGraceTime: worker.shutdownGraceMs,
+    ...(worker.maxActivities ? { maxConcurrentActivityTaskExecutions: worker.maxActivities } : {}),
+    ...(worker.maxWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: worker.maxWorkflowTasks } : {}),
+  };
 }
 
 /**

@@ -31,7 +31,10 @@ export async function startTemporalFixture(overrides: Partial<TflowConfig> = {})
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const config = { ...loadConfig(), taskQueue: `test-${randomBytes(4).toString('hex')}`, ...overrides };
+  const defaults = loadConfig();
+  // A test's worker stops at once when the test ends (running tasks are not waited for), and serves no ops endpoint.
+  const testWorker = { ...defaults.worker, shutdownGraceMs: 0, httpPort: undefined };
+  const config = { ...defaults, taskQueue: `test-${randomBytes(4).toString('hex')}`, worker: testWorker, ...overrides };
   await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (line) => console.error(line) });
   const worker = await startWorker(config);
   const client = await connectClient(config);

@@ -195,7 +195,20 @@ describe('docker-compose.production.yml', () => {
     const apiEnv = { ...services['tflow-api'].environment };
     const workerEnv = { ...services.worker.environment };
     for (const key of ['TFLOW_API_HOST', 'TFLOW_API_PORT', 'TFLOW_BASIC_AUTH', 'TFLOW_WEB_UI_URL']) delete apiEnv[key];
+    for (const key of Object.keys(workerEnv).filter((name) => name.startsWith('TFLOW_WORKER_'))) delete workerEnv[key];
     assert.deepEqual(workerEnv, apiEnv, 'the API and the workers share storage, database, Temporal and key');
+  });
+
+  it('lets a stopped worker drain before Docker kills it, and checks its health on its ops endpoint', () => {
+    const worker = services.worker as Service & { stop_grace_period?: string; healthcheck?: { test: string[] } };
+    const settings = loadConfig(worker.environment ?? {}).worker;
+    const dockerGraceMs = Number(/^(\d+)s$/.exec(worker.stop_grace_period ?? '')?.[1]) * 1000;
+    assert.ok(
+      settings.shutdownGraceMs < dockerGraceMs,
+      `the drain (${settings.shutdownGraceMs} ms) outlasts stop_grace_period (${worker.stop_grace_period})`,
+    );
+    assert.ok(settings.httpPort, 'TFLOW_WORKER_HTTP_PORT');
+    assert.ok(worker.healthcheck?.test.join(' ').includes(`http://${settings.httpHost}:${settings.httpPort}/ready`));
   });
 
   it('keeps nothing on a worker and lets it scale: no ports, no volumes, no fixed name', () => {

@@ -3,6 +3,7 @@ import { loadConfig } from '../../config';
 import { isLoopbackHost } from '../../server/request-guard';
 import { startServer } from '../../server/server';
 import { toStderr, UsageError } from '../output';
+import { onStopSignals } from './worker';
 
 export function configureServerCommand(program: Command): void {
   program
@@ -41,12 +42,10 @@ export function configureServerCommand(program: Command): void {
           '. Ctrl-C stops it.',
       );
       await new Promise<void>((resolve) => {
-        const stop = () => {
-          toStderr('Stopping: no new requests; waiting for running tasks to finish…');
+        onStopSignals(() => {
+          toStderr('Stopping: no new requests; waiting for running tasks to finish (TFLOW_WORKER_SHUTDOWN_GRACE); a second Ctrl-C exits now…');
           resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        });
         // The Temporal runtime also stops workers on these signals: whichever notices first, stop everything.
         void server.worker?.running.finally(resolve);
       });
