@@ -11,24 +11,15 @@ import { pipeline } from 'node:stream/promises';
 import type { Bucket } from '@google-cloud/storage';
 import { CLOUD_PLATFORM_SCOPE, storageClient } from '../plugins/gcp/connection';
 import { StorageFileNotFound, type InternalStorage, type StoredFile } from './internal-storage';
-import { byteCounter, ObjectKeys, type ObjectLocation } from './object-keys';
+import { byteCounter } from './object-keys';
+import { ObjectStore } from './object-store';
 
 /** Deletes in flight at once when clearing a folder (Cloud Storage has no batch delete in this client). */
 const DELETES_IN_FLIGHT = 16;
 
-export class GcsStorage implements InternalStorage {
-  private readonly keys: ObjectKeys;
-  private client?: Promise<Bucket>;
-
-  constructor(
-    readonly location: ObjectLocation,
-    private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {
-    this.keys = new ObjectKeys(location.prefix);
-  }
-
+export class GcsStorage extends ObjectStore<Bucket> implements InternalStorage {
   async put(uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> {
-    const file = (await this.bucket()).file(this.keys.keyOf(uri));
+    const file = (await this.client()).file(this.keys.keyOf(uri));
     const counter = byteCounter();
     const source = content instanceof ReadableStream ? content : ReadableStream.from(content);
     await pipeline(source, counter, file.createWriteStream({ resumable: true, contentType: 'application/octet-stream' }));
@@ -38,12 +29,12 @@ export class GcsStorage implements InternalStorage {
   async get(uri: string): Promise<Readable> {
     // Asked first so that a missing file fails here, not later inside the returned stream.
     if ((await this.stat(uri)) === undefined) throw new StorageFileNotFound(uri);
-    return (await this.bucket()).file(this.keys.keyOf(uri)).createReadStream({ validation: false });
+    return (await this.client()).file(this.keys.keyOf(uri)).createReadStream({ validation: false });
   }
 
   async stat(uri: string): Promise<number | undefined> {
     try {
-      const [metadata] = await (await this.bucket()).file(this.keys.keyOf(uri)).getMetadata();
+      const [metadata] = await (await this.client()).file(this.keys.keyOf(uri)).getMetadata();
       return Number(metadata.size ?? 0);
     } catch (error) {
       if ((error as { code?: number }).code === 404) return undefined;
@@ -52,7 +43,7 @@ export class GcsStorage implements InternalStorage {
   }
 
   async list(prefixUri: string): Promise<StoredFile[]> {
-    const [objects] = await (await this.bucket()).getFiles({ prefix: this.keys.folderKeyOf(prefixUri), autoPaginate: true });
+    const [objects] = await (await this.client()).getFiles({ prefix: this.keys.folderKeyOf(prefixUri), autoPaginate: true });
     return objects
       .filter((object) => !object.name.endsWith('/'))
       .map((object) => ({ uri: this.keys.uriOf(object.name), size: Number(object.metadata.size ?? 0) }))
@@ -61,7 +52,7 @@ export class GcsStorage implements InternalStorage {
 
   async deleteByPrefix(prefixUri: string): Promise<string[]> {
     if (!prefixUri.endsWith('/')) throw new Error(`A folder URI must end with "/": ${prefixUri}`);
-    const bucket = await this.bucket();
+    const bucket = await this.client();
     const files = await this.list(prefixUri);
     for (let start = 0; start < files.length; start += DELETES_IN_FLIGHT) {
       await Promise.all(
@@ -71,9 +62,7 @@ export class GcsStorage implements InternalStorage {
     return files.map((file) => file.uri);
   }
 
-  /** The bucket, its client built on first use: workers on local storage never load Google's library. */
-  private bucket(): Promise<Bucket> {
-    this.client ??= storageClient({ scopes: [CLOUD_PLATFORM_SCOPE] }, this.env).then((storage) => storage.bucket(this.location.bucket));
-    return this.client;
+  protected async openClient(): Promise<Bucket> {
+    return (await storageClient({ scopes: [CLOUD_PLATFORM_SCOPE] }, this.env)).bucket(this.location.bucket);
   }
 }
