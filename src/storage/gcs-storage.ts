@@ -18,6 +18,9 @@ import { ObjectStore } from './object-store';
 const DELETES_IN_FLIGHT = 16;
 
 export class GcsStorage extends ObjectStore<Bucket> implements InternalStorage {
+  /** The variables that choose where the client connects and as whom (Google's library reads the credential one itself). */
+  static readonly environment = ['STORAGE_EMULATOR_HOST', 'GOOGLE_APPLICATION_CREDENTIALS'];
+
   async put(uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> {
     const file = (await this.client()).file(this.keys.keyOf(uri));
     const counter = byteCounter();

@@ -22,6 +22,18 @@ const PARTS_IN_FLIGHT = 4;
 const DELETE_BATCH = 1000;
 
 export class S3Storage extends ObjectStore<S3Client> implements InternalStorage {
+  /** The variables that choose where the client connects and as whom (the SDK reads the credential ones itself). */
+  static readonly environment = [
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_ENDPOINT_URL',
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_PROFILE',
+  ];
+
   async put(uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> {
     const key = this.keys.keyOf(uri);
     const { Upload } = await import('@aws-sdk/lib-storage');
