@@ -30,9 +30,7 @@ export class GcsStorage extends ObjectStore<Bucket> implements InternalStorage {
   }
 
   async get(uri: string): Promise<Readable> {
-    // Asked first so that a missing file fails here, not later inside the returned stream.
-    if ((await this.stat(uri)) === undefined) throw new StorageFileNotFound(uri);
-    return (await this.client()).file(this.keys.keyOf(uri)).createReadStream({ validation: false });
+    return answered((await this.client()).file(this.keys.keyOf(uri)).createReadStream({ validation: false }), uri);
   }
 
   async stat(uri: string): Promise<number | undefined> {
@@ -68,4 +66,27 @@ export class GcsStorage extends ObjectStore<Bucket> implements InternalStorage {
   protected async openClient(): Promise<Bucket> {
     return (await storageClient({ scopes: [CLOUD_PLATFORM_SCOPE] }, this.env)).bucket(this.location.bucket);
   }
+}
+
+/**
+ * The read stream once the store has answered its request, so that a missing file fails in get()
+ * (as the storage contract says) with one request rather than a metadata lookup before each read.
+ * The client sends the request on the first read: read(0) starts it without taking any data.
+ */
+function answered(stream: Readable, uri: string): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    const onResponse = (response: { statusCode?: number }) => {
+      // An error status is followed by the stream's error, which carries the API's message.
+      if ((response.statusCode ?? 0) >= 400) return;
+      stream.off('error', onError);
+      resolve(stream);
+    };
+    const onError = (error: unknown) => {
+      stream.off('response', onResponse);
+      reject((error as { code?: number }).code === 404 ? new StorageFileNotFound(uri) : error);
+    };
+    stream.on('response', onResponse);
+    stream.once('error', onError);
+    stream.read(0);
+  });
 }
