@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: every benchmark, printed as one Markdown table and written to bench/results.md.
+ * `npm run bench [name…]`: every benchmark (or the named ones), printed as one Markdown table; their
+ * rows replace the same rows in bench/results.md, whose other rows stay.
  * Each figure comes with a baseline measured in the same run.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -39,9 +40,8 @@ async function runBenchmarks(): Promise<void> {
   if (wanted('pipeline')) rows.push(...(await benchPipeline()));
   if (wanted('memory')) rows.push(...(await benchMemory()));
   if (wanted('api-throughput')) rows.push(...(await benchApiThroughput()));
-  const table = renderTable(rows);
-  console.log(table);
-  console.error(`written to ${writeResults(table)}`);
+  console.log(renderTable(rows));
+  console.error(`written to ${writeResults(rows)}`);
 }
 
 main().catch((error) => {
