@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config';
 import { devServerOwnership } from '../src/temporal/dev-server';
 import { benchApiThroughput } from './api-throughput';
 import { benchCopyIn } from './copy-in';
+import { benchCopyInS3 } from './copy-in-s3';
 import { benchExpressions } from './expressions';
 import { benchFanOut } from './fan-out';
 import { benchMemory } from './memory';
@@ -37,6 +38,7 @@ async function runBenchmarks(): Promise<void> {
   if (wanted('orchestration')) rows.push(...(await benchOrchestration()));
   if (wanted('fan-out')) rows.push(...(await benchFanOut()));
   if (wanted('copy-in')) rows.push(...(await benchCopyIn()));
+  if (wanted('copy-in-s3')) rows.push(...(await benchCopyInS3()));
   if (wanted('pipeline')) rows.push(...(await benchPipeline()));
   if (wanted('memory')) rows.push(...(await benchMemory()));
   if (wanted('api-throughput')) rows.push(...(await benchApiThroughput()));
