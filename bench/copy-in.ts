@@ -8,7 +8,8 @@ import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase } from '../test/helpers/postgres';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/postgres';
+import type { FlowSpec } from '../src/workflow/flow/spec';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
 import {
@@ -23,6 +24,7 @@ import {
   runCommand,
   stagingTableDdl,
   startBenchWorker,
+  type BenchWorker,
   thousands,
 } from './taxi-bench';
 
@@ -34,20 +36,12 @@ export async function benchCopyIn(runs = 7): Promise<BenchRow[]> {
   try {
     const table = 'public.green_tripdata_staging';
     await db.query(stagingTableDdl('green', table));
-    const uri = 'kestra:///bench/copy_in/green_tripdata_2019-01.csv';
+    // A namespace file: what an execution may read besides its own files (src/workflow/storage/storage-scope.ts).
+    const uri = 'kestra:///bench/_files/copy_in/green_tripdata_2019-01.csv';
     await placeInStorage(storageRoot, uri, csv);
     const flow = copyInFlow('green', db.jdbcUrl, uri, table);
 
-    const tflowLoad = async () => {
-      await db.query(`TRUNCATE ${table}`);
-      const started = performance.now();
-      const execution = await bench.run(flow);
-      const ms = performance.now() - started;
-      if (execution.state !== 'SUCCESS') throw new Error(`CopyIn flow ended ${execution.state}: ${execution.error}`);
-      const rowCount = (execution.taskRuns[0]?.outputs as { rowCount?: number }).rowCount;
-      if (rowCount !== GREEN_ROWS) throw new Error(`CopyIn loaded ${rowCount} rows, expected ${GREEN_ROWS}`);
-      return { ms, taskMs: durationMs(execution, 'copy_in') ?? ms };
-    };
+    const tflowLoad = () => timeCopyIn(bench, flow, db, table);
     const psqlLoad = async () => {
       await db.query(`TRUNCATE ${table}`);
       const ms = await runCommand('psql', [...psqlArgs(db.name), '-c', psqlCopyCommand('green', table, csv)]);
@@ -88,10 +82,23 @@ export async function benchCopyIn(runs = 7): Promise<BenchRow[]> {
   }
 }
 
-function kRows(s: ReturnType<typeof stats>): ReturnType<typeof stats> {
+/** One CopyIn execution into an emptied table, checked: its wall time and the task's own. */
+export async function timeCopyIn(bench: BenchWorker, flow: FlowSpec, db: TestDatabase, table: string): Promise<{ ms: number; taskMs: number }> {
+  await db.query(`TRUNCATE ${table}`);
+  const started = performance.now();
+  const execution = await bench.run(flow);
+  const ms = performance.now() - started;
+  if (execution.state !== 'SUCCESS') throw new Error(`CopyIn flow ended ${execution.state}: ${execution.error}`);
+  const rowCount = (execution.taskRuns[0]?.outputs as { rowCount?: number }).rowCount;
+  if (rowCount !== GREEN_ROWS) throw new Error(`CopyIn loaded ${rowCount} rows, expected ${GREEN_ROWS}`);
+  return { ms, taskMs: durationMs(execution, 'copy_in') ?? ms };
+}
+
+/** Rows/s figures in thousands. */
+export function kRows(s: ReturnType<typeof stats>): ReturnType<typeof stats> {
   return { ...s, median: s.median / 1000, min: s.min / 1000, max: s.max / 1000 };
 }
 
-function csvBytes(path: string): number {
+export function csvBytes(path: string): number {
   return statSync(path).size;
 }

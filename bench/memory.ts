@@ -89,7 +89,7 @@ export async function benchMemory(runs = 2): Promise<BenchRow[]> {
   const traces: number[][] = [];
   try {
     await db.query(stagingTableDdl('yellow', table));
-    const uri = 'kestra:///bench/memory/yellow_tripdata_2019-01.csv';
+    const uri = 'kestra:///bench/_files/memory/yellow_tripdata_2019-01.csv';
     await placeInStorage(storageRoot, uri, csv);
     const flow = copyInFlow('yellow', db.jdbcUrl, uri, table);
     for (let i = 0; i < runs; i++) {

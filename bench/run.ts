@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: every benchmark, printed as one Markdown table and written to bench/results.md.
+ * `npm run bench [name…]`: every benchmark (or the named ones), printed as one Markdown table; their
+ * rows replace the same rows in bench/results.md, whose other rows stay.
  * Each figure comes with a baseline measured in the same run.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -7,6 +8,7 @@ import { loadConfig } from '../src/config';
 import { devServerOwnership } from '../src/temporal/dev-server';
 import { benchApiThroughput } from './api-throughput';
 import { benchCopyIn } from './copy-in';
+import { benchCopyInS3 } from './copy-in-s3';
 import { benchExpressions } from './expressions';
 import { benchFanOut } from './fan-out';
 import { benchMemory } from './memory';
@@ -36,12 +38,12 @@ async function runBenchmarks(): Promise<void> {
   if (wanted('orchestration')) rows.push(...(await benchOrchestration()));
   if (wanted('fan-out')) rows.push(...(await benchFanOut()));
   if (wanted('copy-in')) rows.push(...(await benchCopyIn()));
+  if (wanted('copy-in-s3')) rows.push(...(await benchCopyInS3()));
   if (wanted('pipeline')) rows.push(...(await benchPipeline()));
   if (wanted('memory')) rows.push(...(await benchMemory()));
   if (wanted('api-throughput')) rows.push(...(await benchApiThroughput()));
-  const table = renderTable(rows);
-  console.log(table);
-  console.error(`written to ${writeResults(table)}`);
+  console.log(renderTable(rows));
+  console.error(`written to ${writeResults(rows)}`);
 }
 
 main().catch((error) => {

@@ -142,7 +142,7 @@ export function psqlArgs(database: string): string[] {
   return ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', '5432', '-U', 'root', '-d', database];
 }
 
-/** A tflow worker in this process on its own task queue, with its own storage and JDBC aliases. */
+/** A tflow worker in this process on its own task queue, with its own storage (a folder, or `s3://…`) and JDBC aliases. */
 export interface BenchWorker {
   config: TflowConfig;
   client: Client;
@@ -151,8 +151,8 @@ export interface BenchWorker {
   close(): Promise<void>;
 }
 
-export async function startBenchWorker(storageRoot: string, jdbcUrlAliases: Record<string, string> = {}): Promise<BenchWorker> {
-  const config: TflowConfig = { ...loadConfig(), taskQueue: `bench-${randomBytes(3).toString('hex')}`, storage: storageRoot, jdbcUrlAliases };
+export async function startBenchWorker(storage: string, jdbcUrlAliases: Record<string, string> = {}): Promise<BenchWorker> {
+  const config: TflowConfig = { ...loadConfig(), taskQueue: `bench-${randomBytes(3).toString('hex')}`, storage, jdbcUrlAliases };
   await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (l) => console.error(l) });
   // The whole worker as users run it (task activities on this storage folder, plus the local-activity plumbing).
   const worker = await startWorker(config);

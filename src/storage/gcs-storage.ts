@@ -11,24 +11,18 @@ import { pipeline } from 'node:stream/promises';
 import type { Bucket } from '@google-cloud/storage';
 import { CLOUD_PLATFORM_SCOPE, storageClient } from '../plugins/gcp/connection';
 import { StorageFileNotFound, type InternalStorage, type ReadOptions, type StoredFile } from './internal-storage';
-import { byteCounter, ObjectKeys, type ObjectLocation } from './object-keys';
+import { byteCounter } from './object-keys';
+import { ObjectStore } from './object-store';
 
 /** Deletes in flight at once when clearing a folder (Cloud Storage has no batch delete in this client). */
 const DELETES_IN_FLIGHT = 16;
 
-export class GcsStorage implements InternalStorage {
-  private readonly keys: ObjectKeys;
-  private client?: Promise<Bucket>;
-
-  constructor(
-    readonly location: ObjectLocation,
-    private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {
-    this.keys = new ObjectKeys(location.prefix);
-  }
+export class GcsStorage extends ObjectStore<Bucket> implements InternalStorage {
+  /** The variables that choose where the client connects and as whom (Google's library reads the credential one itself). */
+  static readonly environment = ['STORAGE_EMULATOR_HOST', 'GOOGLE_APPLICATION_CREDENTIALS'];
 
   async put(uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> {
-    const file = (await this.bucket()).file(this.keys.keyOf(uri));
+    const file = (await this.client()).file(this.keys.keyOf(uri));
     const counter = byteCounter();
     const source = content instanceof ReadableStream ? content : ReadableStream.from(content);
     await pipeline(source, counter, file.createWriteStream({ resumable: true, contentType: 'application/octet-stream' }));
@@ -36,16 +30,18 @@ export class GcsStorage implements InternalStorage {
   }
 
   async get(uri: string, options: ReadOptions = {}): Promise<Readable> {
-    // Asked first so that a missing file fails here, not later inside the returned stream.
+    const file = (await this.client()).file(this.keys.keyOf(uri));
+    if (options.firstBytes === undefined) return answered(file.createReadStream({ validation: false }), uri);
+    // A range beyond an empty object is refused: the size first, for these partial reads (previews) only.
     const size = await this.stat(uri);
     if (size === undefined) throw new StorageFileNotFound(uri);
-    const range = options.firstBytes !== undefined && options.firstBytes < size ? { start: 0, end: options.firstBytes - 1 } : {};
-    return (await this.bucket()).file(this.keys.keyOf(uri)).createReadStream({ validation: false, ...range });
+    const range = options.firstBytes < size ? { start: 0, end: options.firstBytes - 1 } : {};
+    return answered(file.createReadStream({ validation: false, ...range }), uri);
   }
 
   async stat(uri: string): Promise<number | undefined> {
     try {
-      const [metadata] = await (await this.bucket()).file(this.keys.keyOf(uri)).getMetadata();
+      const [metadata] = await (await this.client()).file(this.keys.keyOf(uri)).getMetadata();
       return Number(metadata.size ?? 0);
     } catch (error) {
       if ((error as { code?: number }).code === 404) return undefined;
@@ -54,7 +50,7 @@ export class GcsStorage implements InternalStorage {
   }
 
   async list(prefixUri: string): Promise<StoredFile[]> {
-    const [objects] = await (await this.bucket()).getFiles({ prefix: this.keys.folderKeyOf(prefixUri), autoPaginate: true });
+    const [objects] = await (await this.client()).getFiles({ prefix: this.keys.folderKeyOf(prefixUri), autoPaginate: true });
     return objects
       .filter((object) => !object.name.endsWith('/'))
       .map((object) => ({ uri: this.keys.uriOf(object.name), size: Number(object.metadata.size ?? 0) }))
@@ -63,13 +59,13 @@ export class GcsStorage implements InternalStorage {
 
   async delete(uri: string): Promise<boolean> {
     if ((await this.stat(uri)) === undefined) return false;
-    await (await this.bucket()).file(this.keys.keyOf(uri)).delete({ ignoreNotFound: true });
+    await (await this.client()).file(this.keys.keyOf(uri)).delete({ ignoreNotFound: true });
     return true;
   }
 
   async deleteByPrefix(prefixUri: string): Promise<string[]> {
     if (!prefixUri.endsWith('/')) throw new Error(`A folder URI must end with "/": ${prefixUri}`);
-    const bucket = await this.bucket();
+    const bucket = await this.client();
     const files = await this.list(prefixUri);
     for (let start = 0; start < files.length; start += DELETES_IN_FLIGHT) {
       await Promise.all(
@@ -79,9 +75,30 @@ export class GcsStorage implements InternalStorage {
     return files.map((file) => file.uri);
   }
 
-  /** The bucket, its client built on first use: workers on local storage never load Google's library. */
-  private bucket(): Promise<Bucket> {
-    this.client ??= storageClient({ scopes: [CLOUD_PLATFORM_SCOPE] }, this.env).then((storage) => storage.bucket(this.location.bucket));
-    return this.client;
+  protected async openClient(): Promise<Bucket> {
+    return (await storageClient({ scopes: [CLOUD_PLATFORM_SCOPE] }, this.env)).bucket(this.location.bucket);
   }
+}
+
+/**
+ * The read stream once the store has answered its request, so that a missing file fails in get()
+ * (as the storage contract says) with one request rather than a metadata lookup before each read.
+ * The client sends the request on the first read: read(0) starts it without taking any data.
+ */
+function answered(stream: Readable, uri: string): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    const onResponse = (response: { statusCode?: number }) => {
+      // An error status is followed by the stream's error, which carries the API's message.
+      if ((response.statusCode ?? 0) >= 400) return;
+      stream.off('error', onError);
+      resolve(stream);
+    };
+    const onError = (error: unknown) => {
+      stream.off('response', onResponse);
+      reject((error as { code?: number }).code === 404 ? new StorageFileNotFound(uri) : error);
+    };
+    stream.on('response', onResponse);
+    stream.once('error', onError);
+    stream.read(0);
+  });
 }

@@ -15,15 +15,27 @@ export interface ObjectLocation {
   prefix: string;
 }
 
+/**
+ * Cloud Storage's bucket-name rule (3 to 222 characters of lowercase letters, digits, `.`, `_`, `-`,
+ * starting and ending with a letter or digit). Every S3 bucket name passes it too: the store itself
+ * refuses the names its own stricter rule forbids.
+ */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+
+/** `gs://bucket/rest` (or `s3://…`) → { bucket, path: 'rest' or '' }; undefined unless the URI has that shape and a valid bucket name. */
+export function parseBucketUri(uri: string, scheme: 's3' | 'gs'): { bucket: string; path: string } | undefined {
+  const match = new RegExp(`^${scheme}://([^/]+)(?:/(.*))?$`, 's').exec(uri.trim());
+  if (!match || !BUCKET_NAME.test(match[1])) return undefined;
+  return { bucket: match[1], path: match[2] ?? '' };
+}
+
 /** `s3://bucket/some/prefix` → { bucket, prefix: 'some/prefix/' } for the given scheme. */
 export function parseObjectLocation(setting: string, scheme: 's3' | 'gs'): ObjectLocation {
-  const match = new RegExp(`^${scheme}://([^/]+)(?:/(.*))?$`).exec(setting.trim());
-  if (!match || !/^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$/.test(match[1])) {
-    throw new Error(`TFLOW_STORAGE=${setting}: expected ${scheme}://<bucket>[/<prefix>] with a valid bucket name`);
-  }
-  const folders = (match[2] ?? '').split('/').filter((part) => part !== '');
+  const parsed = parseBucketUri(setting, scheme);
+  if (!parsed) throw new Error(`TFLOW_STORAGE=${setting}: expected ${scheme}://<bucket>[/<prefix>] with a valid bucket name`);
+  const folders = parsed.path.split('/').filter((part) => part !== '');
   if (folders.some((part) => part === '.' || part === '..')) throw new Error(`TFLOW_STORAGE=${setting}: the prefix may not hold "." or ".."`);
-  return { bucket: match[1], prefix: folders.length ? `${folders.join('/')}/` : '' };
+  return { bucket: parsed.bucket, prefix: folders.length ? `${folders.join('/')}/` : '' };
 }
 
 export class ObjectKeys {

@@ -12,7 +12,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { StorageFileNotFound, type InternalStorage, type ReadOptions, type StoredFile } from './internal-storage';
-import { byteCounter, ObjectKeys, type ObjectLocation } from './object-keys';
+import { byteCounter } from './object-keys';
+import { ObjectStore } from './object-store';
 
 /** Parts of 8 MiB, 4 in flight: at most ~32 MiB of a file in memory. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -20,16 +21,18 @@ const PARTS_IN_FLIGHT = 4;
 /** DeleteObjects takes at most 1,000 keys per request. */
 const DELETE_BATCH = 1000;
 
-export class S3Storage implements InternalStorage {
-  private readonly keys: ObjectKeys;
-  private client?: Promise<S3Client>;
-
-  constructor(
-    readonly location: ObjectLocation,
-    private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {
-    this.keys = new ObjectKeys(location.prefix);
-  }
+export class S3Storage extends ObjectStore<S3Client> implements InternalStorage {
+  /** The variables that choose where the client connects and as whom (the SDK reads the credential ones itself). */
+  static readonly environment = [
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_ENDPOINT_URL',
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_PROFILE',
+  ];
 
   async put(uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> {
     const key = this.keys.keyOf(uri);
@@ -38,7 +41,7 @@ export class S3Storage implements InternalStorage {
     // A failing source destroys the counter, which fails the upload (and aborts its parts).
     pipeline(content instanceof Readable ? content : Readable.from(content), counter, () => undefined);
     const upload = new Upload({
-      client: await this.s3(),
+      client: await this.client(),
       params: { Bucket: this.location.bucket, Key: key, Body: counter },
       partSize: PART_SIZE,
       queueSize: PARTS_IN_FLIGHT,
@@ -55,7 +58,7 @@ export class S3Storage implements InternalStorage {
     if (options.firstBytes !== undefined && size === undefined) throw new StorageFileNotFound(uri);
     const range = size !== undefined && options.firstBytes! < size ? { Range: `bytes=0-${options.firstBytes! - 1}` } : {};
     try {
-      const object = await (await this.s3()).send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.keys.keyOf(uri), ...range }));
+      const object = await (await this.client()).send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.keys.keyOf(uri), ...range }));
       // In Node the body is the HTTP response stream itself.
       return object.Body as Readable;
     } catch (error) {
@@ -67,7 +70,7 @@ export class S3Storage implements InternalStorage {
   async stat(uri: string): Promise<number | undefined> {
     const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
     try {
-      const head = await (await this.s3()).send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.keys.keyOf(uri) }));
+      const head = await (await this.client()).send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.keys.keyOf(uri) }));
       return head.ContentLength ?? 0;
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -77,7 +80,7 @@ export class S3Storage implements InternalStorage {
 
   async list(prefixUri: string): Promise<StoredFile[]> {
     const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-    const client = await this.s3();
+    const client = await this.client();
     const files: StoredFile[] = [];
     let continuationToken: string | undefined;
     do {
@@ -95,14 +98,14 @@ export class S3Storage implements InternalStorage {
   async delete(uri: string): Promise<boolean> {
     if ((await this.stat(uri)) === undefined) return false;
     const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
-    await (await this.s3()).send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.keys.keyOf(uri) }));
+    await (await this.client()).send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.keys.keyOf(uri) }));
     return true;
   }
 
   async deleteByPrefix(prefixUri: string): Promise<string[]> {
     if (!prefixUri.endsWith('/')) throw new Error(`A folder URI must end with "/": ${prefixUri}`);
     const { DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
-    const client = await this.s3();
+    const client = await this.client();
     const files = await this.list(prefixUri);
     for (let start = 0; start < files.length; start += DELETE_BATCH) {
       const batch = files.slice(start, start + DELETE_BATCH).map((file) => ({ Key: this.keys.keyOf(file.uri) }));
@@ -113,25 +116,22 @@ export class S3Storage implements InternalStorage {
     return files.map((file) => file.uri);
   }
 
-  /** The client, built on first use: workers on local storage never load the AWS SDK. */
-  private s3(): Promise<S3Client> {
-    this.client ??= import('@aws-sdk/client-s3').then(({ S3Client }) => {
-      const endpoint = this.env.AWS_ENDPOINT_URL_S3 || this.env.AWS_ENDPOINT_URL;
-      const region = this.env.AWS_REGION || this.env.AWS_DEFAULT_REGION || (endpoint ? 'us-east-1' : undefined);
-      return new S3Client({
-        ...(region ? { region } : {}),
-        ...(endpoint
-          ? {
-              endpoint,
-              forcePathStyle: true,
-              // S3-compatible stores do not all know the newer checksum headers: send them only where S3 requires one.
-              requestChecksumCalculation: 'WHEN_REQUIRED',
-              responseChecksumValidation: 'WHEN_REQUIRED',
-            }
-          : {}),
-      });
+  protected async openClient(): Promise<S3Client> {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const endpoint = this.env.AWS_ENDPOINT_URL_S3 || this.env.AWS_ENDPOINT_URL;
+    const region = this.env.AWS_REGION || this.env.AWS_DEFAULT_REGION || (endpoint ? 'us-east-1' : undefined);
+    return new S3Client({
+      ...(region ? { region } : {}),
+      ...(endpoint
+        ? {
+            endpoint,
+            forcePathStyle: true,
+            // S3-compatible stores do not all know the newer checksum headers: send them only where S3 requires one.
+            requestChecksumCalculation: 'WHEN_REQUIRED',
+            responseChecksumValidation: 'WHEN_REQUIRED',
+          }
+        : {}),
     });
-    return this.client;
   }
 }
 

@@ -87,7 +87,7 @@ const temporalPort: InterpreterPort = {
     if (worthShowing) setCurrentDetails(progressMarkdown(execution));
   },
   labelsChanged: (labels) => upsertSearchAttributes([{ key: LabelsKey, value: labelsAttribute(labels) }]),
-  pausedChanged: (state) => upsertSearchAttributes([{ key: FlowStateKey, value: state }]),
+  stateChanged: (state) => upsertSearchAttributes([{ key: FlowStateKey, value: state }]),
   // Subflow: child flow loaded by a local activity, run as a child workflow (src/workflow/subflow/subflow-port.ts).
   ...subflowPort,
 };

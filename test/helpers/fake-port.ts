@@ -43,7 +43,7 @@ export interface FakeRunResult {
   sleeps: { ms: number; summary: string }[];
   /** Waits for a resume, with their timeouts. */
   waits: { timeoutMs?: number; summary: string }[];
-  /** Each `labelsChanged` / `pausedChanged` the port saw, in order. */
+  /** Each `labelsChanged` / `stateChanged` the port saw, in order. */
   portEvents: string[];
   /** The child executions Subflow tasks started. */
   subflowStarts: SubflowStart[];
@@ -101,7 +101,7 @@ export async function runWithFakePort(
     newId: () => `tr${++ids}`,
     now: () => new Date((clock += 10)),
     labelsChanged: (labels) => portEvents.push(`labels ${JSON.stringify(labels)}`),
-    pausedChanged: (state) => portEvents.push(state),
+    stateChanged: (state) => portEvents.push(state),
     async loadFlow(namespace, flowId, revision) {
       const deployed = options.subflows?.[`${namespace}.${flowId}`];
       if (!deployed) throw new Error(`Unable to find flow '${namespace}'.'${flowId}'`);

@@ -2,6 +2,7 @@
  * Flow store plumbing for tests.
  */
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config';
 import { FlowStore } from '../../src/flow-store/flow-store';
@@ -23,24 +24,33 @@ export async function purgeNamespace(namespace: string): Promise<void> {
 }
 
 /**
- * A worker on the dev server and the flow store, with `flows` (flow id → YAML) deployed in a fresh
- * namespace `<prefix><random>`: for tests whose flows call deployed ones (Subflow). Call `close()` in `after`.
+ * For a `describe` whose flows call deployed ones (Subflow): registers the hooks that start a
+ * worker on the dev server and deploy `flows` (flow id → YAML) in a fresh namespace
+ * `<prefix><random>`, and purge it at the end. The namespace is known at once, the fixture once
+ * the `before` hook has run.
  */
-export async function deployedFlowsFixture(
+export function useDeployedFlows(
   prefix: string,
   flows: (namespace: string) => Record<string, string>,
-): Promise<{ fixture: TemporalFixture; namespace: string; close(): Promise<void> }> {
+): { readonly namespace: string; readonly fixture: TemporalFixture } {
   const namespace = `${prefix}${randomBytes(3).toString('hex')}`;
-  const fixture = await startTemporalFixture();
-  const flowStore = FlowStore.connect(fixture.config.databaseUrl);
-  for (const [flowId, yaml] of Object.entries(flows(namespace))) await flowStore.save(namespace, flowId, yaml);
+  let fixture: TemporalFixture | undefined;
+  let flowStore: FlowStore | undefined;
+  before(async () => {
+    fixture = await startTemporalFixture();
+    flowStore = FlowStore.connect(fixture.config.databaseUrl);
+    for (const [flowId, yaml] of Object.entries(flows(namespace))) await flowStore.save(namespace, flowId, yaml);
+  });
+  after(async () => {
+    await flowStore?.close();
+    await fixture?.close();
+    await purgeNamespace(namespace);
+  });
   return {
-    fixture,
     namespace,
-    async close() {
-      await flowStore.close();
-      await fixture.close();
-      await purgeNamespace(namespace);
+    get fixture() {
+      if (!fixture) throw new Error('useDeployedFlows: the fixture is there once the before hook has run');
+      return fixture;
     },
   };
 }

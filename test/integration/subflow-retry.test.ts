@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { executionResult, startExecution } from '../../src/client/executions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
-import { FlowStore } from '../../src/flow-store/flow-store';
 import { flow } from '../helpers/fake-port';
-import { purgeNamespace } from '../helpers/flow-store';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { useDeployedFlows } from '../helpers/flow-store';
 
 describe('Subflow retry on a real Temporal dev server and flow store', { timeout: 180_000 }, () => {
-  let fixture: TemporalFixture;
-  let flowStore: FlowStore;
-  const namespace = `tflow.test.subflowretry${randomBytes(3).toString('hex')}`;
-
-  before(async () => {
-    fixture = await startTemporalFixture();
-    flowStore = FlowStore.connect(fixture.config.databaseUrl);
-    // Fails on its first execution for a given KV key, succeeds from the second on.
-    await flowStore.save(
-      namespace,
-      'flaky',
-      `id: flaky
-namespace: ${namespace}
+  // Fails on its first execution for a given KV key, succeeds from the second on.
+  const deployed = useDeployedFlows('tflow.test.subflowretry', (ns) => ({
+    flaky: `id: flaky
+namespace: ${ns}
 inputs:
   - id: key
     type: STRING
@@ -43,13 +31,8 @@ outputs:
     type: INT
     value: "{{ outputs.read.value }}"
 `,
-    );
-  });
-  after(async () => {
-    await flowStore?.close();
-    await fixture?.close();
-    await purgeNamespace(namespace);
-  });
+  }));
+  const { namespace } = deployed;
 
   const parent = (key: string, retry: string) =>
     flow(`
@@ -66,14 +49,18 @@ tasks:
 `);
 
   it('a failed child is retried as a new child execution after the delay; the history replays', async () => {
-    const handle = await startExecution(fixture.client, fixture.config, parent('retried', '{type: constant, interval: PT0.2S, maxAttempts: 3}'));
+    const handle = await startExecution(
+      deployed.fixture.client,
+      deployed.fixture.config,
+      parent('retried', '{type: constant, interval: PT0.2S, maxAttempts: 3}'),
+    );
     const execution = await executionResult(handle);
     assert.equal(execution.state, 'SUCCESS', execution.error);
     const call = execution.taskRuns.find((r) => r.taskId === 'call');
     assert.equal(call?.state, 'SUCCESS');
     assert.equal(call?.attempts, 2);
     assert.deepEqual(call?.outputs, { executionId: `${execution.id}.call-a2`, state: 'SUCCESS', outputs: { tries: 2 } });
-    const first = (await fixture.client.workflow
+    const first = (await deployed.fixture.client.workflow
       .getHandle(`${execution.id}.call`)
       .result()
       .catch((error: Error) => error)) as Error;
@@ -84,8 +71,8 @@ tasks:
   it('warningOnRetry: a success after a retry ends WARNING', async () => {
     const execution = await executionResult(
       await startExecution(
-        fixture.client,
-        fixture.config,
+        deployed.fixture.client,
+        deployed.fixture.config,
         parent('warned', '{type: constant, interval: PT0.2S, maxAttempts: 3, warningOnRetry: true}'),
       ),
     );
@@ -95,7 +82,7 @@ tasks:
 
   it('with maxAttempts 1 the failed child fails the task, and no second child starts', async () => {
     const execution: Execution = await executionResult(
-      await startExecution(fixture.client, fixture.config, parent('once', '{type: constant, interval: PT0.2S, maxAttempts: 1}')),
+      await startExecution(deployed.fixture.client, deployed.fixture.config, parent('once', '{type: constant, interval: PT0.2S, maxAttempts: 1}')),
     );
     assert.equal(execution.state, 'FAILED');
     const call = execution.taskRuns.find((r) => r.taskId === 'call');

@@ -1,30 +1,18 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { executionResult, startExecution } from '../../src/client/executions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
-import { FlowStore } from '../../src/flow-store/flow-store';
 import { flow } from '../helpers/fake-port';
-import { purgeNamespace } from '../helpers/flow-store';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { useDeployedFlows } from '../helpers/flow-store';
 
 const runs = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}:${r.state}`);
 const outputsOf = (e: Execution, taskId: string) => e.taskRuns.find((r) => r.taskId === taskId)?.outputs;
 
 describe('Subflow on a real Temporal dev server and flow store', { timeout: 180_000 }, () => {
-  let fixture: TemporalFixture;
-  let flowStore: FlowStore;
-  const namespace = `tflow.test.subflow${randomBytes(3).toString('hex')}`;
-
-  before(async () => {
-    fixture = await startTemporalFixture();
-    flowStore = FlowStore.connect(fixture.config.databaseUrl);
-    await flowStore.save(
-      namespace,
-      'child',
-      `id: child
-namespace: ${namespace}
+  const deployed = useDeployedFlows('tflow.test.subflow', (ns) => ({
+    child: `id: child
+namespace: ${ns}
 inputs:
   - id: n
     type: INT
@@ -44,13 +32,8 @@ outputs:
     type: STRING
     value: "{{ trigger.namespace }}.{{ trigger.flowId }} {{ trigger.executionId }}"
 `,
-    );
-  });
-  after(async () => {
-    await flowStore?.close();
-    await fixture?.close();
-    await purgeNamespace(namespace);
-  });
+  }));
+  const { namespace } = deployed;
 
   const parent = (extra = '') =>
     flow(`
@@ -70,7 +53,7 @@ ${extra}
 `);
 
   it('runs the deployed child with inputs, waits, and gives its outputs to the next task; the history replays', async () => {
-    const handle = await startExecution(fixture.client, fixture.config, parent());
+    const handle = await startExecution(deployed.fixture.client, deployed.fixture.config, parent());
     const execution = await executionResult(handle);
     assert.equal(execution.state, 'SUCCESS', execution.error);
     assert.deepEqual(runs(execution), ['call:SUCCESS', 'after:SUCCESS']);
@@ -82,7 +65,7 @@ ${extra}
     });
     assert.equal(outputsOf(execution, 'after')?.value, '42');
 
-    const child = fixture.client.workflow.getHandle(childId);
+    const child = deployed.fixture.client.workflow.getHandle(childId);
     const description = await child.describe();
     assert.equal(description.type, `${namespace}.child`);
     assert.equal(description.parentExecution?.workflowId, execution.id);
@@ -93,28 +76,28 @@ ${extra}
   });
 
   it('a FAILED child fails the task (transmitFailed), or not with transmitFailed: false; wait: false only starts it', async () => {
-    const failing = await executionResult(await startExecution(fixture.client, fixture.config, parent('      fail: true')));
+    const failing = await executionResult(await startExecution(deployed.fixture.client, deployed.fixture.config, parent('      fail: true')));
     assert.equal(failing.state, 'FAILED');
     assert.deepEqual(runs(failing), ['call:FAILED']);
     assert.equal((outputsOf(failing, 'call') as { state: string }).state, 'FAILED');
 
     const tolerant = await executionResult(
-      await startExecution(fixture.client, fixture.config, parent('      fail: true\n    transmitFailed: false')),
+      await startExecution(deployed.fixture.client, deployed.fixture.config, parent('      fail: true\n    transmitFailed: false')),
     );
     assert.equal(tolerant.taskRuns[0].state, 'SUCCESS');
     assert.equal((outputsOf(tolerant, 'call') as { state: string }).state, 'FAILED');
 
-    const detached = await executionResult(await startExecution(fixture.client, fixture.config, parent('    wait: false')));
+    const detached = await executionResult(await startExecution(deployed.fixture.client, deployed.fixture.config, parent('    wait: false')));
     assert.deepEqual(outputsOf(detached, 'call'), { executionId: `${detached.id}.call` });
-    const child = (await fixture.client.workflow.getHandle(`${detached.id}.call`).result()) as Execution;
+    const child = (await deployed.fixture.client.workflow.getHandle(`${detached.id}.call`).result()) as Execution;
     assert.equal(child.state, 'SUCCESS');
   });
 
   it("invalid inputs fail the Subflow task with Kestra's message and start no child", async () => {
     const execution = await executionResult(
       await startExecution(
-        fixture.client,
-        fixture.config,
+        deployed.fixture.client,
+        deployed.fixture.config,
         flow(`
 id: bad_inputs
 namespace: ${namespace}
@@ -138,8 +121,8 @@ tasks:
 
     const missing = await executionResult(
       await startExecution(
-        fixture.client,
-        fixture.config,
+        deployed.fixture.client,
+        deployed.fixture.config,
         flow(`
 id: missing_flow
 namespace: ${namespace}

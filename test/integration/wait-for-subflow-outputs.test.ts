@@ -4,25 +4,20 @@
  * previous one's, and a Subflow's `outputs` are rendered against the child execution.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { flow } from '../helpers/fake-port';
-import { deployedFlowsFixture } from '../helpers/flow-store';
-import { runWithLogs, type TemporalFixture } from '../helpers/temporal';
+import { useDeployedFlows } from '../helpers/flow-store';
+import { runWithLogs } from '../helpers/temporal';
 
 const runs = (e: Execution) => e.taskRuns.map((r) => `${r.taskId}${r.iteration !== undefined ? `#${r.iteration}` : ''}:${r.state}`);
 
 describe('WaitFor and Subflow outputs on a real Temporal dev server', { timeout: 240_000 }, () => {
-  let deployed: Awaited<ReturnType<typeof deployedFlowsFixture>>;
-  let fixture: TemporalFixture;
-  let namespace: string;
-
-  before(async () => {
-    // A child without flow outputs: the Subflow task's `outputs` read its task outputs.
-    deployed = await deployedFlowsFixture('tflow.test.waitfor', (ns) => ({
-      child: `id: child
+  // A child without flow outputs: the Subflow task's `outputs` read its task outputs.
+  const deployed = useDeployedFlows('tflow.test.waitfor', (ns) => ({
+    child: `id: child
 namespace: ${ns}
 inputs:
   - id: n
@@ -32,10 +27,8 @@ tasks:
     type: io.kestra.plugin.core.debug.Return
     format: "{{ inputs.n * inputs.n }}"
 `,
-    }));
-    ({ fixture, namespace } = deployed);
-  });
-  after(async () => deployed?.close());
+  }));
+  const { namespace } = deployed;
 
   const replays = async (handle: WorkflowHandle) =>
     Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflow') }, await handle.fetchHistory(), handle.workflowId);
@@ -67,7 +60,7 @@ ${checkFrequency}
 `);
 
   it('loops until the condition holds: a shell task reads taskrun.iteration, the last iteration stays, the history replays', async () => {
-    const { execution, logs, handle } = await runWithLogs(fixture, counter('{{ outputs.shell.vars.n >= 3 }}', '      interval: PT0.5S'));
+    const { execution, logs, handle } = await runWithLogs(deployed.fixture, counter('{{ outputs.shell.vars.n >= 3 }}', '      interval: PT0.5S'));
     assert.equal(execution.state, 'SUCCESS', execution.error);
     assert.deepEqual(runs(execution), ['waitfor#3:SUCCESS', 'shell#3:SUCCESS', 'output_values#3:SUCCESS', 'after:SUCCESS']);
     assert.deepEqual(execution.taskRuns[0].outputs, { iterationCount: 4 });
@@ -85,13 +78,13 @@ ${checkFrequency}
 
   it("maxIterations reached with failOnMaxReached: FAILED with Kestra's message; without it, SUCCESS and a WARN line", async () => {
     const never = "{{ outputs.output_values.values.count == '10' }}";
-    const failed = await runWithLogs(fixture, counter(never, '      maxIterations: 3\n      interval: PT0.2S', true));
+    const failed = await runWithLogs(deployed.fixture, counter(never, '      maxIterations: 3\n      interval: PT0.2S', true));
     assert.equal(failed.execution.state, 'FAILED');
     assert.deepEqual(runs(failed.execution), ['waitfor#3:FAILED', 'shell#3:SUCCESS', 'output_values#3:SUCCESS']);
     assert.equal(failed.execution.error, 'Task waitfor failed: Max iterations reached');
     assert.ok(failed.logs.some((l) => l.level === 'WARN' && l.message === 'Max iterations reached' && l.taskId === 'waitfor'));
 
-    const ended = await runWithLogs(fixture, counter(never, '      maxIterations: 2\n      interval: PT0.2S', false));
+    const ended = await runWithLogs(deployed.fixture, counter(never, '      maxIterations: 2\n      interval: PT0.2S', false));
     assert.equal(ended.execution.state, 'SUCCESS');
     assert.deepEqual(runs(ended.execution), ['waitfor#2:SUCCESS', 'shell#2:SUCCESS', 'output_values#2:SUCCESS', 'after:SUCCESS']);
     assert.ok(ended.logs.some((l) => l.level === 'WARN' && l.message === 'Max iterations reached'));
@@ -118,7 +111,7 @@ ${outputs}
 
   it("Subflow `outputs`: rendered against the child's outputs, read by the parent's next task; the histories replay", async () => {
     const { execution, handle } = await runWithLogs(
-      fixture,
+      deployed.fixture,
       parent('      squared: "{{ outputs.square.value }}"\n      state: "{{ execution.state }}"'),
     );
     assert.equal(execution.state, 'SUCCESS', execution.error);
@@ -127,11 +120,11 @@ ${outputs}
     assert.deepEqual(execution.taskRuns[0].outputs, { executionId: childId, state: 'SUCCESS', outputs: { squared: '49', state: 'SUCCESS' } });
     assert.deepEqual(execution.taskRuns[1].outputs, { value: `49 from ${childId}` });
     await replays(handle);
-    await replays(fixture.client.workflow.getHandle(childId));
+    await replays(deployed.fixture.client.workflow.getHandle(childId));
   });
 
   it("Subflow `outputs` that cannot be rendered: the task fails with Kestra's message, the child itself succeeded", async () => {
-    const { execution, logs } = await runWithLogs(fixture, parent('      squared: "{{ outputs.nope.value }}"'));
+    const { execution, logs } = await runWithLogs(deployed.fixture, parent('      squared: "{{ outputs.nope.value }}"'));
     assert.equal(execution.state, 'FAILED');
     assert.deepEqual(runs(execution), ['call:FAILED']);
     const { error, outputs } = execution.taskRuns[0];

@@ -6,7 +6,18 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { itBehavesAsInternalStorage } from '../helpers/storage-contract';
-import { checkReadable, executionPrefix, LocalDirectoryStorage, scopedStorage, storageKey, taskRunFileUri } from '../../src/storage';
+import { parseGsUri } from '../../src/plugins/gcp/connection';
+import {
+  checkReadable,
+  executionPrefix,
+  GcsStorage,
+  LocalDirectoryStorage,
+  S3Storage,
+  scopedStorage,
+  storageFromConfig,
+  storageKey,
+  taskRunFileUri,
+} from '../../src/storage';
 
 describe('internal storage (local directory)', () => {
   let root: string;
@@ -117,5 +128,32 @@ describe('storage scope (what an execution may read and write)', () => {
     const uri = taskRunFileUri({ ...scope, taskId: 't', taskRunId: 'r' }, 'ok.txt');
     await scoped.put(uri, Readable.from(['ok']));
     assert.equal(await scoped.stat(uri), 2);
+  });
+});
+
+describe('object-store settings (TFLOW_STORAGE=s3://… or gs://…)', () => {
+  it('takes the bucket and prefix, and refuses a bad bucket name the same way in TFLOW_STORAGE and in gs:// task properties', () => {
+    const s3 = storageFromConfig({ storage: 's3://tflow-files/runs//prod/' }, {});
+    assert.ok(s3 instanceof S3Storage);
+    assert.deepEqual(s3.location, { bucket: 'tflow-files', prefix: 'runs/prod/' });
+    assert.deepEqual(parseGsUri('gs://tflow_files.eu/a/b.csv', 'from'), { bucket: 'tflow_files.eu', name: 'a/b.csv' });
+    assert.deepEqual((storageFromConfig({ storage: 'gs://tflow_files.eu' }, {}) as GcsStorage).location, { bucket: 'tflow_files.eu', prefix: '' });
+    assert.equal(parseGsUri(`gs://${'x'.repeat(222)}`, 'to').bucket.length, 222);
+    for (const bucket of ['Upper', 'ab', '-dash-first', 'dot-last.', 'sp ace', 'x'.repeat(223)]) {
+      assert.throws(() => storageFromConfig({ storage: `gs://${bucket}/p` }, {}), /expected gs:\/\/<bucket>\[\/<prefix>\] with a valid bucket name/);
+      assert.throws(() => storageFromConfig({ storage: `s3://${bucket}/p` }, {}), /expected s3:\/\/<bucket>\[\/<prefix>\] with a valid bucket name/);
+      assert.throws(() => parseGsUri(`gs://${bucket}/p`, 'from'), /from must be a gs:\/\/bucket\/path URI/);
+    }
+    assert.throws(() => storageFromConfig({ storage: 's3://bucket/a/../b' }, {}), /the prefix may not hold "." or ".."/);
+  });
+
+  it('shares one backend per setting and endpoint, and opens another when the endpoint or the credentials change', () => {
+    const setting = { storage: 's3://tflow-memo/p' };
+    const first = storageFromConfig(setting, { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9001', AWS_ACCESS_KEY_ID: 'a' });
+    assert.equal(storageFromConfig(setting, { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9001', AWS_ACCESS_KEY_ID: 'a', HOME: '/elsewhere' }), first);
+    assert.notEqual(storageFromConfig(setting, { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9002', AWS_ACCESS_KEY_ID: 'a' }), first);
+    assert.notEqual(storageFromConfig(setting, { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9001', AWS_ACCESS_KEY_ID: 'b' }), first);
+    const gs = storageFromConfig({ storage: 'gs://tflow-memo' }, { STORAGE_EMULATOR_HOST: '127.0.0.1:4443' });
+    assert.notEqual(storageFromConfig({ storage: 'gs://tflow-memo' }, { STORAGE_EMULATOR_HOST: '127.0.0.1:4444' }), gs);
   });
 });

@@ -12,6 +12,7 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Storage } from '@google-cloud/storage';
 import { z } from 'zod';
+import { parseBucketUri } from '../../storage/object-keys';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
@@ -126,9 +127,9 @@ export interface GsPath {
 
 /** `gs://bucket/path/to/object` → { bucket, name }; `property` names the culprit in the error. */
 export function parseGsUri(uri: string, property: string): GsPath {
-  const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,221}[a-z0-9])(?:\/(.*))?$/s.exec(uri.trim());
-  if (!match) throw new Error(`${property} must be a gs://bucket/path URI, got '${uri}'`);
-  return { bucket: match[1], name: match[2] ?? '' };
+  const parsed = parseBucketUri(uri, 'gs');
+  if (!parsed) throw new Error(`${property} must be a gs://bucket/path URI, got '${uri}'`);
+  return { bucket: parsed.bucket, name: parsed.path };
 }
 
 export function gsUri(bucket: string, name: string): string {

@@ -33,7 +33,7 @@ export interface InterpreterPort {
    * The execution went PAUSED, or back to RUNNING after a resume, or RETRIED while it waits to create
    * the next execution: states the workflow shows (search attribute) before it ends.
    */
-  pausedChanged?(state: 'PAUSED' | 'RUNNING' | 'RETRIED'): void;
+  stateChanged?(state: 'PAUSED' | 'RUNNING' | 'RETRIED'): void;
   /**
    * Flow `concurrency`: waits for a slot among the flow's executions. True once granted; false when
    * refused (behavior CANCEL/FAIL). `onQueued` runs when the execution must wait its turn (QUEUE).

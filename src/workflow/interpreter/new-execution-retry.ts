@@ -99,7 +99,7 @@ export class NewExecutionRetry {
     );
     execution.error = `Task ${next.failedTaskRun.taskId} failed: ${next.failedTaskRun.error ?? 'unknown error'} (retried as execution ${executionId})`;
     this.host.finish('RETRIED');
-    port.pausedChanged?.('RETRIED');
+    port.stateChanged?.('RETRIED');
     try {
       await port.sleep(next.delayMs, `retry: execution ${executionId} in ${delay}`);
       if (!port.startSubflow) throw new Error('Creating an execution needs child executions, which this runner has not');

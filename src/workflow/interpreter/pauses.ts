@@ -105,7 +105,7 @@ export class Pauses {
     const { execution } = this.host;
     if (execution.state !== state) {
       execution.state = state;
-      this.host.port.pausedChanged?.(state);
+      this.host.port.stateChanged?.(state);
     }
     this.host.changed();
   }
