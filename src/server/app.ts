@@ -11,10 +11,14 @@ import { installBasicAuth } from './auth';
 import { installBodyParsers } from './body-limits';
 import { type ApiContext, type ApiLimits, DEFAULT_LIMITS } from './context';
 import { installErrorHandler } from './errors';
+import { registerExecutionFileRoutes } from './execution-files';
 import { registerExecutionRoutes } from './executions';
+import { registerFlowGraphRoute } from './flow-graph';
 import { registerFlowRoutes } from './flows';
 import { registerKvRoutes } from './kv';
 import { registerLogRoutes } from './logs';
+import { registerNamespaceFileRoutes } from './namespace-files';
+import { registerTriggerSearchRoute } from './trigger-search';
 import { registerTriggerRoutes } from './triggers';
 import { guardSettings, installRequestGuard } from './request-guard';
 import { registerWebhookRoutes } from './webhooks';
@@ -76,10 +80,14 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     await app.register(
       async (api) => {
         registerFlowRoutes(api, context, limits);
+        registerFlowGraphRoute(api, context);
         registerExecutionRoutes(api, context, limits);
+        registerExecutionFileRoutes(api, context);
         registerLogRoutes(api, context);
+        registerNamespaceFileRoutes(api, context, limits);
         registerKvRoutes(api, context);
         registerTriggerRoutes(api, context);
+        registerTriggerSearchRoute(api, context);
         // Own plugin: webhooks take any body as text.
         await api.register(async (webhooks) => registerWebhookRoutes(webhooks, context, limits));
       },

@@ -6,6 +6,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Diagnostic, FlowValidationError } from '../compiler/diagnostics';
 import { FlowNotFoundError } from '../flow-store/flow-store';
+import { StorageFileNotFound } from '../storage/internal-storage';
 
 /** An error that maps to a status code and a message safe to show. */
 export class HttpError extends Error {
@@ -44,6 +45,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error instanceof FlowValidationError) return reply.code(422).send(invalidEntity(url, diagnosticProblems(error.diagnostics)));
     if (error instanceof FlowNotFoundError) return reply.code(404).send({ message: 'Requested Flow is not found.' });
     if (error instanceof WorkflowNotFoundError) return reply.code(404).send({ message: 'Requested Execution is not found.' });
+    if (error instanceof StorageFileNotFound) return reply.code(404).send({ message: error.message });
     if (error instanceof HttpError) {
       if (error.statusCode === 422) return reply.code(422).send(invalidEntity(url, [{ message: error.message, path: '' }]));
       return reply.code(error.statusCode).send({ message: error.message });

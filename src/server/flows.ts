@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { compileFlow } from '../compiler/compile';
 import { FlowValidationError } from '../compiler/diagnostics';
 import { compileDeployed, deleteDeployedFlow, deployFlows, type FlowSource, validateForDeploy } from '../flow-store/deploy';
-import { FlowNotFoundError } from '../flow-store/flow-store';
+import { FlowNotFoundError, type FlowRevision } from '../flow-store/flow-store';
 import { requireYamlBody, YAML_CONTENT_TYPES } from './body-limits';
 import type { ApiContext, ApiLimits } from './context';
 import { HttpError } from './errors';
@@ -29,7 +29,12 @@ async function deploySources(context: ApiContext, sources: FlowSource[]) {
 
 /** A deployed flow as Kestra's FlowWithSource JSON. */
 async function flowJson(context: ApiContext, namespace: string, flowId: string, revision?: number) {
-  const stored = await context.flowStore.get(namespace, flowId, revision);
+  return revisionJson(await context.flowStore.get(namespace, flowId, revision));
+}
+
+/** One stored revision as Kestra's FlowWithSource JSON. */
+function revisionJson(stored: FlowRevision) {
+  const { namespace, flowId } = stored;
   const spec = compileDeployed(stored.source, namespace, flowId, stored.revision);
   return {
     id: flowId,
@@ -218,6 +223,29 @@ export function registerFlowRoutes(
       const revision = request.query.revision ? Number(request.query.revision) : undefined;
       if (revision !== undefined && !Number.isInteger(revision)) throw new HttpError(422, 'revision: expected an integer');
       return flowJson(context, request.params.namespace, request.params.id, revision);
+    },
+  );
+
+  app.get<{ Params: { namespace: string; id: string } }>(
+    '/flows/:namespace/:id/revisions',
+    {
+      schema: {
+        summary: "Every revision of a flow, oldest first, each with its source (Kestra's FlowWithSource list); 404 when unknown",
+        tags: ['Flows'],
+        params: flowParams,
+      },
+    },
+    async (request) => {
+      const { namespace, id } = request.params;
+      if (!(await context.flowStore.find(namespace, id))) throw new FlowNotFoundError(namespace, id);
+      // An old revision the compiler no longer accepts is still listed, with its source.
+      return (await context.flowStore.revisions(namespace, id)).map((stored) => {
+        try {
+          return revisionJson(stored);
+        } catch {
+          return { id, namespace, revision: stored.revision, deleted: false, updated: stored.createdAt.toISOString(), source: stored.source };
+        }
+      });
     },
   );
 

@@ -1,21 +1,28 @@
 /**
- * `PUT /triggers` (Kestra's way to set a trigger's backfill): body `{namespace, flowId, triggerId,
- * backfill: {start, end?, inputs?, labels?}}`. Runs through the Temporal Schedule's backfill, as
- * `tflow backfill` does (src/schedules/backfill.ts): one execution per cron tick in [start, end).
+ * `PUT /triggers` (Kestra's way to change a trigger): body `{namespace, flowId, triggerId, disabled?,
+ * backfill?: {start, end?, inputs?, labels?}}`. `disabled` pauses or unpauses the trigger's Temporal
+ * Schedule (until a deploy that changes the Schedule applies the flow's own `disabled`). A backfill
+ * runs through the Schedule's backfill, as `tflow backfill` does (src/schedules/backfill.ts): one
+ * execution per cron tick in [start, end).
  */
 import { LocalDate, LocalDateTime, ZoneId } from '@js-joda/core';
 import '@js-joda/timezone';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { FlowValidationError } from '../compiler/diagnostics';
 import { loadDeployedFlow, triggerInputProblems } from '../flow-store/deploy';
 import { BackfillError, backfillTrigger, startBackfill } from '../schedules/backfill';
+import { scheduleIdOf } from '../schedules/schedule-sync';
+import type { FlowSpec, ScheduleTriggerSpec } from '../workflow/flow/spec';
 import type { ApiContext } from './context';
 import { HttpError } from './errors';
+import { triggerState } from './trigger-search';
 
 interface TriggerBody {
   namespace?: string;
   flowId?: string;
   triggerId?: string;
+  disabled?: boolean;
   backfill?: {
     start?: string;
     end?: string | null;
@@ -45,6 +52,21 @@ function labelMap(labels: NonNullable<TriggerBody['backfill']>['labels']): Recor
   return Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
 }
 
+/** Pauses or unpauses the trigger's Schedule; a disabled flow's stays paused (409). */
+async function setScheduleDisabled(context: ApiContext, flow: FlowSpec, trigger: ScheduleTriggerSpec, disabled: boolean): Promise<void> {
+  if (!disabled && (flow.disabled || trigger.disabled)) {
+    throw new HttpError(409, `The ${flow.disabled ? 'flow' : 'trigger'} is disabled in the flow's source: enable it there and deploy the flow`);
+  }
+  const handle = context.client.schedule.getHandle(scheduleIdOf(flow, trigger.id));
+  try {
+    if (disabled) await handle.pause('paused through the API (PUT /api/v1/triggers)');
+    else await handle.unpause('unpaused through the API (PUT /api/v1/triggers)');
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) throw new HttpError(404, `Trigger ${trigger.id} has no Temporal Schedule: deploy the flow again`);
+    throw error;
+  }
+}
+
 const triggerBodySchema = {
   type: 'object',
   required: ['namespace', 'flowId', 'triggerId'],
@@ -52,6 +74,7 @@ const triggerBodySchema = {
     namespace: { type: 'string' },
     flowId: { type: 'string' },
     triggerId: { type: 'string', description: 'A Schedule trigger of the flow' },
+    disabled: { type: 'boolean', description: "true pauses the trigger's Temporal Schedule, false unpauses it" },
     backfill: {
       type: ['object', 'null'],
       properties: {
@@ -69,15 +92,17 @@ export function registerTriggerRoutes(app: FastifyInstance, context: ApiContext)
     '/triggers',
     {
       schema: {
-        summary: "Set a Schedule trigger's backfill: one execution per cron tick in [start, end)",
+        summary:
+          'Change a Schedule trigger: `disabled` pauses or unpauses its Temporal Schedule (answers its state); a `backfill` runs one execution per cron tick in [start, end)',
         tags: ['Triggers'],
         body: triggerBodySchema,
       },
     },
     async (request) => {
-      const { namespace, flowId, triggerId, backfill } = request.body;
+      const { namespace, flowId, triggerId, backfill, disabled } = request.body;
       const flow = await loadDeployedFlow(context.flowStore, `${namespace}/${flowId}`);
-      if (!backfill?.start) throw new HttpError(422, 'backfill.start: a backfill needs a start');
+      if (backfill && !backfill.start) throw new HttpError(422, 'backfill.start: a backfill needs a start');
+      if (!backfill && disabled === undefined) throw new HttpError(422, 'Nothing to change: send `disabled` (true or false) or a `backfill`');
       let trigger;
       try {
         trigger = backfillTrigger(flow, triggerId);
@@ -85,6 +110,8 @@ export function registerTriggerRoutes(app: FastifyInstance, context: ApiContext)
         if (error instanceof BackfillError) throw new HttpError(404, error.message);
         throw error;
       }
+      if (disabled !== undefined) await setScheduleDisabled(context, flow, trigger, disabled);
+      if (!backfill?.start) return (await triggerState(context, flow, trigger)).triggerContext;
       const timezone = trigger.timezone ?? 'UTC';
       const start = parseBackfillTime(backfill.start, timezone, 'backfill.start');
       const end = backfill.end ? parseBackfillTime(backfill.end, timezone, 'backfill.end') : new Date();

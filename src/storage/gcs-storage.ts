@@ -59,6 +59,12 @@ export class GcsStorage implements InternalStorage {
       .sort((a, b) => a.uri.localeCompare(b.uri));
   }
 
+  async delete(uri: string): Promise<boolean> {
+    if ((await this.stat(uri)) === undefined) return false;
+    await (await this.bucket()).file(this.keys.keyOf(uri)).delete({ ignoreNotFound: true });
+    return true;
+  }
+
   async deleteByPrefix(prefixUri: string): Promise<string[]> {
     if (!prefixUri.endsWith('/')) throw new Error(`A folder URI must end with "/": ${prefixUri}`);
     const bucket = await this.bucket();

@@ -22,6 +22,8 @@ export interface InternalStorage {
   stat(uri: string): Promise<number | undefined>;
   /** Every file under a folder URI (ending in `/`), sorted. */
   list(prefixUri: string): Promise<StoredFile[]>;
+  /** Deletes one file; false when there was none. */
+  delete(uri: string): Promise<boolean>;
   /** Deletes every file under a folder URI; returns the URIs of the deleted files. */
   deleteByPrefix(prefixUri: string): Promise<string[]>;
 }

@@ -75,6 +75,12 @@ export class LocalDirectoryStorage implements InternalStorage {
     return files.sort((a, b) => a.uri.localeCompare(b.uri));
   }
 
+  async delete(uri: string): Promise<boolean> {
+    if ((await this.stat(uri)) === undefined) return false;
+    await rm(await this.confineExisting(uri, this.pathOf(uri)), { force: true });
+    return true;
+  }
+
   async deleteByPrefix(prefixUri: string): Promise<string[]> {
     if (!prefixUri.endsWith('/')) throw new Error(`A folder URI must end with "/": ${prefixUri}`);
     const files = await this.list(prefixUri);

@@ -45,6 +45,92 @@ export function putNamespaceFile(
   return storage.put(namespaceFileUri(namespace, path), content);
 }
 
+/** One entry of a namespace-files folder, as Kestra's FileAttributes: a file with its size, or a folder. */
+export interface NamespaceEntry {
+  fileName: string;
+  type: 'File' | 'Directory';
+  size: number;
+}
+
+/** The folder URI of `path` among a namespace's files (`''` or `/` is the top). */
+function namespaceFolderUri(namespace: string, path: string): string {
+  return path.replace(/^\/+|\/+$/g, '') === '' ? namespaceFilesPrefix(namespace) : `${namespaceFileUri(namespace, path)}/`;
+}
+
+/**
+ * What a folder of a namespace's files holds, folders first then files, each sorted by name; undefined
+ * when nothing is stored under it (internal storage has no empty folders). The top always exists.
+ */
+export async function namespaceDirectory(storage: InternalStorage, namespace: string, path: string): Promise<NamespaceEntry[] | undefined> {
+  const folder = namespaceFolderUri(namespace, path);
+  const files = await storage.list(folder);
+  if (files.length === 0 && folder !== namespaceFilesPrefix(namespace)) return undefined;
+  const folders = new Map<string, number>();
+  const entries: NamespaceEntry[] = [];
+  for (const file of files) {
+    const [name, ...rest] = file.uri.slice(folder.length).split('/');
+    if (rest.length === 0) entries.push({ fileName: name, type: 'File', size: file.size });
+    else folders.set(name, (folders.get(name) ?? 0) + file.size);
+  }
+  const directories = [...folders].map(([fileName, size]): NamespaceEntry => ({ fileName, type: 'Directory', size }));
+  return [...directories.sort(byName), ...entries.sort(byName)];
+}
+
+function byName(a: NamespaceEntry, b: NamespaceEntry): number {
+  return a.fileName.localeCompare(b.fileName);
+}
+
+/** A file's or folder's entry; undefined when neither exists. */
+export async function namespaceEntry(storage: InternalStorage, namespace: string, path: string): Promise<NamespaceEntry | undefined> {
+  const trimmed = path.replace(/^\/+|\/+$/g, '');
+  if (trimmed !== '') {
+    const size = await storage.stat(namespaceFileUri(namespace, trimmed));
+    if (size !== undefined) return { fileName: trimmed.split('/').pop()!, type: 'File', size };
+  }
+  const files = await storage.list(namespaceFolderUri(namespace, trimmed));
+  if (files.length === 0 && trimmed !== '') return undefined;
+  return { fileName: trimmed.split('/').pop() ?? '', type: 'Directory', size: files.reduce((sum, file) => sum + file.size, 0) };
+}
+
+/**
+ * Moves a file, or every file of a folder, to `to` (a new name: nothing may exist there). Returns
+ * how many files moved; 0 when `from` does not exist.
+ */
+export async function moveNamespaceFiles(storage: InternalStorage, namespace: string, from: string, to: string): Promise<number> {
+  const source = await namespaceEntry(storage, namespace, from);
+  if (!source) return 0;
+  if (await namespaceEntry(storage, namespace, to)) throw new NamespaceFileConflict(`${to} already exists`);
+  if (source.type === 'File') {
+    await copyThenDelete(storage, namespaceFileUri(namespace, from), namespaceFileUri(namespace, to));
+    return 1;
+  }
+  const fromFolder = namespaceFolderUri(namespace, from);
+  const toFolder = namespaceFolderUri(namespace, to);
+  if (toFolder.startsWith(fromFolder)) throw new NamespaceFileConflict(`Cannot move ${from} into itself (${to})`);
+  const files = await storage.list(fromFolder);
+  for (const file of files) await copyThenDelete(storage, file.uri, `${toFolder}${file.uri.slice(fromFolder.length)}`);
+  return files.length;
+}
+
+async function copyThenDelete(storage: InternalStorage, from: string, to: string): Promise<void> {
+  await storage.put(to, await storage.get(from));
+  await storage.delete(from);
+}
+
+/** Deletes a file, or a folder with everything under it. Returns the paths deleted (relative to the namespace's files). */
+export async function deleteNamespaceFiles(storage: InternalStorage, namespace: string, path: string): Promise<string[]> {
+  const prefix = namespaceFilesPrefix(namespace);
+  const trimmed = path.replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') throw new Error('Refusing to delete every file of the namespace: name a file or folder');
+  const uri = namespaceFileUri(namespace, trimmed);
+  if (await storage.delete(uri)) return [uri.slice(prefix.length)];
+  return (await storage.deleteByPrefix(`${uri}/`)).map((deleted) => deleted.slice(prefix.length));
+}
+
+export class NamespaceFileConflict extends Error {
+  override name = 'NamespaceFileConflict';
+}
+
 /**
  * Kestra's include/exclude rules for namespace files: a file is kept when it matches an `include`
  * pattern (all files when there is none) and no `exclude` pattern. Patterns are globs on the path

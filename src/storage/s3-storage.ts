@@ -88,6 +88,13 @@ export class S3Storage implements InternalStorage {
     return files.sort((a, b) => a.uri.localeCompare(b.uri));
   }
 
+  async delete(uri: string): Promise<boolean> {
+    if ((await this.stat(uri)) === undefined) return false;
+    const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+    await (await this.s3()).send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.keys.keyOf(uri) }));
+    return true;
+  }
+
   async deleteByPrefix(prefixUri: string): Promise<string[]> {
     if (!prefixUri.endsWith('/')) throw new Error(`A folder URI must end with "/": ${prefixUri}`);
     const { DeleteObjectsCommand } = await import('@aws-sdk/client-s3');

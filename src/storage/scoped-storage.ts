@@ -14,6 +14,7 @@ export function scopedStorage(storage: InternalStorage, scope: StorageScope & { 
     get: async (uri: string) => storage.get(checkReadable(uri, scope)),
     stat: async (uri: string) => storage.stat(checkReadable(uri, scope)),
     list: async (prefixUri: string) => storage.list(checkReadable(prefixUri, scope, 'folder')),
+    delete: async (uri: string) => storage.delete(checkWritable(uri, scope)),
     deleteByPrefix: async (prefixUri: string) => storage.deleteByPrefix(checkWritable(prefixUri, scope)),
   };
 }

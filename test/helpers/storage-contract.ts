@@ -79,6 +79,15 @@ export function itBehavesAsInternalStorage(storage: () => InternalStorage): void
     assert.equal(read.digest('hex'), written.digest('hex'));
   });
 
+  it('deletes one file and nothing beside it, and says when there was none', async () => {
+    const doomed = taskRunFileUri(run, 'doomed.txt');
+    await storage().put(doomed, Readable.from(['x']));
+    assert.equal(await storage().delete(doomed), true);
+    assert.equal(await storage().stat(doomed), undefined);
+    assert.equal(await storage().delete(doomed), false);
+    assert.equal(await storage().stat(taskRunFileUri(run, 'data.csv')), 8);
+  });
+
   it('deletes everything of one execution, and only that execution', async () => {
     const other = { ...run, executionId: `${run.executionId}-other` };
     await storage().put(taskRunFileUri(other, 'keep.csv'), Readable.from(['k']));
