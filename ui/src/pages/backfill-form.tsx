@@ -6,6 +6,8 @@
 import { useState, type FormEvent } from 'react';
 import { apiJson, jsonBody } from '../api';
 import { ErrorMessage } from '../components';
+import { FormActions } from '../form-actions';
+import { useAction } from '../use-action';
 
 interface BackfillFormProps {
   namespace: string;
@@ -46,22 +48,17 @@ export function BackfillForm({ namespace, flowId, triggerId, timezone, onDone, o
   const [end, setEnd] = useState('');
   const [inputs, setInputs] = useState('');
   const [labels, setLabels] = useState('');
-  const [error, setError] = useState<Error>();
+  const { error, run } = useAction();
   const [busy, setBusy] = useState(false);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setError(undefined);
     setBusy(true);
-    try {
+    return run(async () => {
       const backfill = { start, end: end || null, inputs: parseInputs(inputs), labels: parseLabels(labels) };
       await apiJson('/triggers', jsonBody('PUT', { namespace, flowId, triggerId, backfill }));
       onDone(`Backfill of ${triggerId} started from ${start}${end ? ` to ${end}` : ''}.`);
-    } catch (reason) {
-      setError(reason as Error);
-    } finally {
-      setBusy(false);
-    }
+    }).finally(() => setBusy(false));
   };
 
   return (
@@ -84,14 +81,7 @@ export function BackfillForm({ namespace, flowId, triggerId, timezone, onDone, o
         <textarea rows={2} value={labels} onChange={(event) => setLabels(event.target.value)} />
       </label>
       <ErrorMessage error={error} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          Start backfill
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Start backfill" disabled={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -9,6 +9,7 @@ import { apiJson, type Flow } from '../api';
 import { ErrorMessage, PageHeader } from '../components';
 import { flowCompletion, flowLinter } from '../editor/flow-language';
 import { YamlEditor } from '../editor/yaml-editor';
+import { useAction } from '../use-action';
 import type { FlowTabProps } from './flow-tab';
 
 const NEW_FLOW = `id: my_flow
@@ -26,21 +27,16 @@ const EDITOR_EXTENSIONS = [flowLinter(), flowCompletion()];
 function FlowSourceEditor({ initial, save }: { initial: string; save(source: string): Promise<void> }) {
   const [source, setSource] = useState(initial);
   const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<Error>();
+  const { error, run } = useAction();
   const [saved, setSaved] = useState(false);
 
-  const onSave = async () => {
+  const onSave = () => {
     setSaving(true);
-    setError(undefined);
     setSaved(false);
-    try {
+    return run(async () => {
       await save(source);
       setSaved(true);
-    } catch (reason) {
-      setError(reason as Error);
-    } finally {
-      setSaving(false);
-    }
+    }).finally(() => setSaving(false));
   };
 
   return (

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import { apiJson, jsonBody, query, type Page } from '../api';
 import { ErrorMessage, Loading } from '../components';
+import { useAction } from '../use-action';
 import { useApi } from '../use-api';
 import { BackfillForm } from './backfill-form';
 import type { FlowTabProps } from './flow-tab';
@@ -20,18 +21,14 @@ export function FlowTriggers({ flow }: FlowTabProps) {
   const triggers = useApi<Page<TriggerState>>(`/triggers/search${query({ namespace: flow.namespace, flowId: flow.id, size: 100 })}`);
   const [backfilling, setBackfilling] = useState<string>();
   const [message, setMessage] = useState<string>();
-  const [error, setError] = useState<Error>();
+  const { error, run } = useAction();
   const mine = (triggers.data?.results ?? []).filter((t) => t.triggerContext.namespace === flow.namespace && t.triggerContext.flowId === flow.id);
 
-  const setEnabled = async (triggerId: string, enabled: boolean) => {
-    setError(undefined);
-    try {
+  const setEnabled = (triggerId: string, enabled: boolean) =>
+    run(async () => {
       await apiJson('/triggers', jsonBody('PUT', { namespace: flow.namespace, flowId: flow.id, triggerId, disabled: !enabled }));
       triggers.reload();
-    } catch (reason) {
-      setError(reason as Error);
-    }
-  };
+    });
 
   return (
     <div className="triggers">

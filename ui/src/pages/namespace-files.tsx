@@ -6,6 +6,7 @@
 import { useState, type FormEvent } from 'react';
 import { apiFetch, query } from '../api';
 import { ErrorMessage, Loading } from '../components';
+import { useAction } from '../use-action';
 import { YamlEditor } from '../editor/yaml-editor';
 import { useApi } from '../use-api';
 
@@ -20,15 +21,7 @@ async function writeFile(namespace: string, path: string, text: string): Promise
 function OpenFile({ namespace, path, text, onDeleted }: { namespace: string; path: string; text: string; onDeleted(): void }) {
   const [current, setCurrent] = useState(text);
   const [saved, setSaved] = useState(text);
-  const [error, setError] = useState<Error>();
-  const act = async (work: () => Promise<void>) => {
-    setError(undefined);
-    try {
-      await work();
-    } catch (reason) {
-      setError(reason as Error);
-    }
-  };
+  const { error, run: act } = useAction();
   const save = () => act(async () => (await writeFile(namespace, path, current), setSaved(current)));
   const remove = () =>
     act(async () => {
@@ -55,31 +48,24 @@ export function NamespaceFiles({ namespace }: { namespace: string }) {
   const files = useApi<string[]>(`/namespaces/${namespace}/files/search`);
   const [open, setOpen] = useState<{ path: string; text: string }>();
   const [newPath, setNewPath] = useState('');
-  const [error, setError] = useState<Error>();
+  const { error, run } = useAction();
 
-  const openFile = async (path: string) => {
-    setError(undefined);
-    try {
+  const openFile = (path: string) =>
+    run(async () => {
       const response = await apiFetch(filesPath(namespace, path));
       setOpen({ path, text: await response.text() });
-    } catch (reason) {
-      setError(reason as Error);
-    }
-  };
-  const create = async (event: FormEvent) => {
+    });
+  const create = (event: FormEvent) => {
     event.preventDefault();
-    setError(undefined);
     const path = newPath.startsWith('/') ? newPath : `/${newPath}`;
-    try {
+    return run(async () => {
       // Writing would replace an existing file: refuse a path the list already shows.
       if (files.data?.includes(path)) throw new Error(`${path} already exists`);
       await writeFile(namespace, path, '');
       setNewPath('');
       files.reload();
       setOpen({ path, text: '' });
-    } catch (reason) {
-      setError(reason as Error);
-    }
+    });
   };
 
   return (

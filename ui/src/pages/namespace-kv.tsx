@@ -6,6 +6,8 @@
 import { useState, type FormEvent } from 'react';
 import { apiFetch, apiJson } from '../api';
 import { ErrorMessage, Loading } from '../components';
+import { FormActions } from '../form-actions';
+import { useAction } from '../use-action';
 import { useApi } from '../use-api';
 
 interface KvEntry {
@@ -36,19 +38,16 @@ function KvForm({
   const [key, setKey] = useState(initial?.key ?? '');
   const [text, setText] = useState(initial?.text ?? '');
   const [ttl, setTtl] = useState('');
-  const [error, setError] = useState<Error>();
+  const { error, run } = useAction();
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setError(undefined);
-    try {
+    return run(async () => {
       const headers: Record<string, string> = { 'content-type': 'text/plain' };
       if (ttl) headers.ttl = ttl;
       await apiFetch(`/namespaces/${namespace}/kv/${encodeURIComponent(key)}`, { method: 'PUT', headers, body: text });
       onSaved();
-    } catch (reason) {
-      setError(reason as Error);
-    }
+    });
   };
 
   return (
@@ -66,14 +65,7 @@ function KvForm({
         <input value={ttl} onChange={(event) => setTtl(event.target.value)} />
       </label>
       <ErrorMessage error={error} />
-      <div className="actions">
-        <button type="submit" className="primary">
-          Save
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Save" onCancel={onCancel} />
     </form>
   );
 }
@@ -82,16 +74,7 @@ export function NamespaceKv({ namespace }: { namespace: string }) {
   const keys = useApi<KvEntry[]>(`/namespaces/${namespace}/kv`);
   const [shown, setShown] = useState<{ key: string; value: KvValue }>();
   const [editing, setEditing] = useState<{ key: string; text: string } | 'new'>();
-  const [error, setError] = useState<Error>();
-
-  const act = async (work: () => Promise<void>) => {
-    setError(undefined);
-    try {
-      await work();
-    } catch (reason) {
-      setError(reason as Error);
-    }
-  };
+  const { error, run: act } = useAction();
   const read = (key: string) => apiJson<KvValue>(`/namespaces/${namespace}/kv/${encodeURIComponent(key)}`);
   const view = (key: string) => act(async () => setShown({ key, value: await read(key) }));
   const edit = (key: string) => act(async () => setEditing({ key, text: valueText(await read(key)) }));
