@@ -90,15 +90,24 @@ describe('web UI: flow editor, topology, revisions, triggers, namespaces', { ski
     ui.assertNoErrors();
   });
 
-  it('creates a new flow from the Create button and opens it', async () => {
+  it('creates a new flow from the Create button, with completion of its task type and properties, and opens it', async () => {
     await ui.page.goto(ui.url('/ui/flows'));
     await ui.page.getByRole('link', { name: 'Create' }).click();
     await ui.page.waitForURL('**/ui/flows/new');
     await ui.page.getByRole('textbox', { name: 'Flow YAML' }).waitFor();
-    await replaceEditorText('Flow YAML', `id: created\nnamespace: ${ui.namespace}\ntasks:\n  - id: hello\n    type: ${LOG_TYPE}\n    message: new\n`);
+    await replaceEditorText('Flow YAML', `id: created\nnamespace: ${ui.namespace}\ntasks:\n  - id: hello\n    type: io.kestra.plugin.core.log.`);
+    await ui.page.keyboard.type('Lo');
+    const completion = ui.page.locator('.cm-tooltip-autocomplete');
+    await completion.getByRole('option', { name: LOG_TYPE }).waitFor();
+    await ui.page.keyboard.press('Enter');
+    await ui.page.keyboard.insertText('\n    mess');
+    await completion.getByRole('option', { name: 'message' }).waitFor();
+    await ui.page.keyboard.press('Enter');
+    await ui.page.keyboard.insertText('new\n');
     await ui.page.getByRole('button', { name: 'Save' }).click();
     await ui.page.waitForURL(`**/ui/flows/edit/${ui.namespace}/created/editor`);
-    assert.equal((await ui.api(`/flows/${ui.namespace}/created`)).status, 200);
+    const created = (await (await ui.api(`/flows/${ui.namespace}/created`)).json()) as { source: string };
+    assert.match(created.source, new RegExp(`type: ${LOG_TYPE.replaceAll('.', '\\.')}\\n    message: new`));
     ui.assertNoErrors();
   });
 
