@@ -151,6 +151,14 @@ export function registerFlowRoutes(
           // Kestra's shape: a deprecated type or form is a path in `deprecationPaths`, its message a warning.
           warnings: (compiled.warnings ?? []).map((w) => (w.path ? `${w.path}: ${w.message}` : w.message)),
           infos: [],
+          // tflow's addition, for editors: each problem with its line and column in the document.
+          diagnostics: [...diagnostics, ...(compiled.warnings ?? [])].map((d) => ({
+            line: d.line,
+            col: d.col,
+            path: d.path,
+            message: d.hint ? `${d.message} (${d.hint})` : d.message,
+            severity: d.severity ?? 'error',
+          })),
           deprecationPaths: (compiled.warnings ?? []).map((w) => deprecationPath(w.path)),
           outdated: false,
         };

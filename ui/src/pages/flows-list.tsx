@@ -52,6 +52,9 @@ export function FlowsList() {
             onChange={(event) => event.target.files?.[0] && void importFile(event.target.files[0])}
           />
         </label>
+        <Link className="button primary" to="/flows/new">
+          Create
+        </Link>
       </PageHeader>
       <div className="filters">
         <input aria-label="Namespace" placeholder="Namespace" defaultValue={namespace} onChange={(e) => setFilter('namespace', e.target.value)} />
