@@ -62,6 +62,16 @@ describe('web UI: executions', { skip: browserMissing() }, () => {
 
     await ui.page.getByRole('link', { name: 'Outputs' }).click();
     await ui.page.locator('.outputs', { hasText: 'I was generated during this workflow.' }).waitFor();
+
+    // The Topology tab: the flow's graph, each task with its run's state.
+    await ui.page.getByRole('link', { name: 'Topology' }).click();
+    const taskBox = (taskId: string) => ui.page.locator(`.flow-graph g.graph-node[aria-label="${taskId}"]`);
+    await taskBox('hello_message').waitFor();
+    for (const taskId of ['hello_message', 'generate_output', 'log_output', 'goodbye_message']) {
+      assert.match((await taskBox(taskId).getAttribute('class')) ?? '', /\bstate-success\b/, taskId);
+      assert.match((await taskBox(taskId).textContent()) ?? '', /· SUCCESS/, taskId);
+    }
+    await ui.screenshot('ui-execution-topology');
     ui.assertNoErrors();
   });
 
@@ -92,6 +102,7 @@ tasks:
     await file.getByText(`${Buffer.byteLength(csv)} B`).waitFor();
     await file.getByRole('button', { name: 'Preview trips.csv' }).click();
     const preview = file.getByRole('region', { name: 'Preview of trips.csv' });
+    await preview.locator('tbody tr').nth(1).waitFor(); // the preview is fetched after the click
     assert.deepEqual(await preview.locator('tbody tr').allInnerTexts(), ['1\tParis', '2\tLima']);
     await ui.screenshot('ui-execution-outputs');
     const [download] = await Promise.all([ui.page.waitForEvent('download'), file.getByRole('link', { name: 'Download trips.csv' }).click()]);

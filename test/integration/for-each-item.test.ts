@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { text } from 'node:stream/consumers';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { executionResult, startExecution } from '../../src/client/executions';
 import { storageFromConfig } from '../../src/storage';
 import { executionQuery } from '../../src/workflow/definitions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { flow } from '../helpers/fake-port';
-import { deployedFlowsFixture } from '../helpers/flow-store';
+import { useDeployedFlows } from '../helpers/flow-store';
 import { recordHistoryIfAsked } from '../helpers/histories';
 import { killOnceStarted, statusOnceClosed, type TemporalFixture } from '../helpers/temporal';
 
@@ -53,13 +53,12 @@ outputs:
 `;
 
 describe('ForEachItem on a real Temporal dev server', { timeout: 600_000 }, () => {
+  const deployed = useDeployedFlows('tflow.test.foreachitem', (ns) => ({ count_lines: countLines(ns) }));
+  const namespace = deployed.namespace;
   let fixture: TemporalFixture;
-  let namespace: string;
-  let close: () => Promise<void>;
-  before(
-    async () => ({ fixture, namespace, close } = await deployedFlowsFixture('tflow.test.foreachitem', (ns) => ({ count_lines: countLines(ns) }))),
-  );
-  after(async () => close?.());
+  before(() => {
+    fixture = deployed.fixture;
+  });
 
   /** A parent that writes `seq 1 <lines>` to a file and runs ForEachItem over it. */
   const parent = (lines: number, rows: number, extra = '', childInputs = '') =>

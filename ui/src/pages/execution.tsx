@@ -3,7 +3,7 @@
  * while it runs), Kill / Restart / Resume, its inputs, labels and trigger, a link to the Temporal Web
  * UI, and the tabs Gantt, Logs, Outputs and Topology.
  */
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link, Navigate, useParams } from 'react-router';
 import { apiFetch, type Execution } from '../api';
 import { ErrorMessage, Loading, PageHeader, StateBadge, Tabs } from '../components';
@@ -12,6 +12,10 @@ import { ExecutionLogs } from './execution-logs';
 import { ExecutionOutputs, OutputTree } from './execution-outputs';
 import { formatDuration, Gantt } from './gantt';
 import { ResumeForm } from './resume-form';
+import { isEnded } from '../states';
+
+// The graph layout is a chunk of its own, loaded when the tab opens.
+const ExecutionTopology = lazy(() => import('./execution-topology').then((module) => ({ default: module.ExecutionTopology })));
 
 const TABS = [
   { id: 'gantt', label: 'Gantt' },
@@ -19,12 +23,6 @@ const TABS = [
   { id: 'outputs', label: 'Outputs' },
   { id: 'topology', label: 'Topology' },
 ];
-
-const ENDED = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED', 'RETRIED']);
-
-export function isEnded(state: string): boolean {
-  return ENDED.has(state);
-}
 
 function Actions({ execution, changed }: { execution: Execution & { url?: string }; changed(): void }) {
   const [error, setError] = useState<Error>();
@@ -148,7 +146,11 @@ export function ExecutionPage() {
       {data && tab === 'gantt' ? <Gantt execution={data} /> : null}
       {tab === 'logs' ? <ExecutionLogs executionId={executionId} live={!ended} /> : null}
       {data && tab === 'outputs' ? <ExecutionOutputs execution={data} /> : null}
-      {tab === 'topology' ? <p className="muted">The topology of an execution comes with the flow graph component (not built yet).</p> : null}
+      {data && tab === 'topology' ? (
+        <Suspense fallback={<Loading when />}>
+          <ExecutionTopology execution={data} />
+        </Suspense>
+      ) : null}
     </section>
   );
 }

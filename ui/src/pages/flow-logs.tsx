@@ -7,7 +7,7 @@ import { Link } from 'react-router';
 import { query, type Execution, type Page } from '../api';
 import { ErrorMessage, Loading, StateBadge } from '../components';
 import { useApi } from '../use-api';
-import { isEnded } from './execution';
+import { isEnded } from '../states';
 import { ExecutionLogs } from './execution-logs';
 import type { FlowTabProps } from './flow-tab';
 
