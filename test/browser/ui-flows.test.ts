@@ -98,11 +98,12 @@ describe('web UI: flow editor, topology, revisions, triggers, namespaces', { ski
     await replaceEditorText('Flow YAML', `id: created\nnamespace: ${ui.namespace}\ntasks:\n  - id: hello\n    type: io.kestra.plugin.core.log.`);
     await ui.page.keyboard.type('Lo');
     const completion = ui.page.locator('.cm-tooltip-autocomplete');
-    await completion.getByRole('option', { name: LOG_TYPE }).waitFor();
-    await ui.page.keyboard.press('Enter');
-    await ui.page.keyboard.insertText('\n    mess');
-    await completion.getByRole('option', { name: 'message' }).waitFor();
-    await ui.page.keyboard.press('Enter');
+    // Options are clicked, not taken with Enter: an Enter that lands before the list has caught up with
+    // the last keystroke would insert a newline instead.
+    await completion.getByRole('option', { name: LOG_TYPE }).click();
+    await ui.page.keyboard.insertText('\n    ');
+    await ui.page.keyboard.type('mess');
+    await completion.getByRole('option', { name: 'message' }).click();
     await ui.page.keyboard.insertText('new\n');
     await ui.page.getByRole('button', { name: 'Save' }).click();
     await ui.page.waitForURL(`**/ui/flows/edit/${ui.namespace}/created/editor`);
