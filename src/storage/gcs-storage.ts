@@ -32,13 +32,14 @@ export class GcsStorage extends ObjectStore<Bucket> implements InternalStorage {
   async get(uri: string, options: ReadOptions = {}): Promise<Readable> {
     const file = (await this.client()).file(this.keys.keyOf(uri));
     if (options.firstBytes === undefined) return answered(file.createReadStream({ validation: false }), uri);
-    // Partial reads (previews) ask for the size first (a range beyond an empty object is refused), which
-    // also tells a missing file; the stream is then handed back as it is (waiting for its answer here, as
-    // full reads do, once failed in CI with ECONNRESET on the ranged read against fake-gcs-server).
+    // A partial read is small (a preview's first bytes): it is downloaded whole, so a reader that stops
+    // early never aborts an HTTP response (in CI, the next request on the aborted response's connection
+    // failed with ECONNRESET). The size first: a range beyond an empty object is refused.
     const size = await this.stat(uri);
     if (size === undefined) throw new StorageFileNotFound(uri);
-    const range = options.firstBytes < size ? { start: 0, end: options.firstBytes - 1 } : {};
-    return file.createReadStream({ validation: false, ...range });
+    if (size === 0 || options.firstBytes <= 0) return ReadableStream.from([]);
+    const [bytes] = await file.download({ validation: false, start: 0, end: Math.min(size, options.firstBytes) - 1 });
+    return ReadableStream.from([bytes]);
   }
 
   async stat(uri: string): Promise<number | undefined> {
