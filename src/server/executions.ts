@@ -14,7 +14,7 @@ import { loadDeployedFlow } from '../flow-store/deploy';
 import { splitExecutionId } from '../workflow/schedules/scheduled-request';
 import { executionPrefix, inputFileUri, storageFromConfig } from '../storage';
 import type { ExecutionLocation } from '../workflow/storage/storage-uri';
-import { waitingResumeInputs } from '../client/resume-inputs';
+import { sealResumeSecrets, waitingResumeInputs } from '../client/resume-inputs';
 import { checkInputBounds } from './body-limits';
 import type { ApiContext, ApiLimits } from './context';
 import { HttpError } from './errors';
@@ -338,11 +338,11 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
     async (request, reply) => {
       const { executionId } = request.params;
       const handle = await requireRunning(context, executionId);
+      const waiting = await waitingResumeInputs(handle, executionId);
       // A file part is stored in the execution's folder, as at creation, for a FILE onResume input of a waiting Pause.
-      const files = request.isMultipart() ? { context, ...(await waitingResumeInputs(handle, executionId)) } : undefined;
-      const inputs = await requestInputs(request, files);
+      const inputs = await requestInputs(request, request.isMultipart() ? { context, ...waiting } : undefined);
       try {
-        await resumeExecution(handle, inputs);
+        await resumeExecution(handle, sealResumeSecrets(waiting.declared, inputs, context.config));
       } catch (error) {
         if (error instanceof ResumeRefusedError) throw new HttpError(/Invalid input for/.test(error.message) ? 422 : 409, error.message);
         throw error;

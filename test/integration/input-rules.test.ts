@@ -16,6 +16,7 @@ import { executionResult, queryExecution, resumeExecution, ResumeRefusedError, s
 import { FlowValidationError } from '../../src/compiler/diagnostics';
 import { deleteDeployedFlow, deployFlows, loadDeployedFlow, validateForDeploy } from '../../src/flow-store/deploy';
 import { FlowStore } from '../../src/flow-store/flow-store';
+import { logsQuery } from '../../src/workflow/definitions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { runTflow } from '../helpers/cli';
 import { flow } from '../helpers/fake-port';
@@ -192,6 +193,51 @@ tasks:
     const decoded = [...history.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8')).join('\n');
     assert.ok(decoded.includes('The password is ********'), 'the history was decoded');
     assert.ok(!history.includes(password) && !decoded.includes(password), 'the clear value is in the history');
+  });
+
+  it("a Pause's SECRET onResume value given to `tflow resume` is checked, sealed in the history, masked in logs and clear for the script", async () => {
+    const token = 'tok-s3cr3t-resumed';
+    const handle = await startExecution(
+      fixture.client,
+      fixture.config,
+      flow(`id: resume_with_secret
+namespace: ${namespace}
+tasks:
+  - id: approve
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: token
+        type: SECRET
+        validator: "tok-[a-z0-9-]+"
+  - id: use
+    type: io.kestra.plugin.scripts.shell.Commands
+    env:
+      TOKEN: "{{ outputs.approve.onResume.token }}"
+      WHO: resumed
+    commands:
+      - 'if [ "$TOKEN" = "tok-s3cr3t-$WHO" ]; then echo "the script got the token"; fi'
+      - echo "and printed $TOKEN"
+`),
+    );
+    for (let i = 0; i < 200 && (await queryExecution(handle).catch(() => undefined))?.state !== 'PAUSED'; i++) await sleep(100);
+    const env = { TFLOW_TASK_QUEUE: fixture.config.taskQueue };
+    const refused = await runTflow(['resume', handle.workflowId, '-i', 'token=wrong-secret-value'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Invalid input for `token`, it must match the pattern `tok-\[a-z0-9-\]\+`, but received `\*{8}`/);
+    assert.doesNotMatch(refused.stderr, /wrong-secret-value/);
+
+    const resumed = await runTflow(['resume', handle.workflowId, '-i', `token=${token}`], env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const execution = await executionResult(handle);
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    const { logs } = await handle.query(logsQuery, 0);
+    const lines = logs.map((entry) => entry.message);
+    assert.ok(lines.includes('the script got the token'), lines.join('\n'));
+    assert.ok(lines.includes('and printed ********'), lines.join('\n'));
+    const history = JSON.stringify(await handle.fetchHistory());
+    const decoded = [...history.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8')).join('\n');
+    assert.ok(decoded.includes('io.kestra.datatype:aes_encrypted'), 'the sealed value is in the history');
+    assert.ok(!history.includes(token) && !decoded.includes(token), 'the clear value is in the history');
   });
 
   it('a flow whose Schedule gives no value for a required input deploys; its run ends FAILED naming the input, before any task', async () => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { WorkflowHandle } from '@temporalio/client';
 import { connectClient, resumeExecution, ResumeRefusedError } from '../../client/executions';
 import { executionHandle } from '../../client/execution-handle';
-import { waitingResumeInputs } from '../../client/resume-inputs';
+import { sealResumeSecrets, waitingResumeInputs } from '../../client/resume-inputs';
 import { loadConfig, type TflowConfig } from '../../config';
 import { storageFromConfig, uploadLocalFileInputs } from '../../storage';
 import { collect, parsePairs, toStderr, toStdout } from '../output';
@@ -23,8 +23,7 @@ export function configureResumeCommand(program: Command): void {
       const client = await connectClient(config);
       try {
         const handle = executionHandle(client, executionId);
-        const inputs = await uploadResumeFiles(config, handle, executionId, parsePairs(options.input, '--input'));
-        const resumed = await resumeExecution(handle, inputs);
+        const resumed = await resumeExecution(handle, await resumeInputs(config, handle, executionId, parsePairs(options.input, '--input')));
         toStdout(`Execution ${executionId} resumed (${resumed.join(', ')})`);
       } catch (error) {
         if (!(error instanceof ResumeRefusedError)) throw error;
@@ -37,16 +36,18 @@ export function configureResumeCommand(program: Command): void {
 }
 
 /**
- * `-i data=./local.csv` (or `@local.csv`) for a FILE `onResume` input of a waiting Pause: the local file is uploaded
- * into the execution's internal storage first, as `tflow run` does for flow inputs.
+ * The `-i` values as the waiting Pauses declare them: `-i data=./local.csv` (or `@local.csv`) for a FILE
+ * `onResume` input uploads the local file into the execution's internal storage first, as `tflow run`
+ * does for flow inputs; a SECRET value is sealed.
  */
-async function uploadResumeFiles(
+async function resumeInputs(
   config: TflowConfig,
   handle: WorkflowHandle,
   executionId: string,
   values: Record<string, string>,
-): Promise<Record<string, string>> {
+): Promise<Record<string, unknown>> {
   if (Object.keys(values).length === 0) return values;
   const { location, declared } = await waitingResumeInputs(handle, executionId);
-  return uploadLocalFileInputs(storageFromConfig(config), location, declared, values);
+  const uploaded = await uploadLocalFileInputs(storageFromConfig(config), location, declared, values);
+  return sealResumeSecrets(declared, uploaded, config);
 }

@@ -241,7 +241,10 @@ function watchingSealedSecrets(context: Context, onRead: () => void): Context {
     }
     return watched;
   };
-  return context.inputs === undefined ? context : { ...context, inputs: watch(context.inputs) };
+  // Sealed values live in `inputs` (SECRET flow inputs) and in `outputs` (a Pause's SECRET onResume values).
+  const watched = { ...context };
+  for (const scope of ['inputs', 'outputs'] as const) if (context[scope] !== undefined) watched[scope] = watch(context[scope]);
+  return watched;
 }
 
 function containsSealedSecret(value: object): boolean {
