@@ -175,7 +175,10 @@ tasks:
       return page.total === 3 ? page.results : undefined;
     }, 'three backfill executions');
     for (const { id } of executions) {
-      const execution = (await (await ui.api(`/executions/${id}`)).json()) as { inputs: Record<string, unknown>; labels: { key: string; value: string }[] };
+      const execution = (await (await ui.api(`/executions/${id}`)).json()) as {
+        inputs: Record<string, unknown>;
+        labels: { key: string; value: string }[];
+      };
       assert.deepEqual(execution.inputs, { who: 'world', taxi: 'green', trips: 10 });
       const labels = Object.fromEntries(execution.labels.map((l) => [l.key, l.value]));
       assert.equal(labels.origin, 'ui');
@@ -251,7 +254,10 @@ tasks:
     await ui.page.getByRole('textbox', { name: 'Content of /queries/report.sql' }).waitFor();
     await replaceEditorText('Content of /queries/report.sql', 'select 1;\n');
     await ui.page.getByRole('region', { name: 'File /queries/report.sql' }).getByRole('button', { name: 'Save' }).click();
-    await eventually(async () => ((await (await ui.api(`${files}?path=/queries/report.sql`)).text()) === 'select 1;\n' ? true : undefined), 'the saved file');
+    await eventually(
+      async () => ((await (await ui.api(`${files}?path=/queries/report.sql`)).text()) === 'select 1;\n' ? true : undefined),
+      'the saved file',
+    );
     await entry('/').click();
     await ui.page.getByLabel('New path').fill('readme.md');
     await ui.page.getByRole('button', { name: 'New file' }).click();

@@ -29,7 +29,12 @@ function LabelRows({ labels, onChange }: { labels: Label[]; onChange(labels: Lab
       {labels.map((label, index) => (
         <div className="label-row" key={index}>
           <input aria-label={`Label ${index + 1} key`} placeholder="key" value={label.key} onChange={(e) => set(index, { key: e.target.value })} />
-          <input aria-label={`Label ${index + 1} value`} placeholder="value" value={label.value} onChange={(e) => set(index, { value: e.target.value })} />
+          <input
+            aria-label={`Label ${index + 1} value`}
+            placeholder="value"
+            value={label.value}
+            onChange={(e) => set(index, { value: e.target.value })}
+          />
           <button type="button" aria-label={`Remove label ${index + 1}`} onClick={() => onChange(labels.filter((_, i) => i !== index))}>
             ×
           </button>

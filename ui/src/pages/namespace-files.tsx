@@ -183,7 +183,12 @@ export function NamespaceFiles({ namespace }: { namespace: string }) {
     <div className="namespace-files">
       <form className="filters" aria-label="New file or folder" onSubmit={submitNew}>
         <span className="muted">In {target || '/'}</span>
-        <input aria-label="New path" placeholder="report.sql, or sub/report.sql" value={newPath} onChange={(event) => setNewPath(event.target.value)} />
+        <input
+          aria-label="New path"
+          placeholder="report.sql, or sub/report.sql"
+          value={newPath}
+          onChange={(event) => setNewPath(event.target.value)}
+        />
         <button type="submit">New file</button>
         <button type="button" onClick={() => void create(true)}>
           New folder
