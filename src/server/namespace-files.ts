@@ -72,41 +72,34 @@ type NamespaceRequest<Q> = { Params: { namespace: string }; Querystring: Q };
 export function registerNamespaceFileRoutes(app: FastifyInstance, context: ApiContext, limits: Pick<ApiLimits, 'fileBytes'>): void {
   const storage = () => storageFromConfig(context.config);
 
-  app.get<NamespaceRequest<{ path?: string }>>(
+  /** A GET that looks up the entry (or entries) at `path`, 404 when there is none. */
+  const lookupRoute = (
+    url: string,
+    schema: { summary: string; querystring: ReturnType<typeof pathQuery> },
+    what: string,
+    lookup: (namespace: string, path: string) => Promise<unknown>,
+  ) =>
+    app.get<NamespaceRequest<{ path?: string }>>(url, { schema: { ...schema, tags: ['Files'], params: namespaceParams } }, async (request) => {
+      const { namespace } = request.params;
+      const found = await lookup(namespace, checkedPath(namespace, request.query.path ?? '/'));
+      if (found === undefined) throw new HttpError(404, `No ${what} ${request.query.path} in namespace ${namespace}`);
+      return found;
+    });
+
+  lookupRoute(
     '/namespaces/:namespace/files/directory',
     {
-      schema: {
-        summary: 'The entries of a folder of namespace files: [{fileName, type: File|Directory, size}], folders first',
-        tags: ['Files'],
-        params: namespaceParams,
-        querystring: pathQuery('The folder (default /)', false),
-      },
+      summary: 'The entries of a folder of namespace files: [{fileName, type: File|Directory, size}], folders first',
+      querystring: pathQuery('The folder (default /)', false),
     },
-    async (request) => {
-      const { namespace } = request.params;
-      const path = checkedPath(namespace, request.query.path ?? '/');
-      const entries = await namespaceDirectory(storage(), namespace, path);
-      if (!entries) throw new HttpError(404, `No folder ${request.query.path} in namespace ${namespace}`);
-      return entries;
-    },
+    'folder',
+    (namespace, path) => namespaceDirectory(storage(), namespace, path),
   );
-
-  app.get<NamespaceRequest<{ path: string }>>(
+  lookupRoute(
     '/namespaces/:namespace/files/stats',
-    {
-      schema: {
-        summary: 'A namespace file or folder: {fileName, type: File|Directory, size}',
-        tags: ['Files'],
-        params: namespaceParams,
-        querystring: pathQuery('The file or folder'),
-      },
-    },
-    async (request) => {
-      const { namespace } = request.params;
-      const entry = await namespaceEntry(storage(), namespace, checkedPath(namespace, request.query.path));
-      if (!entry) throw new HttpError(404, `No file or folder ${request.query.path} in namespace ${namespace}`);
-      return entry;
-    },
+    { summary: 'A namespace file or folder: {fileName, type: File|Directory, size}', querystring: pathQuery('The file or folder') },
+    'file or folder',
+    (namespace, path) => namespaceEntry(storage(), namespace, path),
   );
 
   app.get<NamespaceRequest<{ q?: string }>>(

@@ -2,7 +2,8 @@
  * Browser plumbing for the tests of tflow's own web UI (/ui/, docs/web-ui.md): a real `tflow server`
  * (API and worker in this process, Basic auth on) against the shared Temporal dev server, and
  * Debian's chromium driven by playwright-core, logged in with the server's credentials. Every
- * JavaScript error and failed request the pages make is collected: `assertNoErrors()` fails on any.
+ * JavaScript error, console error, failed request and 4xx/5xx answer the pages get is collected:
+ * `assertNoErrors()` fails on any, except the answers a test declared with `expectFailure()`.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -31,9 +32,22 @@ export interface TflowUi {
   deploy(source: string): Promise<void>;
   /** Saves a screenshot of the page as `<name>.png` in TFLOW_SCREENSHOTS_DIR (`npm run screenshots`), or a temporary folder. */
   screenshot(name: string): Promise<string>;
-  /** Fails with the list of JavaScript errors, console errors and failed requests seen so far. */
+  /**
+   * Declares that the page's next `method` request to a URL matching `url` answers `status` (a 422 the
+   * page shows next to a field): that one answer, and the console error the browser logs for it, are
+   * not errors. assertNoErrors() fails if it never came.
+   */
+  expectFailure(method: string, url: RegExp, status: number): void;
+  /** Fails with the JavaScript errors, console errors, failed requests and unexpected error answers seen so far. */
   assertNoErrors(): void;
   close(): Promise<void>;
+}
+
+interface ExpectedFailure {
+  method: string;
+  url: RegExp;
+  status: number;
+  seen: boolean;
 }
 
 export async function openTflowUi(): Promise<TflowUi> {
@@ -53,9 +67,22 @@ export async function openTflowUi(): Promise<TflowUi> {
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const errors: string[] = [];
+  const expected: ExpectedFailure[] = [];
+  /** `<status> <url>` of each 4xx/5xx answer: the browser's console line for it is the same error, said twice. */
+  const answered = new Set<string>();
+  const consoleErrors: { text: string; url: string }[] = [];
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
-  page.on('console', (message) => message.type() === 'error' && errors.push(`console error: ${message.text()} (${message.location().url})`));
+  page.on('console', (message) => message.type() === 'error' && consoleErrors.push({ text: message.text(), url: message.location().url }));
   page.on('requestfailed', (request) => !request.failure()?.errorText.includes('ERR_ABORTED') && errors.push(`request failed: ${request.url()}`));
+  page.on('response', (response) => {
+    const status = response.status();
+    if (status < 400) return;
+    const method = response.request().method();
+    answered.add(`${status} ${response.url()}`);
+    const index = expected.findIndex((e) => !e.seen && e.method === method && e.status === status && e.url.test(response.url()));
+    if (index >= 0) expected[index].seen = true;
+    else errors.push(`answer ${status} to ${method} ${response.url()}`);
+  });
   const authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${server.url}/api/v1${path}`, { ...init, headers: { authorization, ...(init.headers as Record<string, string> | undefined) } });
@@ -77,8 +104,16 @@ export async function openTflowUi(): Promise<TflowUi> {
       await page.screenshot({ path });
       return path;
     },
+    expectFailure(method, url, status) {
+      expected.push({ method: method.toUpperCase(), url, status, seen: false });
+    },
     assertNoErrors() {
-      assert.deepEqual(errors, [], 'the pages reported errors');
+      const answerLine = /^Failed to load resource: the server responded with a status of (\d+)/;
+      const logged = consoleErrors
+        .filter(({ text, url }) => !answered.has(`${answerLine.exec(text)?.[1]} ${url}`))
+        .map(({ text, url }) => `console error: ${text} (${url})`);
+      const missing = expected.filter((e) => !e.seen).map((e) => `expected answer ${e.status} to ${e.method} ${e.url} never came`);
+      assert.deepEqual([...errors, ...logged, ...missing], [], 'the pages reported errors');
     },
     async close() {
       await browser.close();

@@ -1,7 +1,8 @@
 /**
  * The flow pages and the namespace pages, driven in chromium against a real `tflow server`:
  * the taxi flow's topology, the editor's inline diagnostics and Save (a new revision), the
- * Backfill form of a Schedule, a namespace's KV pairs and files.
+ * Backfill form of a Schedule (built from the flow's inputs), a namespace's KV pairs and its tree of
+ * files.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -112,10 +113,32 @@ describe('web UI: flow editor, topology, revisions, triggers, namespaces', { ski
     ui.assertNoErrors();
   });
 
-  it('lists a Schedule with its cron, pauses it with the switch, and backfills it from the Backfill form', async () => {
-    await ui.deploy(
-      `id: scheduled\nnamespace: ${ui.namespace}\ninputs:\n  - id: who\n    type: STRING\n    defaults: world\ntriggers:\n  - id: hourly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: "0 * * * *"\n    timezone: Europe/Paris\ntasks:\n  - id: hello\n    type: ${LOG_TYPE}\n    message: "hi {{ inputs.who }}"\n`,
-    );
+  it("lists a Schedule with its cron, pauses it with the switch, and backfills it from the Backfill form built from the flow's inputs", async () => {
+    await ui.deploy(`id: scheduled
+namespace: ${ui.namespace}
+inputs:
+  - id: who
+    type: STRING
+    defaults: world
+  - id: taxi
+    type: SELECT
+    displayName: Taxi colour
+    values: [yellow, green]
+    defaults: yellow
+  - id: trips
+    type: INT
+    min: 1
+    defaults: 10
+triggers:
+  - id: hourly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
+    timezone: Europe/Paris
+tasks:
+  - id: hello
+    type: ${LOG_TYPE}
+    message: "hi {{ inputs.who }} from the {{ inputs.taxi }} taxi"
+`);
     await ui.page.goto(ui.url(`/ui/flows/edit/${ui.namespace}/scheduled/triggers`));
     const row = ui.page.locator('.triggers table.list tbody tr', { hasText: 'hourly' });
     await row.waitFor();
@@ -133,18 +156,54 @@ describe('web UI: flow editor, topology, revisions, triggers, namespaces', { ski
     const form = ui.page.getByRole('form', { name: 'Backfill hourly' });
     await form.getByLabel('Start').fill('2024-01-01T00:00');
     await form.getByLabel('End').fill('2024-01-01T03:00');
-    await form.getByLabel('Inputs (JSON)').fill('{"who": "backfill"}');
-    await form.getByLabel('Labels (key:value per line)').fill('origin:ui');
+    // The flow's inputs, labelled and prefilled with their defaults.
+    assert.equal(await form.getByLabel('who', { exact: true }).inputValue(), 'world');
+    const taxi = form.getByLabel('Taxi colour', { exact: true });
+    assert.equal(await taxi.inputValue(), 'yellow');
+    await taxi.selectOption('green');
+    await form.getByLabel('Label 1 key').fill('origin');
+    await form.getByLabel('Label 1 value').fill('ui');
+    await form.getByRole('button', { name: 'Add label' }).click();
+    await form.getByLabel('Label 2 key').fill('team');
+    await form.getByLabel('Label 2 value').fill('data');
     await ui.screenshot('ui-backfill');
     await form.getByRole('button', { name: 'Start backfill' }).click();
     await ui.page.getByRole('status').filter({ hasText: 'Backfill of hourly started' }).waitFor();
     const executions = await eventually(async () => {
       const response = await ui.api(`/executions/search?namespace=${ui.namespace}&flowId=scheduled&labels=backfill:true&size=10`);
-      const page = (await response.json()) as { total: number; results: { labels: { key: string; value: string }[] }[] };
+      const page = (await response.json()) as { total: number; results: { id: string }[] };
       return page.total === 3 ? page.results : undefined;
     }, 'three backfill executions');
-    for (const execution of executions) assert.ok(execution.labels.some((l) => l.key === 'origin' && l.value === 'ui'));
+    for (const { id } of executions) {
+      const execution = (await (await ui.api(`/executions/${id}`)).json()) as {
+        inputs: Record<string, unknown>;
+        labels: { key: string; value: string }[];
+      };
+      assert.deepEqual(execution.inputs, { who: 'world', taxi: 'green', trips: 10 });
+      const labels = Object.fromEntries(execution.labels.map((l) => [l.key, l.value]));
+      assert.equal(labels.origin, 'ui');
+      assert.equal(labels.team, 'data');
+      assert.equal(labels.backfill, 'true');
+    }
     await ui.screenshot('ui-triggers');
+    ui.assertNoErrors();
+  });
+
+  it("shows the API's refusal of a backfill input under its field", async () => {
+    await ui.page.goto(ui.url(`/ui/flows/edit/${ui.namespace}/scheduled/triggers`));
+    await ui.page.getByRole('button', { name: 'Backfill' }).click();
+    const form = ui.page.getByRole('form', { name: 'Backfill hourly' });
+    await form.getByLabel('Start').fill('2024-01-01T00:00');
+    await form.getByLabel('End').fill('2024-01-01T01:00');
+    await form.getByLabel('trips', { exact: true }).fill('0');
+    ui.expectFailure('PUT', /\/api\/v1\/triggers$/, 422);
+    await form.getByRole('button', { name: 'Start backfill' }).click();
+    const message = form.locator('.field', { has: ui.page.getByLabel('trips', { exact: true }) }).getByRole('alert');
+    assert.match(await message.innerText(), /^Invalid input for `trips`.*1/);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await form.waitFor({ state: 'detached' });
+    const backfills = (await (await ui.api(`/executions/search?namespace=${ui.namespace}&flowId=scheduled&size=10`)).json()) as { total: number };
+    assert.equal(backfills.total, 3, 'the refused backfill started nothing');
     ui.assertNoErrors();
   });
 
@@ -178,22 +237,39 @@ describe('web UI: flow editor, topology, revisions, triggers, namespaces', { ski
     ui.assertNoErrors();
   });
 
-  it('creates a namespace file, writes it, and reads it back', async () => {
+  it('keeps namespace files in a folder tree: creates a folder and a file in it, edits, moves, renames and deletes them', async () => {
+    const files = `/namespaces/${ui.namespace}/files`;
+    const stored = async () => (await (await ui.api(`${files}/search`)).json()) as string[];
+    const tree = ui.page.getByRole('list', { name: 'Files' });
+    const entry = (path: string) => tree.getByRole('button', { name: path, exact: true });
     await ui.page.goto(ui.url(`/ui/namespaces/edit/${ui.namespace}/editor`));
-    await ui.page.getByLabel('New file path').fill('queries/report.sql');
+    await ui.page.getByText('No file in this namespace.').waitFor();
+
+    await ui.page.getByLabel('New path').fill('queries');
+    await ui.page.getByRole('button', { name: 'New folder' }).click();
+    assert.equal(await entry('/queries').getAttribute('aria-expanded'), 'true');
+    await ui.page.getByText('In /queries').waitFor();
+    await ui.page.getByLabel('New path').fill('report.sql');
     await ui.page.getByRole('button', { name: 'New file' }).click();
     await ui.page.getByRole('textbox', { name: 'Content of /queries/report.sql' }).waitFor();
     await replaceEditorText('Content of /queries/report.sql', 'select 1;\n');
     await ui.page.getByRole('region', { name: 'File /queries/report.sql' }).getByRole('button', { name: 'Save' }).click();
-    const content = await eventually(async () => {
-      const response = await ui.api(`/namespaces/${ui.namespace}/files?path=/queries/report.sql`);
-      const text = await response.text();
-      return text === 'select 1;\n' ? text : undefined;
-    }, 'the saved file');
-    assert.equal(content, 'select 1;\n');
+    await eventually(
+      async () => ((await (await ui.api(`${files}?path=/queries/report.sql`)).text()) === 'select 1;\n' ? true : undefined),
+      'the saved file',
+    );
+    await entry('/').click();
+    await ui.page.getByLabel('New path').fill('readme.md');
+    await ui.page.getByRole('button', { name: 'New file' }).click();
+    await entry('/readme.md').waitFor();
 
+    // After a reload the folders start collapsed.
     await ui.page.reload();
-    await ui.page.getByRole('button', { name: '/queries/report.sql' }).click();
+    await entry('/readme.md').waitFor();
+    assert.equal(await entry('/queries').getAttribute('aria-expanded'), 'false');
+    assert.equal(await entry('/queries/report.sql').count(), 0);
+    await entry('/queries').click();
+    await entry('/queries/report.sql').click();
     const editor = ui.page.getByRole('textbox', { name: 'Content of /queries/report.sql' });
     await editor.waitFor();
     assert.deepEqual(
@@ -201,10 +277,36 @@ describe('web UI: flow editor, topology, revisions, triggers, namespaces', { ski
       ['select 1;', ''],
     );
     await ui.screenshot('ui-namespace-files');
+
+    // Move the file to another folder, then rename that folder with a bare name.
+    await ui.page.getByLabel('Move to').fill('/sql/trips.sql');
+    await ui.page.getByRole('button', { name: 'Move' }).click();
+    await entry('/sql/trips.sql').waitFor();
+    await entry('/queries').waitFor({ state: 'detached' });
+    assert.deepEqual(await stored(), ['/readme.md', '/sql/trips.sql']);
+    await ui.page.getByRole('region', { name: 'File /sql/trips.sql' }).waitFor();
+    await entry('/sql').click();
+    await ui.page.getByLabel('Move to').fill('scripts');
+    await ui.page.getByRole('button', { name: 'Move' }).click();
+    await entry('/scripts').waitFor();
+    assert.deepEqual(await stored(), ['/readme.md', '/scripts/trips.sql']);
+    assert.equal(await (await ui.api(`${files}?path=/scripts/trips.sql`)).text(), 'select 1;\n');
+
+    // A path that climbs out is refused by the API, and the message shows.
+    await entry('/').click();
+    await ui.page.getByLabel('New path').fill('../../etc/passwd');
+    ui.expectFailure('POST', /\/files\?path=/, 422);
+    await ui.page.getByRole('button', { name: 'New file' }).click();
+    assert.match(await ui.page.locator('.namespace-files').getByRole('alert').innerText(), /path: Invalid file name "\.\.\/\.\.\/etc\/passwd"/);
+
+    ui.page.once('dialog', (dialog) => void dialog.accept());
+    await entry('/scripts').click();
+    await ui.page.getByRole('button', { name: 'Delete' }).click();
+    await entry('/scripts').waitFor({ state: 'detached' });
+    assert.deepEqual(await stored(), ['/readme.md']);
     ui.assertNoErrors();
   });
 
-  // Last: the browser logs the API's 422 answer as a console error, which assertNoErrors() would count.
   it("shows the API's refusal when a broken flow is saved, and keeps the stored revision", async () => {
     await ui.page.goto(ui.url(`/ui/flows/edit/${ui.namespace}/created/editor`));
     await ui.page.getByRole('textbox', { name: 'Flow YAML' }).waitFor();
@@ -212,9 +314,11 @@ describe('web UI: flow editor, topology, revisions, triggers, namespaces', { ski
       'Flow YAML',
       `id: created\nnamespace: ${ui.namespace}\ntasks:\n  - id: hello\n    type: io.kestra.plugin.core.log.Nope\n`,
     );
+    ui.expectFailure('PUT', new RegExp(`/api/v1/flows/${ui.namespace}/created$`), 422);
     await ui.page.getByRole('button', { name: 'Save' }).click();
     assert.match(await ui.page.getByRole('alert').innerText(), /tasks\[0\]\.type: Invalid type: io\.kestra\.plugin\.core\.log\.Nope/);
     const stored = (await (await ui.api(`/flows/${ui.namespace}/created`)).json()) as { revision: number };
     assert.equal(stored.revision, 1);
+    ui.assertNoErrors();
   });
 });

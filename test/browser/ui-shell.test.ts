@@ -28,6 +28,7 @@ describe('web UI: frame and flows list', { skip: browserMissing() }, () => {
     const page = await ui.page.goto(ui.url('/ui/flows'));
     assert.match(page?.headers()['content-security-policy'] ?? '', /script-src 'self'(;|$)/);
     assert.equal(page?.headers()['cache-control'], 'no-cache');
+    ui.assertNoErrors();
   });
 
   it('lists the flows of a namespace, filters them by text and opens one', async () => {
@@ -54,9 +55,11 @@ describe('web UI: frame and flows list', { skip: browserMissing() }, () => {
       .setInputFiles({ name: 'third.yaml', mimeType: 'application/x-yaml', buffer: Buffer.from(flow('third_flow')) });
     await ui.page.locator('table.list tbody tr', { hasText: 'third_flow' }).waitFor();
     const broken = `id: broken\nnamespace: ${ui.namespace}\ntasks:\n  - id: x\n    type: io.kestra.plugin.core.log.Nope\n`;
+    ui.expectFailure('POST', /\/api\/v1\/flows\/import$/, 422);
     await ui.page.locator('input[type=file]').setInputFiles({ name: 'broken.yaml', mimeType: 'application/x-yaml', buffer: Buffer.from(broken) });
     const alert = ui.page.getByRole('alert');
     await alert.waitFor();
     assert.match(await alert.innerText(), /Nope/);
+    ui.assertNoErrors();
   });
 });

@@ -220,10 +220,18 @@ triggers:
     assert.equal(await (await api(`${files}?path=/sql/trips.sql`)).text(), 'SELECT 1;');
     assert.match(await message(await api(`${files}?from=/readme.md&to=/sql/trips.sql`, { method: 'PUT' }), 409), /already exists/);
 
+    // Every route refuses a path that climbs out of the namespace's files, and leaves the files as they were.
     for (const path of ['../../etc/passwd', '/sql/../../x', 'sql/%2e%2e/%2e%2e/x', '..\\..\\x']) {
-      assert.equal((await api(`${files}?path=${encodeURIComponent(path)}`)).status, 422, path);
+      const at = encodeURIComponent(path);
+      assert.equal((await api(`${files}?path=${at}`)).status, 422, path);
       assert.equal((await upload(path, 'x')).status, 422, path);
+      assert.equal((await api(`${files}/directory?path=${at}`)).status, 422, path);
+      assert.equal((await api(`${files}/stats?path=${at}`)).status, 422, path);
+      assert.equal((await api(`${files}?path=${at}`, { method: 'DELETE' })).status, 422, path);
+      assert.equal((await api(`${files}?from=/readme.md&to=${at}`, { method: 'PUT' })).status, 422, path);
+      assert.equal((await api(`${files}?from=${at}&to=/stolen`, { method: 'PUT' })).status, 422, path);
     }
+    assert.deepEqual(await json(await api(`${files}/search`)), ['/readme.md', '/sql/trips.sql']);
     assert.equal((await upload('/big.bin', 'x'.repeat(65 * 1024))).status, 413);
     assert.equal((await api(`${files}/stats?path=/big.bin`)).status, 404);
 

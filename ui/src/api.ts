@@ -74,6 +74,7 @@ export interface FlowSummary {
 
 export interface Flow extends FlowSummary {
   source: string;
+  inputs?: FlowInput[];
 }
 
 export interface Page<T> {

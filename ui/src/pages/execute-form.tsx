@@ -1,10 +1,10 @@
 /** The flow page's "Execute" button: a dialog with the flow's inputs form; submitting opens the new execution. */
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
-import { apiJson, type Execution, type Flow, type FlowInput } from '../api';
+import { apiJson, type Execution, type Flow } from '../api';
 import { InputsForm } from './input-controls';
 
-export function ExecuteButton({ flow }: { flow: Flow & { inputs?: FlowInput[] } }) {
+export function ExecuteButton({ flow }: { flow: Flow }) {
   const [open, setOpen] = useState(false);
   const navigate = useNavigate();
   const execute = async (form: FormData) => {

@@ -93,6 +93,7 @@ export function FlowTriggers({ flow }: FlowTabProps) {
           flowId={flow.id}
           triggerId={backfilling}
           timezone={mine.find((t) => t.abstractTrigger.id === backfilling)?.abstractTrigger.timezone ?? 'UTC'}
+          inputs={flow.inputs ?? []}
           onDone={(text) => (setMessage(text), setBackfilling(undefined))}
           onCancel={() => setBackfilling(undefined)}
         />

@@ -1,7 +1,8 @@
 /**
  * One form control per declared input (the flow's `inputs`, or a Pause's `onResume`), labelled with
  * its displayName or id and prefilled with its default; the API's 422 message for an input shows
- * under its control. Values go out as multipart parts, as the CLI and curl send them.
+ * under its control. Execute and Resume send the values as multipart parts, as the CLI and curl send
+ * them; a Backfill sends them in its JSON body (`inputsJson`).
  */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { fieldErrors, type FlowInput } from '../api';
@@ -40,6 +41,20 @@ export function inputsFormData(inputs: readonly FlowInput[], values: InputValues
     else if (value !== undefined && value !== '') form.append(input.id, value);
   }
   return form;
+}
+
+/**
+ * The values as a JSON object (a backfill's `inputs`): only those the user changed from `initial`, so
+ * an input left alone keeps what the trigger would give it. A FILE has no JSON form and is left out.
+ */
+export function inputsJson(inputs: readonly FlowInput[], values: InputValues, initial: InputValues): Record<string, string | string[]> {
+  const json: Record<string, string | string[]> = {};
+  for (const input of visibleInputs(inputs, values)) {
+    const value = values[input.id];
+    if (value === undefined || value === '' || value instanceof File || JSON.stringify(value) === JSON.stringify(initial[input.id])) continue;
+    json[input.id] = value;
+  }
+  return json;
 }
 
 /** The 422 messages of an input (`Invalid input for \`id\`, …`), by input id; the rest under ''. */
@@ -130,12 +145,42 @@ function Control({ input, value, onChange }: { input: FlowInput; value: InputVal
   }
 }
 
-/** The fields of a form of inputs, with the API's messages by field; `children` are the form's buttons. */
+/** The messages of an API error that name no input (or the error's own message), shown under the whole form. */
+export function FormMessages({ error }: { error: unknown }) {
+  const messages = messagesByInput(error);
+  const general = messages[''] ?? (error && Object.keys(messages).length === 0 ? [(error as Error).message] : []);
+  return general.map((message) => (
+    <p key={message} className="error" role="alert">
+      {message}
+    </p>
+  ));
+}
+
+/**
+ * One labelled control per visible input, with the API's messages for it (`error`, a 422) under it:
+ * the fields the Execute, Resume and Backfill forms share.
+ */
+export function InputFields(props: { inputs: readonly FlowInput[]; values: InputValues; onChange(values: InputValues): void; error?: unknown }) {
+  const messages = messagesByInput(props.error);
+  return visibleInputs(props.inputs, props.values).map((input) => (
+    <div className="field" key={input.id}>
+      <label htmlFor={`input-${input.id}`}>{input.displayName ?? input.id}</label>
+      <Control input={input} value={props.values[input.id]} onChange={(value) => props.onChange({ ...props.values, [input.id]: value })} />
+      {input.description ? <small className="muted">{input.description}</small> : null}
+      {(messages[input.id] ?? []).map((message) => (
+        <p key={message} className="error" role="alert">
+          {message}
+        </p>
+      ))}
+    </div>
+  ));
+}
+
+/** A form of inputs sent as multipart (Execute, Resume); `children` are the form's buttons. */
 export function InputsForm(props: { inputs: readonly FlowInput[]; submit(form: FormData): Promise<void>; children: ReactNode }) {
   const [values, setValues] = useState<InputValues>(() => initialValues(props.inputs));
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const messages = messagesByInput(error);
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
@@ -148,26 +193,10 @@ export function InputsForm(props: { inputs: readonly FlowInput[]; submit(form: F
       setBusy(false);
     }
   };
-  const general = messages[''] ?? (error && Object.keys(messages).length === 0 ? [(error as Error).message] : []);
   return (
     <form className="inputs-form" onSubmit={(e) => void onSubmit(e)}>
-      {visibleInputs(props.inputs, values).map((input) => (
-        <div className="field" key={input.id}>
-          <label htmlFor={`input-${input.id}`}>{input.displayName ?? input.id}</label>
-          <Control input={input} value={values[input.id]} onChange={(value) => setValues((all) => ({ ...all, [input.id]: value }))} />
-          {input.description ? <small className="muted">{input.description}</small> : null}
-          {(messages[input.id] ?? []).map((message) => (
-            <p key={message} className="error" role="alert">
-              {message}
-            </p>
-          ))}
-        </div>
-      ))}
-      {general.map((message) => (
-        <p key={message} className="error" role="alert">
-          {message}
-        </p>
-      ))}
+      <InputFields inputs={props.inputs} values={values} onChange={setValues} error={error} />
+      <FormMessages error={error} />
       <fieldset className="actions" disabled={busy}>
         {props.children}
       </fieldset>
