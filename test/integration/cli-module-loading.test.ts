@@ -15,8 +15,10 @@ import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal'
 
 const RECORDER = join(__dirname, '..', 'helpers', 'record-loaded-modules.js');
 
-/** Packages only the worker, the API server or a plugin's task code needs. */
+/** Packages only the worker, the API server or a plugin's task code needs (pg: a flow file needs no database). */
 const WORKER_SIDE_PACKAGES = [
+  'pg',
+  'pg-copy-streams',
   '@temporalio/worker',
   'webpack',
   'fastify',
