@@ -40,7 +40,9 @@ export async function benchColdStart(runs = 7): Promise<BenchRow[]> {
     };
     // Warm-up: the worker's caches, the OS file cache of node_modules.
     await tflowRun();
-    await (await baselineRun())();
+    await (
+      await baselineRun()
+    )();
     // Alternated, so that both see the same load on a shared machine.
     const tflowMs: number[] = [];
     const baseMs: number[] = [];
@@ -65,7 +67,6 @@ export async function benchColdStart(runs = 7): Promise<BenchRow[]> {
     rmSync(scratch, { recursive: true, force: true });
     await setup.close();
   }
-
 }
 
 /** The start request tflow sends for a new execution of `flow` (same inputs check, arguments, search attributes). */

@@ -81,25 +81,25 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 configureCommands(process.argv)
   .then(() => program.parseAsync(process.argv))
   .catch((error: unknown) => {
-  if (error instanceof FlowValidationError) {
-    printDiagnostics(error.diagnostics);
-    process.exitCode = 1;
-  } else if (error instanceof UsageError) {
-    toStderr(`tflow: ${error.message}`);
-    process.exitCode = 2;
-  } else if (isConnectionError(error)) {
-    toStderr(
-      `tflow: cannot reach Temporal at ${process.env.TEMPORAL_ADDRESS ?? 'localhost:7233'}. Start it with \`npx tflow dev\` (or \`npx tflow temporal start\`), or set TEMPORAL_ADDRESS.`,
-    );
-    process.exitCode = 1;
-  } else {
-    toStderr(`tflow: ${error instanceof Error ? (process.env.TFLOW_DEBUG ? error.stack : error.message) : String(error)}`);
-    process.exitCode = 1;
-  }
-  // A command that failed has stopped what it started; a connection or native handle left behind
-  // must not keep the process alive (a hung CLI is worse than a slightly abrupt exit).
-  setTimeout(() => process.exit(process.exitCode ?? 1), 10_000).unref();
-});
+    if (error instanceof FlowValidationError) {
+      printDiagnostics(error.diagnostics);
+      process.exitCode = 1;
+    } else if (error instanceof UsageError) {
+      toStderr(`tflow: ${error.message}`);
+      process.exitCode = 2;
+    } else if (isConnectionError(error)) {
+      toStderr(
+        `tflow: cannot reach Temporal at ${process.env.TEMPORAL_ADDRESS ?? 'localhost:7233'}. Start it with \`npx tflow dev\` (or \`npx tflow temporal start\`), or set TEMPORAL_ADDRESS.`,
+      );
+      process.exitCode = 1;
+    } else {
+      toStderr(`tflow: ${error instanceof Error ? (process.env.TFLOW_DEBUG ? error.stack : error.message) : String(error)}`);
+      process.exitCode = 1;
+    }
+    // A command that failed has stopped what it started; a connection or native handle left behind
+    // must not keep the process alive (a hung CLI is worse than a slightly abrupt exit).
+    setTimeout(() => process.exit(process.exitCode ?? 1), 10_000).unref();
+  });
 
 function isConnectionError(error: unknown): boolean {
   // Its message quotes the failed download's cause (ECONNREFUSED…); it is not about reaching Temporal.
