@@ -16,7 +16,7 @@ import { startWorker, type TflowWorker } from '../src/worker/worker';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
 
-interface Setup {
+export interface Setup {
   config: TflowConfig;
   client: Client;
   tflowWorker: TflowWorker;
@@ -25,7 +25,7 @@ interface Setup {
   close(): Promise<void>;
 }
 
-async function setUp(): Promise<Setup> {
+export async function setUp(): Promise<Setup> {
   const config = { ...loadConfig(), taskQueue: `bench-${randomBytes(3).toString('hex')}` };
   await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (l) => console.error(l) });
   const tflowWorker = await startWorker(config);
@@ -54,7 +54,7 @@ async function setUp(): Promise<Setup> {
   };
 }
 
-function flowOf(yaml: string): FlowSpec {
+export function flowOf(yaml: string): FlowSpec {
   const { spec, diagnostics } = compileFlow(yaml, 'bench.yaml');
   if (!spec) throw new Error(diagnostics.map((d) => d.message).join('\n'));
   return spec;
@@ -78,26 +78,27 @@ function parallelFlow(count: number): FlowSpec {
   );
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await fn();
   return performance.now() - started;
 }
 
-async function runTflow(setup: Setup, flow: FlowSpec): Promise<void> {
+/** Runs `flow` to its end; returns its workflow id. */
+export async function runTflow(setup: Setup, flow: FlowSpec): Promise<string> {
   const execution = await executionResult(await startExecution(setup.client, setup.config, flow));
   if (execution.state !== 'SUCCESS') throw new Error(`bench flow ${flow.id} ended ${execution.state}: ${execution.error}`);
+  return execution.id;
 }
 
-async function runBaseline(setup: Setup, workflow: 'sequentialActivities' | 'parallelActivities', count: number): Promise<void> {
-  await setup.client.workflow.execute(workflow, {
-    taskQueue: setup.baselineQueue,
-    workflowId: `bench-baseline-${randomBytes(6).toString('hex')}`,
-    args: [count],
-  });
+/** Runs a baseline workflow to its end; returns its workflow id. */
+export async function runBaseline(setup: Setup, workflow: 'sequentialActivities' | 'parallelActivities', count: number): Promise<string> {
+  const workflowId = `bench-baseline-${randomBytes(6).toString('hex')}`;
+  await setup.client.workflow.execute(workflow, { taskQueue: setup.baselineQueue, workflowId, args: [count] });
+  return workflowId;
 }
 
-async function repeat(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
+export async function repeat(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
   await fn(); // warm-up: worker caches, sticky queues
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push(await timed(fn));

@@ -6,7 +6,9 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { devServerOwnership } from '../src/temporal/dev-server';
+import { benchActivityLatency } from './activity-latency';
 import { benchApiThroughput } from './api-throughput';
+import { benchColdStart } from './cold-start';
 import { benchCopyIn } from './copy-in';
 import { benchCopyInS3 } from './copy-in-s3';
 import { benchExpressions } from './expressions';
@@ -36,6 +38,8 @@ async function runBenchmarks(): Promise<void> {
   if (wanted('expressions')) rows.push(benchExpressions());
   if (wanted('validation')) rows.push(benchValidation());
   if (wanted('orchestration')) rows.push(...(await benchOrchestration()));
+  if (wanted('activity-latency')) rows.push(...(await benchActivityLatency()));
+  if (wanted('cold-start')) rows.push(...(await benchColdStart()));
   if (wanted('fan-out')) rows.push(...(await benchFanOut()));
   if (wanted('copy-in')) rows.push(...(await benchCopyIn()));
   if (wanted('copy-in-s3')) rows.push(...(await benchCopyInS3()));

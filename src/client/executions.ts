@@ -319,9 +319,14 @@ export async function followExecution(handle: WorkflowHandle, progress: Progress
     }
   };
   const result = executionResult(handle).finally(() => (done = true));
+  const resultOrTick = () => Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
+  // The first query waits for a tick: asked at once, it reaches the workflow while its first workflow
+  // task runs and waits for it (and, if that task ends the execution, for a replay of it on a worker),
+  // so a short flow paid for two queries instead of the final one (docs/performance.md, cold start).
+  await resultOrTick();
   while (!done) {
     await report();
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
+    await resultOrTick();
   }
   const execution = await result;
   await report();

@@ -2,7 +2,8 @@
  * Pools, transactions and first-use schema creation for the tables tflow keeps in its own Postgres
  * (schema `tflow`: the flow store, the KV store).
  */
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { pg } from './pg-driver';
 
 /**
  * A pool on tflow's own database (flow store, KV store). Bounded in time: a database that does not
@@ -11,7 +12,7 @@ import { Pool, type PoolClient } from 'pg';
  * restart, the demo's embedded Postgres stopping) must not crash the process.
  */
 export function tflowDatabasePool(databaseUrl: string): Pool {
-  const pool = new Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 10_000, query_timeout: 60_000 });
+  const pool = new (pg().Pool)({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 10_000, query_timeout: 60_000 });
   pool.on('error', () => undefined);
   return pool;
 }

@@ -2,7 +2,8 @@
  * Runs one SQL statement on PostgreSQL, its rows streamed one by one from the server into a
  * RowCollector (./fetch.ts: Kestra's `fetchType`), with back-pressure while a STORE file catches up.
  */
-import { Query, type Client } from 'pg';
+import type { Client } from 'pg';
+import { pg } from '../../postgres/pg-driver';
 import type { TaskContext } from '../../workflow/plugins/task-definition';
 import { RowCollector, type FetchType, type StatementResult } from './fetch';
 
@@ -15,7 +16,7 @@ export async function runStatement(
 ): Promise<StatementResult> {
   const collector = await RowCollector.open(fetchType, storeName);
   const socket = (client as unknown as { connection: { stream: NodeJS.ReadableStream } }).connection.stream;
-  const query = new Query({ text: sql.text, values: sql.values });
+  const query = new (pg().Query)({ text: sql.text, values: sql.values });
   query.on('row', (row: Record<string, unknown>) => {
     // Back-pressure: stop reading from the server while the file catches up.
     if (!collector.add(row)) {

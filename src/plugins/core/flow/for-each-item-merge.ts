@@ -10,7 +10,6 @@
  */
 import { Readable } from 'node:stream';
 import { getClient } from '@temporalio/activity';
-import { WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
 import { FOR_EACH_ITEM_MERGE_TYPE, MAX_FOR_EACH_ITEM_BATCHES } from '../../../workflow/plugins/core/flow/for-each-item';
@@ -37,7 +36,8 @@ async function childResult(executionId: string): Promise<Execution | undefined> 
   try {
     return (await getClient().workflow.getHandle(executionId).result()) as Execution;
   } catch (error) {
-    if (error instanceof WorkflowFailedError) return undefined;
+    // The client's classes are loaded here, in the worker: the compiler loads this module for its properties alone.
+    if (error instanceof (await import('@temporalio/client')).WorkflowFailedError) return undefined;
     throw error;
   }
 }

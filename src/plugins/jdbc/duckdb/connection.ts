@@ -17,7 +17,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { z } from 'zod';
 import type { TaskContext } from '../../../workflow/plugins/task-definition';
 import { uploadOutputFiles, writeInputFiles } from '../../scripts/script-task';
@@ -52,6 +52,8 @@ export interface OpenDuckDb {
 export async function openDuckDb(url: string, workingDir: string, context: TaskContext): Promise<OpenDuckDb> {
   const path = databasePath(url, workingDir, context);
   if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+  // Loaded on first use: the compiler and the CLI load this module (for its properties) but never open a database.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false' });
   const connection = await instance.connect();
   const interrupt = () => connection.interrupt();

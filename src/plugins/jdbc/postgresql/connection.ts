@@ -7,7 +7,8 @@
  * TFLOW_HOST_ALIASES (host → host[:port]) or replaces whole URLs with TFLOW_JDBC_URL_ALIASES, so the
  * flow itself stays unmodified.
  */
-import { Client, types, type ClientConfig } from 'pg';
+import type { Client, ClientConfig, types } from 'pg';
+import { pg } from '../../../postgres/pg-driver';
 import { z } from 'zod';
 import type { TflowConfig } from '../../../config';
 import type { TaskContext } from '../../../workflow/plugins/task-definition';
@@ -98,7 +99,7 @@ export function resolveConnection(props: PostgresConnectionProps, config: Pick<T
  */
 export async function connectPostgres(props: PostgresConnectionProps, context: TaskContext): Promise<Client> {
   const resolved = resolveConnection(props, context.config);
-  const client = new Client(resolved.config);
+  const client = new (pg().Client)(resolved.config);
   client.on('error', () => undefined); // reported through the failing query instead
   try {
     await client.connect();
@@ -117,7 +118,7 @@ function cancelOnAbort(client: Client, config: ClientConfig, context: TaskContex
   const onAbort = async () => {
     const pid = (client as unknown as { processID?: number }).processID;
     if (!pid) return;
-    const canceller = new Client({ ...config, application_name: 'tflow-cancel' });
+    const canceller = new (pg().Client)({ ...config, application_name: 'tflow-cancel' });
     try {
       await canceller.connect();
       await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
@@ -184,7 +185,7 @@ const INT8_OID = 20;
  * shifted by the worker's time zone), with zone as ISO instants, numerics as numbers.
  */
 function parserFor(oid: number, format?: string): (value: string) => unknown {
-  if (format === 'binary') return types.getTypeParser(oid, 'binary') as (value: string) => unknown;
+  if (format === 'binary') return pg().types.getTypeParser(oid, 'binary') as (value: string) => unknown;
   switch (oid) {
     case TIMESTAMP_OID:
       return (value) => value.replace(' ', 'T');
@@ -199,6 +200,6 @@ function parserFor(oid: number, format?: string): (value: string) => unknown {
     case INT8_OID:
       return (value) => (Number.isSafeInteger(Number(value)) || (oid === NUMERIC_OID && Number.isFinite(Number(value))) ? Number(value) : value);
     default:
-      return types.getTypeParser(oid, 'text') as (value: string) => unknown;
+      return pg().types.getTypeParser(oid, 'text') as (value: string) => unknown;
   }
 }

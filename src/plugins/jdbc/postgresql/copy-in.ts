@@ -1,6 +1,5 @@
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { from as copyFrom } from 'pg-copy-streams';
 import { z } from 'zod';
 import { StorageFileNotFound } from '../../../storage';
 import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
@@ -47,7 +46,7 @@ export const postgresqlCopyInTask = defineRunnableTask({
           callback(null, chunk);
         },
       });
-      const copy = client.query(copyFrom(sql));
+      const copy = client.query((await import('pg-copy-streams')).from(sql));
       try {
         await pipeline(source, progress, copy, { signal: context.signal });
       } catch (error) {

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { to as copyTo } from 'pg-copy-streams';
 import { z } from 'zod';
 import { defineRunnableTask } from '../../../workflow/plugins/task-definition';
 import { columnList, copyProperties, copyWithClause } from './copy-options';
@@ -28,7 +27,7 @@ export const postgresqlCopyOutTask = defineRunnableTask({
     const client = await connectPostgres(props, context);
     try {
       context.log('INFO', sql);
-      const copy = client.query(copyTo(sql));
+      const copy = client.query((await import('pg-copy-streams')).to(sql));
       let bytes = 0;
       // An async generator (not .pipe) so a COPY error reaches the storage write and fails it.
       const counted = async function* () {
