@@ -27,3 +27,8 @@ export async function limitedActivities(count: number, limit: number): Promise<v
   };
   await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
 }
+
+/** A one-task flow that returns its input, written by hand (the bursts baseline): no activity, as tflow runs Return in the workflow. */
+export async function returnInput(n: number): Promise<string> {
+  return String(n);
+}

@@ -9,6 +9,7 @@ import { devServerOwnership } from '../src/temporal/dev-server';
 import { benchActivityLatency } from './activity-latency';
 import { benchApiThroughput } from './api-throughput';
 import { benchColdStart } from './cold-start';
+import { benchBurst } from './burst';
 import { benchCopyIn } from './copy-in';
 import { benchCopyInS3 } from './copy-in-s3';
 import { benchExpressions } from './expressions';
@@ -46,6 +47,7 @@ async function runBenchmarks(): Promise<void> {
   if (wanted('pipeline')) rows.push(...(await benchPipeline()));
   if (wanted('memory')) rows.push(...(await benchMemory()));
   if (wanted('api-throughput')) rows.push(...(await benchApiThroughput()));
+  if (wanted('burst')) rows.push(...(await benchBurst()));
   console.log(renderTable(rows));
   console.error(`written to ${writeResults(rows)}`);
 }

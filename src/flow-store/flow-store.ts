@@ -178,14 +178,20 @@ export class FlowStore {
   /** The flow's latest revision (or the given one); throws FlowNotFoundError, also for deleted flows. */
   async get(namespace: string, flowId: string, revision?: number): Promise<FlowRevision> {
     await this.ensureSchema();
-    const entry = await this.find(namespace, flowId);
-    if (!entry) throw new FlowNotFoundError(namespace, flowId);
+    // One round trip: every execution created over the API starts here (docs/performance.md, "Bursts").
     const result = await this.pool.query<{ source: string; created_at: Date; revision: number }>(
-      'SELECT revision, source, created_at FROM tflow.flow_revisions WHERE namespace = $1 AND flow_id = $2 AND revision = $3',
-      [namespace, flowId, revision ?? entry.revision],
+      `SELECT r.revision, r.source, r.created_at
+         FROM tflow.flows f
+         JOIN tflow.flow_revisions r ON r.namespace = f.namespace AND r.flow_id = f.flow_id AND r.revision = COALESCE($3::integer, f.revision)
+        WHERE f.namespace = $1 AND f.flow_id = $2 AND f.revision > 0 AND NOT f.deleted`,
+      [namespace, flowId, revision ?? null],
     );
     const row = result.rows[0];
-    if (!row) throw new FlowNotFoundError(namespace, flowId, revision);
+    if (!row) {
+      // Which of the two: no such (live) flow, or no such revision of it.
+      if (!(await this.find(namespace, flowId))) throw new FlowNotFoundError(namespace, flowId);
+      throw new FlowNotFoundError(namespace, flowId, revision);
+    }
     return { namespace, flowId, revision: row.revision, source: row.source, createdAt: row.created_at };
   }
 

@@ -13,6 +13,7 @@ import { executionResultWithin, newExecutionId, startExecution } from '../client
 import type { WebhookTriggerSpec } from '../workflow/flow/spec';
 import { type Context, render, renderProperties } from '../workflow/expression';
 import { compileDeployed } from '../flow-store/deploy';
+import { FlowNotFoundError } from '../flow-store/flow-store';
 import { digest } from './auth';
 import { checkInputBounds, jsonTextProblem } from './body-limits';
 import type { ApiContext, ApiLimits } from './context';
@@ -122,9 +123,9 @@ export function registerWebhookRoutes(app: FastifyInstance, context: ApiContext,
   const handler = async (request: FastifyRequest<{ Params: { namespace: string; id: string; key: string } }>) => {
     const { namespace, id, key } = request.params;
     // The same answer for an unknown flow and a wrong key: an open route tells strangers nothing.
-    const entry = await context.flowStore.find(namespace, id);
-    if (!entry) throw new HttpError(404, 'Webhook not found');
-    const stored = await context.flowStore.get(namespace, id, entry.revision);
+    const stored = await context.flowStore.get(namespace, id).catch((error: unknown) => {
+      throw error instanceof FlowNotFoundError ? new HttpError(404, 'Webhook not found') : error;
+    });
     // The key first, from the source text: a wrong key costs no compile (flows can be large).
     const candidates = webhookKeyCandidates(stored.source);
     if (candidates && !anyKeyMatches(candidates, key)) throw new HttpError(404, 'Webhook not found');

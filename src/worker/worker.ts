@@ -110,7 +110,7 @@ function smallerYoungGenerationForNewThreads(): void {
 }
 
 /** What one worker takes on at once, and how long it lets running tasks finish when stopped (TFLOW_WORKER_*). */
-function concurrencyOptions({ worker }: TflowConfig): Partial<WorkerOptions> {
+export function concurrencyOptions({ worker }: TflowConfig): Partial<WorkerOptions> {
   return {
     maxCachedWorkflows: worker.maxCachedWorkflows ?? workflowCacheSize(),
     shutdownGraceTime: worker.shutdownGraceMs,
