@@ -17,6 +17,7 @@ import { benchFanOut } from './fan-out';
 import { benchMemory } from './memory';
 import { benchOrchestration } from './orchestration';
 import { benchPipeline } from './pipeline';
+import { benchTaxiYear } from './taxi-year';
 import { type BenchRow, renderTable, writeResults } from './results';
 import { benchValidation } from './validation';
 
@@ -45,6 +46,7 @@ async function runBenchmarks(): Promise<void> {
   if (wanted('copy-in')) rows.push(...(await benchCopyIn()));
   if (wanted('copy-in-s3')) rows.push(...(await benchCopyInS3()));
   if (wanted('pipeline')) rows.push(...(await benchPipeline()));
+  if (wanted('taxi-year')) rows.push(...(await benchTaxiYear()));
   if (wanted('memory')) rows.push(...(await benchMemory()));
   if (wanted('api-throughput')) rows.push(...(await benchApiThroughput()));
   if (wanted('burst')) rows.push(...(await benchBurst()));

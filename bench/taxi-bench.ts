@@ -9,21 +9,24 @@
  */
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { copyFile, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { copyFile, link, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Client } from '@temporalio/client';
 import { connectClient, executionResult, startExecution, type StartOptions } from '../src/client/executions';
 import { loadConfig, type TflowConfig } from '../src/config';
-import { compileFlow } from '../src/compiler/compile';
+import { parse } from 'yaml';
+import { compileFlow, compileFlowFile } from '../src/compiler/compile';
 import type { FlowSpec } from '../src/workflow/flow/spec';
 import type { Execution } from '../src/workflow/interpreter/execution';
 import { startDevServer } from '../src/temporal/dev-server';
 import { startWorker, type TflowWorker } from '../src/worker/worker';
-import { generateTaxiFile, TAXI_COLUMNS, taxiFileName, type Taxi } from '../src/demo/taxi-data';
+import { generateTaxiFile, startTaxiDataServer, TAXI_COLUMNS, taxiFileName, writeWgetShim, type Taxi } from '../src/demo/taxi-data';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/postgres';
+import { PROJECT_ROOT } from '../test/helpers/paths';
 
 export const GREEN_ROWS = 630_918;
 export const YELLOW_ROWS = 7_667_792;
@@ -33,19 +36,20 @@ export function benchCacheDir(): string {
 }
 
 /**
- * `<cache>/<taxi>/<taxi>_tripdata_2019-01.csv[.gz]` with `rows` rows, generated on first use. A
- * `.done` marker holding the row count says the file is complete (a run interrupted mid-generation
- * is regenerated).
+ * `<cache>/<taxi>/<taxi>_tripdata_2019-01.csv[.gz]` with `rows` rows, generated on first use (another
+ * month, or in a folder of the cache: `options`). A `.done` marker holding the row count says the
+ * file is complete (a run interrupted mid-generation is regenerated).
  */
-export async function cachedTaxiFile(taxi: Taxi, rows: number, gzip: boolean): Promise<string> {
-  const dir = benchCacheDir();
-  const path = join(dir, taxi, `${taxiFileName(taxi, 2019, 1)}${gzip ? '.gz' : ''}`);
+export async function cachedTaxiFile(taxi: Taxi, rows: number, gzip: boolean, options: { month?: number; folder?: string } = {}): Promise<string> {
+  const month = options.month ?? 1;
+  const dir = options.folder ? join(benchCacheDir(), options.folder) : benchCacheDir();
+  const path = join(dir, taxi, `${taxiFileName(taxi, 2019, month)}${gzip ? '.gz' : ''}`);
   const marker = `${path}.done`;
   if (existsSync(path) && existsSync(marker) && (await readFile(marker, 'utf8')).trim() === String(rows)) return path;
   console.error(`bench: generating ${path} (${rows} rows, once; cached in ${dir})…`);
   const scratch = join(dir, `.generating-${randomBytes(3).toString('hex')}`);
   try {
-    const file = await generateTaxiFile({ taxi, year: 2019, month: 1, rows, dir: scratch, gzip });
+    const file = await generateTaxiFile({ taxi, year: 2019, month, rows, dir: scratch, gzip });
     await mkdir(dirname(path), { recursive: true });
     await rename(file.path, path);
   } finally {
@@ -116,6 +120,52 @@ export function psqlCopyCommand(taxi: Taxi, table: string, file: string): string
   return `\\copy ${table} (${TAXI_COLUMNS[taxi].join(',')}) FROM '${file}' WITH (FORMAT CSV, HEADER)`;
 }
 
+/** A flow of the repository's flows/ folder, compiled. */
+export function loadProjectFlow(file: string): FlowSpec {
+  const compiled = compileFlowFile(join(PROJECT_ROOT, 'flows', file));
+  if (!compiled.spec) throw new Error(`${file}: ${compiled.diagnostics.map((d) => d.message).join('; ')}`);
+  return compiled.spec;
+}
+
+interface SqlTask {
+  id: string;
+  type: string;
+  sql?: string;
+  columns?: string[];
+  table?: string;
+  then?: SqlTask[];
+}
+
+/**
+ * One taxi branch (`if_<taxi>_taxi`) of a flow of flows/ as psql input, for the shell baselines:
+ * each task's SQL with the flow's variables rendered for `file`, CopyIn as the equivalent `\copy`
+ * of the local `file`; a nested If's tasks are returned as one more list (`nested`), for the script
+ * to run or skip. `{{outputs.extract.vars.md5}}` becomes psql's `:'md5'` variable.
+ */
+export function flowBranchAsPsql(flowFile: string, taxi: Taxi, file: string): { tasks: string[]; nested: string[] } {
+  const yaml = parse(readFileSync(join(PROJECT_ROOT, 'flows', flowFile), 'utf8')) as { tasks: SqlTask[] };
+  const branch = yaml.tasks.find((t) => t.id === `if_${taxi}_taxi`)?.then ?? [];
+  const render = (text: string) =>
+    text
+      .replaceAll('{{render(vars.staging_table)}}', `public.${taxi}_tripdata_staging`)
+      .replaceAll('{{render(vars.table)}}', `public.${taxi}_tripdata`)
+      .replaceAll('{{render(vars.loads_table)}}', 'public.taxi_file_loads')
+      .replaceAll('{{render(vars.file)}}', file)
+      .replaceAll("'{{outputs.extract.vars.md5}}'", ":'md5'");
+  const asPsql = (task: SqlTask): string => {
+    if (task.type.endsWith('.CopyIn')) {
+      return `\\copy ${render(task.table ?? '')} (${(task.columns ?? TAXI_COLUMNS[taxi]).join(',')}) FROM '${file}' WITH (FORMAT CSV, HEADER)`;
+    }
+    // A Queries task is one transaction (its SET LOCAL needs one).
+    return `BEGIN;\n${render(task.sql ?? '').trim()}\nCOMMIT;`;
+  };
+  const tasks = branch.filter((t) => !t.then).map(asPsql);
+  const nested = branch.flatMap((t) => t.then ?? []).map(asPsql);
+  const all = [...tasks, ...nested].join('\n');
+  if (branch.length === 0 || all.includes('{{')) throw new Error(`could not turn ${flowFile} into a psql script`);
+  return { tasks, nested };
+}
+
 export function flowOf(yaml: string, source = 'bench.yaml'): FlowSpec {
   const { spec, diagnostics } = compileFlow(yaml, source);
   if (!spec) throw new Error(diagnostics.map((d) => `${d.path}: ${d.message}`).join('\n'));
@@ -168,6 +218,63 @@ export async function startBenchWorker(storage: string, jdbcUrlAliases: Record<s
       await worker.shutdown();
       await client.connection.close();
     },
+  };
+}
+
+/**
+ * What the whole-pipeline benchmarks share: the course's release URLs served from `dataDir` (a
+ * `wget` shim first on the worker's PATH), a throwaway database the flows' `pgdatabase` URL is
+ * aliased to, and a worker with its own storage folder in `workDir`.
+ */
+export interface PipelineRig {
+  workDir: string;
+  baseUrl: string;
+  db: TestDatabase;
+  bench: BenchWorker;
+  /** Runs a flow of flows/ to SUCCESS (or throws); its wall time in ms and the execution. */
+  runFlow(flow: FlowSpec, inputs: Record<string, string>): Promise<{ ms: number; execution: Execution }>;
+  close(): Promise<void>;
+}
+
+export const COURSE_JDBC_URL = 'jdbc:postgresql://pgdatabase:5432/ny_taxi';
+
+export async function startPipelineRig(dataDir: string, database: string): Promise<PipelineRig> {
+  const workDir = await mkdtemp(join(tmpdir(), `${database}-`));
+  const server = await startTaxiDataServer(dataDir);
+  const shimDir = join(workDir, 'bin');
+  await writeWgetShim(shimDir, server.baseUrl);
+  const savedPath = process.env.PATH;
+  // The Process task runner passes the worker's environment on: the shim answers the flow's wget.
+  process.env.PATH = `${shimDir}:${savedPath}`;
+  const db = await createTestDatabase(database);
+  let bench: BenchWorker | undefined;
+  const close = async () => {
+    process.env.PATH = savedPath;
+    await bench?.close();
+    await server.close();
+    await db.drop();
+    await rm(workDir, { recursive: true, force: true });
+  };
+  try {
+    bench = await startBenchWorker(join(workDir, 'storage'), { [COURSE_JDBC_URL]: db.jdbcUrl });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const worker = bench;
+  return {
+    workDir,
+    baseUrl: server.baseUrl,
+    db,
+    bench: worker,
+    async runFlow(flow, inputs) {
+      const started = performance.now();
+      const execution = await worker.run(flow, { inputs });
+      const ms = performance.now() - started;
+      if (execution.state !== 'SUCCESS') throw new Error(`${flow.id} ended ${execution.state}: ${execution.error}`);
+      return { ms, execution };
+    },
+    close,
   };
 }
 

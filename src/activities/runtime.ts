@@ -4,6 +4,7 @@
  * it runs, and reports failures in a shape the workflow understands (TaskFailed with the attempt
  * and the task's logs).
  */
+import { createReadStream } from 'node:fs';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { activityInfo, ApplicationFailure, CancelledFailure, Context, type Info 
 import { loadConfig } from '../config';
 import type { LogLevel } from '../workflow/flow/spec';
 import type { TaskResult } from '../workflow/interpreter/task-invocation';
-import { scopedStorage, storageFromConfig, taskRunFileUri } from '../storage';
+import { scopedStorage, storageFromConfig, storeLocalFile, taskRunFileUri } from '../storage';
 import { runnableTaskTypes } from '../plugins/registry';
 import type { RunnableTaskDefinition } from '../workflow/plugins/task-definition';
 import type { TaskContext, TaskServices } from './task-context';
@@ -157,6 +158,11 @@ async function runTask(definition: RunnableTaskDefinition, invocation: TaskActiv
     storage,
     config: services.config,
     putFile: (fileName: string, content: Readable) => storage.put(taskRunFileUri(invocation, fileName), content),
+    // Files of a WorkingDirectory's shared folder stay for the next child: copied, never moved.
+    putLocalFile: (fileName: string, path: string) =>
+      shared
+        ? storage.put(taskRunFileUri(invocation, fileName), createReadStream(path))
+        : storeLocalFile(storage, taskRunFileUri(invocation, fileName), path),
     workingDirectory: openWorkingDirectory,
     endInWarning: (reason: string) => {
       warning = true;

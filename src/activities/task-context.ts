@@ -23,6 +23,8 @@ export interface TaskContext {
   storage: InternalStorage;
   /** Stores a file this task run produced, under its own folder; returns the `kestra:///…` URI. */
   putFile(fileName: string, content: Readable): Promise<StoredFile>;
+  /** putFile() for a finished file of the working directory: moved into storage when the backend can (no copy). */
+  putLocalFile(fileName: string, path: string): Promise<StoredFile>;
   /** This attempt's private working directory: created on first call, deleted when the task ends. */
   workingDirectory(): Promise<string>;
   /**

@@ -95,8 +95,6 @@ export interface TaxiFileOptions {
   duplicateShare?: number;
   /** Also compute the course's md5 `unique_row_id` of every row (keeps them in memory). */
   collectIds?: boolean;
-  /** The hash of the collected ids: md5 as the course's flow, sha256 as flows/taxi_improved.yaml. Default md5. */
-  idHash?: 'md5' | 'sha256';
 }
 
 export interface TaxiFile {
@@ -106,7 +104,7 @@ export interface TaxiFile {
   rows: number;
   duplicates: number;
   bytes: number;
-  /** With collectIds: the distinct ids (md5 as the course's UPDATE computes them, or `idHash`). */
+  /** With collectIds: the distinct ids (md5 as the course's UPDATE computes them). */
   uniqueIds?: Set<string>;
 }
 
@@ -141,7 +139,7 @@ export async function generateTaxiFile(options: TaxiFileOptions): Promise<TaxiFi
         if (recent.length < 1000) recent.push(fields);
         else recent[Math.floor(random() * recent.length)] = fields;
       }
-      if (uniqueIds) uniqueIds.add(courseRowId(taxi, fields, options.idHash));
+      if (uniqueIds) uniqueIds.add(courseRowId(taxi, fields));
       batch += `${fields.join(',')}\n`;
       if (batch.length > 64 * 1024) {
         yield batch;
@@ -248,10 +246,9 @@ function makeRow(taxi: Taxi, year: number, month: number, index: number, random:
 /**
  * The course's `unique_row_id`: md5 of VendorID, pickup, dropoff, PULocationID, DOLocationID,
  * fare_amount and trip_distance as Postgres prints them (float8 in shortest form: `.73` → `0.73`).
- * With `hash: 'sha256'`, the same key as flows/taxi_improved.yaml computes it
- * (`encode(sha256(convert_to(…, 'UTF8')), 'hex')`).
+ * flows/taxi_improved.yaml computes the same key.
  */
-export function courseRowId(taxi: Taxi, fields: string[], hash: 'md5' | 'sha256' = 'md5'): string {
+export function courseRowId(taxi: Taxi, fields: string[]): string {
   const at = (name: string) => fields[TAXI_COLUMNS[taxi].indexOf(name)];
   const prefix = taxi === 'yellow' ? 'tpep' : 'lpep';
   const float = (text: string) => (text === '' ? '' : String(Number(text)));
@@ -263,7 +260,7 @@ export function courseRowId(taxi: Taxi, fields: string[], hash: 'md5' | 'sha256'
     at('DOLocationID') +
     float(at('fare_amount')) +
     float(at('trip_distance'));
-  return createHash(hash).update(key, 'utf8').digest('hex');
+  return createHash('md5').update(key, 'utf8').digest('hex');
 }
 
 function timestamp(ms: number): string {

@@ -5,6 +5,7 @@
  * The local-directory backend is the default; an S3-compatible backend can implement the same port
  * for workers on several hosts.
  */
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 export interface StoredFile {
@@ -16,6 +17,12 @@ export interface StoredFile {
 export interface InternalStorage {
   /** Writes `content` at `uri` (replacing any file there); the file appears only once complete. */
   put(uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile>;
+  /**
+   * Optional: stores the complete local file at `path` as `uri`, taking it over: the caller deletes
+   * it afterwards anyway (a task's working directory). A backend on the same filesystem moves it
+   * instead of copying its bytes; storeLocalFile() falls back to put() for the others.
+   */
+  putLocalFile?(uri: string, path: string): Promise<StoredFile>;
   /**
    * Opens the file for reading; fails with StorageFileNotFound when there is none. With `firstBytes`
    * (at least 1), only the file's start is sent: a preview reads its bound to the end instead of
@@ -30,6 +37,11 @@ export interface InternalStorage {
   delete(uri: string): Promise<boolean>;
   /** Deletes every file under a folder URI; returns the URIs of the deleted files. */
   deleteByPrefix(prefixUri: string): Promise<string[]>;
+}
+
+/** Stores a local file its caller is done with: moved when the backend can, streamed otherwise. */
+export function storeLocalFile(storage: InternalStorage, uri: string, path: string): Promise<StoredFile> {
+  return storage.putLocalFile ? storage.putLocalFile(uri, path) : storage.put(uri, createReadStream(path));
 }
 
 export interface ReadOptions {

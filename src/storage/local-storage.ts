@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,11 +18,7 @@ export class LocalDirectoryStorage implements InternalStorage {
   constructor(readonly root: string) {}
 
   async put(uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> {
-    const path = this.pathOf(uri);
-    // Folders are created only below a real folder of the root, and checked again once they exist.
-    await this.confineExisting(uri, dirname(path));
-    await mkdir(dirname(path), { recursive: true });
-    await this.confineExisting(uri, dirname(path));
+    const path = await this.prepareFolder(uri);
     const partial = `${path}.${randomBytes(4).toString('hex')}${PARTIAL_SUFFIX}`;
     try {
       const source = content instanceof Readable ? content : Readable.from(content);
@@ -33,6 +29,25 @@ export class LocalDirectoryStorage implements InternalStorage {
       throw error;
     }
     return { uri, size: (await stat(path)).size };
+  }
+
+  /**
+   * A task's finished output file (a 100 MB CSV) is renamed into place, not copied, when it is on
+   * this filesystem. Only a plain file with no other name is moved: a symbolic link, or a hard link
+   * to a file outside the task's directory, is copied as put() would.
+   */
+  async putLocalFile(uri: string, localPath: string): Promise<StoredFile> {
+    const info = await lstat(localPath);
+    if (info.isFile() && info.nlink === 1) {
+      const path = await this.prepareFolder(uri);
+      try {
+        await rename(localPath, path);
+        return { uri, size: info.size };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      }
+    }
+    return this.put(uri, createReadStream(localPath));
   }
 
   async get(uri: string, options: ReadOptions = {}): Promise<Readable> {
@@ -87,6 +102,15 @@ export class LocalDirectoryStorage implements InternalStorage {
     const files = await this.list(prefixUri);
     await rm(this.pathOf(prefixUri), { recursive: true, force: true });
     return files.map((f) => f.uri);
+  }
+
+  /** The local path of `uri`, its folder created: only below a real folder of the root, checked again once it exists. */
+  private async prepareFolder(uri: string): Promise<string> {
+    const path = this.pathOf(uri);
+    await this.confineExisting(uri, dirname(path));
+    await mkdir(dirname(path), { recursive: true });
+    await this.confineExisting(uri, dirname(path));
+    return path;
   }
 
   /** The local path of a URI; storageKey() has already refused `..` and other escapes. */

@@ -4,13 +4,14 @@
  * `from`, HTTP upload sources, the storage tasks) gets this view, so the rule lives in one place.
  */
 import type { Readable } from 'node:stream';
-import type { InternalStorage, ReadOptions, StoredFile } from './internal-storage';
+import { storeLocalFile, type InternalStorage, type ReadOptions, type StoredFile } from './internal-storage';
 import { checkReadable, checkWritable, type StorageScope } from '../workflow/storage/storage-scope';
 
 export function scopedStorage(storage: InternalStorage, scope: StorageScope & { executionId: string }): InternalStorage {
   return {
     put: async (uri: string, content: Readable | AsyncIterable<Uint8Array | string>): Promise<StoredFile> =>
       storage.put(checkWritable(uri, scope), content),
+    putLocalFile: async (uri: string, path: string): Promise<StoredFile> => storeLocalFile(storage, checkWritable(uri, scope), path),
     get: async (uri: string, options?: ReadOptions) => storage.get(checkReadable(uri, scope), options),
     stat: async (uri: string) => storage.stat(checkReadable(uri, scope)),
     list: async (prefixUri: string) => storage.list(checkReadable(prefixUri, scope, 'folder')),

@@ -33,13 +33,12 @@ export interface TaxiStack {
 export async function startTaxiStack(options: {
   flowFile: string;
   database: string;
-  idHash?: 'md5' | 'sha256';
   /** TFLOW_STORAGE (`s3://…`, `gs://…`); by default a folder of the stack's own. */
   storage?: string;
 }): Promise<TaxiStack> {
   const workDir = await mkdtemp(join(tmpdir(), `${options.database}-`));
   const dataDir = join(workDir, 'data');
-  const month = { dir: dataDir, collectIds: true, ...(options.idHash ? { idHash: options.idHash } : {}) };
+  const month = { dir: dataDir, collectIds: true };
   const files = {
     green01: await generateTaxiFile({ taxi: 'green', year: 2019, month: 1, rows: 5_000, duplicateShare: 0.002, ...month }),
     green02: await generateTaxiFile({ taxi: 'green', year: 2019, month: 2, rows: 3_000, ...month }),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +17,7 @@ import {
   scopedStorage,
   storageFromConfig,
   storageKey,
+  storeLocalFile,
   taskRunFileUri,
 } from '../../src/storage';
 
@@ -52,6 +54,39 @@ describe('internal storage (local directory)', () => {
     assert.equal(await text(await storage.get(uri)), 'a,b\n1,2\n');
     assert.equal(await storage.stat(uri), 8);
     assert.equal(await readFile(join(root, 'company/team/taxi/executions/exec-1/tasks/extract/tr1/data.csv'), 'utf8'), 'a,b\n1,2\n');
+  });
+
+  it("moves a task's finished local file into place (no copy), and copies a link instead of moving it", async () => {
+    const work = await mkdtemp(join(tmpdir(), 'tflow-storage-work-'));
+    try {
+      const plain = join(work, 'green.csv');
+      await writeFile(plain, 'a,b\n1,2\n');
+      const uri = taskRunFileUri(run, 'moved/green.csv');
+      assert.deepEqual(await storeLocalFile(storage, uri, plain), { uri, size: 8 });
+      assert.equal(await text(await storage.get(uri)), 'a,b\n1,2\n');
+      assert.equal(existsSync(plain), false, 'a plain file is moved: nothing left behind');
+
+      // A file with another name elsewhere (hard link) or a symbolic link stays where it is; the stored file is a copy.
+      const outside = join(work, 'outside.csv');
+      await writeFile(outside, 'x\n');
+      await link(outside, join(work, 'hard.csv'));
+      await symlink(outside, join(work, 'soft.csv'));
+      for (const name of ['hard.csv', 'soft.csv']) {
+        const copied = taskRunFileUri(run, `moved/${name}`);
+        assert.deepEqual(await storeLocalFile(storage, copied, join(work, name)), { uri: copied, size: 2 });
+        assert.equal(existsSync(join(work, name)), true, `${name} stays`);
+        await writeFile(outside, 'changed\n');
+        assert.equal(await text(await storage.get(copied)), 'x\n', `${name}: the stored file is its own copy`);
+        await writeFile(outside, 'x\n');
+      }
+      // Through an execution's view, a move lands only in the execution's own files.
+      const view = scopedStorage(storage, run);
+      await writeFile(plain, 'again\n');
+      await assert.rejects(storeLocalFile(view, 'kestra:///company/team/taxi/executions/other/x.csv', plain), /Access denied/);
+      assert.equal(existsSync(plain), true, 'a refused move leaves the file');
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 
   itBehavesAsInternalStorage(() => storage);

@@ -170,11 +170,13 @@ export async function writeInputFiles(
 /**
  * `outputFiles`: globs anchored at the working directory (`*.csv` = top level only), or
  * `glob:`/`regex:` prefixed patterns as in Kestra. Keys are paths relative to the working dir.
+ * With `putLocalFile` the files leave the directory (moved into storage): only for a directory
+ * deleted afterwards, not one a WorkingDirectory's next task restores.
  */
 export async function uploadOutputFiles(
   patterns: string[],
   workingDir: string,
-  context: Pick<TaskContext, 'putFile'>,
+  context: Pick<TaskContext, 'putFile'> & Partial<Pick<TaskContext, 'putLocalFile'>>,
 ): Promise<Record<string, string>> {
   if (patterns.length === 0) return {};
   const regexes = patterns.filter((p) => p.startsWith('regex:')).map((p) => flowRegex(`^(?:${p.slice('regex:'.length)})$`));
@@ -187,7 +189,9 @@ export async function uploadOutputFiles(
   }
   const outputFiles: Record<string, string> = {};
   for (const path of [...matched].sort()) {
-    const stored = await context.putFile(path, createReadStream(join(workingDir, ...path.split('/'))));
+    const local = join(workingDir, ...path.split('/'));
+    // A task's directory is deleted when it ends: its files can be moved, not copied (putLocalFile).
+    const stored = context.putLocalFile ? await context.putLocalFile(path, local) : await context.putFile(path, createReadStream(local));
     outputFiles[path] = stored.uri;
   }
   return outputFiles;
