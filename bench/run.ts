@@ -15,6 +15,7 @@ import { benchMemory } from './memory';
 import { benchOrchestration } from './orchestration';
 import { benchPipeline } from './pipeline';
 import { type BenchRow, renderTable, writeResults } from './results';
+import { benchUiFirstLoad } from './ui-first-load';
 import { benchValidation } from './validation';
 
 async function main(): Promise<void> {
@@ -42,6 +43,7 @@ async function runBenchmarks(): Promise<void> {
   if (wanted('pipeline')) rows.push(...(await benchPipeline()));
   if (wanted('memory')) rows.push(...(await benchMemory()));
   if (wanted('api-throughput')) rows.push(...(await benchApiThroughput()));
+  if (wanted('ui-first-load')) rows.push(...(await benchUiFirstLoad()));
   console.log(renderTable(rows));
   console.error(`written to ${writeResults(rows)}`);
 }
