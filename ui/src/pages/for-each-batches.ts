@@ -18,11 +18,21 @@ export function forEachBatchIds(execution: Execution): string[] {
   return execution.taskRunList.flatMap(batchesOf);
 }
 
+/**
+ * One API answer per batch, asked one batch at a time: an ended batch's answer is a query the worker
+ * answers by replaying the batch's history, and ten replays at once would load it for nothing.
+ */
+async function eachBatch<T>(batchIds: readonly string[], path: (id: string) => string): Promise<T[]> {
+  const answers: T[] = [];
+  for (const id of batchIds) answers.push(await apiJson<T>(path(encodeURIComponent(id))));
+  return answers;
+}
+
 /** The task runs of the given batches, by batch id. */
 export function useBatchTaskRuns(batchIds: readonly string[]) {
   const key = batchIds.length > 0 ? batchIds.join(',') : undefined;
   return useLoaded(key, async () => {
-    const batches = await Promise.all(batchIds.map((id) => apiJson<Execution>(`/executions/${encodeURIComponent(id)}`)));
+    const batches = await eachBatch<Execution>(batchIds, (id) => `/executions/${id}`);
     return new Map(batches.map((batch, index) => [batchIds[index], batch.taskRunList]));
   });
 }
@@ -30,10 +40,7 @@ export function useBatchTaskRuns(batchIds: readonly string[]) {
 /** The log lines of the given batches (at `minLevel` or above), one after the other. */
 export function useBatchLogs(batchIds: readonly string[], minLevel: string) {
   const key = batchIds.length > 0 ? `${batchIds.join(',')}@${minLevel}` : undefined;
-  return useLoaded(key, async () => {
-    const batches = await Promise.all(batchIds.map((id) => apiJson<LogEntry[]>(`/logs/${encodeURIComponent(id)}${query({ minLevel })}`)));
-    return batches.flat();
-  });
+  return useLoaded(key, async () => (await eachBatch<LogEntry[]>(batchIds, (id) => `/logs/${id}${query({ minLevel })}`)).flat());
 }
 
 /** The execution's task runs with, after each ForEach run that ran in batches, its batches' task runs. */
