@@ -19,6 +19,7 @@ import { benchOrchestration } from './orchestration';
 import { benchPipeline } from './pipeline';
 import { benchTaxiYear } from './taxi-year';
 import { type BenchRow, renderTable, writeResults } from './results';
+import { benchUiFirstLoad } from './ui-first-load';
 import { benchValidation } from './validation';
 
 async function main(): Promise<void> {
@@ -50,6 +51,7 @@ async function runBenchmarks(): Promise<void> {
   if (wanted('memory')) rows.push(...(await benchMemory()));
   if (wanted('api-throughput')) rows.push(...(await benchApiThroughput()));
   if (wanted('burst')) rows.push(...(await benchBurst()));
+  if (wanted('ui-first-load')) rows.push(...(await benchUiFirstLoad()));
   console.log(renderTable(rows));
   console.error(`written to ${writeResults(rows)}`);
 }

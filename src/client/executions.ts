@@ -19,7 +19,7 @@ import { type Diagnostic, FlowValidationError } from '../compiler/diagnostics';
 import type { FlowSpec } from '../workflow/flow/spec';
 import { type Execution, isTerminated, type LogEntry, type State, type TaskRun, withCorrelationId } from '../workflow/interpreter/execution';
 import { blockedMessage, checkRequest } from '../workflow/interpreter/checks';
-import type { FailedCheck } from '../workflow/interpreter/interpreter-port';
+import type { FailedCheck, ForEachBatchResult } from '../workflow/interpreter/interpreter-port';
 import { resolveInputs } from '../workflow/flow/inputs';
 import { isSealedSecret, SECRET_MASK } from '../workflow/flow/sealed-secret';
 import { sealSecretInputs } from '../secret-inputs/secret-inputs';
@@ -165,10 +165,14 @@ export async function queryExecution(handle: WorkflowHandle): Promise<Execution>
   return handle.query(executionQuery);
 }
 
-/** The final execution: the workflow's result, or the execution carried by its failure. */
+/**
+ * The final execution: the workflow's result, or the execution carried by its failure. A large
+ * ForEach's batch (for-each-batches.ts) returns only its counts: its task runs are asked of it.
+ */
 export async function executionResult(handle: WorkflowHandle): Promise<Execution> {
   try {
-    return (await handle.result()) as Execution;
+    const result = (await handle.result()) as Execution | ForEachBatchResult;
+    return Array.isArray(result.taskRuns) ? (result as Execution) : await handle.query(executionQuery);
   } catch (error) {
     const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
     if (cause instanceof ApplicationFailure && cause.type === FLOW_FAILED && cause.details?.[0]) {

@@ -286,13 +286,18 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
   );
 
   const streams = streamRegistry(app);
-  app.get<{ Params: { executionId: string } }>(
+  app.get<{ Params: { executionId: string }; Querystring: { taskRuns?: 'all' | 'changed' } }>(
     '/executions/:executionId/follow',
     {
       schema: {
         summary: 'The execution as server-sent events: one each time it changes, until it ends (then an `end` event with its state)',
+        description:
+          'With `taskRuns=changed` (tflow), only the first event carries every task run; each later one is a `changes` event ' +
+          'whose `taskRunList` holds only the task runs that are new or changed since the previous event, so a page that ' +
+          'keeps the list receives what changed rather than the whole execution each time.',
         tags: ['Executions'],
         params: executionParams,
+        querystring: { type: 'object', properties: { taskRuns: { type: 'string', enum: ['all', 'changed'] } } },
         produces: ['text/event-stream'],
       },
     },
@@ -300,7 +305,7 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
       const { executionId } = request.params;
       const handle = executionHandle(context.client, executionId);
       await handle.describe(); // 404 for an unknown execution, before the stream starts
-      let last = '';
+      const changes = executionChanges(request.query.taskRuns === 'changed');
       await followExecutionEvents(request, reply, streams, handle, executionId, async (sink) => {
         let execution: Execution;
         try {
@@ -308,10 +313,8 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
         } catch {
           return; // closing right now: the next poll or the end event tells
         }
-        const json = executionJson(execution);
-        const text = JSON.stringify(json);
-        if (text !== last) sink.send(json);
-        last = text;
+        const event = changes(executionJson(execution));
+        if (event) sink.send(event.data, event.event);
       });
     },
   );
@@ -363,4 +366,34 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
     },
     async (request) => restartExecution(context, request.params.executionId, revisionParam(request.query.revision)),
   );
+}
+
+/**
+ * What a follower sends for each poll of the execution: nothing when it is unchanged; else the whole
+ * execution (Kestra's stream), or with `changedOnly`, after a first whole one, a `changes` event with
+ * only the new or changed task runs (a 5,000-iteration execution does not resend 5,000 task runs).
+ */
+function executionChanges(changedOnly: boolean): (json: KestraExecution) => { data: KestraExecution; event?: string } | undefined {
+  let lastWhole = '';
+  let lastHead = '';
+  const sentRuns = new Map<string, string>();
+  return (json) => {
+    if (!changedOnly) {
+      const text = JSON.stringify(json);
+      if (text === lastWhole) return undefined;
+      lastWhole = text;
+      return { data: json };
+    }
+    const changed = json.taskRunList.filter((run) => {
+      const text = JSON.stringify(run);
+      if (sentRuns.get(run.id) === text) return false;
+      sentRuns.set(run.id, text);
+      return true;
+    });
+    const head = JSON.stringify({ ...json, taskRunList: [] });
+    const first = lastHead === '';
+    if (!first && changed.length === 0 && head === lastHead) return undefined;
+    lastHead = head;
+    return first ? { data: json } : { data: { ...json, taskRunList: changed }, event: 'changes' };
+  };
 }

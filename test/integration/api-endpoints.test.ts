@@ -23,7 +23,7 @@ interface Execution {
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   labels: { key: string; value: string }[];
-  taskRunList: { taskId: string; state: { current: string }; outputs: Record<string, unknown> | null }[];
+  taskRunList: { id: string; taskId: string; state: { current: string }; outputs: Record<string, unknown> | null }[];
   metadata?: { attemptNumber: number };
 }
 
@@ -425,6 +425,45 @@ tasks:
       ['hello', 'shout'],
     );
     assert.equal((await api('/executions/no.such-execution/follow')).status, 404);
+  });
+
+  it('GET /executions/{id}/follow?taskRuns=changed sends every task run once, then only the new or changed ones', async () => {
+    const created = await run('sleeper', {}, 'wait=false');
+    const response = await api(`/executions/${encodeURIComponent(created.id)}/follow?taskRuns=changed`);
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('"taskId":"nap"')) {
+      const chunk = await reader.read();
+      assert.ok(!chunk.done, 'the stream ended before the Sleep started');
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    assert.equal((await api(`/executions/${encodeURIComponent(created.id)}/kill`, { method: 'DELETE' })).status, 202);
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
+    const events = text
+      .split('\n\n')
+      .filter((b) => b.includes('data: '))
+      .map((b) => ({ event: /^event: (.*)$/m.exec(b)?.[1] ?? 'message', data: JSON.parse(/^data: (.*)$/m.exec(b)?.[1] ?? 'null') as Execution }));
+    assert.equal(events[0].event, 'message', 'the first event is the whole execution');
+    assert.deepEqual(events[events.length - 1], { event: 'end', data: { executionId: created.id, state: 'KILLED' } });
+    const changes = events.slice(1, -1);
+    assert.ok(changes.length >= 1 && changes.every((e) => e.event === 'changes'));
+    assert.equal(changes[changes.length - 1].data.state.current, 'KILLED');
+    // No task run is sent again unchanged, and the changes applied to the first event give the execution as it ended.
+    const runs = new Map<string, Execution['taskRunList'][number]>();
+    for (const { data } of [events[0], ...changes]) {
+      for (const taskRun of data.taskRunList) {
+        assert.notDeepEqual(runs.get(taskRun.id), taskRun, `${taskRun.taskId} sent again unchanged`);
+        runs.set(taskRun.id, taskRun);
+      }
+    }
+    const final = await json<Execution>(await api(`/executions/${encodeURIComponent(created.id)}`));
+    assert.deepEqual([...runs.values()], final.taskRunList);
+    assert.deepEqual(
+      final.taskRunList.map((t) => `${t.taskId}:${t.state.current}`),
+      ['started:SUCCESS', 'nap:KILLED'],
+    );
   });
 
   it('stopping the server ends open log streams instead of waiting for their executions', async () => {

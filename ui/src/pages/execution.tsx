@@ -1,14 +1,15 @@
 /**
- * `/ui/executions/{namespace}/{flowId}/{executionId}/{tab}`: the execution's state and duration (polled
- * while it runs), Kill / Restart / Resume, its inputs, labels and trigger, a link to the Temporal Web
+ * `/ui/executions/{namespace}/{flowId}/{executionId}/{tab}`: the execution's state and duration (live
+ * over server-sent events while it runs, use-execution.ts), Kill / Restart / Resume, its inputs, labels and trigger, a link to the Temporal Web
  * UI, and the tabs Gantt, Logs, Outputs and Topology.
  */
 import { lazy, Suspense, useState } from 'react';
 import { Link, Navigate, useParams } from 'react-router';
 import { apiFetch, type Execution } from '../api';
 import { ErrorMessage, Loading, PageHeader, StateBadge, Tabs } from '../components';
-import { useApi } from '../use-api';
+import { useExecution } from '../use-execution';
 import { ExecutionLogs } from './execution-logs';
+import { forEachBatchIds } from './for-each-batches';
 import { ExecutionOutputs, OutputTree } from './execution-outputs';
 import { formatDuration, Gantt } from './gantt';
 import { ResumeForm } from './resume-form';
@@ -130,21 +131,18 @@ function Overview({ execution }: { execution: Execution }) {
 
 export function ExecutionPage() {
   const { namespace, flowId, executionId = '', tab } = useParams();
-  const [live, setLive] = useState(true);
-  const execution = useApi<Execution & { url?: string }>(`/executions/${encodeURIComponent(executionId)}`, live ? 1000 : undefined);
-  const ended = execution.data ? isEnded(execution.data.state.current) : false;
-  if (ended === live) setLive(!ended);
+  const execution = useExecution(executionId);
   if (!tab) return <Navigate to="gantt" replace />;
   const data = execution.data;
   return (
     <section>
-      <PageHeader title={executionId}>{data ? <Actions execution={data} changed={() => (setLive(true), execution.reload())} /> : null}</PageHeader>
+      <PageHeader title={executionId}>{data ? <Actions execution={data} changed={execution.reload} /> : null}</PageHeader>
       <ErrorMessage error={execution.error} />
       <Loading when={execution.loading && !data} />
       {data ? <Overview execution={data} /> : null}
       <Tabs base={`/executions/${namespace}/${flowId}/${executionId}`} tabs={TABS} />
       {data && tab === 'gantt' ? <Gantt execution={data} /> : null}
-      {tab === 'logs' ? <ExecutionLogs executionId={executionId} live={!ended} /> : null}
+      {tab === 'logs' ? <ExecutionLogs executionId={executionId} batchIds={data ? forEachBatchIds(data) : []} /> : null}
       {data && tab === 'outputs' ? <ExecutionOutputs execution={data} /> : null}
       {data && tab === 'topology' ? (
         <Suspense fallback={<Loading when />}>

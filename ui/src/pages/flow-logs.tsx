@@ -7,7 +7,6 @@ import { Link } from 'react-router';
 import { query, type Execution, type Page } from '../api';
 import { ErrorMessage, Loading, StateBadge } from '../components';
 import { useApi } from '../use-api';
-import { isEnded } from '../states';
 import { ExecutionLogs } from './execution-logs';
 import type { FlowTabProps } from './flow-tab';
 
@@ -26,7 +25,7 @@ export function FlowLogs({ flow }: FlowTabProps) {
             <Link to={`/executions/${execution.namespace}/${execution.flowId}/${execution.id}/logs`}>{execution.id}</Link>{' '}
             <StateBadge state={execution.state.current} />
           </p>
-          <ExecutionLogs key={execution.id} executionId={execution.id} live={!isEnded(execution.state.current)} />
+          <ExecutionLogs key={execution.id} executionId={execution.id} />
         </>
       ) : null}
     </div>

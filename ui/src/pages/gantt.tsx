@@ -1,11 +1,13 @@
 /**
  * The execution's task runs as a Gantt: one row per task run (with its iteration value and attempts),
- * a bar from its start to its end on the execution's time axis. Paged, so a 5,000-iteration ForEach
+ * a bar from its start to its end on the execution's time axis; a large ForEach's rows include its
+ * batches' iterations. Searchable by task id or value, and paged, so a 5,000-iteration ForEach
  * renders only one page of rows.
  */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { Execution, TaskRun } from '../api';
-import { StateBadge } from '../components';
+import { ErrorMessage, StateBadge } from '../components';
+import { forEachBatchIds, useBatchTaskRuns, withBatchRuns } from './for-each-batches';
 import { Pager, PAGE_ROWS } from './pager';
 
 function millis(date: string | undefined, fallback: number): number {
@@ -23,13 +25,18 @@ export function formatDuration(ms: number): string {
 
 export function Gantt({ execution }: { execution: Execution }) {
   const [page, setPage] = useState(1);
+  const [search, setSearch] = useState('');
+  const batchRuns = useBatchTaskRuns(forEachBatchIds(execution));
+  const allRuns = useMemo(() => withBatchRuns(execution.taskRunList, batchRuns.data), [execution.taskRunList, batchRuns.data]);
+  const needle = search.trim().toLowerCase();
+  const runs = needle ? allRuns.filter((run) => run.taskId.toLowerCase().includes(needle) || run.value?.toLowerCase().includes(needle)) : allRuns;
   const now = Date.now();
   const start = millis(execution.state.startDate, now);
   const end = Math.max(millis(execution.state.endDate, now), start + 1);
   const span = end - start;
-  const runs = execution.taskRunList;
-  if (runs.length === 0) return <p className="muted">No task run yet.</p>;
-  const shown = runs.slice((page - 1) * PAGE_ROWS, page * PAGE_ROWS);
+  if (allRuns.length === 0) return <p className="muted">No task run yet.</p>;
+  const current = Math.min(page, Math.max(1, Math.ceil(runs.length / PAGE_ROWS)));
+  const shown = runs.slice((current - 1) * PAGE_ROWS, current * PAGE_ROWS);
   const bar = (run: TaskRun) => {
     const from = millis(run.state.startDate, now);
     const to = millis(run.state.endDate, now);
@@ -37,6 +44,16 @@ export function Gantt({ execution }: { execution: Execution }) {
   };
   return (
     <div className="gantt" aria-label="Gantt">
+      <div className="filters">
+        <input
+          aria-label="Search task runs"
+          placeholder="Task or value"
+          type="search"
+          value={search}
+          onChange={(e) => (setSearch(e.target.value), setPage(1))}
+        />
+      </div>
+      <ErrorMessage error={batchRuns.error} />
       <table className="list">
         <thead>
           <tr>
@@ -69,7 +86,8 @@ export function Gantt({ execution }: { execution: Execution }) {
           })}
         </tbody>
       </table>
-      <Pager page={page} total={runs.length} onPage={setPage} />
+      {runs.length === 0 ? <p className="muted">No task run matches.</p> : null}
+      <Pager page={current} total={runs.length} onPage={setPage} />
     </div>
   );
 }
