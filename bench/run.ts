@@ -6,6 +6,7 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { devServerOwnership } from '../src/temporal/dev-server';
+import { benchActivityLoop } from './activity-loop';
 import { benchApiThroughput } from './api-throughput';
 import { benchCopyIn } from './copy-in';
 import { benchCopyInS3 } from './copy-in-s3';
@@ -37,6 +38,7 @@ async function runBenchmarks(): Promise<void> {
   if (wanted('validation')) rows.push(benchValidation());
   if (wanted('orchestration')) rows.push(...(await benchOrchestration()));
   if (wanted('fan-out')) rows.push(...(await benchFanOut()));
+  if (wanted('activity-loop')) rows.push(...(await benchActivityLoop()));
   if (wanted('copy-in')) rows.push(...(await benchCopyIn()));
   if (wanted('copy-in-s3')) rows.push(...(await benchCopyInS3()));
   if (wanted('pipeline')) rows.push(...(await benchPipeline()));

@@ -53,6 +53,8 @@ export class ForEachBatches {
     const { failedChecks: _checks, restart: _restart, ...request } = this.host.request;
     const iterations: Partial<Record<State, number>> = {};
     const batches: string[] = [];
+    // How many task runs each batch ended with: the API and CLI page through them (src/client/task-run-pages.ts).
+    const batchTaskRuns: number[] = [];
     const states: State[] = [];
     const size = batchSizeFor(task);
     for (let first = 0; first < values.length; first += size) {
@@ -72,6 +74,7 @@ export class ForEachBatches {
       });
       for (const [state, count] of Object.entries(result.iterations)) iterations[state as State] = (iterations[state as State] ?? 0) + count;
       states.push(result.state);
+      batchTaskRuns.push(result.taskRuns);
       if (result.error && !taskRun.error) taskRun.error = `${result.error} (batch ${batchId})`;
       this.host.changed();
       if (result.state === 'FAILED' || result.state === 'KILLED') break;
@@ -82,7 +85,7 @@ export class ForEachBatches {
       task,
       taskRun,
     );
-    return { state: resolveState(states), outputs: { iterations, batches } };
+    return { state: resolveState(states), outputs: { iterations, batches, batchTaskRuns } };
   }
 
   /** Runs one batch of a large ForEach (the FlowRun of the batch's child workflow calls it). */
