@@ -107,6 +107,49 @@ tasks:
     assert.equal(await statusOnceClosed(fixture.client, `${handle.workflowId}.each.batch-1`), 'CANCELLED');
   });
 
+  it('a large ForEach inside another runs in batches too, one set per outer value', async () => {
+    const spec = flow(`
+id: nested_fanout
+namespace: tflow.tests.fanout
+tasks:
+  - id: outer
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a", "b"]
+    concurrencyLimit: 2
+    tasks:
+      - id: inner
+        type: io.kestra.plugin.core.flow.ForEach
+        values: "{{ range(1, 1500) }}"
+        concurrencyLimit: 20
+        tasks:
+          - id: echo
+            type: io.kestra.plugin.core.debug.Return
+            format: "{{ parent.taskrun.value }}-{{ taskrun.value }}-{{ taskrun.iteration }}"
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.inner.a.iterations.SUCCESS }}+{{ outputs.inner.b.iterations.SUCCESS }}"
+`);
+    const execution = await executionResult(await startExecution(fixture.client, fixture.config, spec));
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    assert.deepEqual(execution.taskRuns.map((r) => `${r.taskId}:${r.value ?? ''}:${r.state}`).sort(), [
+      'after::SUCCESS',
+      'inner:a:SUCCESS',
+      'inner:b:SUCCESS',
+      'outer::SUCCESS',
+    ]);
+    assert.equal(execution.taskRuns.find((r) => r.taskId === 'after')?.outputs.value, '1500+1500');
+    const innerB = execution.taskRuns.find((r) => r.taskId === 'inner' && r.value === 'b');
+    // The batch ids name the outer iteration (`@1`: "b"); the iterations see the outer value as their parent's.
+    assert.deepEqual(
+      innerB?.outputs.batches,
+      [1, 2, 3].map((n) => `${execution.id}.inner@1.batch-${n}`),
+    );
+    const last = await fixture.client.workflow.getHandle(`${execution.id}.inner@1.batch-3`).query(executionQuery);
+    const final = last.taskRuns.find((r) => r.value === '1500');
+    assert.equal(final?.outputs.value, 'b-1500-1499');
+    assert.equal(final?.parentTaskRunId, innerB?.id);
+  });
+
   it('at the threshold, iterations still run in the execution itself, outputs keyed by value', async () => {
     const execution = await executionResult(await startExecution(fixture.client, fixture.config, loop('at_threshold', LARGE_FOREACH_ITERATIONS)));
     assert.equal(execution.state, 'SUCCESS');

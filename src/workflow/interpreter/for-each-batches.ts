@@ -6,9 +6,10 @@
  */
 import type { LogLevel, TaskSpec } from '../flow/spec';
 import { resolveState, type Execution, type State, type TaskRun } from './execution';
-import type { FlowableOutcome, LoopIteration } from './in-workflow-task';
+import type { FlowableOutcome } from './in-workflow-task';
 import type { ExecutionRequest, ForEachBatch, ForEachBatchResult, InterpreterPort } from './interpreter-port';
 import { runConcurrently } from './run-concurrently';
+import type { Scope } from './task-scope';
 
 /**
  * Iterations per child workflow of a large ForEach: at most this many, fewer when an iteration has
@@ -34,8 +35,8 @@ export interface BatchHost {
   log(level: LogLevel, message: string, task?: TaskSpec, taskRun?: TaskRun): void;
   changed(): void;
   findTask(taskId: string): TaskSpec | undefined;
-  /** Runs `tasks` as one iteration under the ForEach task run `parent`. */
-  runIteration(tasks: readonly TaskSpec[], parent: TaskRun, loop: LoopIteration): Promise<State>;
+  /** Runs `tasks` as one iteration: `place` has the ForEach task run first among its parents, the iteration last among its loops. */
+  runIteration(tasks: readonly TaskSpec[], place: Pick<Scope, 'parents' | 'loops'>): Promise<State>;
   kill(): void;
   finish(state: State): void;
 }
@@ -48,7 +49,13 @@ export class ForEachBatches {
    * other (each runs `limit` iterations at a time), so that neither this history nor this execution's
    * state grows with the number of iterations. After a failed batch, no new batch starts.
    */
-  async runIterationsInBatches(task: TaskSpec, taskRun: TaskRun, values: readonly string[], limit: number): Promise<FlowableOutcome> {
+  async runIterationsInBatches(
+    task: TaskSpec,
+    taskRun: TaskRun,
+    values: readonly string[],
+    limit: number,
+    scope: Pick<Scope, 'parents' | 'loops'>,
+  ): Promise<FlowableOutcome> {
     // A batch's iterations are not in this execution's task runs: a restart runs them all again.
     const { failedChecks: _checks, restart: _restart, ...request } = this.host.request;
     const iterations: Partial<Record<State, number>> = {};
@@ -57,8 +64,10 @@ export class ForEachBatches {
     const batchTaskRuns: number[] = [];
     const states: State[] = [];
     const size = batchSizeFor(task);
+    // Inside other loops (nested batching), the batch ids also name the enclosing iterations: `…inner@0.3.batch-1`.
+    const within = scope.loops.length > 0 ? `@${scope.loops.map((l) => l.iteration).join('.')}` : '';
     for (let first = 0; first < values.length; first += size) {
-      const batchId = `${this.host.execution.id}.${task.id}.batch-${batches.length + 1}`;
+      const batchId = `${this.host.execution.id}.${task.id}${within}.batch-${batches.length + 1}`;
       batches.push(batchId);
       const result = await this.host.port.runForEachBatch!({
         batchId,
@@ -71,6 +80,9 @@ export class ForEachBatches {
         outputs: this.host.outputs,
         taskStates: this.host.taskStates,
         labels: this.host.execution.labels,
+        ...(scope.loops.length > 0
+          ? { loops: scope.loops, parents: scope.parents.map(({ id, taskId, value }) => ({ id, taskId, ...(value !== undefined ? { value } : {}) })) }
+          : {}),
       });
       for (const [state, count] of Object.entries(result.iterations)) iterations[state as State] = (iterations[state as State] ?? 0) + count;
       states.push(result.state);
@@ -97,12 +109,19 @@ export class ForEachBatches {
     this.host.changed();
     const task = this.host.findTask(batch.taskId);
     if (!task) throw new Error(`No task ${batch.taskId} in flow ${this.host.execution.namespace}.${this.host.execution.flowId}`);
-    // The ForEach task run lives in the parent: here it is only the iterations' `parent`.
-    const forEachRun: TaskRun = { id: batch.taskRunId, taskId: task.id, state: 'RUNNING', attempts: 1, outputs: {} };
+    // The ForEach task run (and those enclosing it) live in the parent: here they are only the iterations' `parents`.
+    const outerLoops = batch.loops ?? [];
+    const standIn = (run: { id: string; taskId: string; value?: string }): TaskRun => ({ ...run, state: 'RUNNING', attempts: 1, outputs: {} });
+    const forEachRun = standIn({
+      id: batch.taskRunId,
+      taskId: task.id,
+      ...(outerLoops.length > 0 ? { value: outerLoops[outerLoops.length - 1].value } : {}),
+    });
+    const parents = [forEachRun, ...(batch.parents ?? []).map(standIn)];
     const tasks = task.children?.tasks ?? [];
     const iterations: Partial<Record<State, number>> = {};
     const jobs = batch.values.map((value, index) => async () => {
-      const state = await this.host.runIteration(tasks, forEachRun, { value, iteration: batch.firstIteration + index });
+      const state = await this.host.runIteration(tasks, { parents, loops: [...outerLoops, { value, iteration: batch.firstIteration + index }] });
       iterations[state] = (iterations[state] ?? 0) + 1;
       return state;
     });
