@@ -83,6 +83,32 @@ describe('large ForEach on a real Temporal dev server', { timeout: 300_000 }, ()
     assert.match(execution.error ?? '', /Task each failed: check \[1234\]: value 1234 is wrong/);
   });
 
+  it("a later task reading an iteration's outputs after a batched loop fails, saying why", async () => {
+    const spec = flow(`
+id: reads_batched
+namespace: tflow.tests.fanout
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{ range(1, ${LARGE_FOREACH_ITERATIONS + 1}) }}"
+    concurrencyLimit: 50
+    tasks:
+      - id: echo
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ taskrun.value }}"
+  - id: reader
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.echo['5'].value }}"
+`);
+    const execution = await executionResult(await startExecution(fixture.client, fixture.config, spec));
+    assert.equal(execution.state, 'FAILED');
+    const failed = execution.taskRuns.find((r) => r.taskId === 'reader');
+    assert.match(
+      failed?.error ?? '',
+      /Unable to find `echo` .*: task echo ran in the batches \(child workflows\) of ForEach each, .* read outputs\.each\.iterations/,
+    );
+  });
+
   it('killing the execution kills the running batch: both end cancelled, the execution KILLED', async () => {
     const spec = flow(`
 id: killed_fanout

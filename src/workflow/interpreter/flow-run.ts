@@ -521,7 +521,8 @@ export class FlowRun {
     return taskRun;
   }
 
-  private failTaskRun(task: TaskSpec, taskRun: TaskRun, message: string): State {
+  private failTaskRun(task: TaskSpec, taskRun: TaskRun, failure: string): State {
+    const message = this.batches.explainMissingOutputs(failure);
     taskRun.error = message;
     this.log('ERROR', message, task, taskRun);
     return this.endTaskRun(taskRun, 'FAILED', task);

@@ -41,8 +41,33 @@ export interface BatchHost {
   finish(state: State): void;
 }
 
+/** The ids of the tasks under `task`, at any depth. */
+function descendantIds(task: TaskSpec): string[] {
+  return Object.values(task.children ?? {})
+    .flat()
+    .flatMap((child) => [child.id, ...descendantIds(child)]);
+}
+
 export class ForEachBatches {
+  /** Tasks whose iterations ran in batches, so that their outputs are not in this execution: task id → the ForEach's. */
+  private readonly outputsInBatches = new Map<string, string>();
+
   constructor(private readonly host: BatchHost) {}
+
+  /**
+   * A failure message that names an undefined variable (`Unable to find \`echo\``) which is a task
+   * whose outputs stayed in a large ForEach's batches: with why, and what the ForEach keeps instead.
+   */
+  explainMissingOutputs(message: string): string {
+    const missing = [...message.matchAll(/Unable to find `([^`]+)`/g)].map((m) => m[1]).find((id) => this.outputsInBatches.has(id));
+    if (missing === undefined) return message;
+    const forEach = this.outputsInBatches.get(missing);
+    return (
+      `${message}: task ${missing} ran in the batches (child workflows) of ForEach ${forEach}, a loop too large to run in the execution, ` +
+      `whose per-iteration outputs are not kept in the execution; read outputs.${forEach}.iterations (a count per state), ` +
+      `or write what later tasks need to the KV store or to files`
+    );
+  }
 
   /**
    * A large ForEach: batches of iterations (batchSizeFor), each a child workflow, one after the
@@ -91,6 +116,7 @@ export class ForEachBatches {
       this.host.changed();
       if (result.state === 'FAILED' || result.state === 'KILLED') break;
     }
+    for (const id of descendantIds(task)) this.outputsInBatches.set(id, task.id);
     this.host.log(
       'INFO',
       `${values.length} iterations ran in child workflows of up to ${size} (their task runs are there): ${batches.join(', ')}`,
