@@ -29,7 +29,7 @@ interface Sample {
   batches?: { count: number; events: number; bytes: number };
 }
 
-async function historyOf(handle: WorkflowHandle): Promise<{ events: number; bytes: number }> {
+export async function historyOf(handle: WorkflowHandle): Promise<{ events: number; bytes: number }> {
   const description = await handle.describe();
   return { events: description.historyLength, bytes: Number(description.raw.workflowExecutionInfo?.historySizeBytes ?? 0) };
 }

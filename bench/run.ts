@@ -7,6 +7,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { devServerOwnership } from '../src/temporal/dev-server';
 import { benchActivityLatency } from './activity-latency';
+import { benchActivityLoop } from './activity-loop';
 import { benchApiThroughput } from './api-throughput';
 import { benchColdStart } from './cold-start';
 import { benchBurst } from './burst';
@@ -44,6 +45,7 @@ async function runBenchmarks(): Promise<void> {
   if (wanted('activity-latency')) rows.push(...(await benchActivityLatency()));
   if (wanted('cold-start')) rows.push(...(await benchColdStart()));
   if (wanted('fan-out')) rows.push(...(await benchFanOut()));
+  if (wanted('activity-loop')) rows.push(...(await benchActivityLoop()));
   if (wanted('copy-in')) rows.push(...(await benchCopyIn()));
   if (wanted('copy-in-s3')) rows.push(...(await benchCopyInS3()));
   if (wanted('pipeline')) rows.push(...(await benchPipeline()));

@@ -28,14 +28,17 @@ export function formatTaskRun(taskRun: TaskRun): string {
   return `  ${taskRun.taskId}${value} ${taskRun.state}${attempts}${error}`;
 }
 
-/** The human summary of a finished execution: state, task runs and their outputs, flow outputs. */
-export function printExecutionSummary(execution: Execution, print: Print): void {
+/**
+ * The human summary of a finished execution: state, task runs and their outputs, flow outputs.
+ * `taskRuns` is a page of them when there are too many to print (`tflow executions get --page`).
+ */
+export function printExecutionSummary(execution: Execution, print: Print, taskRuns: readonly TaskRun[] = execution.taskRuns): void {
   const seconds = execution.endDate ? ` in ${((Date.parse(execution.endDate) - Date.parse(execution.startDate)) / 1000).toFixed(1)} s` : '';
   print(`Execution ${execution.id}: ${execution.state}${seconds}`);
   // A RETRIED execution's error names the execution that took over.
   if (execution.error && (execution.state === 'FAILED' || execution.state === 'RETRIED')) print(`  error: ${execution.error}`);
   print('Task runs:');
-  for (const taskRun of execution.taskRuns) {
+  for (const taskRun of taskRuns) {
     print(formatTaskRun(taskRun));
     for (const [key, value] of Object.entries(taskRun.outputs ?? {})) print(`      ${key} = ${JSON.stringify(value)}`);
   }

@@ -2,7 +2,8 @@
  * tflow's Execution in Kestra's JSON shape (README "REST API"): `flowRevision`, `state` as
  * `{current, startDate, endDate}`, labels as `[{key, value}]`, `taskRunList`.
  */
-import type { Execution, TaskRun } from '../workflow/interpreter/execution';
+import { knownTaskRunCount, MAX_EMBEDDED_TASK_RUNS } from '../client/task-run-pages';
+import { type Execution, type TaskRun, TERMINATED_STATES } from '../workflow/interpreter/execution';
 
 export interface KestraState {
   current: string;
@@ -34,6 +35,12 @@ export interface KestraExecution {
   outputs?: Record<string, unknown>;
   labels: { key: string; value: string }[];
   taskRunList: KestraTaskRun[];
+  /**
+   * Present when `taskRunList` holds only some of the task runs (more than MAX_EMBEDDED_TASK_RUNS,
+   * or a large ForEach's iterations, which run in batches): how many there are, and the route that
+   * pages through them all, in order.
+   */
+  taskRunListTruncated?: { embedded: number; total: number; pages: string };
   error?: string;
   url?: string;
   /** What started it, when a trigger did (webhooks): Kestra's `{id, type, variables}`. */
@@ -48,7 +55,7 @@ export function labelList(labels: Record<string, string>): { key: string; value:
   return Object.entries(labels).map(([key, value]) => ({ key, value }));
 }
 
-function taskRunJson(execution: Execution, taskRun: TaskRun): KestraTaskRun {
+export function taskRunJson(execution: Execution, taskRun: TaskRun): KestraTaskRun {
   const state: KestraState = { current: taskRun.state, startDate: taskRun.startDate, endDate: taskRun.endDate };
   return {
     id: taskRun.id,
@@ -65,7 +72,19 @@ function taskRunJson(execution: Execution, taskRun: TaskRun): KestraTaskRun {
   };
 }
 
+/**
+ * The task runs an execution's JSON embeds: all of them up to MAX_EMBEDDED_TASK_RUNS; past that, the
+ * first ones and those not ended yet (a Pause waiting, tasks running), at most as many again.
+ */
+function embeddedTaskRuns(taskRuns: readonly TaskRun[]): readonly TaskRun[] {
+  if (taskRuns.length <= MAX_EMBEDDED_TASK_RUNS) return taskRuns;
+  const open = taskRuns.slice(MAX_EMBEDDED_TASK_RUNS).filter((t) => !TERMINATED_STATES.includes(t.state));
+  return [...taskRuns.slice(0, MAX_EMBEDDED_TASK_RUNS), ...open.slice(0, MAX_EMBEDDED_TASK_RUNS)];
+}
+
 export function executionJson(execution: Execution): KestraExecution {
+  const embedded = embeddedTaskRuns(execution.taskRuns);
+  const total = Math.max(execution.taskRuns.length, knownTaskRunCount(execution));
   return {
     id: execution.id,
     namespace: execution.namespace,
@@ -75,7 +94,10 @@ export function executionJson(execution: Execution): KestraExecution {
     ...(Object.keys(execution.inputs ?? {}).length > 0 ? { inputs: execution.inputs } : {}),
     ...(Object.keys(execution.outputs ?? {}).length > 0 ? { outputs: execution.outputs } : {}),
     labels: labelList(execution.labels ?? {}),
-    taskRunList: execution.taskRuns.map((t) => taskRunJson(execution, t)),
+    taskRunList: embedded.map((t) => taskRunJson(execution, t)),
+    ...(total > embedded.length
+      ? { taskRunListTruncated: { embedded: embedded.length, total, pages: `/api/v1/executions/${execution.id}/taskruns?page=1&size=100` } }
+      : {}),
     ...(execution.error ? { error: execution.error } : {}),
     ...(execution.originalId ? { originalId: execution.originalId } : {}),
     ...(execution.attemptNumber ? { metadata: { attemptNumber: execution.attemptNumber } } : {}),

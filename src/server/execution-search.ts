@@ -95,10 +95,7 @@ export function parseSearchQuery(query: SearchQuery, now = new Date()): { filter
     if (ms === undefined) throw new HttpError(422, `timeRange: expected an ISO-8601 duration (e.g. PT1H), got \`${query.timeRange}\``);
     startDate = new Date(now.getTime() - ms);
   }
-  const page = query.page === undefined ? 1 : Number(query.page);
-  const size = query.size === undefined ? 10 : Number(query.size);
-  if (!Number.isInteger(page) || page < 1) throw new HttpError(422, 'page: expected an integer from 1');
-  if (!Number.isInteger(size) || size < 1 || size > 1000) throw new HttpError(422, 'size: expected an integer from 1 to 1000');
+  const { page, size } = parsePage(query, 10);
   return {
     filter: {
       namespace: query.namespace || undefined,
@@ -112,6 +109,15 @@ export function parseSearchQuery(query: SearchQuery, now = new Date()): { filter
     page,
     size,
   };
+}
+
+/** Kestra's `page` (from 1) and `size` (1 to 1000) query parameters; 422 for others. */
+export function parsePage(query: { page?: string; size?: string }, defaultSize: number): { page: number; size: number } {
+  const page = query.page === undefined ? 1 : Number(query.page);
+  const size = query.size === undefined ? defaultSize : Number(query.size);
+  if (!Number.isInteger(page) || page < 1) throw new HttpError(422, 'page: expected an integer from 1');
+  if (!Number.isInteger(size) || size < 1 || size > 1000) throw new HttpError(422, 'size: expected an integer from 1 to 1000');
+  return { page, size };
 }
 
 /** An execution as visibility knows it: no inputs, outputs or task runs. */

@@ -18,9 +18,10 @@ import { sealResumeSecrets, waitingResumeInputs } from '../client/resume-inputs'
 import { checkInputBounds } from './body-limits';
 import type { ApiContext, ApiLimits } from './context';
 import { HttpError } from './errors';
-import { executionJson, type KestraExecution, labelList } from './execution-json';
+import { executionJson, type KestraExecution, labelList, taskRunJson } from './execution-json';
+import { DEFAULT_TASK_RUN_PAGE_SIZE, taskRunPage } from '../client/task-run-pages';
 import { type Restarted, RestartRefusedError, restartExecution as restartWithClient } from '../client/restart';
-import { parseSearchQuery, type SearchQuery, searchExecutions, withKestraFilters } from './execution-search';
+import { parsePage, parseSearchQuery, type SearchQuery, searchExecutions, withKestraFilters } from './execution-search';
 import { executionParams } from './logs';
 import { followExecutionEvents, streamRegistry } from './sse';
 
@@ -283,6 +284,31 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
       // Its page in the Temporal Web UI (the configured webUiUrl), for the UI's link.
       url: executionUrl(context, request.params.executionId),
     }),
+  );
+
+  app.get<{ Params: { executionId: string }; Querystring: { page?: string; size?: string } }>(
+    '/executions/:executionId/taskruns',
+    {
+      schema: {
+        summary:
+          "An execution's task runs a page at a time, in `taskRunList` order, a large ForEach's iterations (run in batches) included: {results, total}",
+        tags: ['Executions'],
+        params: executionParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            page: { type: 'string', description: 'From 1' },
+            size: { type: 'string', description: 'Page size (default 100, at most 1000)' },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { page, size } = parsePage(request.query, DEFAULT_TASK_RUN_PAGE_SIZE);
+      const execution = await currentExecution(executionHandle(context.client, request.params.executionId));
+      const { taskRuns, total } = await taskRunPage(context.client, execution, page, size);
+      return { results: taskRuns.map((t) => taskRunJson(execution, t)), total };
+    },
   );
 
   const streams = streamRegistry(app);

@@ -23,6 +23,7 @@ export const SUBFLOW_CHECKS_PATCH = 'tflow-subflow-checks';
 export const SUBFLOW_RETRY_PATCH = 'tflow-subflow-retry';
 export const SUBFLOW_FILE_INPUTS_PATCH = 'tflow-subflow-file-inputs-scope';
 export const LARGE_FOREACH_PATCH = 'tflow-large-foreach-batches';
+export const NESTED_FOREACH_BATCHES_PATCH = 'tflow-nested-foreach-batches';
 export const RENDER_RETRY_PATCH = 'tflow-render-retry';
 export const INPUT_RANGE_RULES_PATCH = 'tflow-input-range-rules';
 export const NEW_EXECUTION_RETRY_PATCH = 'tflow-retry-create-new-execution';
@@ -138,6 +139,14 @@ export const WORKFLOW_PATCHES: readonly WorkflowPatch[] = [
     oldPath: [],
     newPath: ['large_foreach.json'],
     notRecorded: 'old path: no ForEach over 1,000 values was recorded before the patch.',
+    removableWhen: WHEN_OLD_EXECUTIONS_CLOSED,
+  },
+  {
+    id: NESTED_FOREACH_BATCHES_PATCH,
+    guards: 'src/workflow/plugins/core/flow/for-each.ts (over 1,000 values, inside another ForEach)',
+    changed: 'A ForEach over more than 1,000 values inside another ForEach runs its iterations in batches too; before, they ran in the execution.',
+    oldPath: ['nested_foreach_inline.json'],
+    newPath: ['nested_foreach.json'],
     removableWhen: WHEN_OLD_EXECUTIONS_CLOSED,
   },
   {

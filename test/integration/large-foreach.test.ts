@@ -83,6 +83,32 @@ describe('large ForEach on a real Temporal dev server', { timeout: 300_000 }, ()
     assert.match(execution.error ?? '', /Task each failed: check \[1234\]: value 1234 is wrong/);
   });
 
+  it("a later task reading an iteration's outputs after a batched loop fails, saying why", async () => {
+    const spec = flow(`
+id: reads_batched
+namespace: tflow.tests.fanout
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{ range(1, ${LARGE_FOREACH_ITERATIONS + 1}) }}"
+    concurrencyLimit: 50
+    tasks:
+      - id: echo
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ taskrun.value }}"
+  - id: reader
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.echo['5'].value }}"
+`);
+    const execution = await executionResult(await startExecution(fixture.client, fixture.config, spec));
+    assert.equal(execution.state, 'FAILED');
+    const failed = execution.taskRuns.find((r) => r.taskId === 'reader');
+    assert.match(
+      failed?.error ?? '',
+      /Unable to find `echo` .*: task echo ran in the batches \(child workflows\) of ForEach each, .* read outputs\.each\.iterations/,
+    );
+  });
+
   it('killing the execution kills the running batch: both end cancelled, the execution KILLED', async () => {
     const spec = flow(`
 id: killed_fanout
@@ -105,6 +131,49 @@ tasks:
       ['each:KILLED'],
     );
     assert.equal(await statusOnceClosed(fixture.client, `${handle.workflowId}.each.batch-1`), 'CANCELLED');
+  });
+
+  it('a large ForEach inside another runs in batches too, one set per outer value', async () => {
+    const spec = flow(`
+id: nested_fanout
+namespace: tflow.tests.fanout
+tasks:
+  - id: outer
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a", "b"]
+    concurrencyLimit: 2
+    tasks:
+      - id: inner
+        type: io.kestra.plugin.core.flow.ForEach
+        values: "{{ range(1, 1500) }}"
+        concurrencyLimit: 20
+        tasks:
+          - id: echo
+            type: io.kestra.plugin.core.debug.Return
+            format: "{{ parent.taskrun.value }}-{{ taskrun.value }}-{{ taskrun.iteration }}"
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.inner.a.iterations.SUCCESS }}+{{ outputs.inner.b.iterations.SUCCESS }}"
+`);
+    const execution = await executionResult(await startExecution(fixture.client, fixture.config, spec));
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    assert.deepEqual(execution.taskRuns.map((r) => `${r.taskId}:${r.value ?? ''}:${r.state}`).sort(), [
+      'after::SUCCESS',
+      'inner:a:SUCCESS',
+      'inner:b:SUCCESS',
+      'outer::SUCCESS',
+    ]);
+    assert.equal(execution.taskRuns.find((r) => r.taskId === 'after')?.outputs.value, '1500+1500');
+    const innerB = execution.taskRuns.find((r) => r.taskId === 'inner' && r.value === 'b');
+    // The batch ids name the outer iteration (`@1`: "b"); the iterations see the outer value as their parent's.
+    assert.deepEqual(
+      innerB?.outputs.batches,
+      [1, 2, 3].map((n) => `${execution.id}.inner@1.batch-${n}`),
+    );
+    const last = await fixture.client.workflow.getHandle(`${execution.id}.inner@1.batch-3`).query(executionQuery);
+    const final = last.taskRuns.find((r) => r.value === '1500');
+    assert.equal(final?.outputs.value, 'b-1500-1499');
+    assert.equal(final?.parentTaskRunId, innerB?.id);
   });
 
   it('at the threshold, iterations still run in the execution itself, outputs keyed by value', async () => {

@@ -7,6 +7,14 @@ import { connectClient, currentExecution } from '../../client/executions';
 import { loadConfig } from '../../config';
 import { EXECUTION_STATES, type Execution, type State } from '../../workflow/interpreter/execution';
 import { printExecutionSummary, printTable, toStdout, UsageError } from '../output';
+import {
+  DEFAULT_TASK_RUN_PAGE_SIZE,
+  knownTaskRunCount,
+  MAX_EMBEDDED_TASK_RUNS,
+  MAX_TASK_RUN_PAGE_SIZE,
+  type TaskRunPage,
+  taskRunPage,
+} from '../../client/task-run-pages';
 
 const STATES = EXECUTION_STATES;
 /** How many executions `--json` reads at once (each is a query or a result fetch). */
@@ -27,7 +35,7 @@ export function configureExecutionsCommand(program: Command): void {
     .description('list executions from Temporal visibility: running ones first, then the latest ended')
     .option('--flow <flow>', "only this flow's (namespace.flowId or namespace/flowId)")
     .option('--state <state>', `only executions in this state (${STATES.join(', ')})`)
-    .option('--limit <n>', 'at most n executions', positiveInteger, 50)
+    .option('--limit <n>', 'at most n executions', positiveInteger('--limit'), 50)
     .option('--json', 'print the executions as a JSON array, each as `tflow run --json` prints one')
     .action(async (options: ListOptions) => {
       const state = options.state?.toUpperCase() as State | undefined;
@@ -54,11 +62,30 @@ export function configureExecutionsCommand(program: Command): void {
     .description('show an execution: its state, task runs and outputs (live while it runs)')
     .argument('<executionId>', 'the execution id (as `tflow run` or `tflow executions list` printed it)')
     .option('--json', 'print the execution as JSON, as `tflow run --json` does')
-    .action(async (executionId: string, options: { json?: boolean }) => {
+    .option('--page <n>', "show this page (from 1) of the task runs, a large ForEach's iterations included", positiveInteger('--page'))
+    .option('--size <n>', `task runs per page (default ${DEFAULT_TASK_RUN_PAGE_SIZE}, at most ${MAX_TASK_RUN_PAGE_SIZE})`, positiveInteger('--size'))
+    .action(async (executionId: string, options: { json?: boolean; page?: number; size?: number }) => {
+      const size = options.size ?? DEFAULT_TASK_RUN_PAGE_SIZE;
+      if (size > MAX_TASK_RUN_PAGE_SIZE) throw new UsageError(`--size: at most ${MAX_TASK_RUN_PAGE_SIZE}`);
       await withClient(async (client) => {
         const execution = await readExecution(client, executionId);
-        if (options.json) return toStdout(JSON.stringify(execution, null, 2));
-        printExecution(execution);
+        // Too many task runs to show at once (or iterations in batches): one page of them.
+        const paged =
+          options.page !== undefined ||
+          execution.taskRuns.length > MAX_EMBEDDED_TASK_RUNS ||
+          knownTaskRunCount(execution) > execution.taskRuns.length;
+        const page = options.page ?? 1;
+        if (!paged) {
+          if (options.json) return toStdout(JSON.stringify(execution, null, 2));
+          return printExecution(execution);
+        }
+        const taskRuns = await taskRunPage(client, execution, page, size);
+        if (options.json)
+          return toStdout(
+            JSON.stringify({ ...execution, taskRuns: taskRuns.taskRuns, taskRunsPage: { page, size, total: taskRuns.total } }, null, 2),
+          );
+        printExecution(execution, taskRuns);
+        toStdout(pageLine(taskRuns, page, size));
       });
     });
 }
@@ -95,7 +122,15 @@ async function readAll(client: Client, summaries: ExecutionSummary[]): Promise<E
   return executions;
 }
 
-function printExecution(execution: Execution): void {
+/** Which task runs a page showed, and how to see the next. */
+function pageLine({ taskRuns, total }: TaskRunPage, page: number, size: number): string {
+  const first = (page - 1) * size;
+  const shown =
+    taskRuns.length > 0 ? `task runs ${first + 1}–${first + taskRuns.length} of ${total}` : `no task runs on page ${page} (${total} in all)`;
+  return first + taskRuns.length < total ? `${shown}: --page ${page + 1} for the next ${size}` : shown;
+}
+
+function printExecution(execution: Execution, page?: TaskRunPage): void {
   toStdout(`Flow:    ${execution.namespace}.${execution.flowId} (revision ${execution.revision})`);
   toStdout(`Started: ${execution.startDate}${execution.endDate ? `, ended ${execution.endDate}` : ''}`);
   if (execution.attemptNumber)
@@ -106,7 +141,7 @@ function printExecution(execution: Execution): void {
   if (inputs.length > 0) toStdout(`Inputs:  ${inputs.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')}`);
   const labels = Object.entries(execution.labels);
   if (labels.length > 0) toStdout(`Labels:  ${labels.map(([k, v]) => `${k}:${v}`).join(', ')}`);
-  printExecutionSummary(execution, toStdout);
+  printExecutionSummary(execution, toStdout, page?.taskRuns);
 }
 
 function duration(summary: ExecutionSummary): string {
@@ -121,8 +156,10 @@ function duration(summary: ExecutionSummary): string {
   return summary.endDate ? text : `${text}…`;
 }
 
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--limit expects a positive integer, got '${value}'`);
-  return n;
+function positiveInteger(option: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${option} expects a positive integer, got '${value}'`);
+    return n;
+  };
 }

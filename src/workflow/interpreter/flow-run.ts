@@ -108,7 +108,7 @@ export class FlowRun {
       changed: () => this.changed(),
       variables: () => executionVariables(this.host),
       findTask: (taskId) => this.tasks.find(taskId),
-      runIteration: (tasks, parent, loop) => this.runTasks(tasks, { parents: [parent], loops: [loop] }),
+      runIteration: (tasks, place) => this.runTasks(tasks, place),
       kill: () => this.kill(),
       finish: (state) => this.finish(state),
     };
@@ -375,9 +375,13 @@ export class FlowRun {
         if (oversize) throw new TaskError(oversize);
         this.outputs.set(task, taskRun, scope.loops, outputs);
       },
-      ...(this.port.runForEachBatch && scope.loops.length === 0
-        ? { runIterationsInBatches: (values: readonly string[], limit: number) => this.batches.runIterationsInBatches(task, taskRun, values, limit) }
+      ...(this.port.runForEachBatch
+        ? {
+            runIterationsInBatches: (values: readonly string[], limit: number) =>
+              this.batches.runIterationsInBatches(task, taskRun, values, limit, scope),
+          }
         : {}),
+      insideLoop: scope.loops.length > 0,
       runInSharedDirectory: async (tasks, files) => {
         const enabled = tasks.filter((t) => !t.disabled);
         const shared: SharedDirectory = {
@@ -517,7 +521,8 @@ export class FlowRun {
     return taskRun;
   }
 
-  private failTaskRun(task: TaskSpec, taskRun: TaskRun, message: string): State {
+  private failTaskRun(task: TaskSpec, taskRun: TaskRun, failure: string): State {
+    const message = this.batches.explainMissingOutputs(failure);
     taskRun.error = message;
     this.log('ERROR', message, task, taskRun);
     return this.endTaskRun(taskRun, 'FAILED', task);

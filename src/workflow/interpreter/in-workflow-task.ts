@@ -61,9 +61,11 @@ export interface FlowableContext extends InWorkflowTaskContext {
    * A ForEach over many values: runs the iterations of this flowable's `tasks` in child workflows,
    * one batch of values each, at most `limit` iterations at a time; their task runs stay in the
    * children, this task run gets a count of iterations per state. Absent when the runner cannot
-   * start child workflows, or inside another ForEach.
+   * start child workflows.
    */
   runIterationsInBatches?(values: readonly string[], limit: number): Promise<FlowableOutcome>;
+  /** True for a flowable inside a ForEach iteration. */
+  readonly insideLoop: boolean;
   /** Runs this flowable's own `errors` handlers (FlowRun does it for a FAILED outcome). */
   runErrorHandlers(): Promise<void>;
   /** A durable timer. */

@@ -116,6 +116,9 @@ export interface ForEachBatch {
   outputs: Record<string, unknown>;
   taskStates: Record<string, { state: State }>;
   labels: Record<string, string>;
+  /** A ForEach inside other loops: their iterations (outermost first) and the task runs enclosing it (nearest first). */
+  loops?: { value: string; iteration: number }[];
+  parents?: { id: string; taskId: string; value?: string }[];
 }
 
 /** What a batch reports back: small whatever its size (its task runs stay queryable in the child). */

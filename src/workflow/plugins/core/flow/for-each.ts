@@ -3,7 +3,7 @@ import { resolveState } from '../../../interpreter/execution';
 import { defineFlowableTask } from '../../task-definition';
 import { type FlowableContext, TaskError } from '../../../interpreter/in-workflow-task';
 import { concurrencySchema, nonEmptyTaskListSchema } from './common';
-import { LARGE_FOREACH_PATCH } from '../../../patches';
+import { LARGE_FOREACH_PATCH, NESTED_FOREACH_BATCHES_PATCH } from '../../../patches';
 
 /**
  * Above this many values, a ForEach runs its iterations in child workflows (batches of
@@ -41,8 +41,14 @@ export const forEachTask = defineFlowableTask({
   async execute(context) {
     const values = loopValues(context);
     const limit = Number(context.task.properties.concurrencyLimit ?? 1);
-    // Executions recorded before batching ran every iteration in their own history: they replay so.
-    if (values.length > LARGE_FOREACH_ITERATIONS && context.runIterationsInBatches && context.patched(LARGE_FOREACH_PATCH)) {
+    // Executions recorded before batching (of loops inside loops: before nested batching) ran every
+    // iteration in their own history: they replay so.
+    if (
+      values.length > LARGE_FOREACH_ITERATIONS &&
+      context.runIterationsInBatches &&
+      context.patched(LARGE_FOREACH_PATCH) &&
+      (!context.insideLoop || context.patched(NESTED_FOREACH_BATCHES_PATCH))
+    ) {
       return context.runIterationsInBatches(values, limit);
     }
     const tasks = context.children('tasks');
