@@ -22,7 +22,7 @@ export const INPUT_ID_PATTERN = /^[a-zA-Z0-9][.a-zA-Z0-9_-]*$/;
 // Declarations
 
 // The schemas are built on first use, not at module load: this module runs in the workflow, where
-// every execution loads its own copy of it and needs them only to compile a Pause's `onResume`.
+// every execution loads its own copy of it, and only the compiler (and Pause's schema) uses them.
 const inputShared = () => ({
   id: z
     .string()
