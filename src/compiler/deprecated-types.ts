@@ -38,7 +38,7 @@ const eachSequential: MappedTaskType = {
   type: 'io.kestra.plugin.core.flow.EachSequential',
   aliases: ['io.kestra.core.tasks.flows.EachSequential'],
   title: `Deprecated: use ${forEachTask.type}. Run tasks for each value, one value after another.`,
-  properties: z.strictObject({ value: eachValue, tasks: nonEmptyTaskListSchema }),
+  properties: z.strictObject({ value: eachValue, tasks: nonEmptyTaskListSchema() }),
   childLists: ['tasks'],
   replacement: forEachTask,
   toReplacement: ({ value, ...task }) => ({ ...task, type: forEachTask.type, values: value, concurrencyLimit: 1 }),
@@ -49,7 +49,7 @@ const eachParallel: MappedTaskType = {
   type: 'io.kestra.plugin.core.flow.EachParallel',
   aliases: ['io.kestra.core.tasks.flows.EachParallel'],
   title: `Deprecated: use ${forEachTask.type}. Run every task of every value in parallel, \`concurrent\` at a time (0: no limit).`,
-  properties: z.strictObject({ value: eachValue, concurrent: concurrencySchema.optional(), tasks: nonEmptyTaskListSchema }),
+  properties: z.strictObject({ value: eachValue, concurrent: concurrencySchema().optional(), tasks: nonEmptyTaskListSchema() }),
   childLists: ['tasks'],
   replacement: forEachTask,
   // Kestra's default `concurrent` is 0: no limit.

@@ -1,6 +1,6 @@
 /** Flow `inputs` and `outputs`: each declaration checked, then built into its InputSpec / OutputSpec. */
 import { cycleMessage, findCycle } from '../workflow/flow/graph';
-import { INPUT_SCHEMAS, INPUT_TYPES, type InputDocument, inputDeclarationProblems, inputSpecOf, type InputTypeName } from '../workflow/flow/inputs';
+import { INPUT_TYPES, type InputDocument, inputDeclarationProblems, inputSchemaOf, inputSpecOf, type InputTypeName } from '../workflow/flow/inputs';
 import { outputSchema } from '../workflow/flow/schema';
 import type { InputSpec, InputType, OutputSpec } from '../workflow/flow/spec';
 import { closest } from './diagnostics';
@@ -34,8 +34,8 @@ function compileInput(source: FlowSource, value: unknown, path: YamlPath): Input
     const { defaults: _defaults, ...rest } = item;
     candidate = rest;
   }
-  const parsed = INPUT_SCHEMAS[type].safeParse(candidate);
-  if (!parsed.success) return source.reportZodIssues(path, candidate, parsed.error.issues, INPUT_SCHEMAS[type]);
+  const parsed = inputSchemaOf(type).safeParse(candidate);
+  if (!parsed.success) return source.reportZodIssues(path, candidate, parsed.error.issues, inputSchemaOf(type));
   const input = parsed.data as InputDocument;
   const id = input.id ?? input.name;
   if (!id) return source.reportAndSkip(path, '`id` is required', 'every input needs an `id`');

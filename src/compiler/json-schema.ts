@@ -29,7 +29,7 @@ export const FLOW_SCHEMA_PATH = 'schema/flow.schema.json';
 // Schemas used in many places become named definitions (`#/definitions/Retry`) instead of copies.
 for (const [schema, id] of [
   [retrySchema, 'Retry'],
-  [inputSchema, 'Input'],
+  [inputSchema(), 'Input'],
   [isoDuration, 'Duration'],
   [labelsSchema, 'Labels'],
 ] as const) {
@@ -72,7 +72,7 @@ export function flowJsonSchema(): Record<string, unknown> {
       errors: tasks.optional().describe('Tasks run when a task fails.'),
       finally: tasks.optional().describe('Tasks always run at the end, while the execution is still RUNNING.'),
       afterExecution: tasks.optional().describe('Tasks run after the execution reached its final state.'),
-      inputs: z.array(inputSchema).optional(),
+      inputs: z.array(inputSchema()).optional(),
       outputs: z.array(outputSchema).optional(),
       triggers: z.array(triggerUnion).optional(),
       pluginDefaults: z.array(pluginDefaultSchema).optional(),

@@ -21,7 +21,9 @@ export const INPUT_ID_PATTERN = /^[a-zA-Z0-9][.a-zA-Z0-9_-]*$/;
 // ---------------------------------------------------------------------------------------------
 // Declarations
 
-const inputShared = {
+// The schemas are built on first use, not at module load: this module runs in the workflow, where
+// every execution loads its own copy of it, and only the compiler (and Pause's schema) uses them.
+const inputShared = () => ({
   id: z
     .string()
     .regex(INPUT_ID_PATTERN, 'must match "^[a-zA-Z0-9][.a-zA-Z0-9_-]*" (letters, digits, ., _ and -)')
@@ -41,68 +43,102 @@ const inputShared = {
     })
     .optional()
     .describe('The input is shown (and resolved) only when these inputs are set and the condition holds.'),
-};
-const choiceValues = z.array(z.union([z.string(), z.number(), z.boolean()]));
-const numberOrTemplate = z.union([z.number(), z.string()]);
+});
+
+export const INPUT_TYPES = [
+  'STRING',
+  'INT',
+  'FLOAT',
+  'BOOLEAN',
+  'BOOL',
+  'SELECT',
+  'ENUM',
+  'MULTISELECT',
+  'ARRAY',
+  'JSON',
+  'YAML',
+  'DATETIME',
+  'DATE',
+  'TIME',
+  'DURATION',
+  'URI',
+  'EMAIL',
+  'SECRET',
+  'FILE',
+] as const;
+export type InputTypeName = (typeof INPUT_TYPES)[number];
 
 /** Each input type's own properties (Kestra has one class per type, so others are refused). */
-const INPUT_TYPE_SHAPES = {
-  STRING: { validator: z.string().optional().describe('Regular expression the whole value must match.') },
-  INT: { min: numberOrTemplate.optional(), max: numberOrTemplate.optional() },
-  FLOAT: { min: numberOrTemplate.optional(), max: numberOrTemplate.optional() },
-  BOOLEAN: {},
-  BOOL: {},
-  SELECT: {
-    values: choiceValues.optional(),
-    expression: z.string().optional().describe('Expression rendering the list of values.'),
-    allowCustomValue: z.boolean().optional(),
-    isRadio: z.boolean().optional(),
-  },
-  ENUM: { values: choiceValues.optional() },
-  MULTISELECT: {
-    values: choiceValues.optional(),
-    /** Kestra's legacy name for `values`. */
-    options: choiceValues.optional(),
-    expression: z.string().optional(),
-    itemType: z.string().optional(),
-    allowCustomValue: z.boolean().optional(),
-  },
-  ARRAY: { itemType: z.string().describe('Type of each element (any input type but ARRAY).') },
-  JSON: {},
-  YAML: {},
-  DATETIME: { after: z.string().optional(), before: z.string().optional() },
-  DATE: { after: z.string().optional(), before: z.string().optional() },
-  TIME: { after: z.string().optional(), before: z.string().optional() },
-  DURATION: { min: z.string().optional(), max: z.string().optional() },
-  URI: {},
-  EMAIL: {},
-  SECRET: { validator: z.string().optional() },
-  FILE: { extension: z.string().optional().describe('File extension of the stored file, `.upl` by default.') },
-} as const;
-
-export type InputTypeName = keyof typeof INPUT_TYPE_SHAPES;
-export const INPUT_TYPES = Object.keys(INPUT_TYPE_SHAPES) as InputTypeName[];
+function inputTypeShape(type: InputTypeName) {
+  const choiceValues = z.array(z.union([z.string(), z.number(), z.boolean()]));
+  const numberOrTemplate = z.union([z.number(), z.string()]);
+  const shapes = {
+    STRING: { validator: z.string().optional().describe('Regular expression the whole value must match.') },
+    INT: { min: numberOrTemplate.optional(), max: numberOrTemplate.optional() },
+    FLOAT: { min: numberOrTemplate.optional(), max: numberOrTemplate.optional() },
+    BOOLEAN: {},
+    BOOL: {},
+    SELECT: {
+      values: choiceValues.optional(),
+      expression: z.string().optional().describe('Expression rendering the list of values.'),
+      allowCustomValue: z.boolean().optional(),
+      isRadio: z.boolean().optional(),
+    },
+    ENUM: { values: choiceValues.optional() },
+    MULTISELECT: {
+      values: choiceValues.optional(),
+      /** Kestra's legacy name for `values`. */
+      options: choiceValues.optional(),
+      expression: z.string().optional(),
+      itemType: z.string().optional(),
+      allowCustomValue: z.boolean().optional(),
+    },
+    ARRAY: { itemType: z.string().describe('Type of each element (any input type but ARRAY).') },
+    JSON: {},
+    YAML: {},
+    DATETIME: { after: z.string().optional(), before: z.string().optional() },
+    DATE: { after: z.string().optional(), before: z.string().optional() },
+    TIME: { after: z.string().optional(), before: z.string().optional() },
+    DURATION: { min: z.string().optional(), max: z.string().optional() },
+    URI: {},
+    EMAIL: {},
+    SECRET: { validator: z.string().optional() },
+    FILE: { extension: z.string().optional().describe('File extension of the stored file, `.upl` by default.') },
+  } satisfies Record<InputTypeName, z.ZodRawShape>;
+  return shapes[type];
+}
 
 function inputSchemaFor(type: InputTypeName) {
   // FILE inputs cannot have defaults (Kestra refuses them): leaving `defaults` out lets the JSON
   // Schema refuse them too; the compiler reports Kestra's own message.
-  const { defaults, ...sharedWithoutDefaults } = inputShared;
+  const { defaults, ...sharedWithoutDefaults } = inputShared();
   const shared = type === 'FILE' ? sharedWithoutDefaults : { ...sharedWithoutDefaults, defaults };
-  return z.strictObject({ type: z.literal(type), ...shared, ...INPUT_TYPE_SHAPES[type] }).describe(`${type} input`);
+  return z.strictObject({ type: z.literal(type), ...shared, ...inputTypeShape(type) }).describe(`${type} input`);
 }
 
-/** One schema per input type, by type name. */
-export const INPUT_SCHEMAS = Object.fromEntries(INPUT_TYPES.map((type) => [type, inputSchemaFor(type)])) as Record<
-  InputTypeName,
-  ReturnType<typeof inputSchemaFor>
->;
-/** Any input, discriminated by `type` (typed loosely: the union of 20 shapes is not worth spelling out). */
-export const inputSchema = z.discriminatedUnion(
-  'type',
-  INPUT_TYPES.map((type) => INPUT_SCHEMAS[type]) as unknown as [z.ZodObject, ...z.ZodObject[]],
-) as unknown as z.ZodType<InputDocument>;
+const inputSchemas = new Map<InputTypeName, ReturnType<typeof inputSchemaFor>>();
+let anyInputSchema: z.ZodType<InputDocument> | undefined;
+
+/** The schema of one input type (built once). */
+export function inputSchemaOf(type: InputTypeName): ReturnType<typeof inputSchemaFor> {
+  let schema = inputSchemas.get(type);
+  if (!schema) inputSchemas.set(type, (schema = inputSchemaFor(type)));
+  return schema;
+}
+
+/**
+ * Any input, discriminated by `type` (typed loosely: the union of 20 shapes is not worth spelling
+ * out). Always the same instance: the JSON Schema names it (`#/definitions/Input`).
+ */
+export function inputSchema(): z.ZodType<InputDocument> {
+  anyInputSchema ??= z.discriminatedUnion(
+    'type',
+    INPUT_TYPES.map(inputSchemaOf) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  ) as unknown as z.ZodType<InputDocument>;
+  return anyInputSchema;
+}
 /** The properties any input may have, whatever its type (what the compiler reads). */
-export type InputDocument = z.output<z.ZodObject<typeof inputShared>> & {
+export type InputDocument = z.output<z.ZodObject<ReturnType<typeof inputShared>>> & {
   type: InputTypeName;
   validator?: string;
   values?: (string | number | boolean)[];

@@ -7,7 +7,7 @@
  * problem gets its own position), and by ./json-schema.ts, composed into the JSON Schema for editors.
  */
 import { z } from 'zod';
-import { parseDuration } from '../interpreter/duration';
+import { isoDuration } from './iso-duration';
 import { INPUT_ID_PATTERN, INPUT_TYPES } from './inputs';
 import { LOG_LEVELS } from './spec';
 
@@ -37,10 +37,7 @@ export const EXECUTION_STATES = [
   'RESUBMITTED',
 ] as const;
 
-export const isoDuration = z
-  .string()
-  .refine((text) => parseDuration(text) !== undefined, 'must be an ISO-8601 duration such as PT15S or P1D')
-  .meta({ pattern: '^[-+]?[Pp]', description: 'ISO-8601 duration, e.g. PT15S, PT1H30M, P1D' });
+export { isoDuration };
 
 // ---------------------------------------------------------------------------------------------
 // Retry

@@ -80,18 +80,38 @@ export interface InlineTaskDefinition<Props extends z.ZodObject = z.ZodObject> e
 
 export type TaskDefinition = RunnableTaskDefinition | FlowableTaskDefinition | InlineTaskDefinition;
 
+/**
+ * What a `define*Task` helper takes: the definition, its `properties` either a schema or a function
+ * building it. Workflow-side task types pass a function: the Temporal SDK gives every execution its
+ * own instance of every workflow module, so a schema built at module load is built again for every
+ * execution and replay, for all task types, though a flow uses a few (docs/performance.md, Bursts).
+ */
+export type TaskDeclaration<Definition extends { properties: z.ZodObject }> = Omit<Definition, 'kind' | 'properties'> & {
+  properties: Definition['properties'] | (() => Definition['properties']);
+};
+
+/** The definition with `properties` built on first read, then kept (spreading it would build it). */
+function withLazyProperties<Definition extends { properties: z.ZodObject }>(
+  declaration: Omit<Definition, 'properties'> & { properties: Definition['properties'] | (() => Definition['properties']) },
+): Definition {
+  const { properties, ...rest } = declaration;
+  if (typeof properties !== 'function') return { ...rest, properties } as unknown as Definition;
+  let built: Definition['properties'] | undefined;
+  return Object.defineProperty(rest, 'properties', { enumerable: true, get: () => (built ??= properties()) }) as unknown as Definition;
+}
+
 export function defineRunnableTask<Props extends z.ZodObject>(
-  definition: Omit<RunnableTaskDefinition<Props>, 'kind'>,
+  declaration: TaskDeclaration<RunnableTaskDefinition<Props>>,
 ): RunnableTaskDefinition<Props> {
-  return { kind: 'runnable', ...definition };
+  return withLazyProperties<RunnableTaskDefinition<Props>>({ kind: 'runnable', ...declaration });
 }
 
 export function defineFlowableTask<Props extends z.ZodObject>(
-  definition: Omit<FlowableTaskDefinition<Props>, 'kind'>,
+  declaration: TaskDeclaration<FlowableTaskDefinition<Props>>,
 ): FlowableTaskDefinition<Props> {
-  return { kind: 'flowable', ...definition };
+  return withLazyProperties<FlowableTaskDefinition<Props>>({ kind: 'flowable', ...declaration });
 }
 
-export function defineInlineTask<Props extends z.ZodObject>(definition: Omit<InlineTaskDefinition<Props>, 'kind'>): InlineTaskDefinition<Props> {
-  return { kind: 'inline', ...definition };
+export function defineInlineTask<Props extends z.ZodObject>(declaration: TaskDeclaration<InlineTaskDefinition<Props>>): InlineTaskDefinition<Props> {
+  return withLazyProperties<InlineTaskDefinition<Props>>({ kind: 'inline', ...declaration });
 }

@@ -11,9 +11,10 @@ export const echoTask = defineRunnableTask({
   type: 'io.kestra.plugin.core.debug.Echo',
   aliases: ['io.kestra.core.tasks.debugs.Echo'],
   title: 'Deprecated: log `format` at `level` (use io.kestra.plugin.core.log.Log).',
-  properties: z.strictObject({
-    format: z.string(),
-    level: z.enum(LOG_LEVELS).default('INFO'),
-  }),
+  properties: () =>
+    z.strictObject({
+      format: z.string(),
+      level: z.enum(LOG_LEVELS).default('INFO'),
+    }),
   run: ({ format, level }, context) => logTask.run({ message: format, level }, context),
 });

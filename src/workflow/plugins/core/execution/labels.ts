@@ -11,9 +11,10 @@ export const labelsTask = defineInlineTask({
   type: 'io.kestra.plugin.core.execution.Labels',
   aliases: ['io.kestra.core.tasks.executions.Labels'],
   title: 'Add or change labels of the current execution.',
-  properties: z.strictObject({
-    labels: z.union([z.record(z.string(), z.unknown()), z.array(z.strictObject({ key: z.string(), value: z.unknown() })), z.string()]),
-  }),
+  properties: () =>
+    z.strictObject({
+      labels: z.union([z.record(z.string(), z.unknown()), z.array(z.strictObject({ key: z.string(), value: z.unknown() })), z.string()]),
+    }),
   execute(context) {
     const labels: Record<string, string> = {};
     for (const [key, value] of labelEntries(context)) {

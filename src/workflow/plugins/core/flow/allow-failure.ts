@@ -7,7 +7,7 @@ export const allowFailureTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.AllowFailure',
   aliases: ['io.kestra.core.tasks.flows.AllowFailure'],
   title: 'Run tasks; a failure among them only makes a warning.',
-  properties: z.strictObject({ tasks: nonEmptyTaskListSchema }),
+  properties: () => z.strictObject({ tasks: nonEmptyTaskListSchema() }),
   childLists: ['tasks'],
   async execute(context) {
     const state = await context.runTasks(context.children('tasks'));

@@ -14,10 +14,11 @@ export const dagTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.Dag',
   aliases: ['io.kestra.core.tasks.flows.Dag'],
   title: 'Run tasks as a graph of dependencies.',
-  properties: z.strictObject({
-    tasks: z.array(z.strictObject({ task: z.record(z.string(), z.unknown()), dependsOn: z.array(z.string()).optional() })).min(1),
-    concurrent: concurrencySchema.optional(),
-  }),
+  properties: () =>
+    z.strictObject({
+      tasks: z.array(z.strictObject({ task: z.record(z.string(), z.unknown()), dependsOn: z.array(z.string()).optional() })).min(1),
+      concurrent: concurrencySchema().optional(),
+    }),
   childLists: ['tasks'],
   validate(declared) {
     const { taskIds, dependsOn } = dagGraph(declared);

@@ -25,10 +25,10 @@ export const forEachItemExecutableTask = defineFlowableTask({
   type: FOR_EACH_ITEM_EXECUTABLE_TYPE,
   internal: true,
   title: 'ForEachItem: run a subflow execution for each batch.',
-  properties: z.strictObject(childExecutionProperties),
+  properties: () => z.strictObject(childExecutionProperties()),
   childLists: [],
   async execute(context) {
-    const props = context.task.properties as z.output<z.ZodObject<typeof childExecutionProperties>>;
+    const props = context.task.properties as z.output<z.ZodObject<ReturnType<typeof childExecutionProperties>>>;
     const splitId = context.task.id.replace(/_items$/, '_split');
     const split = stepOutputs(context, splitId) as SplitOutputs | undefined;
     if (!split) throw new TaskError(`No outputs of ${splitId}: the items were not split`);

@@ -16,18 +16,19 @@ export const FOR_EACH_ITEM_MERGE_TYPE = 'io.kestra.plugin.core.flow.ForEachItem$
  */
 export const MAX_FOR_EACH_ITEM_BATCHES = 1000;
 
-const count = z.union([z.number().int().min(1), z.string()]);
+const count = () => z.union([z.number().int().min(1), z.string()]);
 
-const batchSchema = z
-  .strictObject({
-    rows: count.optional().describe('Lines per batch (default 1).'),
-    bytes: z.string().optional().describe('Bytes per batch, e.g. 10MB: a batch ends after the line that reaches it.'),
-    partitions: count.optional().describe('Number of batches: the lines are dealt out to them in turn.'),
-    separator: z.string().optional().describe('Written after each line (default a newline).'),
-  })
-  .refine((batch) => [batch.rows, batch.bytes, batch.partitions].filter((value) => value !== undefined).length <= 1, {
-    message: 'set only one of batch.rows, batch.bytes, batch.partitions',
-  });
+const batchSchema = () =>
+  z
+    .strictObject({
+      rows: count().optional().describe('Lines per batch (default 1).'),
+      bytes: z.string().optional().describe('Bytes per batch, e.g. 10MB: a batch ends after the line that reaches it.'),
+      partitions: count().optional().describe('Number of batches: the lines are dealt out to them in turn.'),
+      separator: z.string().optional().describe('Written after each line (default a newline).'),
+    })
+    .refine((batch) => [batch.rows, batch.bytes, batch.partitions].filter((value) => value !== undefined).length <= 1, {
+      message: 'set only one of batch.rows, batch.bytes, batch.partitions',
+    });
 
 /**
  * `ForEachItem`: splits the `items` file (kestra://, one item a line) into batches and runs the flow
@@ -43,11 +44,12 @@ export const forEachItemTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.ForEachItem',
   aliases: ['io.kestra.core.tasks.flows.ForEachItem'],
   title: 'Split a file into batches of lines and run a subflow execution for each batch.',
-  properties: z.strictObject({
-    items: z.string().describe('The kestra:// URI of the file to split, one item a line.'),
-    batch: batchSchema.optional(),
-    ...childExecutionProperties,
-  }),
+  properties: () =>
+    z.strictObject({
+      items: z.string().describe('The kestra:// URI of the file to split, one item a line.'),
+      batch: batchSchema().optional(),
+      ...childExecutionProperties(),
+    }),
   childLists: [],
   async execute(context) {
     const { items, batch, ...subflow } = context.task.properties;

@@ -32,11 +32,12 @@ export const forEachTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.ForEach',
   aliases: ['io.kestra.core.tasks.flows.ForEach'],
   title: 'Run tasks for each value of a list.',
-  properties: z.strictObject({
-    values: z.union([z.string(), z.array(z.unknown())]),
-    concurrencyLimit: concurrencySchema.optional(),
-    tasks: nonEmptyTaskListSchema,
-  }),
+  properties: () =>
+    z.strictObject({
+      values: z.union([z.string(), z.array(z.unknown())]),
+      concurrencyLimit: concurrencySchema().optional(),
+      tasks: nonEmptyTaskListSchema(),
+    }),
   childLists: ['tasks'],
   async execute(context) {
     const values = loopValues(context);

@@ -8,11 +8,12 @@ export const ifTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.If',
   aliases: ['io.kestra.core.tasks.flows.If'],
   title: 'Run `then` when the condition is truthy, `else` otherwise.',
-  properties: z.strictObject({
-    condition: z.union([z.string(), z.boolean()]),
-    then: nonEmptyTaskListSchema,
-    else: taskListSchema.optional(),
-  }),
+  properties: () =>
+    z.strictObject({
+      condition: z.union([z.string(), z.boolean()]),
+      then: nonEmptyTaskListSchema(),
+      else: taskListSchema().optional(),
+    }),
   childLists: ['then', 'else'],
   async execute(context) {
     const condition = context.task.properties.condition;

@@ -8,7 +8,7 @@ export const parallelTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.Parallel',
   aliases: ['io.kestra.core.tasks.flows.Parallel'],
   title: 'Run tasks concurrently.',
-  properties: z.strictObject({ tasks: nonEmptyTaskListSchema, concurrent: concurrencySchema.optional() }),
+  properties: () => z.strictObject({ tasks: nonEmptyTaskListSchema(), concurrent: concurrencySchema().optional() }),
   childLists: ['tasks'],
   async execute(context) {
     const concurrent = Number(context.task.properties.concurrent ?? 0);

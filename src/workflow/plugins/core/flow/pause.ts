@@ -24,14 +24,15 @@ export const pauseTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.Pause',
   aliases: ['io.kestra.core.tasks.flows.Pause'],
   title: 'Pause the execution until it is resumed or a duration elapses.',
-  properties: z.strictObject({
-    pauseDuration: z.string().optional(),
-    delay: z.string().optional(),
-    timeout: z.string().optional(),
-    behavior: z.enum(['RESUME', 'WARN', 'FAIL', 'CANCEL']).optional(),
-    onResume: z.array(inputSchema).optional(),
-    tasks: taskListSchema.optional().describe('Deprecated: tasks run after the pause ends; put them after the Pause instead.'),
-  }),
+  properties: () =>
+    z.strictObject({
+      pauseDuration: z.string().optional(),
+      delay: z.string().optional(),
+      timeout: z.string().optional(),
+      behavior: z.enum(['RESUME', 'WARN', 'FAIL', 'CANCEL']).optional(),
+      onResume: z.array(inputSchema()).optional(),
+      tasks: taskListSchema().optional().describe('Deprecated: tasks run after the pause ends; put them after the Pause instead.'),
+    }),
   childLists: ['tasks'],
   async execute(context) {
     const { pauseDuration, delay, behavior } = context.task.properties as Record<string, string | undefined>;

@@ -7,7 +7,7 @@ export const sequentialTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.Sequential',
   aliases: ['io.kestra.core.tasks.flows.Sequential'],
   title: 'Run tasks one after another.',
-  properties: z.strictObject({ tasks: nonEmptyTaskListSchema }),
+  properties: () => z.strictObject({ tasks: nonEmptyTaskListSchema() }),
   childLists: ['tasks'],
   async execute(context) {
     return { state: await context.runTasks(context.children('tasks')) };

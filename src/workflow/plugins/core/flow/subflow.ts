@@ -13,19 +13,19 @@ function isFileInput(input: { type: string; itemType?: string }): boolean {
   return input.type === 'FILE' || input.itemType === 'FILE';
 }
 
-const labelsSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.strictObject({ key: z.string(), value: z.unknown() }))]);
+const labelsSchema = () => z.union([z.record(z.string(), z.unknown()), z.array(z.strictObject({ key: z.string(), value: z.unknown() }))]);
 
 /** What starts a child execution: the properties Subflow and ForEachItem share. */
-export const childExecutionProperties = {
+export const childExecutionProperties = () => ({
   namespace: z.string(),
   flowId: z.string(),
   revision: z.number().int().min(1).optional(),
   inputs: z.record(z.string(), z.unknown()).optional(),
-  labels: labelsSchema.optional(),
+  labels: labelsSchema().optional(),
   wait: z.boolean().optional(),
   transmitFailed: z.boolean().optional(),
   inheritLabels: z.boolean().optional(),
-};
+});
 
 /**
  * `Subflow`: runs a deployed flow as a child execution (a Temporal child workflow). The child's
@@ -43,7 +43,7 @@ export const subflowTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.Subflow',
   aliases: ['io.kestra.core.tasks.flows.Subflow', 'io.kestra.core.tasks.flows.Flow'],
   title: 'Run another flow as a child execution, optionally waiting for it.',
-  properties: z.strictObject({ ...childExecutionProperties, outputs: z.record(z.string(), z.unknown()).optional() }),
+  properties: () => z.strictObject({ ...childExecutionProperties(), outputs: z.record(z.string(), z.unknown()).optional() }),
   childLists: [],
   async execute(context) {
     const props = context.task.properties as {
@@ -51,7 +51,7 @@ export const subflowTask = defineFlowableTask({
       flowId: string;
       revision?: number;
       inputs?: Record<string, unknown>;
-      labels?: z.output<typeof labelsSchema>;
+      labels?: z.output<ReturnType<typeof labelsSchema>>;
       wait?: boolean;
       transmitFailed?: boolean;
       inheritLabels?: boolean;
@@ -171,7 +171,7 @@ export function taskState(childState: State, transmitFailed: boolean): State {
 }
 
 export function renderLabels(
-  labels: z.output<typeof labelsSchema> | undefined,
+  labels: z.output<ReturnType<typeof labelsSchema>> | undefined,
   renderProperties: (value: unknown) => unknown,
 ): Record<string, string> {
   if (labels === undefined) return {};

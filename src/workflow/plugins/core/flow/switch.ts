@@ -10,11 +10,12 @@ export const switchTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.Switch',
   aliases: ['io.kestra.core.tasks.flows.Switch'],
   title: 'Run the tasks of the case matching a value.',
-  properties: z.strictObject({
-    value: z.union([z.string(), z.number(), z.boolean()]),
-    cases: z.record(z.string(), nonEmptyTaskListSchema).optional(),
-    defaults: taskListSchema.optional(),
-  }),
+  properties: () =>
+    z.strictObject({
+      value: z.union([z.string(), z.number(), z.boolean()]),
+      cases: z.record(z.string(), nonEmptyTaskListSchema()).optional(),
+      defaults: taskListSchema().optional(),
+    }),
   childLists: ['cases', 'defaults'],
   // `cases` is a map of task lists: each case becomes the child list `cases.<key>`.
   locateChildren(declared) {

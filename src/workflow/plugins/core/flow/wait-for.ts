@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isTruthy } from '../../../expression';
-import { isoDuration } from '../../../flow/schema';
+import { isoDuration } from '../../../flow/iso-duration';
 import { parseDuration } from '../../../interpreter/duration';
 import { TaskError } from '../../../interpreter/in-workflow-task';
 import { defineFlowableTask } from '../../task-definition';
@@ -13,13 +13,14 @@ import { nonEmptyTaskListSchema } from './common';
  */
 export const MAX_WAIT_FOR_ITERATIONS = 1000;
 
-const positiveDuration = isoDuration.refine((text) => (parseDuration(text) ?? 0) > 0, 'must be a positive duration');
+const positiveDuration = () => isoDuration.refine((text) => (parseDuration(text) ?? 0) > 0, 'must be a positive duration');
 
-const checkFrequencySchema = z.strictObject({
-  maxIterations: z.number().int().min(1).optional(),
-  maxDuration: positiveDuration.optional(),
-  interval: positiveDuration.optional(),
-});
+const checkFrequencySchema = () =>
+  z.strictObject({
+    maxIterations: z.number().int().min(1).optional(),
+    maxDuration: positiveDuration().optional(),
+    interval: positiveDuration().optional(),
+  });
 
 /** Kestra's defaults (0.x WaitFor; 1.x's LoopUntil has none for the maximums and PT1M). */
 const DEFAULTS = { maxIterations: 100, maxDuration: 'PT1H', interval: 'PT1S' };
@@ -37,12 +38,13 @@ const DEFAULTS = { maxIterations: 100, maxDuration: 'PT1H', interval: 'PT1S' };
 export const waitForTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.WaitFor',
   title: 'Run tasks again and again until a condition is true.',
-  properties: z.strictObject({
-    condition: z.string(),
-    tasks: nonEmptyTaskListSchema,
-    checkFrequency: checkFrequencySchema.optional(),
-    failOnMaxReached: z.boolean().optional(),
-  }),
+  properties: () =>
+    z.strictObject({
+      condition: z.string(),
+      tasks: nonEmptyTaskListSchema(),
+      checkFrequency: checkFrequencySchema().optional(),
+      failOnMaxReached: z.boolean().optional(),
+    }),
   childLists: ['tasks'],
   validate(task) {
     const maxIterations = (task.checkFrequency as { maxIterations?: unknown } | undefined)?.maxIterations;
@@ -58,7 +60,7 @@ export const waitForTask = defineFlowableTask({
   async execute(context) {
     const props = context.task.properties as {
       condition: string;
-      checkFrequency?: z.output<typeof checkFrequencySchema>;
+      checkFrequency?: z.output<ReturnType<typeof checkFrequencySchema>>;
       failOnMaxReached?: boolean;
     };
     const { maxIterations, maxDuration, interval } = { ...DEFAULTS, ...props.checkFrequency };

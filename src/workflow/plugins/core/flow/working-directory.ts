@@ -19,16 +19,17 @@ export const workingDirectoryTask = defineFlowableTask({
   type: 'io.kestra.plugin.core.flow.WorkingDirectory',
   aliases: ['io.kestra.core.tasks.flows.WorkingDirectory', 'io.kestra.core.tasks.flows.Worker'],
   title: 'Run tasks one after another in one shared working directory.',
-  properties: z.strictObject({
-    tasks: nonEmptyTaskListSchema,
-    inputFiles: z
-      .union([z.record(z.string(), z.unknown()), z.string()])
-      .optional()
-      .describe('Files written before the first task: name → content or kestra:// URI.'),
-    outputFiles: z.array(z.string()).optional().describe('Globs of files stored after the last task (its `outputFiles` output).'),
-    namespaceFiles: z.looseObject({ enabled: z.boolean().optional() }).optional(),
-    cache: z.looseObject({}).optional().describe('Accepted; tflow does not cache working directories.'),
-  }),
+  properties: () =>
+    z.strictObject({
+      tasks: nonEmptyTaskListSchema(),
+      inputFiles: z
+        .union([z.record(z.string(), z.unknown()), z.string()])
+        .optional()
+        .describe('Files written before the first task: name → content or kestra:// URI.'),
+      outputFiles: z.array(z.string()).optional().describe('Globs of files stored after the last task (its `outputFiles` output).'),
+      namespaceFiles: z.looseObject({ enabled: z.boolean().optional() }).optional(),
+      cache: z.looseObject({}).optional().describe('Accepted; tflow does not cache working directories.'),
+    }),
   childLists: ['tasks'],
   onlyRunnableChildren: true,
   async execute(context) {

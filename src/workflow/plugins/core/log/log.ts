@@ -7,10 +7,11 @@ export const logTask = defineRunnableTask({
   type: 'io.kestra.plugin.core.log.Log',
   aliases: ['io.kestra.core.tasks.log.Log'],
   title: 'Log a message in the execution logs.',
-  properties: z.strictObject({
-    message: z.union([z.string(), z.array(z.string())]),
-    level: z.enum(LOG_LEVELS).default('INFO'),
-  }),
+  properties: () =>
+    z.strictObject({
+      message: z.union([z.string(), z.array(z.string())]),
+      level: z.enum(LOG_LEVELS).default('INFO'),
+    }),
   async run({ message, level }, context) {
     for (const line of Array.isArray(message) ? message : [message]) context.log(level, line);
     return {};
