@@ -2,7 +2,7 @@
  * Baselines for the orchestration benchmarks: the same work written by hand against the Temporal
  * SDK, with no interpreter, so tflow's own cost shows as a ratio.
  */
-import { continueAsNew, proxyActivities } from '@temporalio/workflow';
+import { continueAsNew, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 
 const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } });
 
@@ -56,4 +56,41 @@ export async function limitedKvSets(namespace: string, count: number, limit: num
   };
   await Promise.all(Array.from({ length: Math.min(limit, end - from) }, lane));
   if (end < count) await continueAsNew<typeof limitedKvSets>(namespace, count, limit, end);
+}
+
+/** What the ForEachItem baseline's activities make of a slice of `id,amount` lines. */
+export interface SliceTotals {
+  lines: number;
+  amount: number;
+}
+
+/** The ForEachItem baseline's activities (bench/for-each-item.ts). */
+export interface SliceActivities {
+  /** Cuts `file` into files of `rows` lines; their paths, in order. */
+  splitIntoSlices(file: string, rows: number): Promise<string[]>;
+  /** Counts a slice's lines and sums their `amount` column. */
+  sumSlice(slice: string): Promise<SliceTotals>;
+  /** Writes the slices' totals to a file, a JSON line each, in order; its path. */
+  writeMerged(totals: SliceTotals[]): Promise<string>;
+  /** Reads the merged file back: how many slices, and their totals added up. */
+  readMerged(merged: string): Promise<SliceTotals & { slices: number }>;
+}
+
+const slices = proxyActivities<SliceActivities>({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 1 } });
+
+/**
+ * The ForEachItem baseline: splits `file` (an activity), runs one child workflow per slice, all at
+ * once, each summing its slice in an activity, then writes the children's results to one file and
+ * reads it back (two activities), as the flow's merge step and its last task do.
+ */
+export async function sumSlicesInChildren(file: string, rows: number): Promise<SliceTotals & { slices: number }> {
+  const paths = await slices.splitIntoSlices(file, rows);
+  const { workflowId } = workflowInfo();
+  const totals = await Promise.all(paths.map((slice, i) => executeChild(sumOneSlice, { args: [slice], workflowId: `${workflowId}.${i}` })));
+  return slices.readMerged(await slices.writeMerged(totals));
+}
+
+/** One slice of `sumSlicesInChildren`, a child workflow as a subflow execution is. */
+export async function sumOneSlice(slice: string): Promise<SliceTotals> {
+  return slices.sumSlice(slice);
 }

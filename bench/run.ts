@@ -15,6 +15,7 @@ import { benchCopyIn } from './copy-in';
 import { benchCopyInS3 } from './copy-in-s3';
 import { benchExpressions } from './expressions';
 import { benchFanOut } from './fan-out';
+import { benchForEachItem } from './for-each-item';
 import { benchMemory } from './memory';
 import { benchOrchestration } from './orchestration';
 import { benchPipeline } from './pipeline';
@@ -45,6 +46,7 @@ async function runBenchmarks(): Promise<void> {
   if (wanted('activity-latency')) rows.push(...(await benchActivityLatency()));
   if (wanted('cold-start')) rows.push(...(await benchColdStart()));
   if (wanted('fan-out')) rows.push(...(await benchFanOut()));
+  if (wanted('for-each-item')) rows.push(...(await benchForEachItem()));
   if (wanted('activity-loop')) rows.push(...(await benchActivityLoop()));
   if (wanted('copy-in')) rows.push(...(await benchCopyIn()));
   if (wanted('copy-in-s3')) rows.push(...(await benchCopyInS3()));
