@@ -105,10 +105,19 @@ tasks:
       | jq('map(fromjson) | {slices: length, lines: (map(.lines) | add), amount: (map(.amount) | add)}') | first | toJson }}
 `);
 
-/** The baseline's activities, on plain files in `workDir`. */
-function sliceActivities(workDir: string): SliceActivities {
+/** When the baseline's last run split its file and started merging (performance.now()), for its steps' times. */
+interface BaselineMarks {
+  splitStarted: number;
+  splitEnded: number;
+  mergeStarted: number;
+  readEnded: number;
+}
+
+/** The baseline's activities, on plain files in `workDir`; they mark their times in `marks`. */
+function sliceActivities(workDir: string, marks: BaselineMarks): SliceActivities {
   return {
     async splitIntoSlices(file, rows) {
+      marks.splitStarted = performance.now();
       const dir = await mkdtemp(join(workDir, 'slices-'));
       const paths: string[] = [];
       let slice = '';
@@ -125,6 +134,7 @@ function sliceActivities(workDir: string): SliceActivities {
         if (++count === rows) await flush();
       }
       if (count > 0) await flush();
+      marks.splitEnded = performance.now();
       return paths;
     },
     async sumSlice(slice) {
@@ -134,6 +144,7 @@ function sliceActivities(workDir: string): SliceActivities {
       return { lines: lines.length, amount };
     },
     async writeMerged(totals) {
+      marks.mergeStarted = performance.now();
       const path = join(workDir, `merged-${randomBytes(4).toString('hex')}.jsonl`);
       await writeFile(path, totals.map((t) => `${JSON.stringify(t)}\n`).join(''));
       return path;
@@ -143,6 +154,7 @@ function sliceActivities(workDir: string): SliceActivities {
         .split('\n')
         .filter((line) => line !== '')
         .map((line) => JSON.parse(line) as SliceTotals);
+      marks.readEnded = performance.now();
       return { slices: totals.length, lines: sum(totals.map((t) => t.lines)), amount: sum(totals.map((t) => t.amount)) };
     },
   };
@@ -160,7 +172,8 @@ export async function benchForEachItem(
   const storage = storageFromConfig(bench.config);
   const namespace = `bench.foreachitem${randomBytes(3).toString('hex')}`;
   const flowStore = FlowStore.connect(bench.config.databaseUrl);
-  const baseline = await startBaselineWorker(bench.config, { activities: sliceActivities(workDir) });
+  const marks: BaselineMarks = { splitStarted: 0, splitEnded: 0, mergeStarted: 0, readEnded: 0 };
+  const baseline = await startBaselineWorker(bench.config, { activities: sliceActivities(workDir, marks) });
   try {
     await flowStore.save(namespace, 'sum_batch', sumBatchFlow(namespace));
     const flow = parentFlow(namespace, rows);
@@ -214,6 +227,9 @@ export async function benchForEachItem(
       }
       return seconds;
     };
+    const seconds = (from: number, to: number) => `${((to - from) / 1000).toFixed(1)} s`;
+    const baselineSteps = () =>
+      `split ${seconds(marks.splitStarted, marks.splitEnded)}, children ${seconds(marks.splitEnded, marks.mergeStarted)}, merge and read ${seconds(marks.mergeStarted, marks.readEnded)}`;
 
     const row: BenchRow = {
       benchmark: `ForEachItem: ${thousands(lines)} lines in batches of ${thousands(rows)}, ${batches} subflow executions (wait) each summing its batch, merged outputs read`,
@@ -222,8 +238,8 @@ export async function benchForEachItem(
       ratio: '',
       target: `every subflow SUCCESS, sums right; ≤ ${TARGET_SECONDS} s at 1,000,000 lines in batches of 10,000`,
     };
-    const baselineText = (seconds: number[]) =>
-      `hand-written workflow: split activity, ${batches} child workflows each summing its slice in an activity, results written to a file and read back: ${formatStats(stats(seconds), 's')}; sums right`;
+    const baselineText = (times: number[]) =>
+      `hand-written workflow: split activity, ${batches} child workflows each summing its slice in an activity, results written to a file and read back: ${formatStats(stats(times), 's')}; sums right; ${baselineSteps()}`;
     const tflow: number[] = [];
     const base: number[] = [];
     let last = { steps: '', events: 0 };
