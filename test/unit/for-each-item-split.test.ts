@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { batchExtension, type BatchRule, linesOf, parseByteSize, splitLines } from '../../src/plugins/core/flow/for-each-item-split';
+import { batchExtension, type BatchRule, lineChunksOf, parseByteSize, splitLines } from '../../src/plugins/core/flow/for-each-item-split';
 import { MAX_FOR_EACH_ITEM_BATCHES } from '../../src/workflow/plugins/core/flow/for-each-item';
 import { compileFlow } from '../../src/compiler/compile';
 
 /** Splits `content` as the `_split` step does and returns the batches' contents. */
 async function split(content: string, rule: BatchRule, separator = '\n'): Promise<string[]> {
   const batches: string[] = [];
-  const count = await splitLines(linesOf(Readable.from([content])), rule, separator, (index) => {
+  const count = await splitLines(lineChunksOf(Readable.from([content])), rule, separator, (index) => {
     assert.equal(index, batches.length, 'batches are opened in order');
     batches.push('');
     return {
@@ -56,12 +56,13 @@ describe('ForEachItem split', () => {
     await assert.rejects(split('a\n', { partitions: MAX_FOR_EACH_ITEM_BATCHES + 1 }), /more than 1000 batches/);
   });
 
-  it('streams 100,000 lines into 10 batches of 10,000', async () => {
+  it('streams 100,000 lines, read in chunks, into 10 batches of 10,000 (a writer that never asks to wait)', async () => {
     const content = 'a,row\n'.repeat(100_000);
+    const chunks = Array.from({ length: 60 }, (_, i) => content.slice(i * 10_000, (i + 1) * 10_000));
     const sizes: number[] = [];
-    const count = await splitLines(linesOf(Readable.from([content])), { rows: 10_000 }, '\n', (index) => {
+    const count = await splitLines(lineChunksOf(Readable.from(chunks)), { rows: 10_000 }, '\n', (index) => {
       sizes[index] = 0;
-      return { write: async () => void sizes[index]++, close: async () => {} };
+      return { write: () => void sizes[index]++, close: async () => {} };
     });
     assert.equal(count, 10);
     assert.ok(sizes.every((n) => n === 10_000));

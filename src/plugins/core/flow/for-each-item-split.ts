@@ -5,9 +5,9 @@
  * file's extension). The workflow gets only their count and where they are, never their content.
  *
  * Memory stays flat whatever the file's size: lines stream from storage into local files of the
- * task's working directory, which are then uploaded one at a time.
+ * task's working directory, which are then moved (or uploaded) into storage one at a time.
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -30,7 +30,8 @@ export function parseByteSize(text: string): number {
 }
 
 /**
- * Splits the lines of `lines` into batches, written by `open(index)`; returns the number of batches.
+ * Splits the lines of `lines` (read a chunk of lines at a time, see lineChunksOf) into batches,
+ * written by `open(index)`; returns the number of batches.
  * As Kestra: a line is whatever ends at `\n`, `\r\n` or `\r` (an empty line is one too), and each is
  * written followed by `separator`; `rows` and `bytes` start a new batch once the current one holds
  * that many rows or at least that many bytes (a batch may end one line past `bytes`); `partitions`
@@ -38,42 +39,55 @@ export function parseByteSize(text: string): number {
  * line: a CSV header goes to the first batch only.
  */
 export async function splitLines(
-  lines: AsyncIterable<string>,
+  lines: AsyncIterable<readonly string[]>,
   rule: BatchRule,
   separator: string,
   open: (index: number) => BatchWriter,
 ): Promise<number> {
   if ('partitions' in rule) return partition(lines, rule.partitions, separator, open);
   const full = 'rows' in rule ? (rows: number) => rows >= rule.rows : (_rows: number, bytes: number) => bytes >= rule.bytes;
+  const countBytes = 'bytes' in rule;
   let writer: BatchWriter | undefined;
   let count = 0;
   let rows = 0;
   let bytes = 0;
-  for await (const line of lines) {
-    if (!writer || full(rows, bytes)) {
-      await writer?.close();
-      if (count >= MAX_FOR_EACH_ITEM_BATCHES) throw tooManyBatches();
-      writer = open(count++);
-      rows = 0;
-      bytes = 0;
+  for await (const chunk of lines) {
+    for (const line of chunk) {
+      if (!writer || full(rows, bytes)) {
+        await writer?.close();
+        if (count >= MAX_FOR_EACH_ITEM_BATCHES) throw tooManyBatches();
+        writer = open(count++);
+        rows = 0;
+        bytes = 0;
+      }
+      const row = line + separator;
+      // A million lines: waiting only when the writer has to (a flush), not once a line.
+      const flushing = writer.write(row);
+      if (flushing) await flushing;
+      rows += 1;
+      if (countBytes) bytes += Buffer.byteLength(row);
     }
-    const row = line + separator;
-    await writer.write(row);
-    rows += 1;
-    bytes += Buffer.byteLength(row);
   }
   await writer?.close();
   return count;
 }
 
-async function partition(lines: AsyncIterable<string>, partitions: number, separator: string, open: (index: number) => BatchWriter): Promise<number> {
+async function partition(
+  lines: AsyncIterable<readonly string[]>,
+  partitions: number,
+  separator: string,
+  open: (index: number) => BatchWriter,
+): Promise<number> {
   if (partitions > MAX_FOR_EACH_ITEM_BATCHES) throw tooManyBatches();
   const writers: BatchWriter[] = [];
   let next = 0;
-  for await (const line of lines) {
-    const writer = (writers[next] ??= open(next));
-    await writer.write(line + separator);
-    next = (next + 1) % partitions;
+  for await (const chunk of lines) {
+    for (const line of chunk) {
+      const writer = (writers[next] ??= open(next));
+      const flushing = writer.write(line + separator);
+      if (flushing) await flushing;
+      next = (next + 1) % partitions;
+    }
   }
   for (const writer of writers) await writer.close();
   // Fewer lines than partitions: only the partitions that got one are batches (they are the first ones).
@@ -88,7 +102,8 @@ function tooManyBatches(): Error {
 }
 
 export interface BatchWriter {
-  write(text: string): Promise<void>;
+  /** Takes a line; a promise when the caller must wait before the next one (the writer is flushing). */
+  write(text: string): void | Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,9 +120,9 @@ function fileWriter(path: string): BatchWriter {
     if (text !== '' && !stream.write(text)) await once(stream, 'drain');
   };
   return {
-    async write(text) {
+    write(text) {
       buffered += text;
-      if (buffered.length >= WRITE_BUFFER_CHARS) await flush();
+      return buffered.length >= WRITE_BUFFER_CHARS ? flush() : undefined;
     },
     async close() {
       await flush();
@@ -119,8 +134,11 @@ function fileWriter(path: string): BatchWriter {
 
 const LINE_END = /\r\n|\n|\r/;
 
-/** Lines of a stream, whatever their ending (`\n`, `\r\n`, `\r`), as Java's readLine sees them. */
-export async function* linesOf(input: Readable): AsyncIterable<string> {
+/**
+ * The lines of a stream, whatever their ending (`\n`, `\r\n`, `\r`), as Java's readLine sees them:
+ * a list of lines per chunk read, so that a large file costs one await per chunk, not per line.
+ */
+export async function* lineChunksOf(input: Readable): AsyncIterable<string[]> {
   let rest = '';
   for await (const chunk of input.setEncoding('utf8') as AsyncIterable<string>) {
     const text = rest + chunk;
@@ -128,11 +146,11 @@ export async function* linesOf(input: Readable): AsyncIterable<string> {
     const complete = text.endsWith('\r') ? text.length - 1 : text.length;
     const lines = text.slice(0, complete).split(LINE_END);
     rest = lines.pop() + text.slice(complete);
-    yield* lines;
+    if (lines.length > 0) yield lines;
   }
   const last = rest.split(LINE_END);
   if (last[last.length - 1] === '') last.pop();
-  yield* last;
+  if (last.length > 0) yield last;
 }
 
 /** The source file's extension, as Kestra keeps it for the batches (`.tmp` when it has none). */
@@ -167,12 +185,13 @@ export const forEachItemSplitTask = defineRunnableTask({
     const directory = await context.workingDirectory();
     const local = (index: number) => join(directory, `${index}${extension}`);
     const source = await context.storage.get(items);
-    const numberOfBatches = await splitLines(linesOf(source), rule, batch.separator ?? '\n', (index) => fileWriter(local(index)));
+    const numberOfBatches = await splitLines(lineChunksOf(source), rule, batch.separator ?? '\n', (index) => fileWriter(local(index)));
 
     let batchesFolder = '';
     const listing: string[] = [];
     for (let index = 0; index < numberOfBatches; index++) {
-      const { uri } = await context.putFile(`${index}${extension}`, createReadStream(local(index)));
+      // Moved into storage when it can be (a local folder): the batches are never copied.
+      const { uri } = await context.putLocalFile(`${index}${extension}`, local(index));
       batchesFolder ||= uri.slice(0, uri.lastIndexOf('/') + 1);
       listing.push(uri);
       if (index % 50 === 0) context.heartbeat({ uploaded: index + 1, of: numberOfBatches });
