@@ -25,6 +25,7 @@ import { isSealedSecret, SECRET_MASK } from '../workflow/flow/sealed-secret';
 import { sealSecretInputs } from '../secret-inputs/secret-inputs';
 import type { RestartRequest } from '../workflow/interpreter/restart';
 import { executionSearchAttributes, FlowStateKey, labelsAttribute } from '../workflow/search-attributes';
+import { startsEagerly } from './eager-start';
 import { executionSummaryOf } from './execution-list';
 import { executionQuery, FLOW_FAILED, progressQuery, RESUME_REFUSED, resumeUpdate } from '../workflow/definitions';
 
@@ -92,6 +93,7 @@ export async function startExecution(client: Client, config: TflowConfig, flow: 
     typedSearchAttributes: [...executionSearchAttributes(flow, labels)],
     staticSummary: staticSummary(flow, inputs),
     staticDetails: staticDetails(flow, inputs, labels),
+    ...(startsEagerly(client) ? { requestEagerStart: true } : {}),
   });
 }
 

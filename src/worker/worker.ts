@@ -29,6 +29,8 @@ const INDEXED_TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
 
 export interface TflowWorker {
   worker: Worker;
+  /** The worker's connection (closed when the worker stops); an in-process API starts executions on it (src/client/eager-start.ts). */
+  connection: NativeConnection;
   /** Resolves when the worker has stopped (after `shutdown()` or a fatal error). */
   running: Promise<void>;
   /** The ops endpoint (/ready, /metrics) when TFLOW_WORKER_HTTP_PORT is set. */
@@ -77,6 +79,7 @@ export async function startWorker(config: TflowConfig, overrides: Partial<Worker
   }
   return {
     worker,
+    connection,
     running,
     opsEndpoint,
     async shutdown() {
