@@ -8,11 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { executionResult, startExecution } from '../src/client/executions';
 import { kvStoreFor } from '../src/kv/kv-store';
-import { connectionOptions } from '../src/temporal/connection';
+import { startBaselineWorker } from './baseline-worker';
 import { historyOf } from './fan-out';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
@@ -29,16 +28,11 @@ export async function benchActivityLoop(
   const storageRoot = await mkdtemp(join(tmpdir(), 'tflow-bench-loop-'));
   const bench = await startBenchWorker(storageRoot);
   const kv = kvStoreFor(bench.config.databaseUrl);
-  const baselineQueue = `${bench.config.taskQueue}-baseline`;
-  const baselineWorker = await Worker.create({
-    connection: await NativeConnection.connect(connectionOptions(bench.config)),
-    namespace: bench.config.temporalNamespace,
-    taskQueue: baselineQueue,
-    workflowsPath: require.resolve('./baseline-workflows'),
+  const baselineWorker = await startBaselineWorker(bench.config, {
     // The write tflow's KV Set makes, on the same store (the same pool of the same worker process).
     activities: { kvSet: (namespace: string, key: string, value: number) => kv.set(namespace, key, { type: 'NUMBER', value }) },
   });
-  const baselineRun = baselineWorker.run();
+  const baselineQueue = baselineWorker.taskQueue;
   const db = new Pool({ connectionString: bench.config.databaseUrl, max: 1 });
   const keysIn = async (namespace: string) =>
     Number((await db.query('SELECT count(*) AS n FROM tflow.kv_entries WHERE namespace = $1', [namespace])).rows[0].n);
@@ -121,8 +115,7 @@ tasks:
     await clear('bench.loop.tflow').catch(() => undefined);
     await clear('bench.loop.baseline').catch(() => undefined);
     await db.end();
-    baselineWorker.shutdown();
-    await baselineRun;
+    await baselineWorker.close();
     await bench.close();
     await rm(storageRoot, { recursive: true, force: true });
   }

@@ -11,14 +11,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient } from '../src/client/executions';
 import { loadConfig } from '../src/config';
 import { startServer } from '../src/server/server';
 import { startDevServer } from '../src/temporal/dev-server';
-import { connectionOptions } from '../src/temporal/connection';
 import { concurrencyOptions } from '../src/worker/worker';
 import { FlowStateKey } from '../src/workflow/search-attributes';
+import { startBaselineWorker } from './baseline-worker';
 import type { BenchRow } from './results';
 
 const CREDENTIALS = 'bench:bench';
@@ -33,15 +33,8 @@ export async function benchBurst(
   await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (l) => console.error(l) });
   // `tflow server`: the API and a worker in one process.
   const server = await startServer(config, { host: '127.0.0.1', port: 0 });
-  const baselineQueue = `${config.taskQueue}-baseline`;
-  const baselineWorker = await Worker.create({
-    connection: await NativeConnection.connect(connectionOptions(config)),
-    namespace: config.temporalNamespace,
-    taskQueue: baselineQueue,
-    workflowsPath: require.resolve('./baseline-workflows'),
-    ...concurrencyOptions(config),
-  });
-  const baselineRun = baselineWorker.run();
+  const baselineWorker = await startBaselineWorker(config, concurrencyOptions(config));
+  const baselineQueue = baselineWorker.taskQueue;
   const client = await connectClient(config);
   const namespace = `tflow.bench.burst${randomBytes(3).toString('hex')}`;
   const headers = { authorization: `Basic ${Buffer.from(CREDENTIALS).toString('base64')}` };
@@ -100,8 +93,7 @@ export async function benchBurst(
     ];
   } finally {
     await fetch(`${server.url}/api/v1/flows/${namespace}/burst`, { method: 'DELETE', headers }).catch(() => undefined);
-    baselineWorker.shutdown();
-    await baselineRun;
+    await baselineWorker.close();
     await client.connection.close();
     await server.close();
   }

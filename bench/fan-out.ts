@@ -1,4 +1,3 @@
-import { connectionOptions } from '../src/temporal/connection';
 /**
  * Fan-out: ForEach over 5,000 values with concurrencyLimit 20, one Return task per value, against a
  * hand-written Temporal workflow running 5,000 no-op activities 20 at a time. Wall time and the
@@ -7,9 +6,9 @@ import { connectionOptions } from '../src/temporal/connection';
  */
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { startExecution } from '../src/client/executions';
 import { executionQuery } from '../src/workflow/definitions';
+import { startBaselineWorker } from './baseline-worker';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
 import { flowOf, startBenchWorker, thousands } from './taxi-bench';
@@ -37,15 +36,8 @@ export async function historyOf(handle: WorkflowHandle): Promise<{ events: numbe
 export async function benchFanOut(runs = 3, count = 5_000, limit = 20): Promise<BenchRow[]> {
   const storageRoot = await mkdtemp(join(tmpdir(), 'tflow-bench-fanout-'));
   const bench = await startBenchWorker(storageRoot);
-  const baselineQueue = `${bench.config.taskQueue}-baseline`;
-  const baselineWorker = await Worker.create({
-    connection: await NativeConnection.connect(connectionOptions(bench.config)),
-    namespace: bench.config.temporalNamespace,
-    taskQueue: baselineQueue,
-    workflowsPath: require.resolve('./baseline-workflows'),
-    activities: { noop: async () => undefined },
-  });
-  const baselineRun = baselineWorker.run();
+  const baselineWorker = await startBaselineWorker(bench.config, { activities: { noop: async () => undefined } });
+  const baselineQueue = baselineWorker.taskQueue;
   try {
     const values = JSON.stringify(Array.from({ length: count }, (_, i) => i + 1));
     const flow = flowOf(`id: foreach_${count}
@@ -148,8 +140,7 @@ tasks:
       },
     ];
   } finally {
-    baselineWorker.shutdown();
-    await baselineRun;
+    await baselineWorker.close();
     await bench.close();
     await rm(storageRoot, { recursive: true, force: true });
   }

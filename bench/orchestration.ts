@@ -5,7 +5,6 @@ import { connectionOptions } from '../src/temporal/connection';
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { executionResult, startExecution } from '../src/client/executions';
 import { loadConfig, type TflowConfig } from '../src/config';
 import { compileFlow } from '../src/compiler/compile';
@@ -13,6 +12,7 @@ import type { FlowSpec } from '../src/workflow/flow/spec';
 import { findTaskType } from '../src/plugins/registry';
 import { startDevServer } from '../src/temporal/dev-server';
 import { startWorker, type TflowWorker } from '../src/worker/worker';
+import { startBaselineWorker } from './baseline-worker';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
 
@@ -20,7 +20,6 @@ export interface Setup {
   config: TflowConfig;
   client: Client;
   tflowWorker: TflowWorker;
-  baselineWorker: Worker;
   baselineQueue: string;
   close(): Promise<void>;
 }
@@ -29,25 +28,15 @@ export async function setUp(): Promise<Setup> {
   const config = { ...loadConfig(), taskQueue: `bench-${randomBytes(3).toString('hex')}` };
   await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (l) => console.error(l) });
   const tflowWorker = await startWorker(config);
-  const baselineQueue = `${config.taskQueue}-baseline`;
-  const baselineWorker = await Worker.create({
-    connection: await NativeConnection.connect(connectionOptions(config)),
-    namespace: config.temporalNamespace,
-    taskQueue: baselineQueue,
-    workflowsPath: require.resolve('./baseline-workflows'),
-    activities: { noop: async () => undefined },
-  });
-  const baselineRun = baselineWorker.run();
+  const baselineWorker = await startBaselineWorker(config, { activities: { noop: async () => undefined } });
   const client = new Client({ connection: await Connection.connect(connectionOptions(config)), namespace: config.temporalNamespace });
   return {
     config,
     client,
     tflowWorker,
-    baselineWorker,
-    baselineQueue,
+    baselineQueue: baselineWorker.taskQueue,
     async close() {
-      baselineWorker.shutdown();
-      await baselineRun;
+      await baselineWorker.close();
       await tflowWorker.shutdown();
       await client.connection.close();
     },
