@@ -28,10 +28,11 @@ export async function benchActivityLoop(
   const storageRoot = await mkdtemp(join(tmpdir(), 'tflow-bench-loop-'));
   const bench = await startBenchWorker(storageRoot);
   const kv = kvStoreFor(bench.config.databaseUrl);
-  const baseline = await startBaselineWorker(bench.config, {
+  const baselineWorker = await startBaselineWorker(bench.config, {
     // The write tflow's KV Set makes, on the same store (the same pool of the same worker process).
     activities: { kvSet: (namespace: string, key: string, value: number) => kv.set(namespace, key, { type: 'NUMBER', value }) },
   });
+  const baselineQueue = baselineWorker.taskQueue;
   const db = new Pool({ connectionString: bench.config.databaseUrl, max: 1 });
   const keysIn = async (namespace: string) =>
     Number((await db.query('SELECT count(*) AS n FROM tflow.kv_entries WHERE namespace = $1', [namespace])).rows[0].n);
@@ -68,7 +69,7 @@ tasks:
       await clear('bench.loop.baseline');
       const started = performance.now();
       const handle = await bench.client.workflow.start('limitedKvSets', {
-        taskQueue: baseline.taskQueue,
+        taskQueue: baselineQueue,
         workflowId: `bench-kv-loop-${randomBytes(6).toString('hex')}`,
         args: ['bench.loop.baseline', count, limit],
       });
@@ -114,7 +115,7 @@ tasks:
     await clear('bench.loop.tflow').catch(() => undefined);
     await clear('bench.loop.baseline').catch(() => undefined);
     await db.end();
-    await baseline.close();
+    await baselineWorker.close();
     await bench.close();
     await rm(storageRoot, { recursive: true, force: true });
   }

@@ -15,25 +15,17 @@ import { loadDeployedFlow } from '../src/flow-store/deploy';
 import { FlowStore } from '../src/flow-store/flow-store';
 import { startServer } from '../src/server/server';
 import { startDevServer } from '../src/temporal/dev-server';
+import { BENCH_AUTH_HEADERS, BENCH_CREDENTIALS, deployReturnFlow } from './api-bench';
 import type { BenchRow } from './results';
 
-const CREDENTIALS = 'bench:bench';
-
 export async function benchApiThroughput(count = 200): Promise<BenchRow[]> {
-  const config = { ...loadConfig(), taskQueue: `bench-api-${randomBytes(3).toString('hex')}`, basicAuth: CREDENTIALS };
+  const config = { ...loadConfig(), taskQueue: `bench-api-${randomBytes(3).toString('hex')}`, basicAuth: BENCH_CREDENTIALS };
   await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (l) => console.error(l) });
   const server = await startServer(config, { host: '127.0.0.1', port: 0 });
   const namespace = `tflow.bench.api${randomBytes(3).toString('hex')}`;
-  const headers = { authorization: `Basic ${Buffer.from(CREDENTIALS).toString('base64')}` };
   const flowStore = FlowStore.connect(config.databaseUrl);
   try {
-    const source = `id: quick\nnamespace: ${namespace}\ninputs:\n  - id: n\n    type: INT\ntasks:\n  - id: value\n    type: io.kestra.plugin.core.debug.Return\n    format: "{{ inputs.n }}"\n`;
-    const deployed = await fetch(`${server.url}/api/v1/flows`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/x-yaml' },
-      body: source,
-    });
-    if (deployed.status !== 200) throw new Error(`deploy failed: ${deployed.status} ${await deployed.text()}`);
+    await deployReturnFlow(server.url, namespace, 'quick');
 
     const check = (executions: Execution[], ids: string[], how: string) => {
       if (new Set(ids).size !== count) throw new Error(`${how}: ${count - new Set(ids).size} duplicated execution ids`);
@@ -53,7 +45,11 @@ export async function benchApiThroughput(count = 200): Promise<BenchRow[]> {
       Array.from({ length: count }, async (_, n) => {
         const form = new FormData();
         form.append('n', String(n));
-        const response = await fetch(`${server.url}/api/v1/executions/${namespace}/quick`, { method: 'POST', headers, body: form });
+        const response = await fetch(`${server.url}/api/v1/executions/${namespace}/quick`, {
+          method: 'POST',
+          headers: BENCH_AUTH_HEADERS,
+          body: form,
+        });
         if (response.status !== 200) throw new Error(`create failed: ${response.status} ${await response.text()}`);
         return ((await response.json()) as { id: string }).id;
       }),
@@ -90,7 +86,7 @@ export async function benchApiThroughput(count = 200): Promise<BenchRow[]> {
       },
     ];
   } finally {
-    await fetch(`${server.url}/api/v1/flows/${namespace}/quick`, { method: 'DELETE', headers }).catch(() => undefined);
+    await fetch(`${server.url}/api/v1/flows/${namespace}/quick`, { method: 'DELETE', headers: BENCH_AUTH_HEADERS }).catch(() => undefined);
     await server.close();
     await flowStore.close();
   }

@@ -18,10 +18,10 @@ import { startServer } from '../src/server/server';
 import { startDevServer } from '../src/temporal/dev-server';
 import { concurrencyOptions } from '../src/worker/worker';
 import { FlowStateKey } from '../src/workflow/search-attributes';
+import { BENCH_AUTH_HEADERS, BENCH_CREDENTIALS, deployReturnFlow } from './api-bench';
 import { startBaselineWorker } from './baseline-worker';
 import type { BenchRow } from './results';
 
-const CREDENTIALS = 'bench:bench';
 /** The issue's bound on the whole burst. */
 const BURST_LIMIT_S = 600;
 
@@ -29,7 +29,7 @@ export async function benchBurst(
   count = envCount('BENCH_BURST_COUNT', 10_000),
   concurrency = envCount('BENCH_BURST_CONCURRENCY', 100),
 ): Promise<BenchRow[]> {
-  const config = { ...loadConfig(), taskQueue: `bench-burst-${randomBytes(3).toString('hex')}`, basicAuth: CREDENTIALS };
+  const config = { ...loadConfig(), taskQueue: `bench-burst-${randomBytes(3).toString('hex')}`, basicAuth: BENCH_CREDENTIALS };
   await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (l) => console.error(l) });
   // `tflow server`: the API and a worker in one process.
   const server = await startServer(config, { host: '127.0.0.1', port: 0 });
@@ -37,20 +37,13 @@ export async function benchBurst(
   const baselineQueue = baselineWorker.taskQueue;
   const client = await connectClient(config);
   const namespace = `tflow.bench.burst${randomBytes(3).toString('hex')}`;
-  const headers = { authorization: `Basic ${Buffer.from(CREDENTIALS).toString('base64')}` };
   try {
-    const source = `id: burst\nnamespace: ${namespace}\ninputs:\n  - id: n\n    type: INT\ntasks:\n  - id: value\n    type: io.kestra.plugin.core.debug.Return\n    format: "{{ inputs.n }}"\n`;
-    const deployed = await fetch(`${server.url}/api/v1/flows`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/x-yaml' },
-      body: source,
-    });
-    if (deployed.status !== 200) throw new Error(`deploy failed: ${deployed.status} ${await deployed.text()}`);
+    await deployReturnFlow(server.url, namespace, 'burst');
 
     const createOverApi = async (n: number) => {
       const form = new FormData();
       form.append('n', String(n));
-      const response = await fetch(`${server.url}/api/v1/executions/${namespace}/burst`, { method: 'POST', headers, body: form });
+      const response = await fetch(`${server.url}/api/v1/executions/${namespace}/burst`, { method: 'POST', headers: BENCH_AUTH_HEADERS, body: form });
       if (response.status !== 200) throw new Error(`create failed: ${response.status} ${await response.text()}`);
       return ((await response.json()) as { id: string }).id;
     };
@@ -92,7 +85,7 @@ export async function benchBurst(
       },
     ];
   } finally {
-    await fetch(`${server.url}/api/v1/flows/${namespace}/burst`, { method: 'DELETE', headers }).catch(() => undefined);
+    await fetch(`${server.url}/api/v1/flows/${namespace}/burst`, { method: 'DELETE', headers: BENCH_AUTH_HEADERS }).catch(() => undefined);
     await baselineWorker.close();
     await client.connection.close();
     await server.close();

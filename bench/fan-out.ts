@@ -36,7 +36,8 @@ export async function historyOf(handle: WorkflowHandle): Promise<{ events: numbe
 export async function benchFanOut(runs = 3, count = 5_000, limit = 20): Promise<BenchRow[]> {
   const storageRoot = await mkdtemp(join(tmpdir(), 'tflow-bench-fanout-'));
   const bench = await startBenchWorker(storageRoot);
-  const baseline = await startBaselineWorker(bench.config, { activities: { noop: async () => undefined } });
+  const baselineWorker = await startBaselineWorker(bench.config, { activities: { noop: async () => undefined } });
+  const baselineQueue = baselineWorker.taskQueue;
   try {
     const values = JSON.stringify(Array.from({ length: count }, (_, i) => i + 1));
     const flow = flowOf(`id: foreach_${count}
@@ -107,7 +108,7 @@ tasks:
     const baselineRunOnce = async (): Promise<Sample> => {
       const started = performance.now();
       const handle = await bench.client.workflow.start('limitedActivities', {
-        taskQueue: baseline.taskQueue,
+        taskQueue: baselineQueue,
         workflowId: `bench-fanout-${randomBytes(6).toString('hex')}`,
         args: [count, limit],
       });
@@ -139,7 +140,7 @@ tasks:
       },
     ];
   } finally {
-    await baseline.close();
+    await baselineWorker.close();
     await bench.close();
     await rm(storageRoot, { recursive: true, force: true });
   }

@@ -12,7 +12,7 @@ import type { FlowSpec } from '../src/workflow/flow/spec';
 import { findTaskType } from '../src/plugins/registry';
 import { startDevServer } from '../src/temporal/dev-server';
 import { startWorker, type TflowWorker } from '../src/worker/worker';
-import { type BaselineWorker, startBaselineWorker } from './baseline-worker';
+import { startBaselineWorker } from './baseline-worker';
 import type { BenchRow } from './results';
 import { formatStats, stats } from './stats';
 
@@ -20,7 +20,7 @@ export interface Setup {
   config: TflowConfig;
   client: Client;
   tflowWorker: TflowWorker;
-  baseline: BaselineWorker;
+  baselineQueue: string;
   close(): Promise<void>;
 }
 
@@ -28,15 +28,15 @@ export async function setUp(): Promise<Setup> {
   const config = { ...loadConfig(), taskQueue: `bench-${randomBytes(3).toString('hex')}` };
   await startDevServer({ stateDir: config.stateDir, address: config.temporalAddress, report: (l) => console.error(l) });
   const tflowWorker = await startWorker(config);
-  const baseline = await startBaselineWorker(config, { activities: { noop: async () => undefined } });
+  const baselineWorker = await startBaselineWorker(config, { activities: { noop: async () => undefined } });
   const client = new Client({ connection: await Connection.connect(connectionOptions(config)), namespace: config.temporalNamespace });
   return {
     config,
     client,
     tflowWorker,
-    baseline,
+    baselineQueue: baselineWorker.taskQueue,
     async close() {
-      await baseline.close();
+      await baselineWorker.close();
       await tflowWorker.shutdown();
       await client.connection.close();
     },
@@ -83,7 +83,7 @@ export async function runTflow(setup: Setup, flow: FlowSpec): Promise<string> {
 /** Runs a baseline workflow to its end; returns its workflow id. */
 export async function runBaseline(setup: Setup, workflow: 'sequentialActivities' | 'parallelActivities', count: number): Promise<string> {
   const workflowId = `bench-baseline-${randomBytes(6).toString('hex')}`;
-  await setup.client.workflow.execute(workflow, { taskQueue: setup.baseline.taskQueue, workflowId, args: [count] });
+  await setup.client.workflow.execute(workflow, { taskQueue: setup.baselineQueue, workflowId, args: [count] });
   return workflowId;
 }
 

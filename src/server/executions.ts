@@ -14,7 +14,7 @@ import { loadDeployedFlow } from '../flow-store/deploy';
 import { splitExecutionId } from '../workflow/schedules/scheduled-request';
 import { executionPrefix, inputFileUri, storageFromConfig } from '../storage';
 import type { ExecutionLocation } from '../workflow/storage/storage-uri';
-import { sealResumeSecrets, waitingResumeInputs } from '../client/resume-inputs';
+import { sealResumeSecrets, waitingResumeInputs, type WaitingResumeInputs } from '../client/resume-inputs';
 import { checkInputBounds } from './body-limits';
 import type { ApiContext, ApiLimits } from './context';
 import { HttpError } from './errors';
@@ -36,10 +36,15 @@ export interface FileInputTarget {
 /**
  * Inputs from a multipart body (text parts; a repeated name gives a list) or a JSON object body.
  * File parts are stored under the execution's `inputs/<input id>/` folder and become kestra:// URIs;
- * without a `files` target they are refused. A part named `files` is Kestra's older form: its file
- * name is the input id.
+ * without a `fileTarget` they are refused. A part named `files` is Kestra's older form: its file
+ * name is the input id. `fileTarget` may be a function, called at the first file part only (a resume
+ * asks the waiting Pauses for their inputs only when it has to).
  */
-export async function requestInputs(request: FastifyRequest, files?: FileInputTarget): Promise<Record<string, unknown>> {
+export async function requestInputs(
+  request: FastifyRequest,
+  fileTarget?: FileInputTarget | (() => Promise<FileInputTarget>),
+): Promise<Record<string, unknown>> {
+  let files = typeof fileTarget === 'function' ? undefined : fileTarget;
   const inputs: Record<string, unknown> = {};
   const add = (name: string, value: unknown) => {
     const previous = inputs[name];
@@ -54,6 +59,7 @@ export async function requestInputs(request: FastifyRequest, files?: FileInputTa
         throw new HttpError(422, `Invalid input id \`${inputId}\`: it must match ${INPUT_ID_PATTERN.source}`);
       }
       if (part.type === 'file') {
+        if (typeof fileTarget === 'function') files ??= await fileTarget();
         if (!files) {
           await drain(part.file);
           throw new HttpError(422, `File input \`${inputId}\`: files cannot be sent here`);
@@ -367,11 +373,15 @@ export function registerExecutionRoutes(app: FastifyInstance, context: ApiContex
     async (request, reply) => {
       const { executionId } = request.params;
       const handle = await requireRunning(context, executionId);
-      const waiting = await waitingResumeInputs(handle, executionId);
+      // The waiting Pauses' inputs (a query and a history read) are asked for only when the request has
+      // inputs: a plain resume (the UI's empty form) needs neither.
+      let waiting: Promise<WaitingResumeInputs> | undefined;
+      const waitingInputs = () => (waiting ??= waitingResumeInputs(handle, executionId));
       // A file part is stored in the execution's folder, as at creation, for a FILE onResume input of a waiting Pause.
-      const inputs = await requestInputs(request, request.isMultipart() ? { context, ...waiting } : undefined);
+      const inputs = await requestInputs(request, request.isMultipart() ? async () => ({ context, ...(await waitingInputs()) }) : undefined);
       try {
-        await resumeExecution(handle, sealResumeSecrets(waiting.declared, inputs, context.config));
+        const checked = Object.keys(inputs).length === 0 ? inputs : sealResumeSecrets((await waitingInputs()).declared, inputs, context.config);
+        await resumeExecution(handle, checked);
       } catch (error) {
         if (error instanceof ResumeRefusedError) throw new HttpError(/Invalid input for/.test(error.message) ? 422 : 409, error.message);
         throw error;

@@ -44,11 +44,30 @@ function logFilter(query: LogFilter): (entry: LogEntry) => boolean {
     (!query.taskRunId || entry.taskRunId === query.taskRunId);
 }
 
+/** How far up a large ForEach's batch looks for its execution: a batch of a batch (nested loops), and so on. */
+const MAX_BATCH_DEPTH = 8;
+
+/**
+ * The namespace and flow id of the execution `handle` names, from its search attributes; a large
+ * ForEach's batch (a child workflow without them, so that it is not listed as an execution) has
+ * its parent's (docs/kestra-compatibility.md, "Large `ForEach`").
+ */
+async function flowOfExecution(handle: WorkflowHandle): Promise<{ namespace: string; flowId: string }> {
+  let description = await handle.describe();
+  for (let depth = 0; depth < MAX_BATCH_DEPTH && !description.typedSearchAttributes.get(FlowIdKey); depth++) {
+    const parent = description.parentExecution;
+    if (!parent?.workflowId) break;
+    description = await handle.client.getHandle(parent.workflowId, parent.runId ?? undefined).describe();
+  }
+  return {
+    namespace: description.typedSearchAttributes.get(FlowNamespaceKey) ?? '',
+    flowId: description.typedSearchAttributes.get(FlowIdKey) ?? '',
+  };
+}
+
 /** Turns the workflow's lines into Kestra's log entries (namespace and flow from the search attributes). */
 async function logShaper(handle: WorkflowHandle, executionId: string): Promise<(entry: LogEntry) => KestraLogEntry> {
-  const description = await handle.describe();
-  const namespace = description.typedSearchAttributes.get(FlowNamespaceKey) ?? '';
-  const flowId = description.typedSearchAttributes.get(FlowIdKey) ?? '';
+  const { namespace, flowId } = await flowOfExecution(handle);
   return (entry) => ({
     namespace,
     flowId,

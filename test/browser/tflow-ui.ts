@@ -7,12 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server/server';
 import { purgeNamespace } from '../helpers/flow-store';
+import { PROJECT_ROOT } from '../helpers/paths';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 import { CHROMIUM, CHROMIUM_FLAGS } from './web-ui';
 
@@ -30,6 +31,8 @@ export interface TflowUi {
   api(path: string, init?: RequestInit): Promise<Response>;
   /** Deploys flow YAML through the API (the source's `namespace` should be `this.namespace`). */
   deploy(source: string): Promise<void>;
+  /** The source of one of the repository's flows (`flows/01_hello_world.yaml`), moved to `this.namespace`. */
+  repositoryFlow(path: string): Promise<string>;
   /** Saves a screenshot of the page as `<name>.png` in TFLOW_SCREENSHOTS_DIR (`npm run screenshots`), or a temporary folder. */
   screenshot(name: string): Promise<string>;
   /**
@@ -98,6 +101,9 @@ export async function openTflowUi(): Promise<TflowUi> {
       form.append('fileUpload', new Blob([source], { type: 'application/x-yaml' }), 'flow.yaml');
       const response = await api('/flows/import', { method: 'POST', body: form });
       assert.equal(response.status, 200, await response.text());
+    },
+    async repositoryFlow(path) {
+      return (await readFile(join(PROJECT_ROOT, path), 'utf8')).replace(/^namespace: .*$/m, `namespace: ${namespace}`);
     },
     async screenshot(name) {
       const path = join(screenshotDir, `${name}.png`);

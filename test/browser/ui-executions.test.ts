@@ -14,8 +14,7 @@ describe('web UI: executions', { skip: browserMissing() }, () => {
 
   before(async () => {
     ui = await openTflowUi();
-    const hello = await readFile('flows/01_hello_world.yaml', 'utf8');
-    await ui.deploy(hello.replace(/^namespace: .*$/m, `namespace: ${ui.namespace}`));
+    await ui.deploy(await ui.repositoryFlow('flows/01_hello_world.yaml'));
   });
   after(async () => ui?.close());
 

@@ -5,23 +5,11 @@
  * files.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { openTflowUi, type TflowUi } from './tflow-ui';
-import { browserMissing } from './web-ui';
+import { browserMissing, eventually } from './web-ui';
 
 const LOG_TYPE = 'io.kestra.plugin.core.log.Log';
-
-/** Polls `check` until it returns a value (not undefined), or fails after `ms`. */
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
 
 describe('web UI: flow editor, topology, revisions, triggers, namespaces', { skip: browserMissing() }, () => {
   let ui: TflowUi;
@@ -39,7 +27,7 @@ describe('web UI: flow editor, topology, revisions, triggers, namespaces', { ski
   }
 
   it("imports the course's taxi flow and shows its topology with the If branches' tasks, and a task's YAML on click", async () => {
-    const source = (await readFile('flows/02_postgres_taxi.yaml', 'utf8')).replace(/^namespace: .*$/m, `namespace: ${ui.namespace}`);
+    const source = await ui.repositoryFlow('flows/02_postgres_taxi.yaml');
     await ui.page.goto(ui.url(`/ui/flows?namespace=${ui.namespace}`));
     await ui.page.locator('input[type=file]').setInputFiles({ name: 'taxi.yaml', mimeType: 'application/x-yaml', buffer: Buffer.from(source) });
     await ui.page.getByRole('link', { name: '02_postgres_taxi' }).click();
@@ -146,7 +134,7 @@ tasks:
     const enabled = ui.page.getByRole('switch', { name: 'Enable hourly' });
     assert.equal(await enabled.isChecked(), true);
     await enabled.click();
-    await eventually(async () => ((await enabled.isChecked()) ? undefined : true), 'the switch to turn off');
+    await eventually('the switch to turn off', async () => ((await enabled.isChecked()) ? undefined : true));
     const search = (await (await ui.api(`/triggers/search?namespace=${ui.namespace}&flowId=scheduled`)).json()) as {
       results: { triggerContext: { disabled: boolean } }[];
     };
@@ -169,11 +157,11 @@ tasks:
     await ui.screenshot('ui-backfill');
     await form.getByRole('button', { name: 'Start backfill' }).click();
     await ui.page.getByRole('status').filter({ hasText: 'Backfill of hourly started' }).waitFor();
-    const executions = await eventually(async () => {
+    const executions = await eventually('three backfill executions', async () => {
       const response = await ui.api(`/executions/search?namespace=${ui.namespace}&flowId=scheduled&labels=backfill:true&size=10`);
       const page = (await response.json()) as { total: number; results: { id: string }[] };
       return page.total === 3 ? page.results : undefined;
-    }, 'three backfill executions');
+    });
     for (const { id } of executions) {
       const execution = (await (await ui.api(`/executions/${id}`)).json()) as {
         inputs: Record<string, unknown>;
@@ -254,9 +242,8 @@ tasks:
     await ui.page.getByRole('textbox', { name: 'Content of /queries/report.sql' }).waitFor();
     await replaceEditorText('Content of /queries/report.sql', 'select 1;\n');
     await ui.page.getByRole('region', { name: 'File /queries/report.sql' }).getByRole('button', { name: 'Save' }).click();
-    await eventually(
-      async () => ((await (await ui.api(`${files}?path=/queries/report.sql`)).text()) === 'select 1;\n' ? true : undefined),
-      'the saved file',
+    await eventually('the saved file', async () =>
+      (await (await ui.api(`${files}?path=/queries/report.sql`)).text()) === 'select 1;\n' ? true : undefined,
     );
     await entry('/').click();
     await ui.page.getByLabel('New path').fill('readme.md');

@@ -41,9 +41,13 @@ tasks:
     const { id } = (await response.json()) as { id: string };
     const documentLoads: string[] = [];
     const streams: string[] = [];
+    const taskRunPages: string[] = [];
+    const batchLoads: string[] = [];
     ui.page.on('request', (request) => {
       const path = new URL(request.url()).pathname;
       if (path === `/api/v1/executions/${id}`) documentLoads.push(path);
+      if (path === `/api/v1/executions/${id}/taskruns`) taskRunPages.push(path);
+      if (path.startsWith(`/api/v1/executions/${id}.`)) batchLoads.push(path);
       if (path.endsWith('/follow')) streams.push(path);
     });
     await ui.page.goto(ui.url(`/ui/executions/${ui.namespace}/five_thousand/${id}`));
@@ -61,6 +65,9 @@ tasks:
     await pager.getByRole('button', { name: 'Last' }).click();
     await pager.getByText('Page 51 of 51').waitFor();
     assert.equal(await rows.count(), 1);
+    // The rows come from the API's pages of task runs (the server reads the batches), not from each batch.
+    assert.ok(taskRunPages.length > 0, 'the Gantt read GET /executions/{id}/taskruns');
+    assert.deepEqual(batchLoads, [], 'the Gantt asked no batch for its task runs itself');
     await ui.page.getByLabel('Search task runs').fill('4999');
     await pager.waitFor({ state: 'detached' });
     assert.deepEqual(await rows.allInnerTexts(), [await rows.first().innerText()]);

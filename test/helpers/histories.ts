@@ -4,12 +4,23 @@
  * changes the command order exactly as an unguarded interpreter change would.
  */
 import { execFileSync } from 'node:child_process';
+import type { WorkflowHandle } from '@temporalio/client';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { PROJECT_ROOT } from './paths';
 
 export const HISTORIES = join(PROJECT_ROOT, 'test', 'histories');
+
+/**
+ * The history of the workflow's latest run as JSON, followed by each of its payloads decoded
+ * (payloads are JSON in base64): a clear secret must be in neither spelling.
+ */
+export async function historyWithPayloads(handle: WorkflowHandle): Promise<string> {
+  const history = JSON.stringify(await handle.fetchHistory());
+  const decoded = [...history.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
+  return [history, ...decoded].join('\n');
+}
 
 /** With TFLOW_RECORD_HISTORIES set, saves the history of a workflow's latest run to the replay corpus as `file`. */
 export function recordHistoryIfAsked(temporalAddress: string, workflowId: string, file: string): void {

@@ -10,10 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { Pool } from 'pg';
 import { executionResult, startExecution } from '../../src/client/executions';
 import { kvStoreFor } from '../../src/kv/kv-store';
-import { startServer, type RunningServer } from '../../src/server/server';
 import { runTflow } from '../helpers/cli';
 import { flow } from '../helpers/fake-port';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { startApiFixture, type ApiFixture } from '../helpers/api-fixture';
 
 /** TFLOW_TEST_LOOP_SIZE runs it smaller while working on it; the suite runs 20,000. */
 const COUNT = Number(process.env.TFLOW_TEST_LOOP_SIZE ?? 20_000);
@@ -38,18 +37,13 @@ interface TaskRunJson {
 
 describe('a 20,000-activity ForEach on a real Temporal dev server and Postgres', { timeout: 1_800_000 }, () => {
   const kvNamespace = `tflow.tests.loop${randomBytes(3).toString('hex')}`;
-  let fixture: TemporalFixture;
-  let server: RunningServer;
-  before(async () => {
-    fixture = await startTemporalFixture();
-    server = await startServer(fixture.config, { host: '127.0.0.1', port: 0, worker: false });
-  });
+  let fixture: ApiFixture;
+  before(async () => (fixture = await startApiFixture()));
   after(async () => {
     if (fixture) {
       const db = new Pool({ connectionString: fixture.config.databaseUrl, max: 1 });
       await db.query('DELETE FROM tflow.kv_entries WHERE namespace = $1', [kvNamespace]).finally(() => db.end());
     }
-    await server?.close();
     await fixture?.close();
   });
 
@@ -81,12 +75,8 @@ tasks:
     assert.equal((await kv.get(kvNamespace, `k${COUNT}`))?.value, String(COUNT));
 
     // The execution's JSON says its task runs are more than it embeds, and where to page through them.
-    const api = async <T>(path: string) => {
-      const response = await fetch(`${server.url}/api/v1${path}`);
-      return { status: response.status, body: (await response.json()) as T };
-    };
-    const page = (number: number, size: number) => api<PagedTaskRuns>(`/executions/${execution.id}/taskruns?page=${number}&size=${size}`);
-    const got = await api<ExecutionJson>(`/executions/${execution.id}`);
+    const page = (number: number, size: number) => fixture.getJson<PagedTaskRuns>(`/executions/${execution.id}/taskruns?page=${number}&size=${size}`);
+    const got = await fixture.getJson<ExecutionJson>(`/executions/${execution.id}`);
     assert.equal(got.status, 200);
     assert.equal(got.body.state.current, 'SUCCESS');
     assert.deepEqual(
@@ -117,7 +107,7 @@ tasks:
     }
     assert.equal(values.size, COUNT);
     assert.ok(values.has(String(COUNT)) && values.has('1'));
-    assert.equal((await api(`/executions/${execution.id}/taskruns?page=0`)).status, 422);
+    assert.equal((await fixture.getJson(`/executions/${execution.id}/taskruns?page=0`)).status, 422);
 
     // The CLI shows one page and says how to get the next.
     const cli = await runTflow(['executions', 'get', execution.id, '--page', '2', '--size', '50']);

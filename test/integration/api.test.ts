@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { executionResult, queryExecution } from '../../src/client/executions';
 import { startServer, type RunningServer } from '../../src/server/server';
 import { purgeNamespace } from '../helpers/flow-store';
+import { historyWithPayloads } from '../helpers/histories';
 import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
 
 const CREDENTIALS = 'admin@kestra.io:Admin1234!';
@@ -243,6 +245,42 @@ tasks:
     await waitForState(killed.id, 'PAUSED');
     assert.equal((await api(`/executions/${encodeURIComponent(killed.id)}/kill`, { method: 'DELETE' })).status, 202);
     await waitForState(killed.id, 'KILLED');
+  });
+
+  it('a SECRET onResume value sent to POST /resume is checked against its validator (422, masked) and sealed in the history', async () => {
+    const token = 'tok-api-resumed';
+    const deployed = await api('/flows', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-yaml' },
+      body: `id: secret_approval
+namespace: ${namespace}
+tasks:
+  - id: approve
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: token
+        type: SECRET
+        validator: "tok-[a-z0-9-]+"
+`,
+    });
+    assert.equal(deployed.status, 200, await deployed.text());
+    const { id } = (await (await api(`/executions/${namespace}/secret_approval`, { method: 'POST', body: form({}) })).json()) as { id: string };
+    const handle = fixture.client.workflow.getHandle(id);
+    for (let i = 0; i < 100 && (await queryExecution(handle).catch(() => undefined))?.state !== 'PAUSED'; i++)
+      await new Promise((r) => setTimeout(r, 200));
+
+    const refused = await api(`/executions/${encodeURIComponent(id)}/resume`, { method: 'POST', body: form({ token: 'wrong-secret-value' }) });
+    const refusal = await refused.text();
+    assert.equal(refused.status, 422, refusal);
+    assert.match(refusal, /Invalid input for `token`, it must match the pattern .*, but received `\*{8}`/);
+    assert.doesNotMatch(refusal, /wrong-secret-value/);
+
+    const resumed = await api(`/executions/${encodeURIComponent(id)}/resume`, { method: 'POST', body: form({ token }) });
+    assert.equal(resumed.status, 204, await resumed.text());
+    assert.equal((await executionResult(handle)).state, 'SUCCESS');
+    const history = await historyWithPayloads(handle);
+    assert.ok(history.includes('io.kestra.datatype:aes_encrypted'), 'the sealed value is in the history');
+    assert.ok(!history.includes(token), 'the clear value is nowhere in the history');
   });
 
   it('409 for a disabled flow; an oversize body is refused with 413 and no stack trace', async () => {

@@ -20,6 +20,7 @@ import { logsQuery } from '../../src/workflow/definitions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { runTflow } from '../helpers/cli';
 import { flow } from '../helpers/fake-port';
+import { historyWithPayloads } from '../helpers/histories';
 import { PROJECT_ROOT } from '../helpers/paths';
 import { purgeNamespace } from '../helpers/flow-store';
 import { runWithLogs, startTemporalFixture, type TemporalFixture, triggerScheduleRun } from '../helpers/temporal';
@@ -188,11 +189,9 @@ tasks:
     // Kestra's encrypted-string shape, as its API shows SECRET inputs.
     assert.equal((run.execution.inputs.password as { type: string }).type, 'io.kestra.datatype:aes_encrypted');
 
-    const history = JSON.stringify(await run.handle.fetchHistory());
-    // Payloads are JSON in base64: look in both spellings.
-    const decoded = [...history.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8')).join('\n');
-    assert.ok(decoded.includes('The password is ********'), 'the history was decoded');
-    assert.ok(!history.includes(password) && !decoded.includes(password), 'the clear value is in the history');
+    const history = await historyWithPayloads(run.handle);
+    assert.ok(history.includes('The password is ********'), 'the history was decoded');
+    assert.ok(!history.includes(password), 'the clear value is in the history');
   });
 
   it("a Pause's SECRET onResume value given to `tflow resume` is checked, sealed in the history, masked in logs and clear for the script", async () => {
@@ -234,10 +233,9 @@ tasks:
     const lines = logs.map((entry) => entry.message);
     assert.ok(lines.includes('the script got the token'), lines.join('\n'));
     assert.ok(lines.includes('and printed ********'), lines.join('\n'));
-    const history = JSON.stringify(await handle.fetchHistory());
-    const decoded = [...history.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8')).join('\n');
-    assert.ok(decoded.includes('io.kestra.datatype:aes_encrypted'), 'the sealed value is in the history');
-    assert.ok(!history.includes(token) && !decoded.includes(token), 'the clear value is in the history');
+    const history = await historyWithPayloads(handle);
+    assert.ok(history.includes('io.kestra.datatype:aes_encrypted'), 'the sealed value is in the history');
+    assert.ok(!history.includes(token), 'the clear value is in the history');
   });
 
   it('a flow whose Schedule gives no value for a required input deploys; its run ends FAILED naming the input, before any task', async () => {

@@ -5,8 +5,9 @@ import { executionResult, startExecution } from '../../src/client/executions';
 import { FOREACH_BATCH_SIZE } from '../../src/workflow/interpreter/for-each-batches';
 import { LARGE_FOREACH_ITERATIONS } from '../../src/workflow/plugins/core/flow/for-each';
 import { executionQuery } from '../../src/workflow/definitions';
+import { startApiFixture, type ApiFixture } from '../helpers/api-fixture';
 import { flow } from '../helpers/fake-port';
-import { killOnceStarted, startTemporalFixture, statusOnceClosed, type TemporalFixture } from '../helpers/temporal';
+import { killOnceStarted, statusOnceClosed } from '../helpers/temporal';
 
 const loop = (id: string, count: number, extraTask = '') =>
   flow(`
@@ -31,8 +32,8 @@ ${extraTask}
 `);
 
 describe('large ForEach on a real Temporal dev server', { timeout: 300_000 }, () => {
-  let fixture: TemporalFixture;
-  before(async () => (fixture = await startTemporalFixture()));
+  let fixture: ApiFixture;
+  before(async () => (fixture = await startApiFixture()));
   after(async () => fixture?.close());
 
   it('5,000 values, concurrencyLimit 20: iterations run in child workflows, the parent stays small', async () => {
@@ -174,6 +175,32 @@ tasks:
     const final = last.taskRuns.find((r) => r.value === '1500');
     assert.equal(final?.outputs.value, 'b-1500-1499');
     assert.equal(final?.parentTaskRunId, innerB?.id);
+  });
+
+  it("a batch's log lines carry its execution's namespace and flow id (GET /logs/{batch id})", async () => {
+    const spec = flow(`
+id: logged_fanout
+namespace: tflow.tests.fanout
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{ range(1, ${LARGE_FOREACH_ITERATIONS + 1}) }}"
+    concurrencyLimit: 50
+    tasks:
+      - id: say
+        type: io.kestra.plugin.core.log.Log
+        message: "value {{ taskrun.value }}"
+`);
+    const execution = await executionResult(await startExecution(fixture.client, fixture.config, spec));
+    assert.equal(execution.state, 'SUCCESS', execution.error);
+    const { batches } = execution.taskRuns[0].outputs as { batches: string[] };
+    const { status, body: lines } = await fixture.getJson<{ namespace: string; flowId: string; message: string }[]>(
+      `/logs/${encodeURIComponent(batches[1])}?taskId=say`,
+    );
+    assert.equal(status, 200);
+    assert.equal(lines.length, FOREACH_BATCH_SIZE);
+    assert.ok(lines.some((line) => line.message === `value ${LARGE_FOREACH_ITERATIONS}`));
+    assert.deepEqual([...new Set(lines.map((line) => `${line.namespace} ${line.flowId}`))], ['tflow.tests.fanout logged_fanout']);
   });
 
   it('at the threshold, iterations still run in the execution itself, outputs keyed by value', async () => {

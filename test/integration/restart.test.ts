@@ -8,16 +8,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { executionResult, startExecution } from '../../src/client/executions';
 import type { Execution } from '../../src/workflow/interpreter/execution';
-import { startServer, type RunningServer } from '../../src/server/server';
 import { runTflow } from '../helpers/cli';
 import { flow } from '../helpers/fake-port';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { startApiFixture, type ApiFixture } from '../helpers/api-fixture';
 
 describe('restart: reruns from the failure under the same execution id', () => {
-  let fixture: TemporalFixture;
+  let fixture: ApiFixture;
   let db: TestDatabase;
-  let server: RunningServer;
 
   const gatedFlow = () =>
     flow(`
@@ -57,11 +55,9 @@ tasks:
     db = await createTestDatabase('tflow_restart');
     await db.query('CREATE TABLE stamps (id serial PRIMARY KEY, execution_id text NOT NULL)');
     await db.query('CREATE TABLE gate (execution_id text NOT NULL)');
-    fixture = await startTemporalFixture();
-    server = await startServer(fixture.config, { host: '127.0.0.1', port: 0, worker: false });
+    fixture = await startApiFixture();
   });
   after(async () => {
-    await server?.close();
     await fixture?.close();
     await db?.drop();
   });
@@ -110,7 +106,7 @@ tasks:
     // Started by a webhook: the restart keeps its `trigger` variables.
     const failed = await failedRun({ body: { who: 'a webhook' } });
     await openGate(failed.id);
-    const response = await fetch(`${server.url}/api/v1/executions/${encodeURIComponent(failed.id)}/restart`, { method: 'POST' });
+    const response = await fetch(`${fixture.server.url}/api/v1/executions/${encodeURIComponent(failed.id)}/restart`, { method: 'POST' });
     const body = (await response.json()) as { id: string; state: { current: string }; metadata: { attemptNumber: number } };
     assert.equal(response.status, 200, JSON.stringify(body));
     assert.equal(body.id, failed.id);
@@ -119,10 +115,10 @@ tasks:
 
     const done = await executionResult(fixture.client.workflow.getHandle(failed.id));
     assert.equal(done.state, 'SUCCESS');
-    const got = (await (await fetch(`${server.url}/api/v1/executions/${encodeURIComponent(failed.id)}`)).json()) as {
+    const { body: got } = await fixture.getJson<{
       state: { current: string };
       taskRunList: { taskId: string; state: { current: string }; attempts: { state: { current: string } }[]; outputs: unknown }[];
-    };
+    }>(`/executions/${encodeURIComponent(failed.id)}`);
     assert.equal(got.state.current, 'SUCCESS');
     assert.deepEqual(
       got.taskRunList.map((r) => `${r.taskId}: ${r.attempts.map((a) => a.state.current).join(' ')}`),

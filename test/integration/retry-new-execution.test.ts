@@ -13,17 +13,15 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { executionResult, startExecution } from '../../src/client/executions';
-import { startServer, type RunningServer } from '../../src/server/server';
 import type { Execution } from '../../src/workflow/interpreter/execution';
 import { logsQuery } from '../../src/workflow/definitions';
 import { runTflow } from '../helpers/cli';
 import { flow } from '../helpers/fake-port';
 import { recordHistoryIfAsked } from '../helpers/histories';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { startApiFixture, type ApiFixture } from '../helpers/api-fixture';
 
 describe('retry behavior CREATE_NEW_EXECUTION: RETRIED executions and their successors', { timeout: 180_000 }, () => {
-  let fixture: TemporalFixture;
-  let server: RunningServer;
+  let fixture: ApiFixture;
   const flowId = `always_fails_${randomBytes(3).toString('hex')}`;
   const spec = flow(`
 id: ${flowId}
@@ -54,11 +52,9 @@ errors:
 `);
 
   before(async () => {
-    fixture = await startTemporalFixture();
-    server = await startServer(fixture.config, { host: '127.0.0.1', port: 0, worker: false });
+    fixture = await startApiFixture();
   });
   after(async () => {
-    await server?.close();
     await fixture?.close();
   });
 
@@ -117,15 +113,13 @@ errors:
       [`${first.id}:RETRIED`, `${secondId}:RETRIED`].sort(),
     );
     // The REST API: Kestra's state, originalId and attempt number.
-    const got = (await (await fetch(`${server.url}/api/v1/executions/${encodeURIComponent(thirdId)}`)).json()) as {
-      state: { current: string };
-      originalId: string;
-      metadata: { attemptNumber: number };
-    };
+    const { body: got } = await fixture.getJson<{ state: { current: string }; originalId: string; metadata: { attemptNumber: number } }>(
+      `/executions/${encodeURIComponent(thirdId)}`,
+    );
     assert.equal(got.state.current, 'FAILED');
     assert.equal(got.originalId, first.id);
     assert.equal(got.metadata.attemptNumber, 3);
-    const retried = (await (await fetch(`${server.url}/api/v1/executions/${encodeURIComponent(first.id)}`)).json()) as { state: { current: string } };
+    const { body: retried } = await fixture.getJson<{ state: { current: string } }>(`/executions/${encodeURIComponent(first.id)}`);
     assert.equal(retried.state.current, 'RETRIED');
 
     recordHistoryIfAsked(fixture.config.temporalAddress, first.id, 'retry_new_execution.json');

@@ -125,6 +125,8 @@ export interface Execution {
   outputs?: Record<string, unknown>;
   labels: Label[];
   taskRunList: TaskRun[];
+  /** Set when `taskRunList` holds only some of the task runs (a large ForEach's iterations run in batches): how many there are. */
+  taskRunListTruncated?: { embedded: number; total: number };
   error?: string;
   trigger?: { id: string; type: string; variables: Record<string, unknown> };
 }

@@ -1,8 +1,9 @@
 /**
  * A ForEach over more than 1,000 values runs its iterations in batch child workflows
  * (docs/kestra-compatibility.md): the execution keeps only the batches' ids, in the ForEach task
- * run's `outputs.batches` once it ended. Each batch answers `GET /executions/{id}` and
- * `GET /logs/{id}` like an execution, so the execution page shows their task runs and log lines too.
+ * run's `outputs.batches` once it ended. Each batch answers `GET /logs/{id}` like an execution, so
+ * the execution page shows their log lines too (their task runs come from the API's pages:
+ * gantt.tsx).
  */
 import { apiJson, query, type Execution, type LogEntry, type TaskRun } from '../api';
 import { useLoaded } from '../use-api';
@@ -28,22 +29,8 @@ async function eachBatch<T>(batchIds: readonly string[], path: (id: string) => s
   return answers;
 }
 
-/** The task runs of the given batches, by batch id. */
-export function useBatchTaskRuns(batchIds: readonly string[]) {
-  const key = batchIds.length > 0 ? batchIds.join(',') : undefined;
-  return useLoaded(key, async () => {
-    const batches = await eachBatch<Execution>(batchIds, (id) => `/executions/${id}`);
-    return new Map(batches.map((batch, index) => [batchIds[index], batch.taskRunList]));
-  });
-}
-
 /** The log lines of the given batches (at `minLevel` or above), one after the other. */
 export function useBatchLogs(batchIds: readonly string[], minLevel: string) {
   const key = batchIds.length > 0 ? `${batchIds.join(',')}@${minLevel}` : undefined;
   return useLoaded(key, async () => (await eachBatch<LogEntry[]>(batchIds, (id) => `/logs/${id}${query({ minLevel })}`)).flat());
-}
-
-/** The execution's task runs with, after each ForEach run that ran in batches, its batches' task runs. */
-export function withBatchRuns(runs: readonly TaskRun[], batchRuns: ReadonlyMap<string, TaskRun[]> | undefined): TaskRun[] {
-  return runs.flatMap((run) => [run, ...batchesOf(run).flatMap((id) => batchRuns?.get(id) ?? [])]);
 }

@@ -4,11 +4,33 @@
  * batches' iterations. Searchable by task id or value, and paged, so a 5,000-iteration ForEach
  * renders only one page of rows.
  */
-import { useMemo, useState } from 'react';
-import type { Execution, TaskRun } from '../api';
+import { useState } from 'react';
+import { apiJson, query, type Execution, type TaskRun } from '../api';
 import { ErrorMessage, StateBadge } from '../components';
-import { forEachBatchIds, useBatchTaskRuns, withBatchRuns } from './for-each-batches';
+import { useLoaded } from '../use-api';
 import { Pager, PAGE_ROWS } from './pager';
+
+/** Task runs per request when the API's pages are read (its largest page). */
+const TASK_RUN_PAGE_SIZE = 1000;
+
+/**
+ * Every task run of an execution whose JSON embeds only some of them (a large ForEach's iterations,
+ * which live in its batches): read through `GET /executions/{id}/taskruns`, which pages them in
+ * `taskRunList` order (src/client/task-run-pages.ts). Read again when their count or the state changes.
+ */
+function usePagedTaskRuns(execution: Execution) {
+  const truncated = execution.taskRunListTruncated;
+  const key = truncated ? `${execution.id} ${truncated.total} ${execution.state.current}` : undefined;
+  return useLoaded(key, async () => {
+    const runs: TaskRun[] = [];
+    for (let page = 1; ; page++) {
+      const path = `/executions/${encodeURIComponent(execution.id)}/taskruns${query({ page, size: TASK_RUN_PAGE_SIZE })}`;
+      const { results, total } = await apiJson<{ results: TaskRun[]; total: number }>(path);
+      runs.push(...results);
+      if (results.length < TASK_RUN_PAGE_SIZE || runs.length >= total) return runs;
+    }
+  });
+}
 
 function millis(date: string | undefined, fallback: number): number {
   const value = date ? Date.parse(date) : NaN;
@@ -26,8 +48,8 @@ export function formatDuration(ms: number): string {
 export function Gantt({ execution }: { execution: Execution }) {
   const [page, setPage] = useState(1);
   const [search, setSearch] = useState('');
-  const batchRuns = useBatchTaskRuns(forEachBatchIds(execution));
-  const allRuns = useMemo(() => withBatchRuns(execution.taskRunList, batchRuns.data), [execution.taskRunList, batchRuns.data]);
+  const pagedRuns = usePagedTaskRuns(execution);
+  const allRuns = (execution.taskRunListTruncated && pagedRuns.data) || execution.taskRunList;
   const needle = search.trim().toLowerCase();
   const runs = needle ? allRuns.filter((run) => run.taskId.toLowerCase().includes(needle) || run.value?.toLowerCase().includes(needle)) : allRuns;
   const now = Date.now();
@@ -53,7 +75,7 @@ export function Gantt({ execution }: { execution: Execution }) {
           onChange={(e) => (setSearch(e.target.value), setPage(1))}
         />
       </div>
-      <ErrorMessage error={batchRuns.error} />
+      <ErrorMessage error={pagedRuns.error} />
       <table className="list">
         <thead>
           <tr>
