@@ -6,7 +6,9 @@
  *
  * `node dist/bench/replay-cpu.js [bundle] [history] [copies]` — defaults: dist/workflow-bundle.js,
  * test/histories/hello_world_v2.json (one small execution), 100. Give another build's bundle to
- * compare two versions on the same machine, one after the other.
+ * compare two versions on the same machine, one after the other. bench/burst-history.json is one
+ * execution of `npm run bench burst`'s flow as it runs today (Flow-trigger lookup included):
+ * `node dist/bench/replay-cpu.js "" bench/burst-history.json 200`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

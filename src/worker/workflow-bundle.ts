@@ -25,9 +25,12 @@ const BUNDLER_OPTIONS = {
    * unpack js-joda's whole time-zone database again (~60 ms of the workflow thread, most of an
    * execution's own CPU). These two are stateless once loaded (zone data and immutable date
    * classes), so they are loaded once per worker and shared; @js-joda/timezone patches
-   * @js-joda/core as it loads, so both go together.
+   * @js-joda/core as it loads, so both go together. zod is shared the same way through
+   * src/workflow/shared-zod.ts, which settles zod's lazily set global state before the SDK freezes
+   * it (a bare 'zod' here would not do: the package declares itself free of side effects, so webpack
+   * drops an import whose value is unused).
    */
-  preloadModules: ['@js-joda/core', '@js-joda/timezone'],
+  preloadModules: ['@js-joda/core', '@js-joda/timezone', require.resolve('../workflow/shared-zod')],
   /**
    * The SDK bundles with a full inline source map (every column, every source file's text: 6 MB of
    * the 9.6 MB bundle). Every worker parses it on the main thread and again in its workflow thread,

@@ -9,10 +9,10 @@ import { chronoUnit, formatDate, toZoned, zoneOf } from './dates';
 import { decimalFormat } from './decimal-format';
 import { runJq } from './jq';
 import { parseJson } from './json';
+import { yamlPackage } from '../on-first-use';
 import { replaceAllJava, splitJava } from './regex';
 import { Args, CallError, FilterDef } from './callables';
 import { isEmpty } from './tests';
-import { stringify as stringifyYaml } from 'yaml';
 import { double, isDouble, isList, isMap, isNumber, javaEquals, javaToString, num, toJson, toPlain, typeName } from './values';
 
 const str = (input: unknown): string => javaToString(input);
@@ -464,7 +464,7 @@ export const FILTERS: Record<string, FilterDef> = {
   yaml: {
     args: [],
     // Jackson's YAML as Kestra configures it: no `---`, minimal quotes, indented lists.
-    apply: (input) => (input === null || input === undefined ? 'null' : stringifyYaml(toPlain(input), { indentSeq: true, lineWidth: 0 })),
+    apply: (input) => (input === null || input === undefined ? 'null' : yamlPackage().stringify(toPlain(input), { indentSeq: true, lineWidth: 0 })),
   },
   className: { args: [], apply: (input) => (input === null || input === undefined ? null : typeName(input)) },
   escapeChar: {

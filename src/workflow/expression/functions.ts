@@ -4,10 +4,10 @@
  * was not supplied gives a clear error instead of "does not exist".
  */
 import { ZonedDateTime, Instant } from '@js-joda/core';
-import { parse as parseYaml } from 'yaml';
 import { chargeCharacters, checkItems } from './budget';
 import { formatZoned, zoneOf } from './dates';
 import { parseJson } from './json';
+import { yamlPackage } from '../on-first-use';
 import { Args, CallContext, CallError, FunctionDef } from './callables';
 import { isList, isMap, isNumber, javaToString, num, typeName } from './values';
 
@@ -153,7 +153,7 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
       const text = args.yaml;
       if (text === null || text === undefined) return null;
       if (typeof text !== 'string') throw new CallError(`Invalid yaml input, must be a string, got ${typeName(text)}`);
-      return parseYaml(text) as unknown;
+      return yamlPackage().parse(text) as unknown;
     },
   },
   range: {

@@ -8,8 +8,9 @@
  * it lacks backreferences (`\1`), lookaround (`(?=…)`, `(?<!…)`), possessive and atomic groups:
  * such a pattern is refused with a message saying so (at validation when it is written in the flow).
  */
-import { RE2JS, RE2JSException } from 're2js';
+import type { RE2JS, RE2JSException } from 're2js';
 import { chargeString } from './budget';
+import { re2Package } from '../on-first-use';
 
 /** A pattern RE2 cannot compile: bad syntax, or a feature RE2 lacks (`lacksFeature`). */
 export class FlowRegexError extends Error {
@@ -35,6 +36,7 @@ const cache = new Map<string, RE2JS>();
 
 /** Compiles `pattern` for RE2 (cached); throws a FlowRegexError with a message for the flow author. */
 export function flowRegex(pattern: string, options: FlowRegexOptions = {}): RE2JS {
+  const { RE2JS, RE2JSException } = re2Package();
   const flags = (options.caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0) | (options.dotAll ? RE2JS.DOTALL : 0);
   const key = `${flags}/${pattern}`;
   let compiled = cache.get(key);
