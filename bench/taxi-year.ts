@@ -3,7 +3,10 @@
  * rows each) loaded one after another with flows/taxi_improved.yaml, with the course's
  * flows/02_postgres_taxi.yaml, and with a shell script doing the improved flow's steps (`curl |
  * gunzip` keeping the download for `md5sum`, psql of the flow's own SQL with `\copy` for CopyIn, the load skipped when the
- * file was merged before). Each starts from empty tables; each month's time is reported.
+ * file was merged before). Each starts from empty tables in a database of its own; the three run
+ * interleaved, month by month (drift in the machine's load hits all three alike: run one year
+ * after another, their totals compared different hours, docs/performance.md "The taxi pipeline");
+ * each month's time is reported.
  *
  * TFLOW_BENCH_YEAR_ROWS (rows per month) and TFLOW_BENCH_YEAR_MONTHS (how many months) make a quick
  * check: `TFLOW_BENCH_YEAR_ROWS=20000 TFLOW_BENCH_YEAR_MONTHS=3 npm run bench taxi-year`.
@@ -12,6 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RELEASE_PATH, taxiFileName } from '../src/demo/taxi-data';
 import type { BenchRow } from './results';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/postgres';
 import {
   benchCacheDir,
   cachedTaxiFile,
@@ -39,36 +43,45 @@ export async function benchTaxiYear(): Promise<BenchRow[]> {
   const months = Array.from({ length: positiveIntFromEnv('TFLOW_BENCH_YEAR_MONTHS', 12, 12) }, (_, i) => String(i + 1).padStart(2, '0'));
   const folder = `year-${rows}`;
   for (const month of months) await cachedTaxiFile('yellow', rows, true, { month: Number(month), folder });
-  const rig = await startPipelineRig(join(benchCacheDir(), folder), 'tflow_bench_taxi_year');
+  const dataDir = join(benchCacheDir(), folder);
+  const improvedRig = await startPipelineRig(dataDir, 'tflow_bench_taxi_year');
+  let courseRig: PipelineRig | undefined;
+  let scriptDb: TestDatabase | undefined;
   try {
-    const reset = () => rig.db.query('DROP TABLE IF EXISTS public.yellow_tripdata, public.yellow_tripdata_staging, public.taxi_file_loads');
-    const loadedRows = async () => (await rig.db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.yellow_tripdata'))[0].n;
+    courseRig = await startPipelineRig(dataDir, 'tflow_bench_taxi_year_course');
+    scriptDb = await createTestDatabase('tflow_bench_taxi_year_script');
+    const reset = (db: TestDatabase) =>
+      db.query('DROP TABLE IF EXISTS public.yellow_tripdata, public.yellow_tripdata_staging, public.taxi_file_loads');
     const expected = rows * months.length;
-    const year = async (who: string, loadMonth: (month: string) => Promise<number>): Promise<number[]> => {
-      await reset();
-      const times: number[] = [];
-      for (const month of months) {
-        times.push((await loadMonth(month)) / 1000);
-        console.error(`bench: taxi-year ${who} ${month}: ${times.at(-1)!.toFixed(1)} s`);
-      }
-      const n = await loadedRows();
-      if (n !== expected) throw new Error(`${who} left ${n} rows in yellow_tripdata, expected ${expected}`);
-      return times;
-    };
-    const flowYear = (file: string) => {
+    const flowSeries = (rig: PipelineRig, file: string) => {
       const flow = loadProjectFlow(file);
-      return year(flow.id, async (month) => (await rig.runFlow(flow, { taxi: 'yellow', year: '2019', month })).ms);
+      return { who: flow.id, db: rig.db, loadMonth: async (month: string) => (await rig.runFlow(flow, { taxi: 'yellow', year: '2019', month })).ms };
     };
-    const script = await writeImprovedScript(rig, months);
+    const script = await writeImprovedScript(improvedRig.workDir, improvedRig.baseUrl, scriptDb.name, months);
+    const series = [
+      flowSeries(improvedRig, 'taxi_improved.yaml'),
+      flowSeries(courseRig, '02_postgres_taxi.yaml'),
+      { who: 'the shell script', db: scriptDb, loadMonth: (month: string) => runCommand('sh', [script, month]) },
+    ];
 
     // Warm-up: one month with each, so the first timed month is not also the first run of the day.
-    await reset();
-    await rig.runFlow(loadProjectFlow('taxi_improved.yaml'), { taxi: 'yellow', year: '2019', month: months[0] });
-    await runCommand('sh', [script, months[0]]);
-
-    const improved = await flowYear('taxi_improved.yaml');
-    const course = await flowYear('02_postgres_taxi.yaml');
-    const scripted = await year('the shell script', (month) => runCommand('sh', [script, month]));
+    for (const { db, loadMonth } of series) {
+      await reset(db);
+      await loadMonth(months[0]);
+      await reset(db);
+    }
+    const times = series.map(() => [] as number[]);
+    for (const month of months) {
+      for (const [i, { who, loadMonth }] of series.entries()) {
+        times[i].push((await loadMonth(month)) / 1000);
+        console.error(`bench: taxi-year ${who} ${month}: ${times[i].at(-1)!.toFixed(1)} s`);
+      }
+    }
+    for (const { who, db } of series) {
+      const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.yellow_tripdata');
+      if (n !== expected) throw new Error(`${who} left ${n} rows in yellow_tripdata, expected ${expected}`);
+    }
+    const [improved, course, scripted] = times;
 
     const sum = (times: number[]) => times.reduce((a, b) => a + b, 0);
     const lastToFirst = (times: number[]) => times.at(-1)! / times[0];
@@ -95,7 +108,9 @@ export async function benchTaxiYear(): Promise<BenchRow[]> {
       },
     ];
   } finally {
-    await rig.close();
+    await scriptDb?.drop();
+    await courseRig?.close();
+    await improvedRig.close();
   }
 }
 
@@ -104,8 +119,8 @@ export async function benchTaxiYear(): Promise<BenchRow[]> {
  * gunzip, md5sum, the prepare task's SQL (whose last statement says whether the file was merged
  * before), then, unless it was, `\copy` and the merge.
  */
-async function writeImprovedScript(rig: PipelineRig, months: string[]): Promise<string> {
-  const dir = join(rig.workDir, 'year-script');
+async function writeImprovedScript(workDir: string, baseUrl: string, database: string, months: string[]): Promise<string> {
+  const dir = join(workDir, 'year-script');
   await mkdir(dir, { recursive: true });
   for (const month of months) {
     const file = taxiFileName('yellow', 2019, Number(month));
@@ -113,7 +128,7 @@ async function writeImprovedScript(rig: PipelineRig, months: string[]): Promise<
     await writeFile(join(dir, `prepare-${month}.sql`), tasks.join('\n\n') + '\n');
     await writeFile(join(dir, `load-${month}.sql`), nested.join('\n\n') + '\n');
   }
-  const psql = `psql ${psqlArgs(rig.db.name).join(' ')}`;
+  const psql = `psql ${psqlArgs(database).join(' ')}`;
   const script = join(dir, 'year.sh');
   await writeFile(
     script,
@@ -121,7 +136,7 @@ async function writeImprovedScript(rig: PipelineRig, months: string[]): Promise<
 set -e
 cd "${dir}"
 file=yellow_tripdata_2019-$1.csv
-curl -sfL "${rig.baseUrl}${RELEASE_PATH}/yellow/$file.gz" | tee $file.gz | gunzip > $file
+curl -sfL "${baseUrl}${RELEASE_PATH}/yellow/$file.gz" | tee $file.gz | gunzip > $file
 md5=$(md5sum $file.gz | cut -c1-32)
 rm $file.gz
 merged=$(${psql} -A -t -v md5="$md5" -f prepare-$1.sql)

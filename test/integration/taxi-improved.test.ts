@@ -4,8 +4,9 @@
  * release URL and TFLOW_JDBC_URL_ALIASES for `jdbc:postgresql://pgdatabase:5432/ny_taxi`.
  *
  * The improved flow keeps the course's inputs, final tables and md5 keys, adds created_at/updated_at,
- * computes the key while inserting (no UPDATE on staging), inserts new keys only (hash index), and
- * does not load again a file it merged before (public.taxi_file_loads: same name, same content).
+ * computes the key while inserting (no UPDATE on staging), inserts new keys only (a uuid btree index
+ * on the key), and does not load again a file it merged before (public.taxi_file_loads: same name,
+ * same content).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -48,6 +49,14 @@ describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres
   const run = (inputs: Record<string, string>) => stack.run(inputs);
   const count = (table: string, where?: string) => stack.count(table, where);
   const taskRun = (execution: Execution, taskId: string) => execution.taskRuns.find((r) => r.taskId === taskId);
+  /** The final table's indexes: name, access method and key. */
+  const keyIndexes = async (table: string) =>
+    (
+      await db.query<{ index: string }>(
+        `SELECT indexname || ' ' || substring(indexdef from ' USING (.*)$') AS index FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`,
+        [table],
+      )
+    ).map((r) => r.index);
   const distinctIds = async (table: string) =>
     new Set((await db.query<{ unique_row_id: string }>(`SELECT DISTINCT unique_row_id FROM ${table}`)).map((r) => r.unique_row_id));
 
@@ -93,6 +102,8 @@ describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres
     );
     assert.equal(staging.relpersistence, 'u');
     assert.equal(await count('information_schema.columns', "table_name = 'green_tripdata_staging' AND column_name = 'unique_row_id'"), 0);
+    // New keys are looked up in one btree index on the key as a uuid (docs/performance.md, "The taxi pipeline").
+    assert.deepEqual(await keyIndexes('green_tripdata'), ['green_tripdata_unique_row_id_uuid btree (((unique_row_id)::uuid))']);
     // Quirks survive: empty VendorID blocks as NULL, ehail_fee always empty.
     assert.ok((await count('public.green_tripdata', 'vendorid IS NULL AND trip_type IS NULL')) > 0);
     assert.equal(await count('public.green_tripdata', 'ehail_fee IS NOT NULL'), 0);
@@ -127,6 +138,8 @@ describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres
 
   it("loads a yellow month into tables the course's flow created (audit columns added, staging with its md5 columns)", async () => {
     await db.query(courseDdl('yellow'));
+    // The hash index earlier versions of this flow created gives way to the uuid one.
+    await db.query('CREATE INDEX yellow_tripdata_unique_row_id_hash ON public.yellow_tripdata USING hash (unique_row_id)');
     const execution = await run({ taxi: 'yellow', year: '2019', month: '01' });
     assert.equal(execution.state, 'SUCCESS', execution.error);
     assert.equal(execution.taskRuns.filter((r) => r.taskId.startsWith('green_')).length, 0);
@@ -137,6 +150,7 @@ describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres
     assert.equal(await count('public.yellow_tripdata'), files.yellow01.rows);
     assert.deepEqual(await distinctIds('public.yellow_tripdata'), files.yellow01.uniqueIds);
     assert.equal(await count('public.yellow_tripdata', 'created_at IS NULL OR updated_at IS NULL'), 0);
+    assert.deepEqual(await keyIndexes('yellow_tripdata'), ['yellow_tripdata_unique_row_id_uuid btree (((unique_row_id)::uuid))']);
 
     const again = await run({ taxi: 'yellow', year: '2019', month: '01' });
     assert.equal(again.state, 'SUCCESS', again.error);
