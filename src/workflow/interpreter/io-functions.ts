@@ -91,21 +91,26 @@ export function renderRunnableTaskProperties(type: string, properties: Record<st
   const rendered: Record<string, unknown> = {};
   const deferred: Record<string, unknown> = {};
   let callsIo = false;
+  // What the property being rendered reads: I/O or a sealed value (deferred like I/O), the attempt count.
+  let calledIo: boolean;
+  let readAttempts: boolean;
+  const marker = (args: readonly string[]): FunctionDef => ({
+    args: [...args],
+    call: () => {
+      calledIo = true;
+      return null;
+    },
+  });
+  const options: RenderOptions = { functions: Object.fromEntries(Object.entries(IO_FUNCTION_ARGS).map(([fn, args]) => [fn, marker(args)])) };
+  // Built once per task, not per property: watching sealed values scans the execution's outputs,
+  // which grow with a loop's iterations (docs/performance.md, "Activity loops").
+  const watched = watchingSealedSecrets(
+    watchingAttemptsCount(context, () => (readAttempts = true)),
+    () => (calledIo = true),
+  );
   for (const [name, value] of Object.entries(properties)) {
-    let calledIo = false;
-    let readAttempts = false;
-    const marker = (args: readonly string[]): FunctionDef => ({
-      args: [...args],
-      call: () => {
-        calledIo = true;
-        return null;
-      },
-    });
-    const options: RenderOptions = { functions: Object.fromEntries(Object.entries(IO_FUNCTION_ARGS).map(([fn, args]) => [fn, marker(args)])) };
-    const watched = watchingSealedSecrets(
-      watchingAttemptsCount(context, () => (readAttempts = true)),
-      () => (calledIo = true),
-    );
+    calledIo = false;
+    readAttempts = false;
     try {
       const result = renderTaskProperty(type, name, value, watched, options);
       if (calledIo || readAttempts) deferred[name] = value;
