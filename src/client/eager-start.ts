@@ -1,23 +1,29 @@
 /**
- * Eager workflow start (docs/performance.md, "Eager workflow start"): when the API runs a worker in
- * its own process, it starts executions on that worker's connection and asks the server to hand
+ * Eager workflow start (docs/performance.md, "Per-task latency"): when the API runs a worker in its
+ * own process, it starts executions through that worker's connection and asks the server to hand
  * the first workflow task back in the start call's answer, so the execution's first step skips the
- * task queue. Only a client built here, on a worker's NativeConnection, asks for it: the SDK
- * refuses the request on any other connection.
+ * task queue. The SDK accepts the request only on a worker's NativeConnection, which cannot cancel
+ * a call (no AbortSignal: a bounded `?wait=true` relies on one), so only the start goes through it:
+ * the handle it returns belongs to the API's own client.
  */
-import { Client } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 
-const eagerClients = new WeakSet<Client>();
+const eagerStarters = new WeakMap<Client, Client>();
 
-/** A client sharing an in-process worker's connection, whose starts ask for eager execution. */
-export function clientOnWorkerConnection(connection: NativeConnection, namespace: string): Client {
-  const client = new Client({ connection, namespace });
-  eagerClients.add(client);
-  return client;
+/** From now on, executions started with `client` start eagerly on the worker behind `connection`. */
+export function startEagerlyThrough(client: Client, connection: NativeConnection): void {
+  eagerStarters.set(client, new Client({ connection, namespace: client.options.namespace }));
 }
 
-/** Whether executions started with `client` may be handed to the in-process worker eagerly. */
-export function startsEagerly(client: Client): boolean {
-  return eagerClients.has(client);
+/** Starts with `client`'s eager starter when it has one, else with `client`; the handle is `client`'s. */
+export async function startWorkflow(
+  client: Client,
+  workflowType: string,
+  options: Parameters<Client['workflow']['start']>[1],
+): Promise<WorkflowHandle> {
+  const eager = eagerStarters.get(client);
+  if (!eager) return client.workflow.start(workflowType, options);
+  const started = await eager.workflow.start(workflowType, { ...options, requestEagerStart: true });
+  return client.workflow.getHandle(started.workflowId, started.firstExecutionRunId);
 }

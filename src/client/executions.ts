@@ -25,7 +25,7 @@ import { isSealedSecret, SECRET_MASK } from '../workflow/flow/sealed-secret';
 import { sealSecretInputs } from '../secret-inputs/secret-inputs';
 import type { RestartRequest } from '../workflow/interpreter/restart';
 import { executionSearchAttributes, FlowStateKey, labelsAttribute } from '../workflow/search-attributes';
-import { startsEagerly } from './eager-start';
+import { startWorkflow } from './eager-start';
 import { executionSummaryOf } from './execution-list';
 import { executionQuery, FLOW_FAILED, progressQuery, RESUME_REFUSED, resumeUpdate } from '../workflow/definitions';
 
@@ -86,14 +86,13 @@ export async function startExecution(client: Client, config: TflowConfig, flow: 
   // SECRET values go to Temporal sealed (checks above saw them in clear, as Kestra's do).
   const inputs = sealSecretInputs(flow.inputs, request.inputs, config);
   // The worker's dynamic workflow runs every flow; the type name is what the Web UI lists.
-  return client.workflow.start(`${flow.namespace}.${flow.id}`, {
+  return startWorkflow(client, `${flow.namespace}.${flow.id}`, {
     workflowId: executionId,
     taskQueue: config.taskQueue,
     args: [{ ...request, inputs, ...(options.restart ? { restart: options.restart } : {}) }],
     typedSearchAttributes: [...executionSearchAttributes(flow, labels)],
     staticSummary: staticSummary(flow, inputs),
     staticDetails: staticDetails(flow, inputs, labels),
-    ...(startsEagerly(client) ? { requestEagerStart: true } : {}),
   });
 }
 

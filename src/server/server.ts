@@ -3,7 +3,7 @@
  * the API stops taking requests, running tasks finish, then connections close.
  */
 import type { FastifyInstance } from 'fastify';
-import { clientOnWorkerConnection } from '../client/eager-start';
+import { startEagerlyThrough } from '../client/eager-start';
 import { connectClient } from '../client/executions';
 import type { TflowConfig } from '../config';
 import { KvStore } from '../kv/kv-store';
@@ -46,16 +46,16 @@ export async function startServer(config: TflowConfig, options: ServerOptions = 
   checkListenSafety(config, host, options.insecureNoAuth);
   const flowStore = FlowStore.connect(config.databaseUrl);
   const kv = KvStore.connect(config.databaseUrl);
+  const client = await connectClient(config);
   const worker = options.worker === false ? undefined : await startWorker(config);
   // With a worker in this process, the API starts executions on its connection, eagerly.
-  const client = worker ? clientOnWorkerConnection(worker.connection, config.temporalNamespace) : await connectClient(config);
-  const closeClient = () => (worker ? Promise.resolve() : client.connection.close());
+  if (worker) startEagerlyThrough(client, worker.connection);
   const app = await buildApi({ config, client, flowStore, kv }, { ...options, listenHost: host });
   try {
     await app.listen({ host, port: options.port ?? config.apiPort });
   } catch (error) {
     await worker?.shutdown();
-    await closeClient();
+    await client.connection.close();
     await flowStore.close();
     await kv.close();
     throw error;
@@ -71,7 +71,7 @@ export async function startServer(config: TflowConfig, options: ServerOptions = 
       closing ??= (async () => {
         await app.close();
         await worker?.shutdown();
-        await closeClient();
+        await client.connection.close();
         await flowStore.close();
         await kv.close();
       })();
