@@ -4,9 +4,9 @@
  * release URL and TFLOW_JDBC_URL_ALIASES for `jdbc:postgresql://pgdatabase:5432/ny_taxi`.
  *
  * The improved flow keeps the course's inputs, final tables and md5 keys, adds created_at/updated_at,
- * computes the key while inserting (no UPDATE on staging), inserts new keys only (a uuid btree index
- * on the key), and does not load again a file it merged before (public.taxi_file_loads: same name,
- * same content).
+ * computes the key while inserting (no UPDATE on staging), inserts new keys only (a btree index on
+ * the pickup time and the key as a uuid), and does not load again a file it merged before
+ * (public.taxi_file_loads: same name, same content).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -102,8 +102,10 @@ describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres
     );
     assert.equal(staging.relpersistence, 'u');
     assert.equal(await count('information_schema.columns', "table_name = 'green_tripdata_staging' AND column_name = 'unique_row_id'"), 0);
-    // New keys are looked up in one btree index on the key as a uuid (docs/performance.md, "The taxi pipeline").
-    assert.deepEqual(await keyIndexes('green_tripdata'), ['green_tripdata_unique_row_id_uuid btree (((unique_row_id)::uuid))']);
+    // New keys are looked up in one btree index on (pickup time, key as a uuid) (docs/performance.md, "The taxi pipeline").
+    assert.deepEqual(await keyIndexes('green_tripdata'), [
+      "green_tripdata_pickup_row_id btree (COALESCE(lpep_pickup_datetime, '-infinity'::timestamp without time zone), ((unique_row_id)::uuid))",
+    ]);
     // Quirks survive: empty VendorID blocks as NULL, ehail_fee always empty.
     assert.ok((await count('public.green_tripdata', 'vendorid IS NULL AND trip_type IS NULL')) > 0);
     assert.equal(await count('public.green_tripdata', 'ehail_fee IS NOT NULL'), 0);
@@ -138,8 +140,9 @@ describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres
 
   it("loads a yellow month into tables the course's flow created (audit columns added, staging with its md5 columns)", async () => {
     await db.query(courseDdl('yellow'));
-    // The hash index earlier versions of this flow created gives way to the uuid one.
+    // The hash and uuid indexes earlier versions of this flow created give way to the (pickup, key) one.
     await db.query('CREATE INDEX yellow_tripdata_unique_row_id_hash ON public.yellow_tripdata USING hash (unique_row_id)');
+    await db.query('CREATE INDEX yellow_tripdata_unique_row_id_uuid ON public.yellow_tripdata ((unique_row_id::uuid))');
     const execution = await run({ taxi: 'yellow', year: '2019', month: '01' });
     assert.equal(execution.state, 'SUCCESS', execution.error);
     assert.equal(execution.taskRuns.filter((r) => r.taskId.startsWith('green_')).length, 0);
@@ -150,7 +153,9 @@ describe('the improved taxi flow (flows/taxi_improved.yaml) on the real Postgres
     assert.equal(await count('public.yellow_tripdata'), files.yellow01.rows);
     assert.deepEqual(await distinctIds('public.yellow_tripdata'), files.yellow01.uniqueIds);
     assert.equal(await count('public.yellow_tripdata', 'created_at IS NULL OR updated_at IS NULL'), 0);
-    assert.deepEqual(await keyIndexes('yellow_tripdata'), ['yellow_tripdata_unique_row_id_uuid btree (((unique_row_id)::uuid))']);
+    assert.deepEqual(await keyIndexes('yellow_tripdata'), [
+      "yellow_tripdata_pickup_row_id btree (COALESCE(tpep_pickup_datetime, '-infinity'::timestamp without time zone), ((unique_row_id)::uuid))",
+    ]);
 
     const again = await run({ taxi: 'yellow', year: '2019', month: '01' });
     assert.equal(again.state, 'SUCCESS', again.error);
