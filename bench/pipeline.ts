@@ -136,7 +136,7 @@ async function improvedAgainstCourse(
   return {
     benchmark: rerun
       ? `pipeline: the improved flow (flows/${IMPROVED_FILE}) against the course's flow, green 2019-01 run again with the month already loaded (adds 0 rows)`
-      : `pipeline: the improved flow (flows/${IMPROVED_FILE}: md5 key computed once while inserting, new keys only, looked up in key order in a uuid btree index, audit columns, UNLOGGED staging) against the course's flow, green 2019-01, empty database`,
+      : `pipeline: the improved flow (flows/${IMPROVED_FILE}: md5 key computed once while inserting, new keys only, looked up in a (pickup time, key) btree index, audit columns, UNLOGGED staging) against the course's flow, green 2019-01, empty database`,
     tflow: `${formatStats(improvedS, 's', 2)}; ${phaseSummary(improvedPhases)}`,
     baseline: `the course's 02_postgres_taxi: ${formatStats(courseS, 's', 2)}`,
     ratio: `${ratio.toFixed(2)}× (time)`,

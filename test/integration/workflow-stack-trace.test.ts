@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startExecution } from '../../src/client/executions';
 import { flow } from '../helpers/fake-port';
-import { startTemporalFixture, type TemporalFixture } from '../helpers/temporal';
+import { startTemporalFixture, statusOnceClosed, type TemporalFixture } from '../helpers/temporal';
 
 interface EnhancedStackTrace {
   stacks: { locations: { file_path?: string; function_name?: string; line?: number }[] }[];
@@ -45,7 +45,9 @@ tasks:
         `no pauses.ts among ${JSON.stringify(files)}`,
       );
     } finally {
+      // Killed, and seen to end, before the worker stops: nothing is left running on the server.
       await handle.cancel();
+      assert.equal(await statusOnceClosed(fixture.client, handle.workflowId), 'CANCELLED');
     }
   });
 });
